@@ -1,0 +1,233 @@
+/**
+ * Leaver's configuration: one JSON document validated by this schema. Unknown keys are refused
+ * (`strict`) so a typo never silently falls back to a default.
+ */
+import { z } from 'zod';
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const OBJECT_ID = /^[a-f0-9]{24}$/;
+
+const id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be 1-63 lower-case letters, digits or dashes');
+const url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+const secretName = z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'must be a Secrets Manager secret name');
+const objectId = z.string().regex(OBJECT_ID, 'must be a 24-hex ObjectId');
+const guid = z.string().regex(GUID, 'must be a GUID');
+
+/** A client-side token bucket: `perSecond` sustained, `burst` at once. */
+const rateLimit = z
+  .object({
+    perSecond: z.number().positive().max(10_000),
+    burst: z.number().int().positive().max(10_000),
+  })
+  .strict();
+
+const tenantBase = {
+  id,
+  displayName: z.string().max(200).optional(),
+  baseUrl: url,
+  secretName,
+  rateLimit: rateLimit.optional(),
+  /** Concurrent requests to this tenant at most. */
+  maxConcurrency: z.number().int().min(1).max(256).default(16),
+  /** Per-request timeout. */
+  timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+};
+
+export const itwinTenantSchema = z
+  .object({
+    ...tenantBase,
+    vendor: z.literal('itwin'),
+    /** IMS token endpoint (client credentials, scope itwin-platform). */
+    tokenUrl: url,
+    scope: z.string().default('itwin-platform'),
+    /** Explicit iTwins, or "all" to list every iTwin the service identity can see via `itwinsUrl`. */
+    itwinIds: z.union([z.array(guid).min(1), z.literal('all')]),
+    /** iTwins API base (GET {itwinsUrl}?$top&$skip), required when itwinIds is "all". */
+    itwinsUrl: url.optional(),
+  })
+  .strict()
+  .refine((t) => t.itwinIds !== 'all' || t.itwinsUrl !== undefined, {
+    message: 'itwinsUrl is required when itwinIds is "all"',
+    path: ['itwinsUrl'],
+  });
+
+export const atlasTenantSchema = z
+  .object({
+    ...tenantBase,
+    vendor: z.literal('atlas'),
+    /** service_account: OAuth2 client credentials; api_key: HTTP Digest. */
+    auth: z.enum(['service_account', 'api_key']).default('service_account'),
+    tokenUrl: url.optional(),
+    orgId: objectId,
+    projectIds: z.array(objectId).default([]),
+    teamIds: z.array(objectId).default([]),
+  })
+  .strict()
+  .refine((t) => t.auth !== 'service_account' || t.tokenUrl !== undefined, {
+    message: 'tokenUrl is required when auth is "service_account"',
+    path: ['tokenUrl'],
+  });
+
+export const cloudManagerTenantSchema = z
+  .object({
+    ...tenantBase,
+    vendor: z.literal('cloudmanager'),
+    orgId: objectId,
+    projectIds: z.array(objectId).default([]),
+    teamIds: z.array(objectId).default([]),
+  })
+  .strict();
+
+export const tenantSchema = z.discriminatedUnion('vendor', [
+  itwinTenantSchema,
+  atlasTenantSchema,
+  cloudManagerTenantSchema,
+]);
+
+export const HR_SOURCE_TYPES = ['standard', 'okta', 'bamboohr', 'hibob'] as const;
+
+export const sourceSchema = z
+  .object({
+    /** The `{source}` path segment of POST /hooks/{source}. */
+    id,
+    type: z.enum(HR_SOURCE_TYPES),
+    enabled: z.boolean().default(true),
+    secretName,
+    /** Okta: the header carrying the shared secret. */
+    headerName: z.string().min(1).max(100).optional(),
+  })
+  .strict();
+
+export const safetySchema = z
+  .object({
+    /** Stops every revocation while true (the DynamoDB flag can also set it). */
+    killSwitch: z.boolean().default(false),
+    /** Never removed at any vendor (service accounts, break-glass admins). Case-insensitive. */
+    protectedEmails: z.array(z.email()).default([]),
+    /** Domains whose addresses are never removed, e.g. "apps.imsoidc.bentley.com". */
+    protectedDomains: z.array(z.string().min(1)).default([]),
+    blastRadius: z
+      .object({
+        maxOffboardings: z.number().int().positive().default(50),
+        windowMinutes: z.number().int().positive().default(60),
+        /** Quarantine when an offboarding would remove more than this share of the people seen. */
+        maxPercentOfPeople: z.number().positive().max(100).default(20),
+      })
+      .strict()
+      .prefault({}),
+    /** A termination effective within this many seconds runs now. */
+    graceSeconds: z.number().int().min(0).default(300),
+  })
+  .strict()
+  .prefault({});
+
+export const schedulesSchema = z
+  .object({
+    dueSweepMinutes: z.number().int().min(1).default(1),
+    reconcileMinutes: z.number().int().min(1).default(60),
+    reconcileLookbackDays: z.number().int().min(1).max(365).default(30),
+    retryMinutes: z.number().int().min(1).default(5),
+    retry: z
+      .object({
+        maxAttempts: z.number().int().min(1).max(50).default(6),
+        baseDelayMinutes: z.number().positive().default(5),
+        maxDelayMinutes: z.number().positive().default(360),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .prefault({});
+
+export const apiSchema = z
+  .object({
+    /** AWS: IAM (SigV4) by default, or a JWT authoriser. Locally a bearer token is always used. */
+    auth: z.enum(['iam', 'jwt']).default('iam'),
+    jwt: z
+      .object({ issuer: url, audience: z.array(z.string().min(1)).min(1) })
+      .strict()
+      .optional(),
+    /** Secret holding `{ "token": "..." }` for the local runtime's bearer auth. */
+    localTokenSecretName: secretName.default('leaver/api'),
+  })
+  .strict()
+  .prefault({})
+  .refine((a) => a.auth !== 'jwt' || a.jwt !== undefined, {
+    message: 'jwt is required when auth is "jwt"',
+    path: ['jwt'],
+  });
+
+export const configSchema = z
+  .object({
+    tenants: z.array(tenantSchema).default([]),
+    sources: z.array(sourceSchema).default([]),
+    safety: safetySchema,
+    schedules: schedulesSchema,
+    api: apiSchema,
+    worker: z
+      .object({
+        /** Discovery passes after revoking, to catch what appeared meanwhile. */
+        verifyRounds: z.number().int().min(0).max(5).default(3),
+        /** Messages the worker function handles at once. */
+        batchSize: z.number().int().min(1).max(100).default(10),
+      })
+      .strict()
+      .prefault({}),
+    notifications: z.object({ slackWebhookUrl: url.optional() }).strict().prefault({}),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const seen = new Set<string>();
+    c.tenants.forEach((t, i) => {
+      if (seen.has(t.id))
+        ctx.addIssue({
+          code: 'custom',
+          message: `duplicate tenant id "${t.id}"`,
+          path: ['tenants', i, 'id'],
+        });
+      seen.add(t.id);
+    });
+    const sources = new Set<string>();
+    c.sources.forEach((s, i) => {
+      if (sources.has(s.id))
+        ctx.addIssue({
+          code: 'custom',
+          message: `duplicate source id "${s.id}"`,
+          path: ['sources', i, 'id'],
+        });
+      sources.add(s.id);
+    });
+  });
+
+export type LeaverConfig = z.output<typeof configSchema>;
+export type LeaverConfigInput = z.input<typeof configSchema>;
+export type TenantConfig = z.output<typeof tenantSchema>;
+export type ITwinTenant = z.output<typeof itwinTenantSchema>;
+export type AtlasTenant = z.output<typeof atlasTenantSchema>;
+export type CloudManagerTenant = z.output<typeof cloudManagerTenantSchema>;
+export type SourceConfig = z.output<typeof sourceSchema>;
+export type SafetyConfig = z.output<typeof safetySchema>;
+
+export class ConfigInvalidError extends Error {
+  readonly code = 'config_invalid';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigInvalidError';
+  }
+}
+
+/** Validates a parsed JSON value; on failure, names each field and its rule. */
+export function parseConfig(value: unknown): LeaverConfig {
+  const result = configSchema.safeParse(value);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const path = issue.path.length
+      ? issue.path
+          .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+          .join('')
+          .replace(/^\./, '')
+      : '(root)';
+    return `${path}: ${issue.message}`;
+  });
+  throw new ConfigInvalidError(problems);
+}

@@ -1,0 +1,170 @@
+/**
+ * What core needs from the outside (DESIGN.md section 4). Adapters implement these for AWS and
+ * for the local runtime; core never imports an SDK.
+ */
+
+import type { TenantConfig } from './config.ts';
+import type {
+  AuditEntry,
+  AuditRecord,
+  Grant,
+  Offboarding,
+  OffboardingStatus,
+  Subject,
+  VendorId,
+} from './model.ts';
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque; absent on the last page. */
+  cursor?: string;
+}
+
+export interface OffboardingQuery {
+  email?: string;
+  status?: OffboardingStatus;
+  /** ISO-8601 bounds on receivedAt (email/status queries) or effectiveAt (due queries). */
+  from?: string;
+  to?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface OffboardingStore {
+  /**
+   * Creates the offboarding unless one with the same (origin.id, sourceEventId) exists; returns the
+   * stored one and whether this call created it. Idempotent under concurrent and repeated calls.
+   */
+  create(offboarding: Offboarding): Promise<{ created: boolean; offboarding: Offboarding }>;
+  get(id: string): Promise<Offboarding | undefined>;
+  /**
+   * Moves the offboarding to `to` only if its status is one of `from`; applies `patch` in the same
+   * conditional write. Throws LeaverError('conflict') when the condition fails.
+   */
+  transition(
+    id: string,
+    from: readonly OffboardingStatus[],
+    to: OffboardingStatus,
+    patch?: Partial<Omit<Offboarding, 'id' | 'status' | 'version'>>,
+  ): Promise<Offboarding>;
+  /** Updates fields without a status change (counts, timings), conditioned on the status being `status`. */
+  update(
+    id: string,
+    status: OffboardingStatus,
+    patch: Partial<Omit<Offboarding, 'id' | 'status' | 'version'>>,
+  ): Promise<Offboarding>;
+  query(q: OffboardingQuery): Promise<Page<Offboarding>>;
+  /** Scheduled offboardings whose effectiveAt <= `now`. */
+  due(now: string, limit?: number): Promise<Offboarding[]>;
+  /** Per-action results, keyed by grant key; the worker's memory across redeliveries. */
+  putAction(offboardingId: string, action: import('./model.ts').ActionResult): Promise<void>;
+  listActions(offboardingId: string): Promise<import('./model.ts').ActionResult[]>;
+  /** Kill switch flag kept beside the offboardings (DynamoDB in AWS, dynalite locally). */
+  getKillSwitch(): Promise<{ enabled: boolean; reason?: string; by?: string; at?: string }>;
+  setKillSwitch(state: { enabled: boolean; reason: string; by: string; at: string }): Promise<void>;
+}
+
+export interface AuditQuery {
+  email?: string;
+  from?: string;
+  to?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface AuditLog {
+  /** Appends with a conditional put; fills seq, prevHash and hash. Never updates or deletes. */
+  append(entry: AuditEntry): Promise<AuditRecord>;
+  /** One stream (an offboarding's records) in order. */
+  stream(streamId: string, opts?: { limit?: number; cursor?: string }): Promise<Page<AuditRecord>>;
+  /** Across streams by email and/or time window, for export. */
+  query(q: AuditQuery): Promise<Page<AuditRecord>>;
+}
+
+export interface JobQueue {
+  enqueue(offboardingId: string, opts?: { delaySeconds?: number }): Promise<void>;
+}
+
+export interface SecretStore {
+  /** The secret's JSON value; cached with a bounded age. */
+  get<T = Record<string, unknown>>(name: string): Promise<T>;
+  /** Drops the cached value so the next `get` reads it again (after a vendor 401: rotation). */
+  invalidate(name: string): void;
+}
+
+export interface Notification {
+  kind:
+    | 'failure'
+    | 'quarantine'
+    | 'reinvited'
+    | 'last_owner'
+    | 'cancel_after_run'
+    | 'rehire'
+    | 'retry_exhausted';
+  offboardingId?: string;
+  vendor?: VendorId;
+  tenantId?: string;
+  /** Plain text; never a secret; the email appears only hashed. */
+  message: string;
+}
+
+export interface Notifier {
+  notify(n: Notification): Promise<void>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface Ids {
+  /** A new, sortable offboarding id. */
+  offboardingId(): string;
+}
+
+/** Minimal structured logger core can use (Powertools logger satisfies it). */
+export interface Log {
+  debug(message: string, extra?: Record<string, unknown>): void;
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}
+
+/** Per-call context: the deadline every retry must respect, and where to report. */
+export interface Ctx {
+  /** Epoch milliseconds after which no new vendor attempt may start (the Lambda's remaining time). */
+  deadline: number;
+  signal?: AbortSignal;
+  log: Log;
+  /** Told about every vendor HTTP call (metrics: 429s, latency). */
+  onVendorCall?: (info: VendorCallInfo) => void;
+}
+
+export interface VendorCallInfo {
+  vendor: VendorId;
+  tenantId: string;
+  method: string;
+  /** Path template with ids replaced, e.g. /orgs/{id}/invites/{id}. */
+  route: string;
+  status: number | 'network' | 'timeout';
+  durationMs: number;
+  attempt: number;
+}
+
+export interface RevokeResult {
+  outcome: 'revoked' | 'already_absent';
+  vendorRequestId?: string;
+  attempts: number;
+}
+
+export interface Connector {
+  readonly vendor: VendorId;
+  /**
+   * Every grant of any of `subjects` in `tenant`. Given several subjects it lists the tenant once
+   * for all of them (a batch of leavers costs one listing, not one per leaver).
+   */
+  discover(subjects: readonly Subject[], tenant: TenantConfig, ctx: Ctx): Promise<Grant[]>;
+  /** Removes one grant; a vendor 404 is `already_absent`. Throws LeaverError on failure. */
+  revoke(grant: Grant, tenant: TenantConfig, ctx: Ctx): Promise<RevokeResult>;
+}
+
+export type ConnectorRegistry = Record<VendorId, Connector>;

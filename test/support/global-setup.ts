@@ -1,0 +1,64 @@
+/**
+ * Starts one moto_server for the whole run on a free loopback port and hands its URL to the tests
+ * (`inject('motoEndpoint')`). moto is required: when it is missing the run fails loudly, never skips.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { TestProject } from 'vitest/node';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    motoEndpoint: string;
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitUntilUp(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`moto_server exited early with code ${child.exitCode}`);
+    try {
+      const res = await fetch(`${url}/moto-api/`);
+      if (res.status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`moto_server did not answer on ${url} within ${timeoutMs} ms`);
+}
+
+let moto: ChildProcess | undefined;
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const existing = process.env.MOTO_ENDPOINT;
+  if (existing) {
+    project.provide('motoEndpoint', existing);
+    return async () => {};
+  }
+  const which = spawnSync('sh', ['-c', 'command -v moto_server'], { encoding: 'utf8' });
+  if (which.status !== 0) {
+    throw new Error(
+      'moto_server is required by the integration tests and was not found on PATH. Install it with `pip install "moto[server]==5.2.1"`.',
+    );
+  }
+  const port = await freePort();
+  moto = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntilUp(url, moto, 30_000);
+  project.provide('motoEndpoint', url);
+  return async () => {
+    moto?.kill('SIGTERM');
+  };
+}

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigInvalidError, parseConfig } from '../../lambdas/core/config.ts';
+
+describe('parseConfig', () => {
+  it('fills safe defaults for an empty document', () => {
+    const c = parseConfig({});
+    expect(c.safety.killSwitch).toBe(false);
+    expect(c.safety.blastRadius.maxOffboardings).toBe(50);
+    expect(c.worker.verifyRounds).toBe(3);
+  });
+
+  it('names the field and the rule of every problem', () => {
+    try {
+      parseConfig({
+        tenants: [{ vendor: 'cloudmanager', id: 'cm', baseUrl: 'ftp://x', secretName: 's', orgId: 'nothex' }],
+        extra: true,
+      });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigInvalidError);
+      const problems = (e as ConfigInvalidError).problems;
+      expect(problems).toContain('tenants[0].baseUrl: must be an http(s) URL');
+      expect(problems).toContain('tenants[0].orgId: must be a 24-hex ObjectId');
+      expect(problems.some((p) => p.includes('"extra"'))).toBe(true);
+    }
+  });
+
+  it('refuses duplicate tenant ids', () => {
+    const t = {
+      vendor: 'cloudmanager',
+      id: 'cm',
+      baseUrl: 'http://x',
+      secretName: 's',
+      orgId: 'a'.repeat(24),
+    };
+    expect(() => parseConfig({ tenants: [t, t] })).toThrow(/duplicate tenant id/);
+  });
+});
