@@ -1,0 +1,53 @@
+/**
+ * The contract between the sandbox's HTTP framework (server, control plane, faults, rate limits,
+ * request log, clock) and each vendor emulator. Emulators are plain request -> response functions
+ * over in-memory state; the framework owns sockets, fault injection and logging.
+ *
+ * The sandbox shares no code with lambdas/connectors (an emulator that imports the client proves
+ * nothing).
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+
+export type VendorName = 'itwin' | 'atlas' | 'cloudmanager';
+
+export interface SandboxRequest {
+  method: string;
+  /** Path below the vendor's root, e.g. `/accesscontrol/itwins/{id}/members/users` for iTwin. */
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  /** Absolute URL prefix of this vendor's root as the client reached it (for `_links`/`links` hrefs). */
+  rootUrl: string;
+}
+
+export interface SandboxResponse {
+  status: number;
+  headers?: Record<string, string>;
+  /** A JSON value (serialised by the framework), a string, or nothing (e.g. 204). */
+  body?: unknown;
+}
+
+/** The test-controlled clock every emulator reads (expiry, token lifetimes, rate-limit refill). */
+export interface SandboxClock {
+  now(): number;
+}
+
+export interface EmulatorEnv {
+  clock: SandboxClock;
+}
+
+export interface VendorEmulator<Seed = unknown, State = unknown> {
+  readonly name: VendorName;
+  handle(req: SandboxRequest): SandboxResponse | Promise<SandboxResponse>;
+  /** Replaces all state with the seed (and its credentials). */
+  seed(seed: Seed): void;
+  reset(): void;
+  /** A JSON-serialisable copy of the state, for assertions. */
+  state(): State;
+  /**
+   * Vendor-specific control actions: e.g. `accept-invitation` (simulate a user accepting),
+   * `add-invitation`, `add-member`. Unknown actions throw.
+   */
+  control(action: string, payload: unknown): unknown;
+}
