@@ -75,6 +75,13 @@ export interface Offboarding {
   attempts: number;
   /** Earliest time the retry sweep may take it up again. */
   nextRetryAt?: string;
+  /**
+   * While a worker runs it: the time its claim lapses (its deadline plus a margin). Another delivery
+   * of a `running` offboarding waits until then; a worker killed mid-run is taken over after it.
+   */
+  leaseUntil?: string;
+  /** Set when someone released it from quarantine: the blast-radius guard lets it through. */
+  releasedAt?: string;
   /** Optimistic-lock version: bumped by every store update. */
   version: number;
 }

@@ -100,7 +100,8 @@ export interface Notification {
     | 'last_owner'
     | 'cancel_after_run'
     | 'rehire'
-    | 'retry_exhausted';
+    | 'retry_exhausted'
+    | 'protected_account';
   offboardingId?: string;
   vendor?: VendorId;
   tenantId?: string;
@@ -137,6 +138,13 @@ export interface Ctx {
   log: Log;
   /** Told about every vendor HTTP call (metrics: 429s, latency). */
   onVendorCall?: (info: VendorCallInfo) => void;
+  /**
+   * Told by a connector's discover() how many distinct people (members and invitees) it saw in a
+   * tenant while listing it, when it lists everyone anyway. The blast-radius guard uses it to refuse
+   * removing more than a set share of a tenant's people at once; connectors that search by email
+   * instead of listing may leave it uncalled (the share guard then does not apply to that tenant).
+   */
+  onPeopleSeen?: (info: { vendor: VendorId; tenantId: string; people: number }) => void;
 }
 
 export interface VendorCallInfo {

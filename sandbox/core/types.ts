@@ -19,6 +19,11 @@ export interface SandboxRequest {
   body: Buffer;
   /** Absolute URL prefix of this vendor's root as the client reached it (for `_links`/`links` hrefs). */
   rootUrl: string;
+  /**
+   * The request-target exactly as the client sent it (full path incl. the vendor root and query),
+   * e.g. for HTTP Digest `uri=` checks. Set by the framework; optional so hand-built requests work.
+   */
+  originalUrl?: string;
 }
 
 export interface SandboxResponse {
@@ -26,6 +31,22 @@ export interface SandboxResponse {
   headers?: Record<string, string>;
   /** A JSON value (serialised by the framework), a string, or nothing (e.g. 204). */
   body?: unknown;
+  /**
+   * Who the request authenticated as (e.g. `apiKey:cmdemopub`, `client:service-leaver-demo`), for the
+   * request log. Never a secret or token. The framework strips it from the wire response.
+   */
+  identity?: string;
+}
+
+/** A token-bucket setting the control plane can push into an emulator (`null` disables limiting). */
+export interface RateLimitSetting {
+  capacity: number;
+  refillPerSecond: number;
+  /**
+   * Which of the vendor's buckets to change, when it has several (Atlas: `users`, `invites`,
+   * `teams`, `token`). Leave it out to change all of the vendor's API buckets.
+   */
+  scope?: string;
 }
 
 /** The test-controlled clock every emulator reads (expiry, token lifetimes, rate-limit refill). */
@@ -50,4 +71,15 @@ export interface VendorEmulator<Seed = unknown, State = unknown> {
    * `add-invitation`, `add-member`. Unknown actions throw.
    */
   control(action: string, payload: unknown): unknown;
+  /**
+   * Optional: change (or with `null` disable) the emulator's rate limits. The framework's
+   * `control.setRateLimit(vendor, ...)` calls it; without it the framework forwards
+   * `control('set-rate-limit', setting)`.
+   */
+  setRateLimit?(setting: RateLimitSetting | null): void;
+  /**
+   * Optional: the response an injected fault should send (a 5xx or a 429 in the vendor's error body
+   * shape). Without it the framework sends a generic JSON body.
+   */
+  faultResponse?(status: number, retryAfterSeconds?: number): SandboxResponse;
 }

@@ -1,0 +1,69 @@
+/**
+ * Cold start: bundles each Lambda handler as the CDK stack does (esbuild, ESM, minified, everything
+ * bundled, AWS SDK included) and measures the bundle's size and its module load time in a fresh
+ * Node process (median of several runs).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+
+export interface ColdStartRow {
+  handler: string;
+  bundleBytes: number;
+  loadMs: number;
+}
+
+const HANDLERS_DIR = resolve(import.meta.dirname, '../lambdas/handlers');
+const BANNER = "import { createRequire } from 'module';const require = createRequire(import.meta.url);";
+
+export const ENTRY_NAMES = ['intake', 'worker', 'api', 'due-sweep', 'reconcile', 'retry-sweep'];
+
+/** Median of `runs` fresh-process imports of the bundle, in milliseconds. */
+function measureLoad(file: string, runs: number): number {
+  const script = `const t=process.hrtime.bigint();await import(${JSON.stringify(file)});console.log(Number(process.hrtime.bigint()-t)/1e6)`;
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      env: { ...process.env, AWS_REGION: 'us-east-1', LEAVER_CONFIG_JSON: '{}', POWERTOOLS_SERVICE_NAME: 'leaver' },
+    });
+    samples.push(Number(out.trim().split('\n').pop()));
+  }
+  samples.sort((a, b) => a - b);
+  return samples[Math.floor(samples.length / 2)] ?? Number.NaN;
+}
+
+export async function measureColdStarts(runs = 5): Promise<ColdStartRow[]> {
+  const out = mkdtempSync(join(tmpdir(), 'leaver-bundles-'));
+  const rows: ColdStartRow[] = [];
+  try {
+    for (const name of ENTRY_NAMES) {
+      const entry = join(HANDLERS_DIR, `${name}.ts`);
+      if (!existsSync(entry)) continue;
+      const outfile = join(out, `${name}.mjs`);
+      await build({
+        entryPoints: [entry],
+        bundle: true,
+        platform: 'node',
+        target: 'node22',
+        format: 'esm',
+        minify: true,
+        mainFields: ['module', 'main'],
+        banner: { js: BANNER },
+        outfile,
+        logLevel: 'silent',
+      });
+      rows.push({ handler: name, bundleBytes: statSync(outfile).size, loadMs: measureLoad(outfile, runs) });
+    }
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const rows = await measureColdStarts();
+  console.table(rows.map((r) => ({ handler: r.handler, 'bundle KiB': (r.bundleBytes / 1024).toFixed(0), 'load ms': r.loadMs.toFixed(1) })));
+}

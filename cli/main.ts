@@ -1,0 +1,537 @@
+/**
+ * `leaver`: the command line for the management API.
+ *
+ * Exit codes: 0 done; 1 failed actions, a broken audit chain, or an error answer of the server
+ * (unknown id, conflict, auth, 5xx, unreachable); 2 bad usage (unknown command or flag, missing or
+ * invalid argument, and a 400 from the server, which means the input was wrong).
+ */
+import { writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { verifyChain } from '../lambdas/core/audit-chain.ts';
+import type { AuditRecord } from '../lambdas/core/model.ts';
+import {
+  ApiClient,
+  ApiError,
+  type Auth,
+  DEFAULT_SECRETS_FILE,
+  DEFAULT_URL,
+  nextLink,
+  readLocalToken,
+  sigv4Auth,
+  UsageError,
+} from './client.ts';
+import { countsLine, duration, type OffboardingLike, offboardingText, type PlanLike, planText, table } from './format.ts';
+
+export const USAGE = `Usage: leaver <command> [options]
+
+Commands:
+  offboard <email> --reason <text> [--alias <email>]... [--at <date-time>] [--dry-run] [--wait] [--timeout <s>]
+  preview <email> [--alias <email>]...
+  status <id>
+  list [--email <email>] [--status <status>] [--from <date>] [--to <date>] [--limit <n>] [--all]
+  cancel <id> [--reason <text>]
+  retry <id> [--reason <text>]
+  release <id> [--reason <text>]
+  revoke --vendor <v> --tenant <id> --kind <kind> --id <key=value>... --reason <text> [--email <email>]
+  audit export [--email <email>] [--from <date>] [--to <date>] [--format jsonl|csv|ocsf] [--out <file>] [--limit <n>]
+  audit verify <id>
+  kill-switch on|off --reason <text>
+  kill-switch status
+
+Global options:
+  --url <url>      API base URL (env LEAVER_URL; default ${DEFAULT_URL})
+  --token <token>  bearer token (env LEAVER_TOKEN; default: "leaver/api" in ${DEFAULT_SECRETS_FILE})
+  --sigv4          sign requests with AWS SigV4 (standard credential chain; service execute-api)
+  --region <r>     region for --sigv4 (env AWS_REGION)
+  --json           machine-readable JSON output
+  -h, --help       this help
+
+Exit codes: 0 done, 1 failed actions or server error, 2 bad usage.`;
+
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  env: NodeJS.ProcessEnv;
+  fetch?: typeof fetch;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const GLOBAL_OPTIONS = {
+  url: { type: 'string' },
+  token: { type: 'string' },
+  sigv4: { type: 'boolean' },
+  region: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+const COMMAND_OPTIONS = {
+  offboard: {
+    reason: { type: 'string' },
+    alias: { type: 'string', multiple: true },
+    at: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    wait: { type: 'boolean' },
+    timeout: { type: 'string' },
+    interval: { type: 'string' },
+  },
+  preview: { alias: { type: 'string', multiple: true } },
+  status: {},
+  list: {
+    email: { type: 'string' },
+    status: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    limit: { type: 'string' },
+    all: { type: 'boolean' },
+  },
+  cancel: { reason: { type: 'string' } },
+  retry: { reason: { type: 'string' } },
+  release: { reason: { type: 'string' } },
+  revoke: {
+    vendor: { type: 'string' },
+    tenant: { type: 'string' },
+    kind: { type: 'string' },
+    id: { type: 'string', multiple: true },
+    email: { type: 'string' },
+    reason: { type: 'string' },
+  },
+  'audit export': {
+    email: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    format: { type: 'string' },
+    out: { type: 'string' },
+    limit: { type: 'string' },
+  },
+  'audit verify': {},
+  'kill-switch': { reason: { type: 'string' } },
+} as const satisfies Record<string, ParseArgsConfig['options']>;
+
+type CommandName = keyof typeof COMMAND_OPTIONS;
+
+interface Parsed {
+  command: CommandName;
+  values: Record<string, string | boolean | string[] | undefined>;
+  positionals: string[];
+}
+
+const ALL_OPTIONS: ParseArgsConfig['options'] = Object.assign({}, GLOBAL_OPTIONS, ...Object.values(COMMAND_OPTIONS));
+
+function parseError(e: unknown): UsageError {
+  return new UsageError((e as Error).message.replace(/\. To specify a positional.*$/s, ''));
+}
+
+function parse(argv: string[]): Parsed | 'help' {
+  // The command is the first positional word (option values are not words); `audit` takes a sub-command.
+  let loose: ReturnType<typeof parseArgs>;
+  try {
+    loose = parseArgs({ args: argv, options: ALL_OPTIONS, allowPositionals: true, strict: false });
+  } catch (e) {
+    throw parseError(e);
+  }
+  const words = loose.positionals;
+  if (words.length === 0) {
+    if (loose.values.help) return 'help';
+    throw new UsageError('missing command');
+  }
+  const first = words[0]!;
+  let command: string = first;
+  if (first === 'audit') {
+    const sub = words[1];
+    if (sub !== 'export' && sub !== 'verify') {
+      throw new UsageError(sub ? `unknown audit command "${sub}"` : 'audit needs a sub-command: export or verify');
+    }
+    command = `audit ${sub}`;
+  }
+  if (!(command in COMMAND_OPTIONS)) {
+    // An unknown option before the command (e.g. "--fo value") is the real mistake: name it.
+    try {
+      parseArgs({ args: argv, options: ALL_OPTIONS, allowPositionals: true, strict: true });
+    } catch (e) {
+      throw parseError(e);
+    }
+    throw new UsageError(`unknown command "${first}"`);
+  }
+  const name = command as CommandName;
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: { ...GLOBAL_OPTIONS, ...COMMAND_OPTIONS[name] },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (e) {
+    throw parseError(e);
+  }
+  if (parsed.values.help) return 'help';
+  const positionals = parsed.positionals.slice(name.startsWith('audit ') ? 2 : 1);
+  return { command: name, values: parsed.values as Parsed['values'], positionals };
+}
+
+function str(v: Parsed['values'][string]): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+function need(p: Parsed, key: string, what = `--${key}`): string {
+  const v = str(p.values[key]);
+  if (v === undefined || v.trim() === '') throw new UsageError(`${p.command}: ${what} is required`);
+  return v;
+}
+
+function onePositional(p: Parsed, what: string): string {
+  if (p.positionals.length === 0) throw new UsageError(`${p.command}: missing <${what}>`);
+  if (p.positionals.length > 1) throw new UsageError(`${p.command}: unexpected argument "${p.positionals[1]}"`);
+  return p.positionals[0]!;
+}
+
+function noPositionals(p: Parsed): void {
+  if (p.positionals.length > 0) throw new UsageError(`${p.command}: unexpected argument "${p.positionals[0]}"`);
+}
+
+function intOption(p: Parsed, key: string): number | undefined {
+  const v = str(p.values[key]);
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError(`--${key} must be a positive integer`);
+  return Number(v);
+}
+
+function secondsOption(p: Parsed, key: string, def: number): number {
+  const v = str(p.values[key]);
+  if (v === undefined) return def;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${key} must be a positive number of seconds`);
+  return n;
+}
+
+async function makeClient(p: Parsed, io: Io): Promise<ApiClient> {
+  const url = str(p.values.url) ?? io.env.LEAVER_URL ?? DEFAULT_URL;
+  try {
+    new URL(url);
+  } catch {
+    throw new UsageError(`--url is not a URL: ${url}`);
+  }
+  let auth: Auth;
+  if (p.values.sigv4) {
+    const region = str(p.values.region) ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
+    if (!region) throw new UsageError('--sigv4 needs --region or AWS_REGION');
+    auth = await sigv4Auth(region);
+  } else {
+    const token =
+      str(p.values.token) ??
+      io.env.LEAVER_TOKEN ??
+      readLocalToken(io.env.LEAVER_SECRETS_FILE ?? DEFAULT_SECRETS_FILE);
+    auth = token ? { kind: 'bearer', token } : { kind: 'none' };
+  }
+  return new ApiClient(url, auth, io.fetch ?? fetch);
+}
+
+const TERMINAL = new Set(['completed', 'completed_with_failures', 'cancelled']);
+
+/** 1 when an offboarding ended with failed actions (or did not run), 0 otherwise. */
+function offboardingExit(o: OffboardingLike): number {
+  return o.status === 'completed_with_failures' || o.counts.failed > 0 ? 1 : 0;
+}
+
+async function run(p: Parsed, io: Io): Promise<number> {
+  const asJson = p.values.json === true;
+  const print = (value: unknown, human: () => string) => io.out(asJson ? JSON.stringify(value, null, 2) : human());
+  const client = await makeClient(p, io);
+  const sleep = io.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+
+  switch (p.command) {
+    case 'offboard': {
+      const email = onePositional(p, 'email');
+      const reason = need(p, 'reason');
+      const aliases = (p.values.alias as string[] | undefined) ?? [];
+      const timeoutS = secondsOption(p, 'timeout', 300);
+      const intervalS = secondsOption(p, 'interval', 1);
+      const body: Record<string, unknown> = { email, reason };
+      if (aliases.length) body.aliases = aliases;
+      if (p.values.at !== undefined) body.effectiveAt = need(p, 'at');
+      if (p.values['dry-run']) {
+        body.dryRun = true;
+        const plan = await client.json<PlanLike>('POST', '/v1/offboardings', { body });
+        print(plan, () => planText(plan));
+        return plan.failures.length > 0 ? 1 : 0;
+      }
+      let o = await client.json<OffboardingLike>('POST', '/v1/offboardings', { body });
+      if (!p.values.wait) {
+        print(o, () => `Offboarding ${o.id} accepted (${o.status}). Follow it with: leaver status ${o.id}`);
+        return 0;
+      }
+      if (!asJson) io.err(`Offboarding ${o.id} accepted (${o.status}); waiting...`);
+      const until = Date.now() + timeoutS * 1000;
+      let last = '';
+      for (;;) {
+        o = await client.json<OffboardingLike>('GET', `/v1/offboardings/${encodeURIComponent(o.id)}`);
+        const progress = `  ${o.status}: ${countsLine(o.counts)}`;
+        if (!asJson && progress !== last) io.err(progress);
+        last = progress;
+        if (TERMINAL.has(o.status) || o.status === 'quarantined' || o.status === 'scheduled') break;
+        if (Date.now() >= until) {
+          io.err(`Timed out after ${timeoutS} s; the offboarding is still ${o.status}.`);
+          print(o, () => offboardingText(o));
+          return 1;
+        }
+        await sleep(intervalS * 1000);
+      }
+      print(o, () => offboardingText(o));
+      if (o.status === 'quarantined') {
+        if (!asJson) io.err(`Quarantined by the blast-radius guard. Release it with: leaver release ${o.id}`);
+        return 1;
+      }
+      return offboardingExit(o);
+    }
+    case 'preview': {
+      const email = onePositional(p, 'email');
+      const aliases = (p.values.alias as string[] | undefined) ?? [];
+      const plan = await client.json<PlanLike>('POST', '/v1/preview', {
+        body: aliases.length ? { email, aliases } : { email },
+      });
+      print(plan, () => planText(plan));
+      return plan.failures.length > 0 ? 1 : 0;
+    }
+    case 'status': {
+      const id = onePositional(p, 'id');
+      const o = await client.json<OffboardingLike>('GET', `/v1/offboardings/${encodeURIComponent(id)}`);
+      print(o, () => offboardingText(o));
+      return offboardingExit(o);
+    }
+    case 'list': {
+      noPositionals(p);
+      const query = {
+        email: str(p.values.email),
+        status: str(p.values.status),
+        from: str(p.values.from),
+        to: str(p.values.to),
+        limit: intOption(p, 'limit'),
+      };
+      const items: OffboardingLike[] = [];
+      let link: string | undefined = '/v1/offboardings';
+      let first = true;
+      while (link) {
+        const page: { items: OffboardingLike[]; next?: string } = await client.json('GET', link, {
+          query: first ? query : undefined,
+        });
+        first = false;
+        items.push(...page.items);
+        link = p.values.all ? page.next : undefined;
+        if (!p.values.all && page.next && !asJson) io.err(`More results: add --all (or use the cursor in --json).`);
+        if (!p.values.all && asJson) {
+          io.out(JSON.stringify(page, null, 2));
+          return 0;
+        }
+      }
+      print({ items }, () =>
+        items.length === 0
+          ? 'No offboardings.'
+          : table(
+              ['ID', 'EMAIL', 'STATUS', 'RECEIVED', 'REVOKED', 'FAILED', 'TIME-TO-REVOKE'],
+              items.map((o) => [
+                o.id,
+                o.email,
+                o.status,
+                o.receivedAt,
+                o.counts.revoked,
+                o.counts.failed,
+                duration(o.timeToRevokeMs),
+              ]),
+            ),
+      );
+      return 0;
+    }
+    case 'cancel':
+    case 'retry':
+    case 'release': {
+      const id = onePositional(p, 'id');
+      const reason = str(p.values.reason);
+      const o = await client.json<OffboardingLike>(
+        'POST',
+        `/v1/offboardings/${encodeURIComponent(id)}/${p.command}`,
+        { body: reason ? { reason } : {} },
+      );
+      print(o, () => `${p.command}: offboarding ${o.id} is now ${o.status}`);
+      return 0;
+    }
+    case 'revoke': {
+      noPositionals(p);
+      const ids: Record<string, string> = {};
+      for (const pair of (p.values.id as string[] | undefined) ?? []) {
+        const m = /^([A-Za-z]+)=(.+)$/.exec(pair);
+        if (!m) throw new UsageError(`--id must be key=value (e.g. --id orgId=5f1a...), got "${pair}"`);
+        ids[m[1]!] = m[2]!;
+      }
+      if (Object.keys(ids).length === 0) throw new UsageError('revoke: at least one --id key=value is required');
+      const body: Record<string, unknown> = {
+        vendor: need(p, 'vendor'),
+        tenantId: need(p, 'tenant'),
+        kind: need(p, 'kind'),
+        ids,
+        reason: need(p, 'reason'),
+      };
+      const email = str(p.values.email);
+      if (email) body.email = email;
+      const r = await client.json<{ outcome: string; grantKey: string; errorCode?: string; skipReason?: string }>(
+        'POST',
+        '/v1/revocations',
+        { body },
+      );
+      print(r, () => `${r.grantKey}: ${r.outcome}${r.errorCode ? ` (${r.errorCode})` : ''}${r.skipReason ? ` (${r.skipReason})` : ''}`);
+      return r.outcome === 'failed' ? 1 : 0;
+    }
+    case 'audit export': {
+      noPositionals(p);
+      const format = str(p.values.format) ?? 'jsonl';
+      if (!['jsonl', 'csv', 'ocsf'].includes(format)) throw new UsageError('--format must be jsonl, csv or ocsf');
+      const email = str(p.values.email);
+      const from = str(p.values.from);
+      if (!email && !from) throw new UsageError('audit export: give --email or --from');
+      const out = str(p.values.out);
+      let link: string | undefined = '/v1/audit';
+      let query: Record<string, string | number | undefined> | undefined = {
+        email,
+        from,
+        to: str(p.values.to),
+        format,
+        limit: intOption(p, 'limit'),
+      };
+      let body = '';
+      let records = 0;
+      let pages = 0;
+      while (link) {
+        const res = await client.request('GET', link, { query });
+        query = undefined;
+        body += res.text;
+        records += Number(res.headers.get('x-record-count') ?? 0);
+        pages++;
+        link = nextLink(res.headers.get('link'));
+        if (!asJson && out) io.err(`  page ${pages}: ${records} records`);
+      }
+      if (out) {
+        writeFileSync(out, body);
+        if (asJson) io.out(JSON.stringify({ file: out, format, records, pages }));
+        else io.out(`Exported ${records} records (${pages} pages) to ${out}`);
+      } else {
+        io.out(body.replace(/\r?\n$/, ''));
+      }
+      return 0;
+    }
+    case 'audit verify': {
+      const id = onePositional(p, 'id');
+      const path = `/v1/offboardings/${encodeURIComponent(id)}/audit`;
+      const records: AuditRecord[] = [];
+      let link: string | undefined = path;
+      let server: { valid: boolean; records: number; brokenAt?: number; reason?: string } | undefined;
+      while (link) {
+        const page: { records: AuditRecord[]; chain: NonNullable<typeof server>; next?: string } = await client.json(
+          'GET',
+          link,
+        );
+        server ??= page.chain;
+        records.push(...page.records);
+        link = page.next;
+      }
+      // Verified again here, from the records themselves: the server's verdict is not taken on trust.
+      const local = verifyChain(records);
+      const valid = local.ok && server!.valid;
+      const result = {
+        offboardingId: id,
+        valid,
+        records: records.length,
+        server: server!,
+        local: local.ok ? { valid: true, records: local.count } : { valid: false, brokenAt: local.brokenAt, reason: local.reason },
+      };
+      print(result, () =>
+        valid
+          ? `Audit chain of ${id}: intact (${records.length} records, verified by the server and locally)`
+          : `Audit chain of ${id}: BROKEN${local.ok ? '' : ` at seq ${local.brokenAt}: ${local.reason}`}${
+              server!.valid ? '' : ` (server: seq ${server!.brokenAt}: ${server!.reason})`
+            }`,
+      );
+      return valid ? 0 : 1;
+    }
+    case 'kill-switch': {
+      const action = onePositional(p, 'on|off|status');
+      if (action === 'status') {
+        const k = await client.json<{ enabled: boolean; reason?: string; by?: string; at?: string }>(
+          'GET',
+          '/v1/kill-switch',
+        );
+        print(k, () => killSwitchText(k));
+        return 0;
+      }
+      if (action !== 'on' && action !== 'off') throw new UsageError('kill-switch: expected on, off or status');
+      const k = await client.json<{ enabled: boolean; reason?: string; by?: string; at?: string }>(
+        'PUT',
+        '/v1/kill-switch',
+        { body: { enabled: action === 'on', reason: need(p, 'reason') } },
+      );
+      print(k, () => killSwitchText(k));
+      return 0;
+    }
+  }
+}
+
+function killSwitchText(k: { enabled: boolean; reason?: string; by?: string; at?: string }): string {
+  return `Kill switch ${k.enabled ? 'ON: no revocation runs' : 'off'}${k.reason ? ` (reason: ${k.reason}` : ''}${
+    k.reason ? `${k.by ? `, by ${k.by}` : ''}${k.at ? ` at ${k.at}` : ''})` : ''
+  }`;
+}
+
+/** Runs the CLI; returns the exit code. */
+export async function main(argv: string[], io: Io): Promise<number> {
+  let parsed: Parsed | 'help';
+  try {
+    parsed = parse(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`leaver: ${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw e;
+  }
+  if (parsed === 'help') {
+    io.out(USAGE);
+    return 0;
+  }
+  try {
+    return await run(parsed, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`leaver: ${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (e instanceof ApiError) {
+      const details = e.errors.map((x) => `  - ${x.path ? `${x.path}: ` : ''}${x.message}`).join('\n');
+      if (parsed.values.json) {
+        io.out(JSON.stringify({ error: { status: e.status, code: e.code, detail: e.message, errors: e.errors } }, null, 2));
+      }
+      io.err(`leaver: ${e.code}: ${e.message}${details ? `\n${details}` : ''}`);
+      // A 400 means the input was wrong: bad usage.
+      return e.status === 400 ? 2 : 1;
+    }
+    io.err(`leaver: ${(e as Error).message}`);
+    return 1;
+  }
+}
+
+/** Runs the CLI in this process with its arguments and sets the exit code. */
+export async function runCli(argv: string[] = process.argv.slice(2)): Promise<void> {
+  try {
+    process.exitCode = await main(argv, {
+      out: (s) => process.stdout.write(`${s}\n`),
+      err: (s) => process.stderr.write(`${s}\n`),
+      env: process.env,
+    });
+  } catch (e) {
+    process.stderr.write(`leaver: ${(e as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  void runCli();
+}

@@ -1,0 +1,636 @@
+/**
+ * The `Leaver` construct: everything Leaver needs in one AWS account, synthesized from a validated
+ * `LeaverConfig`. A platform team can drop it into its own CDK app:
+ *
+ *   new Leaver(stack, 'Leaver', { config: parseConfig(json), alarmEmail: 'secops@example.com' });
+ *
+ * Security properties (pinned by test/infra/*.test.ts):
+ * - Every store is encrypted with a customer-managed KMS key (rotation on): both tables, the queue
+ *   and its DLQ, the SNS topic, the secrets, the Lambda environment; CloudWatch log groups use a
+ *   second key whose policy lets only CloudWatch Logs use it, for this stack's log groups.
+ * - Each function has its own role with exactly the statements it needs (no managed policies, no
+ *   `*` action, no `*` resource except X-Ray, which has no resource-level permissions).
+ * - The Audit table is append only for every function: PutItem, GetItem, Query allowed; UpdateItem,
+ *   DeleteItem, BatchWriteItem, TransactWriteItems and PartiQL explicitly denied.
+ * - `/hooks/{source}` is public (HR systems cannot sign SigV4) and verified by the intake against
+ *   the source's secret; `/v1/*` requires IAM (SigV4) or, when configured, a JWT.
+ */
+import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type { AccessLogFormat as AccessLogFormatType } from 'aws-cdk-lib/aws-apigateway';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  type CfnStage,
+  HttpApi,
+  HttpMethod,
+  type HttpRoute,
+  type HttpStage,
+  type IHttpRouteAuthorizer,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { AUDIT, OFFBOARDINGS } from '../lambdas/adapters/tables.ts';
+import type { LeaverConfig } from '../lambdas/core/config.ts';
+import { METRICS_NAMESPACE, SERVICE_NAME } from './metrics.ts';
+import { LeaverMonitoring } from './monitoring.ts';
+
+/** The handler entry files (lambdas/handlers/<file>), one function each. */
+export const FUNCTION_SPECS = {
+  /**
+   * Intake: verify a webhook, store it, enqueue it, answer 202. HR sources give up after 3 s (Okta,
+   * Personio), so it must be fast: 512 MB buys the CPU share that keeps a cold start (SDK clients,
+   * zod) well under a second on arm64, and the work itself is one GetSecretValue (cached), two or
+   * three DynamoDB writes and one SendMessage. The 6 s timeout is twice the sources' budget: a
+   * request that is already late still finishes storing and enqueuing, so the source's retry (same
+   * event id) is deduplicated instead of being lost, but a stuck call cannot hang the route.
+   */
+  intake: { file: 'intake.ts', memoryMb: 512, timeoutSeconds: 6 },
+  /**
+   * Worker: discovery and revocation across all vendors for a batch of offboardings. Vendor calls
+   * are retried inside the function (Retry-After, then backoff with jitter, within the remaining
+   * time), discovery at iTwin lists every iTwin, and verification repeats discovery up to 3 times:
+   * 5 minutes leaves room for all of that on a slow vendor while a truly stuck batch still
+   * surfaces within minutes. 1024 MB: parallel HTTPS and JSON work across vendors needs the CPU.
+   */
+  worker: { file: 'worker.ts', memoryMb: 1024, timeoutSeconds: 300 },
+  /**
+   * Management API: mostly DynamoDB reads, but a dry-run preview and targeted revocations call the
+   * vendors inside the request. HTTP API integrations time out at 30 s, so 29 s is the useful
+   * maximum; 1024 MB for the same reason as the worker.
+   */
+  api: { file: 'api.ts', memoryMb: 1024, timeoutSeconds: 29 },
+  /** Due sweep: one GSI query for due offboardings and a few enqueues, every minute. */
+  dueSweep: { file: 'due-sweep.ts', memoryMb: 256, timeoutSeconds: 60 },
+  /**
+   * Reconciliation: re-runs discovery for recent leavers at every vendor (no revocation in the
+   * request path, but many vendor calls): the Lambda maximum of 15 minutes, 1024 MB.
+   */
+  reconcile: { file: 'reconcile.ts', memoryMb: 1024, timeoutSeconds: 900 },
+  /** Retry sweep: finds offboardings with failed actions whose backoff has elapsed, re-enqueues them. */
+  retrySweep: { file: 'retry-sweep.ts', memoryMb: 256, timeoutSeconds: 60 },
+} as const;
+
+export type FunctionName = keyof typeof FUNCTION_SPECS;
+
+export interface LeaverProps {
+  /** The validated configuration (`parseConfig` from lambdas/core/config.ts). */
+  readonly config: LeaverConfig;
+  /** Subscribes this address to the alerts topic (alarms and Leaver's own notifications). */
+  readonly alarmEmail?: string;
+  /**
+   * The tables and the KMS key that encrypts them. RETAIN by default, so deleting the stack never
+   * deletes the audit trail (the key stays too: a retained table is unreadable without it).
+   */
+  readonly dataRemovalPolicy?: RemovalPolicy;
+  /** DynamoDB deletion protection on both tables. Default true. */
+  readonly deletionProtection?: boolean;
+  /**
+   * The vendor and HR secrets. DESTROY by default: they hold credentials that should not outlive
+   * the deployment (revoke them at the vendor when you tear down). Use RETAIN to keep them.
+   */
+  readonly secretsRemovalPolicy?: RemovalPolicy;
+  /** Log groups and their key. DESTROY by default (operational logs; the audit is in DynamoDB). */
+  readonly logsRemovalPolicy?: RemovalPolicy;
+  /** Retention of every log group (functions and API access logs). Default three months. */
+  readonly logRetention?: RetentionDays;
+  /**
+   * Concurrent worker invocations at most (the SQS event source's maximum concurrency, 2..1000).
+   * Each invocation talks to every tenant within that tenant's `rateLimit`, so a tenant sees up to
+   * this many times its configured rate: set `rateLimit.perSecond` to the vendor's limit divided by
+   * this number. Default 4.
+   */
+  readonly workerMaxConcurrency?: number;
+  /**
+   * Reserved concurrency for the worker (guarantees capacity, and is a hard cap). Optional: on new
+   * accounts with a small concurrency quota a reservation can fail the deployment.
+   */
+  readonly workerReservedConcurrency?: number;
+  /** Throttling of the public webhook routes. Default 20 requests/s, burst 50. */
+  readonly hooksThrottle?: { rateLimit: number; burstLimit: number };
+  /** Throttling of every other route (the stage default). Default 50 requests/s, burst 100. */
+  readonly apiThrottle?: { rateLimit: number; burstLimit: number };
+  /** Where the handler entry files are. Default: the repository's lambdas/handlers. */
+  readonly handlersDir?: string;
+}
+
+/** Lambda's limit on the total size of a function's environment variables. */
+const LAMBDA_ENV_LIMIT_BYTES = 4096;
+
+const DEFAULT_HANDLERS_DIR = fileURLToPath(new URL('../lambdas/handlers/', import.meta.url));
+
+/** Actions every function may perform on the Offboardings table (and its GSIs). */
+export const OFFBOARDINGS_ACTIONS = [
+  'dynamodb:BatchGetItem',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:Query',
+  'dynamodb:UpdateItem',
+];
+/** The Audit table is append only: these are the only actions allowed on it. */
+export const AUDIT_ALLOWED_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'];
+/** ...and these are denied explicitly, so no later grant can open them. */
+export const AUDIT_DENIED_ACTIONS = [
+  'dynamodb:BatchWriteItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:DeleteTable',
+  'dynamodb:PartiQLDelete',
+  'dynamodb:PartiQLInsert',
+  'dynamodb:PartiQLSelect',
+  'dynamodb:PartiQLUpdate',
+  'dynamodb:TransactWriteItems',
+  'dynamodb:UpdateItem',
+  'dynamodb:UpdateTable',
+];
+/** What a function needs on the data key to use the encrypted table, queue, topic and secrets. */
+export const DATA_KEY_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'];
+
+/** A construct id from a free-form name ('/' separates construct paths). */
+function idFor(name: string): string {
+  const clean = name.replace(/[^A-Za-z0-9-]/g, '-');
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 6);
+  return `${clean}-${hash}`;
+}
+
+/** A CloudFormation logical-id-safe suffix from a source id (lower-case letters, digits, dashes). */
+function pascal(id: string): string {
+  return id
+    .split('-')
+    .filter(Boolean)
+    .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
+    .join('');
+}
+
+export class Leaver extends Construct {
+  readonly dataKey: Key;
+  readonly logsKey: Key;
+  readonly offboardingsTable: Table;
+  readonly auditTable: Table;
+  readonly queue: Queue;
+  readonly deadLetterQueue: Queue;
+  readonly topic: Topic;
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+  readonly functions: Record<FunctionName, NodejsFunction>;
+  readonly roles: Record<FunctionName, Role>;
+  /** Secret name -> the secret (one per distinct name in tenants and sources). */
+  readonly secrets: Map<string, Secret>;
+  readonly monitoring: LeaverMonitoring;
+  /** `<api>/hooks/<sourceId>` per enabled source. */
+  readonly webhookUrls: Record<string, string>;
+
+  constructor(scope: Construct, id: string, props: LeaverProps) {
+    super(scope, id);
+    const { config } = props;
+    const stack = Stack.of(this);
+    const dataRemoval = props.dataRemovalPolicy ?? RemovalPolicy.RETAIN;
+    const logsRemoval = props.logsRemovalPolicy ?? RemovalPolicy.DESTROY;
+    const logRetention = props.logRetention ?? RetentionDays.THREE_MONTHS;
+    const workerMaxConcurrency = props.workerMaxConcurrency ?? 4;
+    if (!Number.isInteger(workerMaxConcurrency) || workerMaxConcurrency < 2 || workerMaxConcurrency > 1000) {
+      throw new Error(`workerMaxConcurrency must be an integer from 2 to 1000 (got ${workerMaxConcurrency})`);
+    }
+    const handlersDir = props.handlersDir ?? DEFAULT_HANDLERS_DIR;
+
+    // ---------------------------------------------------------------- keys
+    this.dataKey = new Key(this, 'DataKey', {
+      description: 'Leaver: tables, queue, topic, secrets and Lambda environment',
+      enableKeyRotation: true,
+      removalPolicy: dataRemoval,
+    });
+    // CloudWatch alarms publish to the encrypted topic: the service needs the key for that.
+    this.dataKey.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublishToTheEncryptedTopic',
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+    );
+
+    /** Every log group of this construct lives under this prefix (the logs key is scoped to it). */
+    const logPrefix = `/leaver/${stack.stackName}/${this.node.id}`;
+    this.logsKey = new Key(this, 'LogsKey', {
+      description: 'Leaver: CloudWatch Logs (function logs and API access logs)',
+      enableKeyRotation: true,
+      removalPolicy: logsRemoval,
+    });
+    this.logsKey.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowCloudWatchLogsForLeaverLogGroups',
+        principals: [new ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+        actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:${logPrefix}/*`,
+          },
+        },
+      }),
+    );
+    const logGroup = (name: string): LogGroup =>
+      new LogGroup(this, `${name}Logs`, {
+        logGroupName: `${logPrefix}/${name}`,
+        encryptionKey: this.logsKey,
+        retention: logRetention,
+        removalPolicy: logsRemoval,
+      });
+
+    // ---------------------------------------------------------------- tables
+    const tableProps = {
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: props.deletionProtection ?? true,
+      encryption: TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.dataKey,
+      removalPolicy: dataRemoval,
+    };
+    this.offboardingsTable = new Table(this, 'OffboardingsTable', {
+      ...tableProps,
+      partitionKey: { name: OFFBOARDINGS.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: OFFBOARDINGS.sortKey, type: AttributeType.STRING },
+    });
+    for (const index of Object.values(OFFBOARDINGS.indexes)) {
+      this.offboardingsTable.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+        ...(index.sortKey ? { sortKey: { name: index.sortKey, type: AttributeType.STRING } } : {}),
+      });
+    }
+    this.auditTable = new Table(this, 'AuditTable', {
+      ...tableProps,
+      partitionKey: { name: AUDIT.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: AUDIT.sortKey, type: AttributeType.NUMBER },
+    });
+    for (const index of Object.values(AUDIT.indexes)) {
+      this.auditTable.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: AttributeType.STRING },
+      });
+    }
+
+    // ---------------------------------------------------------------- queue
+    const workerTimeout = Duration.seconds(FUNCTION_SPECS.worker.timeoutSeconds);
+    const queueRetention = Duration.days(4);
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: this.dataKey,
+      enforceSSL: true,
+      // The maximum: failed offboardings wait here for a human (and the DLQ alarm) for two weeks.
+      retentionPeriod: Duration.days(14),
+    });
+    this.queue = new Queue(this, 'Queue', {
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: this.dataKey,
+      dataKeyReuse: Duration.minutes(5),
+      enforceSSL: true,
+      retentionPeriod: queueRetention,
+      // AWS's rule for Lambda event sources: at least 6x the function timeout, so a message is not
+      // redelivered while an invocation (and the service's own retries of it) still holds it.
+      visibilityTimeout: Duration.seconds(workerTimeout.toSeconds() * 6),
+      // Five full attempts (each with the connectors' in-function retries) before a human looks.
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
+    });
+
+    // ---------------------------------------------------------------- alerts topic
+    this.topic = new Topic(this, 'AlertsTopic', {
+      displayName: 'Leaver alerts',
+      masterKey: this.dataKey,
+      enforceSSL: true,
+    });
+    if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
+
+    // ---------------------------------------------------------------- secrets
+    // Created by the stack (not imported): the stack then knows each secret's exact ARN, so every
+    // read grant names one secret (no `name-??????` wildcard), the secrets are encrypted with the
+    // data key, and `cdk deploy` on a fresh account needs no manual step before it. The generated
+    // value is a placeholder that no source or connector accepts (fail closed) until an operator
+    // puts the real value (docs/deploy.md); CloudFormation never regenerates it on later deploys.
+    this.secrets = new Map();
+    const secretFor = (name: string, purpose: string): Secret => {
+      const existing = this.secrets.get(name);
+      if (existing) return existing;
+      const secret = new Secret(this, `Secret-${idFor(name)}`, {
+        secretName: name,
+        description: `Leaver: ${purpose}. Replace the placeholder value (see docs/deploy.md).`,
+        encryptionKey: this.dataKey,
+        removalPolicy: props.secretsRemovalPolicy ?? RemovalPolicy.DESTROY,
+        generateSecretString: {
+          secretStringTemplate: JSON.stringify({ placeholder: true }),
+          generateStringKey: 'unset',
+          excludePunctuation: true,
+        },
+      });
+      Validations.of(secret).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'The value is a credential issued by a vendor (iTwin/Atlas/Cloud Manager API client) or an HR ' +
+          'system (webhook signing key); Secrets Manager cannot create a new one there, so rotation is ' +
+          "done in the vendor's console and put here (docs/deploy.md), not by a rotation Lambda.",
+      });
+      this.secrets.set(name, secret);
+      return secret;
+    };
+    const tenantSecrets = config.tenants.map((t) => secretFor(t.secretName, `${t.vendor} tenant ${t.id}`));
+    const sourceSecrets = config.sources.map((s) => secretFor(s.secretName, `${s.type} HR source ${s.id}`));
+
+    // ---------------------------------------------------------------- functions
+    const environment: Record<string, string> = {
+      LEAVER_CONFIG_JSON: JSON.stringify(config),
+      OFFBOARDINGS_TABLE: this.offboardingsTable.tableName,
+      AUDIT_TABLE: this.auditTable.tableName,
+      QUEUE_URL: this.queue.queueUrl,
+      TOPIC_ARN: this.topic.topicArn,
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+    // Tokens resolve to ARNs/URLs/names of bounded size; 200 bytes each is a generous estimate.
+    const envBytes = Object.entries(environment).reduce(
+      (n, [k, v]) => n + k.length + (v.startsWith('${Token') ? 200 : Buffer.byteLength(v)),
+      0,
+    );
+    if (envBytes > LAMBDA_ENV_LIMIT_BYTES) {
+      throw new Error(
+        `The configuration is too large for a Lambda environment (about ${envBytes} of ${LAMBDA_ENV_LIMIT_BYTES} bytes): ` +
+          'shorten protectedEmails/protectedDomains or the tenant lists.',
+      );
+    }
+
+    const roles = {} as Record<FunctionName, Role>;
+    const functions = {} as Record<FunctionName, NodejsFunction>;
+    for (const [name, spec] of Object.entries(FUNCTION_SPECS) as [FunctionName, (typeof FUNCTION_SPECS)[FunctionName]][]) {
+      const fnName = pascal(name.replace(/([A-Z])/g, '-$1').toLowerCase());
+      const logs = logGroup(fnName);
+      // One role per function, no managed policy: AWSLambdaBasicExecutionRole would allow writing to
+      // every log group in the account; this one may write only to its own.
+      const role = new Role(this, `${fnName}Role`, {
+        assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+        description: `Leaver ${name} function`,
+      });
+      role.addToPolicy(
+        new PolicyStatement({
+          sid: 'OwnLogGroupOnly',
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [logs.logGroupArn],
+        }),
+      );
+      const fn = new NodejsFunction(this, `${fnName}Function`, {
+        description: `Leaver ${name}`,
+        entry: `${handlersDir.replace(/\/?$/, '/')}${spec.file}`,
+        handler: 'handler',
+        runtime: Runtime.NODEJS_22_X,
+        architecture: Architecture.ARM_64,
+        memorySize: spec.memoryMb,
+        timeout: Duration.seconds(spec.timeoutSeconds),
+        tracing: Tracing.ACTIVE,
+        role,
+        logGroup: logs,
+        loggingFormat: LoggingFormat.JSON,
+        environment,
+        environmentEncryption: this.dataKey,
+        bundling: {
+          format: OutputFormat.ESM,
+          mainFields: ['module', 'main'],
+          banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
+          minify: true,
+          sourceMap: true,
+          sourceMapMode: SourceMapMode.EXTERNAL,
+          sourcesContent: false,
+          target: 'node22',
+          // Bundle the AWS SDK too: the versions the tests ran with, not whatever the runtime ships.
+          bundleAwsSDK: true,
+          externalModules: [],
+        },
+        ...(name === 'worker' && props.workerReservedConcurrency !== undefined
+          ? { reservedConcurrentExecutions: props.workerReservedConcurrency }
+          : {}),
+      });
+      Validations.of(fn).acknowledge({
+        id: 'AwsSolutions-L1',
+        reason:
+          'nodejs22.x is chosen on purpose: the code is built and tested on Node 20/22 (package.json engines, ' +
+          'CI on Node 20) and nodejs22.x is in AWS standard support; nodejs24.x follows once CI runs on Node 24.',
+      });
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'Only xray:PutTraceSegments and xray:PutTelemetryRecords (added by tracing: ACTIVE) use Resource *: ' +
+          'X-Ray has no resource-level permissions for them. Every data action names its resource.',
+      });
+      roles[name] = role;
+      functions[name] = fn;
+    }
+    this.roles = roles;
+    this.functions = functions;
+
+    // ---------------------------------------------------------------- permissions
+    const offboardingsResources = [
+      this.offboardingsTable.tableArn,
+      ...Object.values(OFFBOARDINGS.indexes).map((i) => `${this.offboardingsTable.tableArn}/index/${i.name}`),
+    ];
+    const auditResources = [
+      this.auditTable.tableArn,
+      ...Object.values(AUDIT.indexes).map((i) => `${this.auditTable.tableArn}/index/${i.name}`),
+    ];
+    const can = {
+      data: (role: Role) => {
+        role.addToPolicy(
+          new PolicyStatement({
+            sid: 'OffboardingsReadWrite',
+            actions: OFFBOARDINGS_ACTIONS,
+            resources: offboardingsResources,
+          }),
+        );
+        role.addToPolicy(
+          new PolicyStatement({
+            sid: 'AuditAppendAndRead',
+            actions: AUDIT_ALLOWED_ACTIONS,
+            resources: auditResources,
+          }),
+        );
+        role.addToPolicy(
+          new PolicyStatement({
+            sid: 'AuditIsAppendOnly',
+            effect: Effect.DENY,
+            actions: AUDIT_DENIED_ACTIONS,
+            resources: auditResources,
+          }),
+        );
+        role.addToPolicy(
+          new PolicyStatement({
+            sid: 'DataKeyUse',
+            actions: DATA_KEY_ACTIONS,
+            resources: [this.dataKey.keyArn],
+          }),
+        );
+      },
+      enqueue: (role: Role) =>
+        role.addToPolicy(
+          new PolicyStatement({
+            sid: 'Enqueue',
+            actions: ['sqs:SendMessage'],
+            resources: [this.queue.queueArn],
+          }),
+        ),
+      notify: (role: Role) =>
+        role.addToPolicy(
+          new PolicyStatement({ sid: 'Notify', actions: ['sns:Publish'], resources: [this.topic.topicArn] }),
+        ),
+      readSecrets: (role: Role, secrets: Secret[], sid: string) => {
+        const arns = [...new Set(secrets.map((s) => s.secretArn))];
+        if (arns.length === 0) return;
+        role.addToPolicy(
+          new PolicyStatement({
+            sid,
+            actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+            resources: arns,
+          }),
+        );
+      },
+    };
+    for (const role of Object.values(roles)) {
+      // Every function reads and writes offboardings, appends audit records, enqueues work and may
+      // notify (the engine's notifier is its only alert path: quarantines, failures, re-invites).
+      can.data(role);
+      can.enqueue(role);
+      can.notify(role);
+    }
+    // HR source secrets: only the intake verifies webhooks.
+    can.readSecrets(roles.intake, sourceSecrets, 'ReadHrSourceSecrets');
+    // Vendor tenant credentials: only what calls vendors (worker, dry-run/targeted API, reconcile).
+    for (const name of ['worker', 'api', 'reconcile'] as const) {
+      can.readSecrets(roles[name], tenantSecrets, 'ReadTenantSecrets');
+    }
+
+    // ---------------------------------------------------------------- worker event source
+    const batchSize = config.worker.batchSize;
+    functions.worker.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize,
+        // Above 10 messages SQS requires a batching window; below it, deliver at once (seconds matter).
+        ...(batchSize > 10 ? { maxBatchingWindow: Duration.seconds(1) } : {}),
+        reportBatchItemFailures: true,
+        maxConcurrency: workerMaxConcurrency,
+      }),
+    );
+
+    // ---------------------------------------------------------------- HTTP API
+    const accessLogs = logGroup('ApiAccess');
+    this.api = new HttpApi(this, 'HttpApi', {
+      description: 'Leaver: HR webhooks (/hooks) and the management API (/v1)',
+      createDefaultStage: false,
+    });
+    this.stage = this.api.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: props.apiThrottle ?? { rateLimit: 50, burstLimit: 100 },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        // routeKey, not path: a /v1 path may carry an email address, and logs never hold one.
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            requestTime: '$context.requestTime',
+            ip: '$context.identity.sourceIp',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            latencyMs: '$context.responseLatency',
+            integrationStatus: '$context.integrationStatus',
+            integrationError: '$context.integrationErrorMessage',
+            authorizerError: '$context.authorizer.error',
+            principal: '$context.identity.userArn',
+          }),
+        ) as AccessLogFormatType,
+      },
+    });
+
+    const intakeIntegration = new HttpLambdaIntegration('IntakeIntegration', functions.intake);
+    const hookRoutes: HttpRoute[] = this.api.addRoutes({
+      path: '/hooks/{source}',
+      methods: [HttpMethod.POST, HttpMethod.GET],
+      integration: intakeIntegration,
+    });
+    for (const route of hookRoutes) {
+      Validations.of(route).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'HR webhooks (Standard Webhooks, Okta, BambooHR, HiBob) cannot sign SigV4 or fetch a JWT; the intake ' +
+          "verifies every request against the source's secret (HMAC signature or Okta's shared header) before " +
+          'storing anything, answers 401 otherwise, and the route is throttled at the stage.',
+      });
+    }
+    const authorizer: IHttpRouteAuthorizer =
+      config.api.auth === 'jwt' && config.api.jwt
+        ? new HttpJwtAuthorizer('JwtAuthorizer', config.api.jwt.issuer, { jwtAudience: config.api.jwt.audience })
+        : new HttpIamAuthorizer();
+    this.api.addRoutes({
+      path: '/v1/{proxy+}',
+      methods: [HttpMethod.ANY],
+      integration: new HttpLambdaIntegration('ApiIntegration', functions.api),
+      authorizer,
+    });
+
+    // Route-level throttling for the public routes, on the stage the L2 created.
+    const cfnStage = this.stage.node.defaultChild as CfnStage;
+    const hooksThrottle = props.hooksThrottle ?? { rateLimit: 20, burstLimit: 50 };
+    cfnStage.routeSettings = Object.fromEntries(
+      ['POST /hooks/{source}', 'GET /hooks/{source}'].map((key) => [
+        key,
+        // CfnStage.routeSettings is raw JSON (no casing conversion): CloudFormation's own names.
+        { ThrottlingRateLimit: hooksThrottle.rateLimit, ThrottlingBurstLimit: hooksThrottle.burstLimit },
+      ]),
+    );
+    // Route settings name routes by key: the routes must exist before the stage is created.
+    for (const route of hookRoutes) cfnStage.node.addDependency(route);
+
+    this.webhookUrls = Object.fromEntries(
+      config.sources.filter((s) => s.enabled).map((s) => [s.id, `${this.api.apiEndpoint}/hooks/${s.id}`]),
+    );
+
+    // ---------------------------------------------------------------- schedules
+    const every = (minutes: number) => Schedule.rate(Duration.minutes(minutes));
+    const schedules: [string, number, NodejsFunction, string][] = [
+      ['DueSweepSchedule', config.schedules.dueSweepMinutes, functions.dueSweep, 'due sweep'],
+      ['ReconcileSchedule', config.schedules.reconcileMinutes, functions.reconcile, 'reconciliation'],
+      ['RetrySweepSchedule', config.schedules.retryMinutes, functions.retrySweep, 'retry sweep'],
+    ];
+    for (const [ruleId, minutes, fn, what] of schedules) {
+      new Rule(this, ruleId, {
+        description: `Leaver ${what} every ${minutes} minute(s)`,
+        schedule: every(minutes),
+        // The next tick runs the sweep again, so a failed run is retried once, not piled up.
+        targets: [new LambdaFunction(fn, { retryAttempts: 1, maxEventAge: Duration.minutes(Math.min(minutes, 1440)) })],
+      });
+    }
+
+    // ---------------------------------------------------------------- monitoring
+    this.monitoring = new LeaverMonitoring(this, 'Monitoring', {
+      config,
+      topic: this.topic,
+      queue: this.queue,
+      deadLetterQueue: this.deadLetterQueue,
+      functions,
+      api: this.api,
+    });
+  }
+}

@@ -1,0 +1,1 @@
+/work/main/lambdas/handlers/due-sweep.ts

@@ -1,0 +1,1 @@
+/work/main/lambdas/handlers/worker.ts

@@ -1,0 +1,11 @@
+import { App } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { LeaverStack } from './leaver-stack.ts';
+import { loadInfraConfig } from './load-config.ts';
+const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+const stack = new LeaverStack(app, 'Leaver', { config: loadInfraConfig('infra/example-config.json'), leaver: { handlersDir: 'test/infra/fixtures/handlers' } });
+const r = new AwsSolutionsChecks().validateScope(stack);
+console.log(r.success);
+for (const v of r.violations) console.log(v.ruleName, v.violatingResources.map((x) => x.resourceLogicalId).join(','));
+import { writeFileSync } from 'node:fs';
+writeFileSync('/tmp/h6/template.json', JSON.stringify(app.synth().getStackByName('Leaver').template, null, 1));

@@ -1,0 +1,17 @@
+// dynalite ships no type declarations; this covers what Leaver uses.
+declare module 'dynalite' {
+  import type { Server } from 'node:http';
+
+  interface DynaliteOptions {
+    path?: string;
+    createTableMs?: number;
+    deleteTableMs?: number;
+    updateTableMs?: number;
+    maxItemSizeKb?: number;
+    ssl?: boolean;
+    verbose?: boolean;
+    debug?: boolean;
+  }
+  function dynalite(options?: DynaliteOptions): Server;
+  export default dynalite;
+}

@@ -1,0 +1,542 @@
+/**
+ * OffboardingStore on DynamoDB (the layout of tables.ts). Works on AWS, moto_server and dynalite:
+ * it uses conditional PutItem/UpdateItem, GetItem and Query only (no transactions).
+ *
+ * Idempotent create by (origin.id, sourceEventId), in two conditional puts:
+ *   1. the marker `SRC#<origin>#<eventId>` holding the new id (attribute_not_exists);
+ *   2. the offboarding `OFF#<id>/META` (attribute_not_exists).
+ * A caller that loses step 1 reads the marker and returns the offboarding it names; when that
+ * offboarding is missing (its creator crashed between the two puts) the caller writes it itself, so
+ * the next call heals the gap. Whoever wins step 2 reports `created: true`, so exactly one caller
+ * does. GSI attributes (gsi1*, gsi2*, gsi3pk) are recomputed on every write of the META item.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  ScanCommand,
+  type ScanCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { LeaverError } from '../core/errors.ts';
+import {
+  type ActionResult,
+  normaliseEmail,
+  type Offboarding,
+  type OffboardingStatus,
+} from '../core/model.ts';
+import type { OffboardingQuery, OffboardingStore, Page } from '../core/ports.ts';
+import { isConditionalCheckFailed, toLeaverAwsError } from './aws-errors.ts';
+import {
+  checkKey,
+  decodeCursor,
+  encodeCursor,
+  invalidCursor,
+  isoBound,
+  KEY_MAX_SUFFIX,
+  pageLimit,
+} from './cursor.ts';
+import { OFFBOARDINGS } from './tables.ts';
+
+export interface DynamoOffboardingStoreOptions {
+  client: DynamoDBClient;
+  tableName: string;
+  /** Page size of query() when the caller gives none. */
+  defaultLimit?: number;
+  /** Largest page size query() accepts. */
+  maxLimit?: number;
+  /** How many offboardings due() returns at most when the caller gives no limit. */
+  dueLimit?: number;
+  /** Items per Query page when listActions() reads an offboarding's action results (it reads all pages). */
+  actionPageSize?: number;
+}
+
+type Item = Record<string, unknown>;
+type Patch = Partial<Omit<Offboarding, 'id' | 'status' | 'version'>>;
+
+const META = 'META';
+const ACT_PREFIX = 'ACT#';
+const KILL_SWITCH_KEY = { pk: 'FLAG#kill-switch', sk: 'FLAG' };
+/** Attributes of the META item that are keys, not Offboarding fields. */
+const KEY_ATTRS = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'type'] as const;
+/** Fields a patch must not touch: identity and the idempotency key. */
+const IMMUTABLE = new Set(['id', 'status', 'version', 'origin', 'sourceEventId', ...KEY_ATTRS]);
+
+const offKey = (id: string) => ({ pk: `OFF#${id}`, sk: META });
+export const sourceMarkerKey = (originId: string, sourceEventId: string) => ({
+  pk: `SRC#${originId}#${sourceEventId}`,
+  sk: 'SRC',
+});
+
+/** A timestamp in toISOString() form when it parses, so GSI sort keys compare chronologically. */
+function sortableTime(value: string): string {
+  const t = Date.parse(value);
+  return Number.isNaN(t) ? value : new Date(t).toISOString();
+}
+
+/** The GSI attributes an offboarding's META item carries (they follow status, email and times). */
+export function offboardingIndexKeys(
+  o: Pick<
+    Offboarding,
+    'id' | 'subject' | 'status' | 'effectiveAt' | 'receivedAt' | 'origin' | 'sourceEventId'
+  >,
+) {
+  return {
+    gsi1pk: `EMAIL#${normaliseEmail(o.subject.email)}`,
+    gsi1sk: `${sortableTime(o.receivedAt)}#${o.id}`,
+    gsi2pk: `STATUS#${o.status}`,
+    gsi2sk: `${sortableTime(o.effectiveAt)}#${o.id}`,
+    gsi3pk: sourceMarkerKey(o.origin.id, o.sourceEventId).pk,
+  };
+}
+
+function toItem(o: Offboarding): Item {
+  return {
+    ...offKey(o.id),
+    type: 'offboarding',
+    ...JSON.parse(JSON.stringify(o)),
+    ...offboardingIndexKeys(o),
+  };
+}
+
+function fromItem(item: Item): Offboarding {
+  const o: Item = { ...item };
+  for (const k of KEY_ATTRS) delete o[k];
+  return o as unknown as Offboarding;
+}
+
+function actionFromItem(item: Item): ActionResult {
+  const { pk: _pk, sk: _sk, type: _type, offboardingId: _id, ...rest } = item;
+  return rest as unknown as ActionResult;
+}
+
+export class DynamoOffboardingStore implements OffboardingStore {
+  private readonly doc: DynamoDBDocumentClient;
+  private readonly table: string;
+  private readonly defaultLimit: number;
+  private readonly maxLimit: number;
+  private readonly dueLimit: number;
+  private readonly actionPageSize: number;
+
+  constructor(opts: DynamoOffboardingStoreOptions) {
+    if (!opts.tableName) throw new LeaverError('config_invalid', 'DynamoOffboardingStore needs a tableName');
+    this.doc = DynamoDBDocumentClient.from(opts.client, {
+      marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
+    });
+    this.table = opts.tableName;
+    this.defaultLimit = opts.defaultLimit ?? 50;
+    this.maxLimit = opts.maxLimit ?? 1000;
+    this.dueLimit = opts.dueLimit ?? 1000;
+    this.actionPageSize = opts.actionPageSize ?? 500;
+  }
+
+  async create(offboarding: Offboarding): Promise<{ created: boolean; offboarding: Offboarding }> {
+    if (!offboarding.id || !offboarding.origin?.id || !offboarding.sourceEventId) {
+      throw new LeaverError(
+        'invalid_request',
+        'An offboarding needs an id, an origin id and a source event id',
+      );
+    }
+    const marker = sourceMarkerKey(offboarding.origin.id, offboarding.sourceEventId);
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            ...marker,
+            type: 'source-marker',
+            offboardingId: offboarding.id,
+            at: offboarding.receivedAt,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return await this.putMeta(offboarding);
+    } catch (e) {
+      if (!isConditionalCheckFailed(e))
+        throw toLeaverAwsError(e, 'Storing the offboarding', 'storage_unavailable');
+    }
+    // The event was seen before: return what the marker names, healing a half-done create.
+    const existing = await this.getItem(marker);
+    const existingId = existing?.offboardingId;
+    if (typeof existingId !== 'string') {
+      throw new LeaverError('storage_unavailable', 'Source event marker is unreadable', { retryable: true });
+    }
+    const stored = await this.get(existingId);
+    if (stored) return { created: false, offboarding: stored };
+    return this.putMeta({ ...offboarding, id: existingId });
+  }
+
+  /** Conditional put of the META item; the caller that writes it is the creator. */
+  private async putMeta(offboarding: Offboarding): Promise<{ created: boolean; offboarding: Offboarding }> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: toItem(offboarding),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return { created: true, offboarding: fromItem(toItem(offboarding)) };
+    } catch (e) {
+      if (!isConditionalCheckFailed(e))
+        throw toLeaverAwsError(e, 'Storing the offboarding', 'storage_unavailable');
+    }
+    const stored = await this.get(offboarding.id);
+    if (!stored) {
+      throw new LeaverError('storage_unavailable', 'Offboarding vanished while being created', {
+        retryable: true,
+      });
+    }
+    return { created: false, offboarding: stored };
+  }
+
+  async get(id: string): Promise<Offboarding | undefined> {
+    const item = await this.getItem(offKey(id));
+    return item ? fromItem(item) : undefined;
+  }
+
+  async transition(
+    id: string,
+    from: readonly OffboardingStatus[],
+    to: OffboardingStatus,
+    patch: Patch = {},
+  ): Promise<Offboarding> {
+    if (from.length === 0)
+      throw new LeaverError('conflict', 'No status to transition from', { details: { id, to } });
+    return this.conditionalUpdate(id, from, to, patch);
+  }
+
+  async update(id: string, status: OffboardingStatus, patch: Patch): Promise<Offboarding> {
+    return this.conditionalUpdate(id, [status], undefined, patch);
+  }
+
+  /**
+   * One UpdateItem: SET the patch (REMOVE for keys explicitly set to undefined), bump version, and
+   * keep the GSI keys in step, on condition that the item exists and its status is one of `from`.
+   */
+  private async conditionalUpdate(
+    id: string,
+    from: readonly OffboardingStatus[],
+    to: OffboardingStatus | undefined,
+    patch: Patch,
+  ): Promise<Offboarding> {
+    const names: Record<string, string> = { '#status': 'status', '#version': 'version', '#pk': 'pk' };
+    const values: Record<string, unknown> = { ':one': 1, ':zero': 0 };
+    const sets: string[] = ['#version = if_not_exists(#version, :zero) + :one'];
+    const removes: string[] = [];
+    let n = 0;
+    const set = (attr: string, value: unknown) => {
+      const i = n++;
+      names[`#a${i}`] = attr;
+      values[`:a${i}`] = value;
+      sets.push(`#a${i} = :a${i}`);
+    };
+
+    const clean = JSON.parse(JSON.stringify(patch)) as Item;
+    for (const key of Object.keys(patch)) {
+      if (IMMUTABLE.has(key)) {
+        throw new LeaverError('invalid_request', `Field ${key} cannot be changed by an update`, {
+          details: { field: key },
+        });
+      }
+      if (clean[key] === undefined) {
+        const i = n++;
+        names[`#a${i}`] = key;
+        removes.push(`#a${i}`);
+      } else {
+        set(key, clean[key]);
+      }
+    }
+    if (to !== undefined) {
+      set('status', to);
+      set('gsi2pk', `STATUS#${to}`);
+    }
+    if (typeof clean.effectiveAt === 'string') set('gsi2sk', `${sortableTime(clean.effectiveAt)}#${id}`);
+    if (typeof clean.receivedAt === 'string') set('gsi1sk', `${sortableTime(clean.receivedAt)}#${id}`);
+    const subject = clean.subject as { email?: unknown } | undefined;
+    if (subject && typeof subject.email === 'string') set('gsi1pk', `EMAIL#${normaliseEmail(subject.email)}`);
+
+    from.forEach((s, i) => {
+      values[`:from${i}`] = s;
+    });
+    const condition = `attribute_exists(#pk) AND #status IN (${from.map((_, i) => `:from${i}`).join(', ')})`;
+    const expression = `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`;
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: offKey(id),
+          UpdateExpression: expression,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return fromItem(out.Attributes ?? {});
+    } catch (e) {
+      if (!isConditionalCheckFailed(e))
+        throw toLeaverAwsError(e, 'Updating the offboarding', 'storage_unavailable');
+    }
+    const current = await this.get(id);
+    if (!current) throw new LeaverError('not_found', 'Offboarding not found', { details: { id } });
+    throw new LeaverError('conflict', `Offboarding is ${current.status}, expected ${from.join(' or ')}`, {
+      details: { id, status: current.status, expected: [...from], ...(to ? { to } : {}) },
+    });
+  }
+
+  async query(q: OffboardingQuery): Promise<Page<Offboarding>> {
+    const limit = pageLimit(q.limit, this.defaultLimit, this.maxLimit);
+    const from = isoBound(q.from, 'from');
+    const to = isoBound(q.to, 'to');
+    if (q.email !== undefined) {
+      const email = typeof q.email === 'string' ? normaliseEmail(q.email) : '';
+      if (!email)
+        throw new LeaverError('invalid_request', 'email must not be empty', { details: { field: 'email' } });
+      const idx = OFFBOARDINGS.indexes.byEmail;
+      const filter =
+        q.status === undefined
+          ? {}
+          : {
+              FilterExpression: '#status = :status',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: { ':status': q.status },
+            };
+      return this.queryIndex(idx.name, ['pk', 'sk', idx.partitionKey, idx.sortKey], {
+        partition: { name: idx.partitionKey, value: `EMAIL#${email}` },
+        sortName: idx.sortKey,
+        from,
+        to,
+        limit,
+        cursor: q.cursor,
+        extra: filter,
+      });
+    }
+    if (q.status !== undefined) {
+      const idx = OFFBOARDINGS.indexes.byStatusDue;
+      return this.queryIndex(idx.name, ['pk', 'sk', idx.partitionKey, idx.sortKey], {
+        partition: { name: idx.partitionKey, value: `STATUS#${q.status}` },
+        sortName: idx.sortKey,
+        from,
+        to,
+        limit,
+        cursor: q.cursor,
+      });
+    }
+    return this.scanAll({ from, to, limit, cursor: q.cursor });
+  }
+
+  /** Scheduled offboardings whose effectiveAt <= now, oldest first (byStatusDue, pages followed). */
+  async due(now: string, limit = this.dueLimit): Promise<Offboarding[]> {
+    const to = isoBound(now, 'now')!;
+    const out: Offboarding[] = [];
+    let cursor: string | undefined;
+    const idx = OFFBOARDINGS.indexes.byStatusDue;
+    do {
+      const page = await this.queryIndex(idx.name, ['pk', 'sk', idx.partitionKey, idx.sortKey], {
+        partition: { name: idx.partitionKey, value: 'STATUS#scheduled' },
+        sortName: idx.sortKey,
+        to,
+        limit: Math.min(limit - out.length, this.maxLimit),
+        cursor,
+      });
+      out.push(...page.items);
+      cursor = page.cursor;
+    } while (cursor && out.length < limit);
+    return out;
+  }
+
+  private async queryIndex(
+    indexName: string,
+    keyNames: readonly string[],
+    q: {
+      partition: { name: string; value: string };
+      sortName: string;
+      from?: string;
+      to?: string;
+      limit: number;
+      cursor?: string;
+      extra?: Pick<
+        QueryCommandInput,
+        'FilterExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+      >;
+    },
+  ): Promise<Page<Offboarding>> {
+    let startKey: Record<string, string | number> | undefined;
+    if (q.cursor !== undefined) {
+      const c = decodeCursor(q.cursor);
+      if (c.i !== indexName) throw invalidCursor();
+      startKey = checkKey(c.k, keyNames);
+      if (startKey[q.partition.name] !== q.partition.value) throw invalidCursor();
+    }
+    const names: Record<string, string> = { '#p': q.partition.name, ...q.extra?.ExpressionAttributeNames };
+    const values: Record<string, unknown> = {
+      ':p': q.partition.value,
+      ...q.extra?.ExpressionAttributeValues,
+    };
+    let keyCondition = '#p = :p';
+    if (q.from !== undefined || q.to !== undefined) {
+      names['#s'] = q.sortName;
+      if (q.from !== undefined && q.to !== undefined) {
+        keyCondition += ' AND #s BETWEEN :from AND :to';
+        values[':from'] = q.from;
+        values[':to'] = q.to + KEY_MAX_SUFFIX;
+      } else if (q.from !== undefined) {
+        keyCondition += ' AND #s >= :from';
+        values[':from'] = q.from;
+      } else {
+        keyCondition += ' AND #s <= :to';
+        values[':to'] = q.to + KEY_MAX_SUFFIX;
+      }
+    }
+    if (q.from !== undefined && q.to !== undefined && q.from > q.to) return { items: [] };
+    const out = await this.run('Querying offboardings', () =>
+      this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: indexName,
+          KeyConditionExpression: keyCondition,
+          FilterExpression: q.extra?.FilterExpression,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          Limit: q.limit,
+          ExclusiveStartKey: startKey,
+        }),
+      ),
+    );
+    return {
+      items: (out.Items ?? []).map(fromItem),
+      cursor: out.LastEvaluatedKey ? encodeCursor({ i: indexName, k: out.LastEvaluatedKey }) : undefined,
+    };
+  }
+
+  /** No email and no status: every offboarding (unordered Scan), optionally by receivedAt window. */
+  private async scanAll(q: {
+    from?: string;
+    to?: string;
+    limit: number;
+    cursor?: string;
+  }): Promise<Page<Offboarding>> {
+    let startKey: Record<string, string | number> | undefined;
+    if (q.cursor !== undefined) {
+      const c = decodeCursor(q.cursor);
+      if (c.i !== 'scan') throw invalidCursor();
+      startKey = checkKey(c.k, ['pk', 'sk']);
+    }
+    const names: Record<string, string> = { '#type': 'type' };
+    const values: Record<string, unknown> = { ':type': 'offboarding' };
+    let filter = '#type = :type';
+    if (q.from !== undefined) {
+      names['#g'] = 'gsi1sk';
+      values[':from'] = q.from;
+      filter += ' AND #g >= :from';
+    }
+    if (q.to !== undefined) {
+      names['#g'] = 'gsi1sk';
+      values[':to'] = q.to + KEY_MAX_SUFFIX;
+      filter += ' AND #g <= :to';
+    }
+    const input: ScanCommandInput = {
+      TableName: this.table,
+      FilterExpression: filter,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      Limit: q.limit,
+      ExclusiveStartKey: startKey,
+    };
+    const out = await this.run('Listing offboardings', () => this.doc.send(new ScanCommand(input)));
+    return {
+      items: (out.Items ?? []).map(fromItem),
+      cursor: out.LastEvaluatedKey ? encodeCursor({ i: 'scan', k: out.LastEvaluatedKey }) : undefined,
+    };
+  }
+
+  async putAction(offboardingId: string, action: ActionResult): Promise<void> {
+    if (!action.grantKey) throw new LeaverError('invalid_request', 'An action needs a grantKey');
+    await this.run('Storing an action result', () =>
+      this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            ...JSON.parse(JSON.stringify(action)),
+            pk: `OFF#${offboardingId}`,
+            sk: `${ACT_PREFIX}${action.grantKey}`,
+            type: 'action',
+            offboardingId,
+          },
+        }),
+      ),
+    );
+  }
+
+  async listActions(offboardingId: string): Promise<ActionResult[]> {
+    const out: ActionResult[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.run('Listing action results', () =>
+        this.doc.send(
+          new QueryCommand({
+            TableName: this.table,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :act)',
+            ExpressionAttributeValues: { ':pk': `OFF#${offboardingId}`, ':act': ACT_PREFIX },
+            ConsistentRead: true,
+            Limit: this.actionPageSize,
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      );
+      out.push(...(page.Items ?? []).map(actionFromItem));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return out;
+  }
+
+  async getKillSwitch(): Promise<{ enabled: boolean; reason?: string; by?: string; at?: string }> {
+    const item = await this.getItem(KILL_SWITCH_KEY);
+    if (!item) return { enabled: false };
+    return {
+      enabled: item.enabled === true,
+      ...(typeof item.reason === 'string' ? { reason: item.reason } : {}),
+      ...(typeof item.by === 'string' ? { by: item.by } : {}),
+      ...(typeof item.at === 'string' ? { at: item.at } : {}),
+    };
+  }
+
+  async setKillSwitch(state: { enabled: boolean; reason: string; by: string; at: string }): Promise<void> {
+    await this.run('Setting the kill switch', () =>
+      this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            ...KILL_SWITCH_KEY,
+            type: 'flag',
+            enabled: state.enabled === true,
+            reason: state.reason,
+            by: state.by,
+            at: state.at,
+          },
+        }),
+      ),
+    );
+  }
+
+  private async getItem(key: { pk: string; sk: string }): Promise<Item | undefined> {
+    const out = await this.run('Reading the offboardings table', () =>
+      this.doc.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true })),
+    );
+    return out.Item;
+  }
+
+  /** Runs one DynamoDB call, mapping AWS failures to storage_unavailable / internal. */
+  private async run<T>(what: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (e) {
+      throw toLeaverAwsError(e, what, 'storage_unavailable');
+    }
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * The adapters implementing core's ports (AWS and local). dynalite-server.ts is deliberately not
+ * re-exported: it is a dev dependency for the local runtime and tests, never bundled into a Lambda.
+ */
+export {
+  awsErrorName,
+  isConditionalCheckFailed,
+  isTransientAwsError,
+  toLeaverAwsError,
+} from './aws-errors.ts';
+export { DynamoAuditLog, type DynamoAuditLogOptions } from './dynamo-audit-log.ts';
+export { DynamoOffboardingStore, type DynamoOffboardingStoreOptions } from './dynamo-offboarding-store.ts';
+export { FileSecretStore, type FileSecretStoreOptions } from './file-secret-store.ts';
+export { OFFBOARDING_ID_PATTERN, UlidIds, type UlidIdsOptions } from './ids.ts';
+export { LogNotifier, type LogNotifierOptions } from './log-notifier.ts';
+export {
+  type MemoryJobHandler,
+  type MemoryJobMessage,
+  MemoryJobQueue,
+  type MemoryJobQueueOptions,
+} from './memory-job-queue.ts';
+export { SecretsManagerStore, type SecretsManagerStoreOptions } from './secrets-manager-store.ts';
+export { SnsNotifier, type SnsNotifierOptions } from './sns-notifier.ts';
+export {
+  type JobMessage,
+  MAX_DELAY_SECONDS,
+  parseJobMessage,
+  SqsJobQueue,
+  type SqsJobQueueOptions,
+} from './sqs-job-queue.ts';
+export { ManualClock, SystemClock, systemClock } from './system-clock.ts';
+export { auditTableInput, createTables, offboardingsTableInput, type TableNames } from './table-setup.ts';
+export { AUDIT, OFFBOARDINGS } from './tables.ts';

@@ -1,0 +1,34 @@
+/**
+ * The management API as one function of an API Gateway HTTP API (v2) event: the route table, its
+ * router, and the environment each route gets. The Lambda handler (handlers/api.ts) and the tests
+ * call it; the local runtime reaches it through that handler.
+ */
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { EngineDeps } from '../core/deps.ts';
+import type { SecretStore } from '../core/ports.ts';
+import type { HttpResult } from '../handlers/http-response.ts';
+import type { AuthMode } from './auth.ts';
+import { decodeEvent, Router } from './router.ts';
+import { API_VERSION, ROUTES } from './routes.ts';
+
+export const router = new Router(ROUTES);
+
+export interface ApiOptions {
+  deps: EngineDeps;
+  /** `local`: bearer token from the secret store; `aws`: the API Gateway authoriser's principal. */
+  auth: AuthMode;
+  secrets?: SecretStore;
+  /** Epoch ms by which vendor calls (preview, targeted revocations) must have ended. */
+  deadline?: number;
+}
+
+export function handleApiEvent(event: APIGatewayProxyEventV2, opts: ApiOptions): Promise<HttpResult> {
+  const req = decodeEvent(event);
+  return router.dispatch(req, {
+    deps: opts.deps,
+    auth: opts.auth,
+    secrets: opts.secrets,
+    version: API_VERSION,
+    deadline: opts.deadline ?? Date.now() + 25_000,
+  });
+}

@@ -1,0 +1,158 @@
+/**
+ * The OpenAPI 3.1 document, generated from the route table and its zod schemas with zod's own
+ * `z.toJSONSchema()` (JSON Schema 2020-12, which OpenAPI 3.1 uses), so it cannot drift from the code.
+ * Requests are described as the API accepts them (`io: 'input'`), responses as it answers them.
+ */
+import { z } from 'zod';
+import { ERROR_TABLE } from '../core/errors.ts';
+import type { AnyRoute } from './router.ts';
+import { ProblemSchema } from './schemas.ts';
+
+type JsonSchema = Record<string, unknown>;
+
+function schemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  const json = z.toJSONSchema(schema, {
+    io,
+    target: 'draft-2020-12',
+    unrepresentable: 'any',
+    reused: 'inline',
+    cycles: 'ref',
+  }) as JsonSchema;
+  delete json.$schema;
+  // Component ids from `.meta({ id })` are documentation; inline bodies need no `id` keyword.
+  stripIds(json);
+  return json;
+}
+
+function stripIds(value: unknown): void {
+  if (Array.isArray(value)) {
+    for (const v of value) stripIds(v);
+    return;
+  }
+  if (value && typeof value === 'object') {
+    const o = value as Record<string, unknown>;
+    if (typeof o.id === 'string' && (o.type !== undefined || o.properties !== undefined)) delete o.id;
+    for (const v of Object.values(o)) stripIds(v);
+  }
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad request (malformed JSON, unknown field, invalid value, invalid cursor)',
+  401: 'Missing or invalid credentials',
+  403: 'Forbidden',
+  404: 'Not found',
+  405: 'Method not allowed',
+  409: 'Conflict with the current state',
+  413: 'Request body too large',
+  415: 'Content-Type is not application/json',
+  423: 'Locked (kill switch or quarantine)',
+  500: 'Internal error (reveals nothing)',
+  502: 'Vendor error',
+  503: 'Unavailable (retry later)',
+  504: 'Timed out',
+};
+
+const problemContent = () => ({ 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } });
+
+export interface OpenApiInfo {
+  version: string;
+  serverUrl?: string;
+}
+
+/** Builds the document for a route table. */
+export function buildOpenApi(routes: readonly AnyRoute[], info: OpenApiInfo): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const r of routes) {
+    const parameters: unknown[] = [];
+    if (r.params) {
+      const js = schemaOf(r.params, 'input');
+      const props = (js.properties ?? {}) as Record<string, JsonSchema>;
+      for (const [name, schema] of Object.entries(props)) {
+        parameters.push({ name, in: 'path', required: true, schema });
+      }
+    }
+    if (r.query) {
+      const js = schemaOf(r.query, 'input');
+      const props = (js.properties ?? {}) as Record<string, JsonSchema>;
+      const required = new Set((js.required ?? []) as string[]);
+      for (const [name, schema] of Object.entries(props)) {
+        parameters.push({ name, in: 'query', required: required.has(name), schema });
+      }
+    }
+    const responses: Record<string, unknown> = {};
+    for (const [status, spec] of Object.entries(r.responses)) {
+      const res: Record<string, unknown> = { description: spec.description };
+      if (spec.content) {
+        res.content = Object.fromEntries(
+          Object.entries(spec.content).map(([media, schema]) => [media, { schema: schemaOf(schema, 'output') }]),
+        );
+      }
+      if (spec.headers) {
+        res.headers = Object.fromEntries(
+          Object.entries(spec.headers).map(([name, h]) => [name, { description: h.description, schema: { type: 'string' } }]),
+        );
+      }
+      responses[status] = res;
+    }
+    const errorStatuses = new Set<number>(r.errors);
+    if (!r.public) errorStatuses.add(401);
+    if (r.query || r.body) errorStatuses.add(400);
+    if (r.body) errorStatuses.add(415).add(413);
+    for (const s of [...errorStatuses].sort((a, b) => a - b)) {
+      responses[String(s)] = { description: TITLES[s] ?? 'Error', content: problemContent() };
+    }
+    responses.default = { description: 'Error (application/problem+json)', content: problemContent() };
+
+    const op: Record<string, unknown> = {
+      operationId: r.operationId,
+      summary: r.summary,
+      tags: [r.tag],
+      responses,
+    };
+    if (r.description) op.description = r.description;
+    if (parameters.length) op.parameters = parameters;
+    if (r.body) {
+      op.requestBody = {
+        required: !r.bodyOptional,
+        content: { 'application/json': { schema: schemaOf(r.body, 'input') } },
+      };
+    }
+    op.security = r.public ? [] : [{ sigv4: [] }, { bearer: [] }];
+    const item = paths[r.path] ?? {};
+    item[r.method.toLowerCase()] = op;
+    paths[r.path] = item;
+  }
+
+  return {
+    openapi: '3.1.0',
+    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    info: {
+      title: 'Leaver management API',
+      version: info.version,
+      description:
+        'Offboard people from iTwin, MongoDB Atlas and Cloud Manager, preview plans, run targeted ' +
+        'revocations, flip the kill switch and export the audit trail. Errors are RFC 9457 problem ' +
+        `details; their \`code\` is one of: ${Object.keys(ERROR_TABLE).join(', ')}.`,
+    },
+    servers: [{ url: info.serverUrl ?? '/' }],
+    tags: [
+      { name: 'offboardings', description: 'Start, inspect, cancel, retry and release offboardings' },
+      { name: 'revocations', description: 'Targeted revocations and the kill switch' },
+      { name: 'audit', description: 'The audit trail and its exports' },
+      { name: 'meta', description: 'Health and this document' },
+    ],
+    paths,
+    components: {
+      schemas: { Problem: schemaOf(ProblemSchema, 'output') },
+      securitySchemes: {
+        sigv4: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'Authorization',
+          description: 'AWS SigV4 (IAM) for service execute-api, or a JWT when the deployment uses a JWT authoriser.',
+        },
+        bearer: { type: 'http', scheme: 'bearer', description: 'The local runtime: the token of secret leaver/api.' },
+      },
+    },
+  };
+}

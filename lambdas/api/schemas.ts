@@ -1,0 +1,347 @@
+/**
+ * Request and response schemas of the management API (/v1). The OpenAPI document is generated from
+ * these same schemas (openapi.ts), and the tests validate every response against them, so the
+ * document cannot drift from the code.
+ *
+ * Requests are strict: an unknown field is a 400. Responses are strict too, so a field added to a
+ * view without its schema fails the tests.
+ */
+import { z } from 'zod';
+import { AUDIT_EVENTS, GRANT_KINDS, VENDORS } from '../core/model.ts';
+
+export const OFFBOARDING_STATUSES = [
+  'scheduled',
+  'running',
+  'completed',
+  'completed_with_failures',
+  'cancelled',
+  'quarantined',
+] as const;
+
+export const OUTCOMES = ['revoked', 'already_absent', 'skipped', 'failed'] as const;
+export const SKIP_REASONS = ['dry_run', 'protected_account', 'last_owner', 'kill_switch'] as const;
+export const GRANT_KIND_NAMES = Object.keys(GRANT_KINDS) as [keyof typeof GRANT_KINDS, ...(keyof typeof GRANT_KINDS)[]];
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2}))?$/;
+
+/** An ISO-8601 date or date-time with an offset; normalised to a UTC ISO string. */
+export const isoDateInput = z
+  .string()
+  .regex(ISO_DATE, 'must be an ISO-8601 date (YYYY-MM-DD) or date-time with a time zone')
+  .refine((s) => !Number.isNaN(Date.parse(s)), 'must be a valid date')
+  .transform((s) => new Date(s).toISOString())
+  .meta({ format: 'date-time' });
+
+export const emailInput = z
+  .string()
+  .max(320)
+  .pipe(z.email({ error: 'must be an email address' }))
+  .transform((s) => s.trim().toLowerCase());
+
+const email = z.string().meta({ format: 'email' });
+const isoTime = z.string().meta({ format: 'date-time' });
+const vendor = z.enum(VENDORS);
+const status = z.enum(OFFBOARDING_STATUSES);
+const reason = z.string().trim().min(1, 'must not be empty').max(500);
+
+// ---------------------------------------------------------------- shared shapes
+
+export const GrantSchema = z
+  .strictObject({
+    vendor,
+    tenantId: z.string(),
+    kind: z.enum(GRANT_KIND_NAMES),
+    email,
+    ids: z.record(z.string(), z.string()),
+    scopeName: z.string().optional(),
+    lastOwner: z.boolean().optional(),
+    order: z.number().optional(),
+  })
+  .meta({ id: 'Grant', description: 'One piece of access at a vendor, with the ids needed to remove it.' });
+
+export const CountsSchema = z.strictObject({
+  planned: z.number().int(),
+  revoked: z.number().int(),
+  alreadyAbsent: z.number().int(),
+  skipped: z.number().int(),
+  failed: z.number().int(),
+});
+
+export const ActionViewSchema = z.strictObject({
+  grantKey: z.string(),
+  vendor,
+  tenantId: z.string(),
+  kind: z.enum(GRANT_KIND_NAMES),
+  email,
+  ids: z.record(z.string(), z.string()),
+  scopeName: z.string().optional(),
+  outcome: z.enum(OUTCOMES),
+  skipReason: z.enum(SKIP_REASONS).optional(),
+  errorCode: z.string().optional(),
+  vendorRequestId: z.string().optional(),
+  attempts: z.number().int(),
+  durationMs: z.number(),
+  at: isoTime,
+  pass: z.number().int(),
+  reinvited: z.boolean().optional(),
+});
+
+export const VendorSummarySchema = z.strictObject({
+  vendor,
+  counts: CountsSchema,
+  timeToRevokeMs: z.number().optional(),
+  actions: z.array(ActionViewSchema),
+});
+
+const offboardingFields = {
+  id: z.string(),
+  email,
+  aliases: z.array(email),
+  employeeId: z.string().optional(),
+  name: z.string().optional(),
+  status,
+  origin: z.strictObject({ type: z.enum(['hr', 'api', 'schedule']), id: z.string() }),
+  sourceEventId: z.string(),
+  reason: z.string().optional(),
+  dryRun: z.boolean().optional(),
+  effectiveAt: isoTime,
+  receivedAt: isoTime,
+  startedAt: isoTime.optional(),
+  finishedAt: isoTime.optional(),
+  lastRevokedAt: isoTime.optional(),
+  timeToRevokeMs: z.number().optional(),
+  timeToRevokeByVendorMs: z.partialRecord(vendor, z.number()).optional(),
+  counts: CountsSchema,
+  attempts: z.number().int(),
+  nextRetryAt: isoTime.optional(),
+  releasedAt: isoTime.optional(),
+};
+
+export const OffboardingSummarySchema = z
+  .strictObject(offboardingFields)
+  .meta({ id: 'OffboardingSummary', description: 'An offboarding without its actions.' });
+
+export const OffboardingDetailSchema = z
+  .strictObject({
+    ...offboardingFields,
+    vendors: z.array(VendorSummarySchema),
+  })
+  .meta({
+    id: 'Offboarding',
+    description: 'An offboarding with its actions grouped by vendor, timings and time-to-revoke.',
+  });
+
+export const PlanItemSchema = z.strictObject({
+  grantKey: z.string(),
+  vendor,
+  tenantId: z.string(),
+  kind: z.enum(GRANT_KIND_NAMES),
+  phase: z.enum(['invitation', 'membership']),
+  email,
+  ids: z.record(z.string(), z.string()),
+  scopeName: z.string().optional(),
+  /** What a run would do: revoke it, or skip it (protected account, last owner). */
+  action: z.enum(['revoke', 'skip']),
+  skipReason: z.enum(SKIP_REASONS).optional(),
+});
+
+export const PlanSchema = z
+  .strictObject({
+    email,
+    emails: z.array(email),
+    items: z.array(PlanItemSchema),
+    counts: z.strictObject({ revoke: z.number().int(), skip: z.number().int() }),
+    /** Tenants that could not be searched: the plan is incomplete for them. */
+    failures: z.array(z.strictObject({ vendor, tenantId: z.string(), errorCode: z.string() })),
+  })
+  .meta({ id: 'Plan', description: 'Every grant a run would revoke or skip. Nothing was changed.' });
+
+export const AuditRecordSchema = z
+  .strictObject({
+    streamId: z.string(),
+    seq: z.number().int(),
+    event: z.enum(AUDIT_EVENTS),
+    at: isoTime,
+    email: email.optional(),
+    actor: z.string(),
+    vendor: vendor.optional(),
+    tenantId: z.string().optional(),
+    grantKey: z.string().optional(),
+    grant: GrantSchema.optional(),
+    outcome: z.enum(OUTCOMES).optional(),
+    skipReason: z.enum(SKIP_REASONS).optional(),
+    errorCode: z.string().optional(),
+    vendorRequestId: z.string().optional(),
+    durationMs: z.number().optional(),
+    attempt: z.number().int().optional(),
+    detail: z.record(z.string(), z.unknown()).optional(),
+    prevHash: z.string(),
+    hash: z.string(),
+  })
+  .meta({ id: 'AuditRecord', description: 'One immutable audit record, hash-chained to its predecessor.' });
+
+export const ChainResultSchema = z.strictObject({
+  valid: z.boolean(),
+  records: z.number().int(),
+  /** The first record (seq) where the chain breaks. */
+  brokenAt: z.number().int().optional(),
+  reason: z.string().optional(),
+});
+
+export const ProblemSchema = z
+  .strictObject({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.string(),
+    instance: z.string().optional(),
+    errors: z.array(z.strictObject({ path: z.string(), message: z.string() })).optional(),
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details with a stable error code.' });
+
+// ---------------------------------------------------------------- requests
+
+export const IdParams = z.strictObject({
+  id: z.string().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/, 'must be an offboarding id'),
+});
+
+export const StartOffboardingBody = z.strictObject({
+  email: emailInput,
+  aliases: z.array(emailInput).max(20).optional(),
+  effectiveAt: isoDateInput.optional(),
+  reason,
+  dryRun: z.boolean().optional(),
+});
+
+export const PreviewBody = z.strictObject({
+  email: emailInput,
+  aliases: z.array(emailInput).max(20).optional(),
+});
+
+export const ActionBody = z.strictObject({ reason: reason.optional() });
+
+export const ListOffboardingsQuery = z.strictObject({
+  email: emailInput.optional(),
+  status: status.optional(),
+  from: isoDateInput.optional(),
+  to: isoDateInput.optional(),
+  limit: z.coerce.number().int().min(1).max(200).optional(),
+  cursor: z.string().min(1).max(4096).optional(),
+});
+
+export const AUDIT_FORMATS = ['jsonl', 'csv', 'ocsf'] as const;
+
+export const AuditExportQuery = z.strictObject({
+  email: emailInput.optional(),
+  from: isoDateInput.optional(),
+  to: isoDateInput.optional(),
+  format: z.enum(AUDIT_FORMATS).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+  cursor: z.string().min(1).max(4096).optional(),
+});
+
+export const StreamAuditQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+  cursor: z.string().min(1).max(4096).optional(),
+});
+
+export const RevocationBody = z.strictObject({
+  vendor: z.string().min(1).max(64),
+  tenantId: z.string().min(1).max(64),
+  kind: z.enum(GRANT_KIND_NAMES),
+  ids: z.record(z.string(), z.string()),
+  email: emailInput.optional(),
+  reason,
+});
+
+export const KillSwitchBody = z.strictObject({
+  enabled: z.boolean(),
+  reason,
+});
+
+// ---------------------------------------------------------------- responses
+
+export const OffboardingListSchema = z.strictObject({
+  items: z.array(OffboardingSummarySchema),
+  /** Opaque; pass as `cursor` for the next page. Absent on the last page. */
+  cursor: z.string().optional(),
+  next: z.string().optional(),
+});
+
+export const OffboardingAuditSchema = z.strictObject({
+  offboardingId: z.string(),
+  records: z.array(AuditRecordSchema),
+  chain: ChainResultSchema,
+  cursor: z.string().optional(),
+  next: z.string().optional(),
+});
+
+export const RevocationResultSchema = z.strictObject({
+  grantKey: z.string(),
+  grant: GrantSchema,
+  outcome: z.enum(OUTCOMES),
+  skipReason: z.enum(SKIP_REASONS).optional(),
+  errorCode: z.string().optional(),
+  vendorRequestId: z.string().optional(),
+  attempts: z.number().int().optional(),
+  durationMs: z.number().optional(),
+  at: isoTime.optional(),
+});
+
+export const KillSwitchSchema = z.strictObject({
+  enabled: z.boolean(),
+  /** Where it is set: the configuration file (cannot be turned off through the API) or the flag. */
+  source: z.enum(['config', 'flag']).optional(),
+  reason: z.string().optional(),
+  by: z.string().optional(),
+  at: isoTime.optional(),
+});
+
+export const HealthSchema = z.strictObject({
+  status: z.enum(['ok', 'degraded']),
+  version: z.string(),
+  time: isoTime,
+  killSwitch: z.boolean(),
+  checks: z.record(z.string(), z.enum(['ok', 'error'])),
+});
+
+/** OCSF event (one line of `format=ocsf`); the fields Leaver fills. */
+export const OcsfEventSchema = z
+  .object({
+    class_uid: z.union([z.literal(3001), z.literal(3005)]),
+    class_name: z.string(),
+    category_uid: z.literal(3),
+    category_name: z.string(),
+    activity_id: z.number().int(),
+    activity_name: z.string(),
+    type_uid: z.number().int(),
+    type_name: z.string(),
+    time: z.number().int(),
+    severity_id: z.number().int(),
+    severity: z.string(),
+    status_id: z.number().int(),
+    status: z.string(),
+    status_code: z.string().optional(),
+    status_detail: z.string().optional(),
+    message: z.string(),
+    actor: z.object({ user: z.object({ uid: z.string(), name: z.string(), type: z.string() }) }),
+    user: z.object({ email_addr: z.string().optional(), name: z.string().optional(), uid: z.string().optional() }),
+    metadata: z.object({
+      version: z.string(),
+      uid: z.string(),
+      correlation_uid: z.string(),
+      original_time: z.string(),
+      product: z.object({ name: z.string(), vendor_name: z.string() }),
+    }),
+    privileges: z.array(z.string()).optional(),
+    resource: z.object({ uid: z.string(), name: z.string().optional(), type: z.string() }).optional(),
+    unmapped: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: 'OcsfEvent', description: 'An OCSF 1.3 Account Change (3001) or User Access Management (3005) event.' });
+
+export type OffboardingDetail = z.output<typeof OffboardingDetailSchema>;
+export type OffboardingSummary = z.output<typeof OffboardingSummarySchema>;
+export type ActionView = z.output<typeof ActionViewSchema>;
+export type PlanView = z.output<typeof PlanSchema>;
+export type OcsfEvent = z.output<typeof OcsfEventSchema>;

@@ -1,0 +1,245 @@
+/**
+ * MongoDB Atlas Administration API v2. Auth: a service account (OAuth2 client credentials at
+ * tenant.tokenUrl) or an API key (HTTP Digest, `auth: "api_key"`). Versioned media types:
+ * invitations 2023-01-01, MongoDB Cloud Users 2025-02-19.
+ *
+ * Discovery (each scope listed once for all subjects): org invitations, invitations of each
+ * configured project (users invited through the deprecated project endpoint are invisible to the
+ * Cloud Users endpoints: vendors.md open question 4), org users (ACTIVE and PENDING), project
+ * users, and users of each configured team.
+ *
+ * Ordering (Grant.order, lower first within a phase; invitations are a phase before memberships):
+ * a PENDING org user is the invitation of the new user model, but its kind stays atlas_org_user
+ * (membership phase) with order 0, so it goes first among memberships, right after the
+ * invitations; project and team users follow (10); the ACTIVE org user goes last (100) because
+ * removing it also ends its project and team access, so removing it first would turn the others
+ * into 404s and hide what was removed.
+ */
+import type { AtlasTenant, TenantConfig } from '../../core/config.ts';
+import type { Grant, Subject } from '../../core/model.ts';
+import type { Connector, Ctx, RevokeResult } from '../../core/ports.ts';
+import {
+  arrayBody,
+  checkGrant,
+  emailIndex,
+  enc,
+  GrantCollector,
+  join,
+  removeCall,
+  unsupported,
+  wrongVendor,
+} from '../common/grants.ts';
+import type { TenantClients } from '../common/tenant-http.ts';
+import type { VendorHttp } from '../http/client.ts';
+import { mongoPages } from '../http/paging.ts';
+import { routeTemplate } from '../http/route.ts';
+
+export const ATLAS_INVITES_VERSION = 'application/vnd.atlas.2023-01-01+json';
+export const ATLAS_USERS_VERSION = 'application/vnd.atlas.2025-02-19+json';
+export const ATLAS_ORDER = { pendingOrgUser: 0, projectOrTeamUser: 10, activeOrgUser: 100 } as const;
+
+const V2 = '/api/atlas/v2';
+const LIVE_STATUSES = new Set(['ACTIVE', 'PENDING']);
+
+interface Invitation {
+  id: string;
+  username?: string;
+}
+interface CloudUser {
+  id: string;
+  username?: string;
+  orgMembershipStatus?: string;
+}
+
+export function atlasConnector(clients: TenantClients): Connector {
+  const client = (tenant: AtlasTenant): VendorHttp =>
+    clients.get(
+      tenant,
+      tenant.auth === 'service_account' ? { type: 'oauth', tokenUrl: tenant.tokenUrl! } : { type: 'digest' },
+      {},
+    );
+
+  async function discover(subjects: readonly Subject[], t: TenantConfig, ctx: Ctx): Promise<Grant[]> {
+    const tenant = asAtlas(t);
+    const http = client(tenant);
+    const found = new GrantCollector(emailIndex(subjects));
+    const org = tenant.orgId;
+    const add = (
+      kind: Grant['kind'],
+      email: string,
+      ids: Record<string, string>,
+      order: number,
+      scope: string,
+    ) => found.add({ vendor: 'atlas', tenantId: tenant.id, kind, email, ids, order, scopeName: scope });
+
+    const invites = async (path: string, limitKey: string) => {
+      const res = await http.request(
+        {
+          method: 'GET',
+          url: join(tenant.baseUrl, `${V2}${path}`),
+          route: routeTemplate(`${V2}${path}`),
+          headers: { accept: ATLAS_INVITES_VERSION },
+          limitKey,
+        },
+        ctx,
+      );
+      return arrayBody<Invitation>(http, res, routeTemplate(`${V2}${path}`));
+    };
+    const users = (path: string, limitKey: string) =>
+      mongoPages<CloudUser>(
+        http,
+        {
+          url: join(tenant.baseUrl, `${V2}${path}`),
+          route: routeTemplate(`${V2}${path}`),
+          headers: { accept: ATLAS_USERS_VERSION },
+          limitKey,
+        },
+        ctx,
+      );
+    const live = (u: CloudUser) =>
+      u.orgMembershipStatus === undefined || LIVE_STATUSES.has(u.orgMembershipStatus);
+
+    let orgUsers: CloudUser[] = [];
+    const orgInvitationIds = new Set<string>();
+    const tasks: Promise<void>[] = [
+      invites(`/orgs/${enc(org)}/invites`, `org:${org}:invites`).then((list) => {
+        for (const inv of list) {
+          const email = found.match(inv.username);
+          if (!email) continue;
+          orgInvitationIds.add(inv.id);
+          add('atlas_org_invitation', email, { orgId: org, invitationId: inv.id }, 0, `org ${org}`);
+        }
+      }),
+      users(`/orgs/${enc(org)}/users`, `org:${org}:users`).then((list) => {
+        orgUsers = list;
+      }),
+    ];
+    for (const groupId of tenant.projectIds) {
+      tasks.push(
+        invites(`/groups/${enc(groupId)}/invites`, `group:${groupId}:invites`).then((list) => {
+          for (const inv of list) {
+            const email = found.match(inv.username);
+            if (email)
+              add(
+                'atlas_project_invitation',
+                email,
+                { groupId, invitationId: inv.id },
+                0,
+                `project ${groupId}`,
+              );
+          }
+        }),
+        users(`/groups/${enc(groupId)}/users`, `group:${groupId}:users`).then((list) => {
+          for (const u of list) {
+            const email = found.match(u.username);
+            if (email && live(u))
+              add(
+                'atlas_project_user',
+                email,
+                { groupId, userId: u.id },
+                ATLAS_ORDER.projectOrTeamUser,
+                `project ${groupId}`,
+              );
+          }
+        }),
+      );
+    }
+    for (const teamId of tenant.teamIds) {
+      tasks.push(
+        users(`/orgs/${enc(org)}/teams/${enc(teamId)}/users`, `org:${org}:teams`).then((list) => {
+          for (const u of list) {
+            const email = found.match(u.username);
+            if (email && live(u))
+              add(
+                'atlas_team_user',
+                email,
+                { orgId: org, teamId, userId: u.id },
+                ATLAS_ORDER.projectOrTeamUser,
+                `team ${teamId}`,
+              );
+          }
+        }),
+      );
+    }
+    await Promise.all(tasks);
+    for (const u of orgUsers) {
+      const email = found.match(u.username);
+      if (!email || !live(u)) continue;
+      const pending = u.orgMembershipStatus === 'PENDING';
+      // A PENDING org user with the id of a listed org invitation is that same invitation.
+      if (pending && orgInvitationIds.has(u.id)) continue;
+      const order = pending ? ATLAS_ORDER.pendingOrgUser : ATLAS_ORDER.activeOrgUser;
+      add('atlas_org_user', email, { orgId: org, userId: u.id }, order, `org ${org}`);
+    }
+    return found.grants;
+  }
+
+  async function revoke(grant: Grant, t: TenantConfig, ctx: Ctx): Promise<RevokeResult> {
+    const tenant = asAtlas(t);
+    checkGrant(grant, 'atlas', tenant.id);
+    const http = client(tenant);
+    const ids = grant.ids;
+    const del = (path: string, accept: string, limitKey: string) =>
+      removeCall(
+        http,
+        {
+          method: 'DELETE',
+          url: join(tenant.baseUrl, `${V2}${path}`),
+          route: routeTemplate(`${V2}${path}`),
+          headers: { accept },
+          limitKey,
+        },
+        ctx,
+      );
+    switch (grant.kind) {
+      case 'atlas_org_invitation':
+        return del(
+          `/orgs/${enc(ids.orgId!)}/invites/${enc(ids.invitationId!)}`,
+          ATLAS_INVITES_VERSION,
+          `org:${ids.orgId}:invites`,
+        );
+      case 'atlas_project_invitation':
+        return del(
+          `/groups/${enc(ids.groupId!)}/invites/${enc(ids.invitationId!)}`,
+          ATLAS_INVITES_VERSION,
+          `group:${ids.groupId}:invites`,
+        );
+      case 'atlas_org_user':
+        return del(
+          `/orgs/${enc(ids.orgId!)}/users/${enc(ids.userId!)}`,
+          ATLAS_USERS_VERSION,
+          `org:${ids.orgId}:users`,
+        );
+      case 'atlas_project_user':
+        return del(
+          `/groups/${enc(ids.groupId!)}/users/${enc(ids.userId!)}`,
+          ATLAS_USERS_VERSION,
+          `group:${ids.groupId}:users`,
+        );
+      case 'atlas_team_user': {
+        const path = `${V2}/orgs/${enc(ids.orgId!)}/teams/${enc(ids.teamId!)}:removeUser`;
+        return removeCall(
+          http,
+          {
+            method: 'POST',
+            url: join(tenant.baseUrl, path),
+            route: routeTemplate(path),
+            headers: { accept: ATLAS_USERS_VERSION, 'content-type': ATLAS_USERS_VERSION },
+            json: { id: ids.userId },
+            limitKey: `org:${ids.orgId}:teams`,
+          },
+          ctx,
+        );
+      }
+      default:
+        throw unsupported(grant);
+    }
+  }
+
+  return { vendor: 'atlas', discover, revoke };
+}
+
+function asAtlas(t: TenantConfig): AtlasTenant {
+  if (t.vendor !== 'atlas') throw wrongVendor(t, 'atlas');
+  return t;
+}

@@ -1,0 +1,178 @@
+/**
+ * MongoDB Cloud Manager (Public API v1.0, HTTP Digest). Discovery lists each scope once for all
+ * subjects: org invitations, each configured project's invitations, org users, project users and
+ * each configured team's users. Removal is a DELETE on the matching resource; 404 = already absent.
+ */
+import type { CloudManagerTenant, TenantConfig } from '../../core/config.ts';
+import type { Grant, Subject } from '../../core/model.ts';
+import type { Connector, Ctx, RevokeResult } from '../../core/ports.ts';
+import {
+  arrayBody,
+  checkGrant,
+  emailIndex,
+  enc,
+  GrantCollector,
+  join,
+  removeCall,
+  unsupported,
+  wrongVendor,
+} from '../common/grants.ts';
+import type { TenantClients } from '../common/tenant-http.ts';
+import type { VendorHttp } from '../http/client.ts';
+import { mongoPages } from '../http/paging.ts';
+import { routeTemplate } from '../http/route.ts';
+
+interface Invitation {
+  id: string;
+  username?: string;
+}
+interface User {
+  id: string;
+  username?: string;
+  emailAddress?: string;
+}
+
+const HEADERS = { accept: 'application/json' };
+
+/** Project and team removals first; the org user last (it ends every project and team access too). */
+export const CLOUDMANAGER_ORDER = { invitation: 0, projectOrTeamUser: 10, orgUser: 20 } as const;
+
+export function cloudManagerConnector(clients: TenantClients): Connector {
+  const client = (tenant: CloudManagerTenant): VendorHttp => clients.get(tenant, { type: 'digest' }, HEADERS);
+
+  async function discover(subjects: readonly Subject[], t: TenantConfig, ctx: Ctx): Promise<Grant[]> {
+    const tenant = asCloudManager(t);
+    const http = client(tenant);
+    const found = new GrantCollector(emailIndex(subjects));
+    const base = tenant.baseUrl;
+    const get = <T>(path: string) =>
+      http.request<T>({ method: 'GET', url: join(base, path), route: routeTemplate(path) }, ctx);
+    const pages = <T>(path: string) =>
+      mongoPages<T>(http, { url: join(base, path), route: routeTemplate(path) }, ctx);
+    const grant = (
+      kind: Grant['kind'],
+      email: string,
+      ids: Record<string, string>,
+      order: number,
+      scope: string,
+    ) =>
+      found.add({ vendor: 'cloudmanager', tenantId: tenant.id, kind, email, ids, order, scopeName: scope });
+    const org = tenant.orgId;
+
+    const tasks: Promise<void>[] = [
+      get<Invitation[]>(`/orgs/${enc(org)}/invites`).then((res) => {
+        for (const inv of arrayBody<Invitation>(http, res, `/orgs/{id}/invites`)) {
+          const email = found.match(inv.username);
+          if (email)
+            grant(
+              'cloudmanager_org_invitation',
+              email,
+              { orgId: org, invitationId: inv.id },
+              0,
+              `org ${org}`,
+            );
+        }
+      }),
+      pages<User>(`/orgs/${enc(org)}/users`).then((users) => {
+        for (const u of users) {
+          const email = found.match(u.username) ?? found.match(u.emailAddress);
+          if (email)
+            grant(
+              'cloudmanager_org_user',
+              email,
+              { orgId: org, userId: u.id },
+              CLOUDMANAGER_ORDER.orgUser,
+              `org ${org}`,
+            );
+        }
+      }),
+    ];
+    for (const groupId of tenant.projectIds) {
+      tasks.push(
+        get<Invitation[]>(`/groups/${enc(groupId)}/invites`).then((res) => {
+          for (const inv of arrayBody<Invitation>(http, res, `/groups/{id}/invites`)) {
+            const email = found.match(inv.username);
+            if (email)
+              grant(
+                'cloudmanager_project_invitation',
+                email,
+                { groupId, invitationId: inv.id },
+                0,
+                `project ${groupId}`,
+              );
+          }
+        }),
+        pages<User>(`/groups/${enc(groupId)}/users`).then((users) => {
+          for (const u of users) {
+            const email = found.match(u.username) ?? found.match(u.emailAddress);
+            if (email)
+              grant(
+                'cloudmanager_project_user',
+                email,
+                { groupId, userId: u.id },
+                CLOUDMANAGER_ORDER.projectOrTeamUser,
+                `project ${groupId}`,
+              );
+          }
+        }),
+      );
+    }
+    for (const teamId of tenant.teamIds) {
+      tasks.push(
+        pages<User>(`/orgs/${enc(org)}/teams/${enc(teamId)}/users`).then((users) => {
+          for (const u of users) {
+            const email = found.match(u.username) ?? found.match(u.emailAddress);
+            if (email)
+              grant(
+                'cloudmanager_team_user',
+                email,
+                { orgId: org, teamId, userId: u.id },
+                CLOUDMANAGER_ORDER.projectOrTeamUser,
+                `team ${teamId}`,
+              );
+          }
+        }),
+      );
+    }
+    await Promise.all(tasks);
+    return found.grants;
+  }
+
+  async function revoke(grant: Grant, t: TenantConfig, ctx: Ctx): Promise<RevokeResult> {
+    const tenant = asCloudManager(t);
+    checkGrant(grant, 'cloudmanager', tenant.id);
+    const ids = grant.ids;
+    let path: string;
+    switch (grant.kind) {
+      case 'cloudmanager_org_invitation':
+        path = `/orgs/${enc(ids.orgId!)}/invites/${enc(ids.invitationId!)}`;
+        break;
+      case 'cloudmanager_project_invitation':
+        path = `/groups/${enc(ids.groupId!)}/invites/${enc(ids.invitationId!)}`;
+        break;
+      case 'cloudmanager_org_user':
+        path = `/orgs/${enc(ids.orgId!)}/users/${enc(ids.userId!)}`;
+        break;
+      case 'cloudmanager_project_user':
+        path = `/groups/${enc(ids.groupId!)}/users/${enc(ids.userId!)}`;
+        break;
+      case 'cloudmanager_team_user':
+        path = `/orgs/${enc(ids.orgId!)}/teams/${enc(ids.teamId!)}/users/${enc(ids.userId!)}`;
+        break;
+      default:
+        throw unsupported(grant);
+    }
+    return removeCall(
+      client(tenant),
+      { method: 'DELETE', url: join(tenant.baseUrl, path), route: routeTemplate(path) },
+      ctx,
+    );
+  }
+
+  return { vendor: 'cloudmanager', discover, revoke };
+}
+
+function asCloudManager(t: TenantConfig): CloudManagerTenant {
+  if (t.vendor !== 'cloudmanager') throw wrongVendor(t, 'cloudmanager');
+  return t;
+}

@@ -1,0 +1,100 @@
+/** Helpers every connector uses: subject matching, grant collection, id checks, delete-as-revoke. */
+
+import type { TenantConfig } from '../../core/config.ts';
+import { LeaverError } from '../../core/errors.ts';
+import { type Grant, normaliseEmail, type Subject, subjectEmails, type VendorId } from '../../core/model.ts';
+import type { Ctx, RevokeResult } from '../../core/ports.ts';
+import { assertGrantIds } from '../../core/vendor-ids.ts';
+import type { VendorHttp } from '../http/client.ts';
+import { badResponse } from '../http/errors.ts';
+import type { HttpRequest, HttpResult } from '../http/types.ts';
+
+/** Every address of every subject (lower-case) -> the subject's index. */
+export function emailIndex(subjects: readonly Subject[]): Map<string, number> {
+  const index = new Map<string, number>();
+  subjects.forEach((s, i) => {
+    for (const e of subjectEmails(s)) if (!index.has(e)) index.set(e, i);
+  });
+  return index;
+}
+
+/** Collects grants; the same access found twice for one subject is kept once. */
+export class GrantCollector {
+  private readonly seen = new Set<string>();
+  readonly grants: Grant[] = [];
+
+  constructor(private readonly index: Map<string, number>) {}
+
+  /** The matched, lower-cased address if `email` belongs to a subject. */
+  match(email: unknown): string | undefined {
+    if (typeof email !== 'string' || email === '') return undefined;
+    const e = normaliseEmail(email);
+    return this.index.has(e) ? e : undefined;
+  }
+
+  add(grant: Grant): void {
+    const ids = Object.keys(grant.ids)
+      .sort()
+      .map((k) => `${k}=${grant.ids[k]}`)
+      .join(',');
+    const key = `${grant.kind}:${ids}:${this.index.get(grant.email)}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.grants.push(grant);
+  }
+}
+
+/** Refuses a grant of another vendor or tenant, or with ids not in the vendor's format. */
+export function checkGrant(grant: Grant, vendor: VendorId, tenantId: string): void {
+  if (grant.vendor !== vendor || grant.tenantId !== tenantId || !grant.kind.startsWith(`${vendor}_`)) {
+    throw new LeaverError(
+      'invalid_request',
+      `grant ${grant.kind} does not belong to ${vendor} tenant ${tenantId}`,
+      {
+        details: { vendor, tenantId, kind: grant.kind },
+      },
+    );
+  }
+  assertGrantIds(grant.kind, grant.ids);
+}
+
+/** A removal call where the vendor's 404 means the access is already gone. */
+export async function removeCall(
+  http: VendorHttp,
+  req: Omit<HttpRequest, 'acceptStatuses'>,
+  ctx: Ctx,
+): Promise<RevokeResult> {
+  const res = await http.request({ ...req, acceptStatuses: [404] }, ctx);
+  return {
+    outcome: res.status === 404 ? 'already_absent' : 'revoked',
+    vendorRequestId: res.vendorRequestId,
+    attempts: res.attempts,
+  };
+}
+
+export function enc(id: string): string {
+  return encodeURIComponent(id);
+}
+
+/** Joins a base URL (no trailing slash needed) and a path. */
+export function join(base: string, path: string): string {
+  return `${base.replace(/\/+$/, '')}${path}`;
+}
+
+/** A bare JSON array body (MongoDB invitation lists); anything else is vendor_bad_response. */
+export function arrayBody<T>(http: VendorHttp, res: HttpResult, route: string): T[] {
+  if (Array.isArray(res.body)) return res.body as T[];
+  throw badResponse({ ...http.target, method: 'GET', route }, 'expected a JSON array', res.vendorRequestId);
+}
+
+export function wrongVendor(t: TenantConfig, vendor: VendorId): LeaverError {
+  return new LeaverError('config_invalid', `tenant ${t.id} is a ${t.vendor} tenant, not ${vendor}`, {
+    details: { tenantId: t.id, vendor: t.vendor },
+  });
+}
+
+export function unsupported(grant: Grant): LeaverError {
+  return new LeaverError('invalid_request', `grant kind ${grant.kind} is not supported here`, {
+    details: { kind: grant.kind },
+  });
+}

@@ -1,0 +1,146 @@
+/**
+ * Client-side rate limiting for one vendor tenant: token buckets (one per key: the tenant, or an
+ * Atlas endpoint set) plus a concurrency cap. A 429 pauses the bucket until Retry-After and halves
+ * its rate for every caller of that bucket; successes bring the rate back step by step.
+ */
+import type { Timing } from './types.ts';
+
+export interface RateSpec {
+  perSecond: number;
+  burst: number;
+}
+
+const MIN_FACTOR = 1 / 16;
+const RECOVERY_STEP = 0.05;
+
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+  private factor = 1;
+  private pausedUntil = 0;
+
+  constructor(
+    private readonly spec: RateSpec,
+    private readonly now: () => number,
+  ) {
+    this.tokens = spec.burst;
+    this.last = now();
+  }
+
+  /** Current refill rate (tokens per second) after 429 slow-downs. */
+  get rate(): number {
+    return this.spec.perSecond * this.factor;
+  }
+
+  /** Takes a token now and returns 0, or returns the milliseconds to wait before trying again. */
+  tryTake(): number {
+    const now = this.now();
+    if (now < this.pausedUntil) return this.pausedUntil - now;
+    this.refill(now);
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return 0;
+    }
+    return Math.max(1, Math.ceil(((1 - this.tokens) / this.rate) * 1000));
+  }
+
+  /** The vendor said 429: stop everyone on this bucket until `retryAfterMs` and halve the rate. */
+  onRateLimited(retryAfterMs: number | undefined): void {
+    const now = this.now();
+    this.refill(now);
+    this.factor = Math.max(MIN_FACTOR, this.factor / 2);
+    this.tokens = 0;
+    const pause = retryAfterMs ?? Math.ceil(1000 / this.rate);
+    this.pausedUntil = Math.max(this.pausedUntil, now + pause);
+  }
+
+  onSuccess(): void {
+    if (this.factor < 1) this.factor = Math.min(1, this.factor + RECOVERY_STEP);
+  }
+
+  private refill(now: number): void {
+    const elapsed = Math.max(0, now - this.last) / 1000;
+    this.last = now;
+    this.tokens = Math.min(this.spec.burst, this.tokens + elapsed * this.rate);
+  }
+}
+
+/** A counting semaphore (FIFO). */
+export class Semaphore {
+  private active = 0;
+  private readonly waiters: Array<() => void> = [];
+
+  constructor(private readonly max: number) {}
+
+  get inUse(): number {
+    return this.active;
+  }
+
+  async acquire(signal?: AbortSignal): Promise<() => void> {
+    if (this.active < this.max) {
+      this.active++;
+      return this.releaser();
+    }
+    await new Promise<void>((resolve, reject) => {
+      const grant = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = () => {
+        const i = this.waiters.indexOf(grant);
+        if (i >= 0) this.waiters.splice(i, 1);
+        reject(signal?.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(grant);
+    });
+    this.active++;
+    return this.releaser();
+  }
+
+  private releaser(): () => void {
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.active--;
+      this.waiters.shift()?.();
+    };
+  }
+}
+
+export class TenantLimiter {
+  private readonly buckets = new Map<string, TokenBucket>();
+  readonly concurrency: Semaphore;
+
+  constructor(
+    private readonly spec: RateSpec,
+    maxConcurrency: number,
+    private readonly timing: Timing,
+  ) {
+    this.concurrency = new Semaphore(maxConcurrency);
+  }
+
+  bucket(key = 'tenant'): TokenBucket {
+    let b = this.buckets.get(key);
+    if (!b) {
+      b = new TokenBucket(this.spec, () => this.timing.now());
+      this.buckets.set(key, b);
+    }
+    return b;
+  }
+
+  /**
+   * Waits for a token of `key`. Returns false (without taking one) when the wait would end after
+   * `deadline`: the caller then stops rather than sleep past it.
+   */
+  async take(key: string | undefined, deadline: number, signal?: AbortSignal): Promise<boolean> {
+    const bucket = this.bucket(key);
+    for (;;) {
+      const wait = bucket.tryTake();
+      if (wait === 0) return true;
+      if (this.timing.now() + wait > deadline) return false;
+      await this.timing.sleep(wait, signal);
+    }
+  }
+}

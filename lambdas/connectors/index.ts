@@ -1,0 +1,38 @@
+/**
+ * The vendor connectors: `createConnectors({ secrets })` returns one Connector per vendor, all on
+ * the shared HTTP layer in ./http (auth, rate limits, retries, timeouts, error mapping).
+ */
+import type { ConnectorRegistry, Log, SecretStore } from '../core/ports.ts';
+import { atlasConnector } from './atlas/index.ts';
+import { cloudManagerConnector } from './cloudmanager/index.ts';
+import { TenantClients } from './common/tenant-http.ts';
+import { undiciTransport } from './http/transport.ts';
+import type { FetchLike, RetryPolicy, Timing } from './http/types.ts';
+import { itwinConnector } from './itwin/index.ts';
+
+export interface ConnectorOptions {
+  secrets: SecretStore;
+  /** Reserved for connector-level logs; per-call logs go to ctx.log. */
+  log?: Log;
+  /** Defaults to undici's fetch on a keep-alive Agent. */
+  fetchImpl?: FetchLike;
+  /** Tests: a shorter retry policy, fake timing. */
+  retry?: Partial<RetryPolicy>;
+  timing?: Timing;
+}
+
+export function createConnectors(opts: ConnectorOptions): ConnectorRegistry {
+  const clients = new TenantClients({
+    secrets: opts.secrets,
+    fetch: opts.fetchImpl ?? undiciTransport,
+    timing: opts.timing,
+    retry: opts.retry,
+  });
+  return {
+    itwin: itwinConnector(clients),
+    atlas: atlasConnector(clients),
+    cloudmanager: cloudManagerConnector(clients),
+  };
+}
+
+export type { FetchLike, RetryPolicy, Timing } from './http/types.ts';

@@ -1,0 +1,33 @@
+/** Runs `fn` over `items` with at most `limit` in flight; results in input order. */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}
+
+/** Every page of a cursor-paged listing. */
+export async function allPages<T>(
+  fetch: (cursor: string | undefined) => Promise<{ items: T[]; cursor?: string }>,
+  maxPages = 1000,
+): Promise<T[]> {
+  const out: T[] = [];
+  let cursor: string | undefined;
+  let pages = 0;
+  do {
+    const page = await fetch(cursor);
+    out.push(...page.items);
+    cursor = page.cursor;
+  } while (cursor && ++pages < maxPages);
+  return out;
+}

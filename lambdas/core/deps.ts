@@ -1,0 +1,27 @@
+/** Everything the engine needs from the outside, wired by the handlers (or by tests). */
+import type { LeaverConfig } from './config.ts';
+import type { AuditLog, Clock, ConnectorRegistry, Ids, JobQueue, Log, Notifier, OffboardingStore } from './ports.ts';
+
+export interface EngineDeps {
+  config: LeaverConfig;
+  store: OffboardingStore;
+  audit: AuditLog;
+  queue: JobQueue;
+  notifier: Notifier;
+  /** May lack a vendor no tenant uses; a tenant whose vendor has no connector fails its discovery. */
+  connectors: Partial<ConnectorRegistry>;
+  clock: Clock;
+  ids: Ids;
+  log: Log;
+}
+
+/** Audit actor names of the engine's own steps. */
+export const ACTORS = {
+  worker: 'worker',
+  dueSweep: 'schedule:due-sweep',
+  reconcile: 'schedule:reconcile',
+  retrySweep: 'schedule:retry-sweep',
+} as const;
+
+export const nowIso = (deps: Pick<EngineDeps, 'clock'>) => deps.clock.now().toISOString();
+export const nowMs = (deps: Pick<EngineDeps, 'clock'>) => deps.clock.now().getTime();

@@ -1,0 +1,69 @@
+/**
+ * Discovery across every configured tenant: vendors and tenants in parallel, each tenant listed
+ * ONCE for all the subjects of a batch. A tenant whose discovery fails is reported, not thrown, so
+ * one vendor's outage never hides the others' grants.
+ */
+import type { TenantConfig } from './config.ts';
+import type { EngineDeps } from './deps.ts';
+import { toLeaverError } from './errors.ts';
+import { type Grant, normaliseEmail, type Subject, type VendorId } from './model.ts';
+import type { Ctx } from './ports.ts';
+
+export interface TenantFailure {
+  tenantId: string;
+  vendor: VendorId;
+  errorCode: string;
+}
+
+export interface Discovery {
+  grants: Grant[];
+  failures: TenantFailure[];
+  /** Tenant id -> distinct people the connector saw while listing (when it reported it). */
+  peopleSeen: Map<string, number>;
+  /** Tenants whose listing succeeded. */
+  okTenants: Set<string>;
+}
+
+export async function discoverAll(
+  deps: Pick<EngineDeps, 'config' | 'connectors' | 'log'>,
+  subjects: readonly Subject[],
+  ctx: Ctx,
+  tenants: readonly TenantConfig[] = deps.config.tenants,
+): Promise<Discovery> {
+  const out: Discovery = { grants: [], failures: [], peopleSeen: new Map(), okTenants: new Set() };
+  if (subjects.length === 0) return out;
+  await Promise.all(
+    tenants.map(async (tenant) => {
+      const connector = deps.connectors[tenant.vendor];
+      if (!connector) {
+        out.failures.push({ tenantId: tenant.id, vendor: tenant.vendor, errorCode: 'config_invalid' });
+        return;
+      }
+      const tenantCtx: Ctx = {
+        ...ctx,
+        onPeopleSeen: (info) => {
+          if (info.tenantId === tenant.id) out.peopleSeen.set(tenant.id, info.people);
+          ctx.onPeopleSeen?.(info);
+        },
+      };
+      try {
+        const grants = await connector.discover(subjects, tenant, tenantCtx);
+        for (const g of grants) {
+          out.grants.push({ ...g, tenantId: g.tenantId || tenant.id, email: normaliseEmail(g.email) });
+        }
+        out.okTenants.add(tenant.id);
+      } catch (e) {
+        const err = toLeaverError(e);
+        deps.log.warn('discovery failed', { vendor: tenant.vendor, tenantId: tenant.id, errorCode: err.code });
+        out.failures.push({ tenantId: tenant.id, vendor: tenant.vendor, errorCode: err.code });
+      }
+    }),
+  );
+  return out;
+}
+
+/** The grants among `grants` that belong to `subject` (any of its addresses). */
+export function grantsOf(subject: Subject, grants: readonly Grant[]): Grant[] {
+  const emails = new Set([subject.email, ...subject.aliases].map(normaliseEmail));
+  return grants.filter((g) => emails.has(g.email));
+}

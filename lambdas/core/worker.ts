@@ -1,0 +1,253 @@
+/**
+ * The worker (DESIGN.md section 5): admit (load, kill switch, blast-radius rate, claim), then for
+ * the whole batch at once: discover (each tenant listed once for every leaver of the batch), apply
+ * the blast-radius share limit, revoke (invitations first, then memberships), verify by
+ * discovering again up to `worker.verifyRounds` rounds, and finish with counts and time-to-revoke.
+ *
+ * Redelivery repeats no effect: terminal offboardings are skipped, stored results are reused and a
+ * repeated delete lands on `already_absent`. A run cut by the deadline (or a kill switch flipped
+ * mid-run) stays `running` with its lease released, answers 'retry', and the next delivery finishes it.
+ */
+import { type BatchState, countActions, executeActions, newBatchState, type RunState } from './actions.ts';
+import { admit, quarantine, type Verdict } from './admission.ts';
+import { ACTORS, type EngineDeps } from './deps.ts';
+import { type Discovery, discoverAll, grantsOf } from './discovery.ts';
+import { isLeaverError } from './errors.ts';
+import { killSwitchState, shareExceeded } from './guards.ts';
+import { auditOffboarding, deadlineNear, retryDelayMs } from './lifecycle.ts';
+import { type ActionResult, grantKey, type Offboarding } from './model.ts';
+import { notify, subjectRef } from './notifications.ts';
+import { type PlannedAction, planGrants } from './plan.ts';
+import type { Ctx } from './ports.ts';
+import { computeTimeToRevoke } from './time-to-revoke.ts';
+
+export type WorkerResult = { id: string; result: Verdict };
+
+export async function processOffboardings(
+  deps: EngineDeps,
+  ids: readonly string[],
+  ctx: Ctx,
+): Promise<WorkerResult[]> {
+  const { claimed, verdicts } = await admit(deps, ids, ctx);
+  if (claimed.length > 0) {
+    const batch = newBatchState();
+    let runs: RunState[] = [];
+    try {
+      runs = await Promise.all(claimed.map((off) => newRun(deps, off, batch)));
+      for (const [id, v] of await runBatch(deps, runs, batch, ctx)) verdicts.set(id, v);
+    } catch (e) {
+      ctx.log.error('worker run failed; left for the next delivery', {
+        errorCode: isLeaverError(e) ? e.code : 'internal',
+      });
+      for (const off of claimed) {
+        await releaseLease(deps, off);
+        verdicts.set(off.id, 'retry');
+      }
+    }
+  }
+  return [...new Set(ids)].map((id) => ({ id, result: verdicts.get(id) ?? 'retry' }));
+}
+
+async function newRun(deps: EngineDeps, off: Offboarding, batch: BatchState): Promise<RunState> {
+  const stored = new Map<string, ActionResult>();
+  for (const a of await deps.store.listActions(off.id)) stored.set(a.grantKey, a);
+  return { offboarding: off, actor: ACTORS.worker, attempt: off.attempts, stored, failedThisRun: new Set(), batch };
+}
+
+const isFinal = (a: ActionResult | undefined) => a?.outcome === 'revoked' || a?.outcome === 'already_absent';
+
+/** What one pass does for one run: skips are recorded; done or failed grants are not called again. */
+function planFor(deps: EngineDeps, run: RunState, disc: Discovery, pass: number): PlannedAction[] {
+  const planned = planGrants(grantsOf(run.offboarding.subject, disc.grants), {
+    safety: deps.config.safety,
+    dryRun: run.offboarding.dryRun,
+  });
+  return planned.filter(
+    (p) =>
+      p.decision === 'skip' ||
+      (!run.failedThisRun.has(p.key) && !(pass === 0 && isFinal(run.stored.get(p.key)))),
+  );
+}
+
+async function discoverAndAudit(deps: EngineDeps, runs: RunState[], pass: number, ctx: Ctx): Promise<Discovery> {
+  const disc = await discoverAll(
+    deps,
+    runs.map((r) => r.offboarding.subject),
+    ctx,
+  );
+  for (const run of runs) {
+    const mine = grantsOf(run.offboarding.subject, disc.grants);
+    const byVendor: Record<string, number> = {};
+    for (const g of mine) byVendor[g.vendor] = (byVendor[g.vendor] ?? 0) + 1;
+    await auditOffboarding(deps, run.offboarding, 'discovered', run.actor, {
+      attempt: run.attempt,
+      detail: { pass, grants: mine.length, byVendor, failedTenants: disc.failures },
+    });
+  }
+  return disc;
+}
+
+async function runBatch(
+  deps: EngineDeps,
+  runs: RunState[],
+  batch: BatchState,
+  ctx: Ctx,
+): Promise<Map<string, Verdict>> {
+  const verdicts = new Map<string, Verdict>();
+  let disc = await discoverAndAudit(deps, runs, 0, ctx);
+  const active: RunState[] = [];
+  const quarantined = await applyShareGuard(deps, runs, disc);
+  for (const run of runs) {
+    if (quarantined.has(run.offboarding.id)) verdicts.set(run.offboarding.id, 'done');
+    else active.push(run);
+  }
+  const lastDiscovery = new Map<string, Discovery>(active.map((r) => [r.offboarding.id, disc]));
+  await Promise.all(active.map((run) => executeActions(deps, run, planFor(deps, run, disc, 0), 0, ctx)));
+
+  for (let round = 1; round <= deps.config.worker.verifyRounds && !batch.cut; round++) {
+    const verifying = active.filter((r) => !r.offboarding.dryRun);
+    if (verifying.length === 0) break;
+    if (deadlineNear(deps, ctx) || (await killSwitchState(deps)).enabled) {
+      batch.cut = true;
+      break;
+    }
+    disc = await discoverAndAudit(deps, verifying, round, ctx);
+    for (const r of verifying) lastDiscovery.set(r.offboarding.id, disc);
+    const plans = verifying.map((run) => planFor(deps, run, disc, round));
+    if (!plans.some((p) => p.some((a) => a.decision === 'revoke'))) {
+      // Record any new skips (e.g. an owner found meanwhile), then stop: nothing revocable is left.
+      await Promise.all(verifying.map((run, i) => executeActions(deps, run, plans[i]!, round, ctx)));
+      break;
+    }
+    await Promise.all(verifying.map((run, i) => executeActions(deps, run, plans[i]!, round, ctx)));
+  }
+
+  for (const run of active) {
+    if (batch.cut) {
+      await releaseLease(deps, run.offboarding);
+      verdicts.set(run.offboarding.id, 'retry');
+    } else {
+      await finish(deps, run, lastDiscovery.get(run.offboarding.id)!);
+      verdicts.set(run.offboarding.id, 'done');
+    }
+  }
+  return verdicts;
+}
+
+/** Quarantines the runs that would remove too large a share of a tenant's people. */
+async function applyShareGuard(deps: EngineDeps, runs: RunState[], disc: Discovery): Promise<Set<string>> {
+  const out = new Set<string>();
+  const maxPercent = deps.config.safety.blastRadius.maxPercentOfPeople;
+  const eligible = runs.filter((r) => !r.offboarding.releasedAt && !r.offboarding.dryRun);
+  for (const [tenantId, seen] of disc.peopleSeen) {
+    const removing = eligible.filter((run) =>
+      planFor(deps, run, disc, 0).some((p) => p.decision === 'revoke' && p.grant.tenantId === tenantId),
+    );
+    if (!shareExceeded(removing.length, seen, maxPercent)) continue;
+    for (const run of removing) {
+      if (out.has(run.offboarding.id)) continue;
+      await quarantine(deps, run.offboarding, ['running'], {
+        reason: 'share',
+        tenantId,
+        people: removing.length,
+        peopleSeen: seen,
+        maxPercentOfPeople: maxPercent,
+      });
+      out.add(run.offboarding.id);
+    }
+  }
+  return out;
+}
+
+async function finish(deps: EngineDeps, run: RunState, disc: Discovery): Promise<void> {
+  const off = run.offboarding;
+  // A failed grant the last successful listing no longer shows is gone: verified absent.
+  const present = new Set(grantsOf(off.subject, disc.grants).map((g) => grantKey(g)));
+  for (const a of [...run.stored.values()]) {
+    if (a.outcome !== 'failed' || !disc.okTenants.has(a.grant.tenantId) || present.has(a.grantKey)) continue;
+    const result: ActionResult = { ...a, outcome: 'already_absent', errorCode: undefined, at: deps.clock.now().toISOString() };
+    await auditOffboarding(deps, off, 'action_finished', run.actor, {
+      vendor: a.grant.vendor,
+      tenantId: a.grant.tenantId,
+      grantKey: a.grantKey,
+      grant: a.grant,
+      outcome: 'already_absent',
+      attempt: run.attempt,
+      detail: { verifiedAbsent: true, previousErrorCode: a.errorCode },
+    });
+    await deps.store.putAction(off.id, result);
+    run.stored.set(a.grantKey, result);
+  }
+
+  const actions = [...run.stored.values()];
+  const counts = countActions(actions);
+  const failedTenants = disc.failures;
+  const failed = !off.dryRun && (counts.failed > 0 || failedTenants.length > 0);
+  const ttr = computeTimeToRevoke(off, actions);
+  const now = deps.clock.now();
+  const retry = deps.config.schedules.retry;
+  const exhausted = failed && off.attempts >= retry.maxAttempts;
+  const nextRetryAt =
+    failed && !exhausted ? new Date(now.getTime() + retryDelayMs(off.attempts, retry)).toISOString() : undefined;
+  const status = failed ? 'completed_with_failures' : 'completed';
+  await deps.store.transition(off.id, ['running'], status, {
+    finishedAt: now.toISOString(),
+    counts,
+    lastRevokedAt: ttr.lastRevokedAt,
+    timeToRevokeMs: ttr.timeToRevokeMs,
+    timeToRevokeByVendorMs: ttr.timeToRevokeByVendorMs,
+    nextRetryAt,
+    leaseUntil: undefined,
+  });
+  await auditOffboarding(deps, off, 'finished', run.actor, {
+    attempt: run.attempt,
+    detail: {
+      status,
+      counts,
+      timeToRevokeMs: ttr.timeToRevokeMs,
+      timeToRevokeByVendorMs: ttr.timeToRevokeByVendorMs,
+      failedTenants,
+    },
+  });
+  if (!failed) return;
+  const vendors = [
+    ...new Set([
+      ...actions.filter((a) => a.outcome === 'failed').map((a) => a.grant.vendor),
+      ...failedTenants.map((f) => f.vendor),
+    ]),
+  ];
+  await notify(deps, {
+    kind: 'failure',
+    offboardingId: off.id,
+    vendor: vendors.length === 1 ? vendors[0] : undefined,
+    message: `Offboarding of ${subjectRef(off.subject.email)} finished with ${counts.failed} failed action(s) and ${failedTenants.length} unreadable tenant(s) at ${vendors.join(', ')}`,
+  });
+  if (exhausted) {
+    await retryExhausted(deps, off, run.actor);
+  } else {
+    await auditOffboarding(deps, off, 'retry_scheduled', run.actor, {
+      attempt: run.attempt,
+      detail: { nextRetryAt },
+    });
+  }
+}
+
+export async function retryExhausted(deps: EngineDeps, off: Offboarding, actor: string): Promise<void> {
+  await auditOffboarding(deps, off, 'retry_exhausted', actor, {
+    attempt: off.attempts,
+    detail: { maxAttempts: deps.config.schedules.retry.maxAttempts },
+  });
+  await notify(deps, {
+    kind: 'retry_exhausted',
+    offboardingId: off.id,
+    message: `Gave up retrying after ${off.attempts} attempt(s): ${subjectRef(off.subject.email)} may still have access; retry it by hand`,
+  });
+}
+
+async function releaseLease(deps: EngineDeps, off: Offboarding): Promise<void> {
+  try {
+    await deps.store.update(off.id, 'running', { leaseUntil: deps.clock.now().toISOString() });
+  } catch {
+    // The lease lapses on its own.
+  }
+}

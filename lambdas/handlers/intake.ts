@@ -1,0 +1,153 @@
+/**
+ * HR webhook intake (API Gateway HTTP API, payload v2): `POST /hooks/{source}` and Okta's one-time
+ * `GET /hooks/{source}` verification challenge.
+ *
+ * Order of checks (each answer changes nothing unless it says so):
+ *   unknown or disabled source         404 JSON
+ *   body over 64 KiB (decoded bytes)   413, before any hashing
+ *   wrong/missing/stale signature      401 with no detail, nothing stored
+ *   verified but unparsable / no email 400 naming the problem, nothing enqueued, audited `rejected`
+ *                                      (stream `rejected:<source>:<id>`, no secret, no email)
+ *   accepted                           202 {"offboardingId"} ({"offboardingIds"} for batched sources);
+ *                                      a duplicate answers 202 with the same id and enqueues nothing
+ * Unknown errors answer a 500 problem that reveals nothing internal.
+ */
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type { SourceConfig } from '../core/config.ts';
+import { acceptHrEvents, recordRejection } from '../core/intake.ts';
+import { isLeaverError, LeaverError } from '../core/errors.ts';
+import type { HrEvent } from '../core/model.ts';
+import { getSource } from '../sources/index.ts';
+import type { RawWebhook } from '../sources/types.ts';
+import { type HttpResult, json, problem } from './http-response.ts';
+import { withMiddleware } from './middleware.ts';
+import { logger } from './observability.ts';
+import { getDeps, type HandlerDeps } from './wiring.ts';
+
+/** Largest body accepted, in decoded bytes (hr-sources.md: 64 KiB is generous). */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** Sources that deliver several events per request answer with a list of ids. */
+const BATCHED: ReadonlySet<string> = new Set<SourceConfig['type']>(['okta', 'bamboohr']);
+
+const HOOK_PATH = /^\/hooks\/([^/]+)\/?$/;
+
+function sourceIdOf(event: APIGatewayProxyEventV2): string | undefined {
+  const fromParams = event.pathParameters?.source;
+  if (fromParams) return fromParams;
+  return HOOK_PATH.exec(event.rawPath ?? '')?.[1];
+}
+
+function lowerCaseHeaders(headers: APIGatewayProxyEventV2['headers'] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) if (v !== undefined) out[k.toLowerCase()] = v;
+  return out;
+}
+
+/** Decoded size of the body in bytes, without decoding it. */
+export function bodyBytes(event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded'>): number {
+  if (!event.body) return 0;
+  return Buffer.byteLength(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
+}
+
+const notFound = () => json(404, { error: 'not_found', message: 'No such webhook source' });
+const unauthorized = () => json(401, { error: 'unauthorized' });
+
+export async function handleIntake(event: APIGatewayProxyEventV2, deps: HandlerDeps): Promise<HttpResult> {
+  const method = (event.requestContext?.http?.method ?? 'POST').toUpperCase();
+  const sourceId = sourceIdOf(event);
+  const source = sourceId ? deps.config.sources.find((s) => s.id === sourceId) : undefined;
+  if (!source || !source.enabled) {
+    logger.info('webhook for an unknown or disabled source', { source: sourceId?.slice(0, 64) });
+    return notFound();
+  }
+  logger.appendKeys({ source: source.id });
+
+  if (bodyBytes(event) > MAX_BODY_BYTES) {
+    logger.warn('webhook body too large', { bytes: bodyBytes(event), limit: MAX_BODY_BYTES });
+    return problem(
+      new LeaverError('payload_too_large', `The body is larger than ${MAX_BODY_BYTES} bytes`, {
+        details: { limit: MAX_BODY_BYTES },
+      }),
+    );
+  }
+
+  const module = getSource(source.type, { headerName: source.headerName });
+  const raw: RawWebhook = {
+    method,
+    headers: lowerCaseHeaders(event.headers),
+    body: event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : '',
+    sourceId: source.id,
+  };
+
+  if (method !== 'POST' && !(method === 'GET' && module.challenge)) {
+    return problem(new LeaverError('method_not_allowed', `${method} is not allowed here`), undefined, {
+      allow: module.challenge ? 'GET, POST' : 'POST',
+    });
+  }
+
+  const secret = await deps.secrets.get(source.secretName);
+  const now = deps.clock.now();
+  try {
+    module.verify(raw, secret, now);
+  } catch (e) {
+    if (isLeaverError(e) && (e.code === 'invalid_signature' || e.code === 'unauthorized')) {
+      logger.warn('webhook signature rejected');
+      return unauthorized();
+    }
+    throw e;
+  }
+
+  // A one-time handshake (Okta's GET verification) is answered instead of parsing.
+  const handshake = module.challenge?.(raw);
+  if (handshake) {
+    logger.info('webhook verification challenge answered');
+    return json(handshake.status, handshake.body);
+  }
+  if (method !== 'POST') {
+    return problem(new LeaverError('method_not_allowed', `${method} is not allowed here`), undefined, {
+      allow: 'GET, POST',
+    });
+  }
+
+  let events: HrEvent[];
+  try {
+    events = module.parse(raw, now);
+  } catch (e) {
+    const err = isLeaverError(e)
+      ? e
+      : new LeaverError('invalid_request', 'The body could not be read as a webhook of this source', { cause: e });
+    if (err.code !== 'invalid_request') throw err;
+    logger.warn('webhook rejected', { reason: err.message });
+    await recordRejection(deps, source.id, err);
+    return problem(err);
+  }
+
+  const results = await acceptHrEvents(deps, events, { type: 'hr', id: source.id });
+  const ids = results.map((r) => r.offboardingId).filter((id): id is string => typeof id === 'string');
+  for (const r of results) {
+    logger.info('webhook accepted', {
+      offboardingId: r.offboardingId,
+      correlation_id: r.offboardingId,
+      created: r.created,
+      kind: r.kind,
+    });
+  }
+  if (BATCHED.has(source.type)) return json(202, { offboardingIds: ids });
+  return json(202, { offboardingId: ids[0] ?? null });
+}
+
+/** Maps anything thrown to an answer: a LeaverError by its table entry, anything else a bare 500. */
+export async function intake(event: APIGatewayProxyEventV2): Promise<HttpResult> {
+  try {
+    return await handleIntake(event, await getDeps());
+  } catch (e) {
+    if (isLeaverError(e) && e.httpStatus < 500) return problem(e);
+    logger.error('intake failed', { error: e as Error, code: isLeaverError(e) ? e.code : 'internal' });
+    return problem(e);
+  }
+}
+
+export const handler = withMiddleware<APIGatewayProxyEventV2, HttpResult>(
+  (event: APIGatewayProxyEventV2, _context: Context) => intake(event),
+);

@@ -1,0 +1,50 @@
+/**
+ * The middy stack every handler shares: Powertools logger context (cold start, request id, keys
+ * reset per invocation), tracer, and one metrics flush per invocation. Handlers stay thin: they
+ * decode the event, call core and map the result.
+ */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { logger, recorder, tracer } from './observability.ts';
+
+/** Publishes the invocation's aggregated metrics whether the handler succeeded or threw. */
+export function flushMetrics(): MiddlewareObj {
+  const flush = async () => {
+    recorder.flush();
+  };
+  return { name: 'flushMetrics', after: flush, onError: flush };
+}
+
+/** Wraps a handler function with Leaver's middleware. */
+export function withMiddleware<TEvent, TResult>(
+  fn: (event: TEvent, context: Context) => Promise<TResult>,
+): middy.MiddyfiedHandler<TEvent, TResult, Error, Context> {
+  return middy<TEvent, TResult, Error, Context>(fn)
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(captureLambdaHandler(tracer))
+    .use(flushMetrics());
+}
+
+/**
+ * A Lambda-like context for callers outside Lambda (the local runtime, tests): `remainingMs` is the
+ * budget the handler gets, exactly as Lambda's remaining time.
+ */
+export function localContext(functionName: string, remainingMs = 60_000): Context {
+  const started = Date.now();
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+    memoryLimitInMB: '512',
+    awsRequestId: `local-${started.toString(36)}-${Math.random().toString(36).slice(2, 10)}`,
+    logGroupName: `/local/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, remainingMs - (Date.now() - started)),
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
+}

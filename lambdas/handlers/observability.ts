@@ -1,0 +1,138 @@
+/**
+ * Powertools logger, metrics and tracer for every handler, plus the glue core needs:
+ * a `Log` that uses the offboarding id as correlation id, a `Ctx` factory whose `onVendorCall`
+ * feeds metrics, and a metrics recorder that aggregates dimensional counts per invocation.
+ *
+ * Logs never carry a raw email or a secret: every serialized value passes `redactForLog`, which
+ * replaces email addresses with their `hashEmail` pseudonym and the values of secret-looking keys
+ * (core/redact.ts `isSecretKey`) with `[redacted]`.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+
+type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { Ctx, Log, VendorCallInfo } from '../core/ports.ts';
+import { isSecretKey, scrubEmails } from '../core/redact.ts';
+
+export const SERVICE_NAME = 'leaver';
+export const METRICS_NAMESPACE = 'Leaver';
+
+/** Keys whose names look secret but hold harmless data worth logging. */
+const SAFE_KEYS = new Set(['secretName', 'localTokenSecretName', 'tokenUrl']);
+
+/**
+ * JSON replacer used by the logger: drops the values of secret-looking keys and replaces every
+ * email address in any string (message, fields, error messages, stacks) with its hash.
+ */
+export function redactForLog(key: string, value: unknown): unknown {
+  if (key && !SAFE_KEYS.has(key) && isSecretKey(key) && value !== undefined && value !== null) {
+    return '[redacted]';
+  }
+  if (typeof value === 'string') return scrubEmails(value);
+  return value;
+}
+
+export const logger = new Logger({
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME || SERVICE_NAME,
+  jsonReplacerFn: redactForLog,
+});
+
+export const metrics = new Metrics({
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || METRICS_NAMESPACE,
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME || SERVICE_NAME,
+});
+
+export const tracer = new Tracer({ serviceName: process.env.POWERTOOLS_SERVICE_NAME || SERVICE_NAME });
+
+/**
+ * Aggregates dimensional metrics during one invocation and publishes one EMF document per
+ * (metric, dimensions) at the end, so a batch of 100 actions costs a handful of log lines.
+ */
+export class MetricsRecorder {
+  readonly #counts = new Map<string, { name: string; unit: Unit; dims: Record<string, string>; values: number[] }>();
+
+  constructor(private readonly target: Metrics = metrics) {}
+
+  add(name: string, unit: Unit, value: number, dims: Record<string, string> = {}): void {
+    const key = JSON.stringify([name, unit, Object.entries(dims).sort()]);
+    const entry = this.#counts.get(key);
+    if (entry) entry.values.push(value);
+    else this.#counts.set(key, { name, unit, dims, values: [value] });
+  }
+
+  count(name: string, dims: Record<string, string> = {}, value = 1): void {
+    this.add(name, MetricUnit.Count, value, dims);
+  }
+
+  /** Writes everything recorded so far (EMF on stdout) and forgets it. Never throws. */
+  flush(): void {
+    try {
+      for (const { name, unit, dims, values } of this.#counts.values()) {
+        const single = this.target.singleMetric();
+        for (const [k, v] of Object.entries(dims)) single.addDimension(k, v);
+        if (unit === MetricUnit.Count) single.addMetric(name, unit, values.reduce((a, b) => a + b, 0));
+        else for (const v of values) single.addMetric(name, unit, v);
+      }
+    } catch (e) {
+      logger.warn('metrics flush failed', { error: (e as Error).message });
+    } finally {
+      this.#counts.clear();
+    }
+  }
+
+  /** What is pending (tests). */
+  pending(): Array<{ name: string; dims: Record<string, string>; values: number[] }> {
+    return [...this.#counts.values()].map(({ name, dims, values }) => ({ name, dims, values }));
+  }
+}
+
+/** The process-wide recorder the middleware flushes after each invocation. */
+export const recorder = new MetricsRecorder();
+
+/** Counts vendor 429s and errors from the connectors' per-call reports. */
+export function onVendorCall(info: VendorCallInfo, rec: MetricsRecorder = recorder): void {
+  if (info.status === 429) rec.count('VendorThrottled', { vendor: info.vendor });
+  if (info.status === 'network' || info.status === 'timeout' || (typeof info.status === 'number' && info.status >= 500)) {
+    rec.count('VendorErrors', { vendor: info.vendor });
+  }
+}
+
+/**
+ * Adapts a Powertools logger to core's `Log`. When a log line names an offboarding, that id becomes
+ * its correlation id, so one offboarding's lines can be followed across intake, worker and schedules.
+ */
+export function coreLog(base: Logger = logger): Log {
+  const withCorrelation = (extra?: Record<string, unknown>): Record<string, unknown> => {
+    if (!extra) return {};
+    const id = extra.offboardingId;
+    return typeof id === 'string' && extra.correlation_id === undefined ? { correlation_id: id, ...extra } : extra;
+  };
+  return {
+    debug: (m, e) => base.debug(m, withCorrelation(e)),
+    info: (m, e) => base.info(m, withCorrelation(e)),
+    warn: (m, e) => base.warn(m, withCorrelation(e)),
+    error: (m, e) => base.error(m, withCorrelation(e)),
+  };
+}
+
+/** Milliseconds kept back from the Lambda's remaining time so the worker can save its state. */
+export const DEADLINE_SAFETY_MS = 10_000;
+
+/**
+ * The deadline for core: the Lambda's remaining time minus a safety margin (at most a quarter of
+ * what remains, so short budgets still get work done).
+ */
+export function deadlineFrom(remainingMs: number, now: number = Date.now()): number {
+  const margin = Math.min(DEADLINE_SAFETY_MS, Math.floor(remainingMs / 4));
+  return now + Math.max(0, remainingMs - margin);
+}
+
+export function makeCtx(opts: { deadline: number; log?: Log; signal?: AbortSignal }): Ctx {
+  return {
+    deadline: opts.deadline,
+    log: opts.log ?? coreLog(),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    onVendorCall: (info) => onVendorCall(info),
+  };
+}

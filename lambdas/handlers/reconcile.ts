@@ -1,0 +1,20 @@
+/**
+ * Reconciliation (EventBridge schedule, every `schedules.reconcileMinutes`): leavers of the last
+ * `schedules.reconcileLookbackDays` days are discovered again; any grant found (a re-invitation) is
+ * revoked, audited as `reinvited` and alerted. Runs within the Lambda's remaining time.
+ */
+import type { Context, ScheduledEvent } from 'aws-lambda';
+import { reconcile } from '../core/schedules.ts';
+import { withMiddleware } from './middleware.ts';
+import { deadlineFrom, logger, makeCtx } from './observability.ts';
+import { getDeps } from './wiring.ts';
+
+export async function runReconcile(remainingMs: number): Promise<unknown> {
+  const result = await reconcile(await getDeps(), makeCtx({ deadline: deadlineFrom(remainingMs) }));
+  logger.info('reconciliation finished', { result });
+  return result;
+}
+
+export const handler = withMiddleware<ScheduledEvent, unknown>((_event: ScheduledEvent, context: Context) =>
+  runReconcile(context.getRemainingTimeInMillis?.() ?? 15 * 60_000),
+);

@@ -1,0 +1,151 @@
+/**
+ * Builds the engine's dependencies once per process (a Lambda cold start) and hands them to every
+ * handler. In AWS they come from the environment (DynamoDB, SQS, Secrets Manager, SNS; each client's
+ * endpoint overridable with AWS_ENDPOINT_URL for tests against moto); the local runtime builds its
+ * own (dynalite, in-process queue, file secrets) and injects them with `setDeps`.
+ *
+ *   OFFBOARDINGS_TABLE, AUDIT_TABLE, QUEUE_URL, TOPIC_ARN (optional: log notifier without it),
+ *   AWS_REGION, AWS_ENDPOINT_URL (optional), LEAVER_CONFIG_JSON / LEAVER_CONFIG.
+ */
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import {
+  DynamoAuditLog,
+  DynamoOffboardingStore,
+  LogNotifier,
+  SecretsManagerStore,
+  SnsNotifier,
+  SqsJobQueue,
+  systemClock,
+  UlidIds,
+} from '../adapters/index.ts';
+import { createConnectors } from '../connectors/index.ts';
+import type { LeaverConfig } from '../core/config.ts';
+import type { EngineDeps } from '../core/deps.ts';
+import type { OffboardingStore, SecretStore } from '../core/ports.ts';
+import { getConfig } from './config-loader.ts';
+import { coreLog, type MetricsRecorder, recorder, tracer } from './observability.ts';
+
+/** What handlers need: the engine's dependencies plus the secret store (intake verifies with it). */
+export type HandlerDeps = EngineDeps & { secrets: SecretStore };
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new Error(`environment variable ${name} is required`);
+  return value;
+}
+
+/** SDK client options from the environment: region, and an endpoint override for moto. */
+export function awsClientConfig(env: NodeJS.ProcessEnv = process.env): {
+  region: string;
+  endpoint?: string;
+} {
+  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1';
+  const endpoint = env.AWS_ENDPOINT_URL?.trim();
+  return endpoint ? { region, endpoint } : { region };
+}
+
+/**
+ * Counts offboardings by status and records time-to-revoke whenever the store moves one, so the
+ * metrics follow the engine without core knowing about them.
+ */
+export function instrumentStore(store: OffboardingStore, rec: MetricsRecorder = recorder): OffboardingStore {
+  const wrapped: OffboardingStore = Object.create(store);
+  wrapped.create = async (o) => {
+    const r = await store.create(o);
+    if (r.created) rec.count('Offboardings', { status: r.offboarding.status });
+    return r;
+  };
+  wrapped.transition = async (id, from, to, patch) => {
+    const o = await store.transition(id, from, to, patch);
+    rec.count('Offboardings', { status: to });
+    if (to === 'completed' || to === 'completed_with_failures') {
+      if (typeof o.timeToRevokeMs === 'number') rec.add('TimeToRevoke', MetricUnit.Milliseconds, o.timeToRevokeMs);
+      for (const [vendor, ms] of Object.entries(o.timeToRevokeByVendorMs ?? {})) {
+        if (typeof ms === 'number') rec.add('TimeToRevoke', MetricUnit.Milliseconds, ms, { vendor });
+      }
+    }
+    return o;
+  };
+  wrapped.putAction = async (offboardingId, action) => {
+    await store.putAction(offboardingId, action);
+    rec.count('Actions', { vendor: action.grant.vendor, outcome: action.outcome });
+  };
+  return wrapped;
+}
+
+/** Everything from the environment, for a Lambda function. */
+export function createAwsDeps(
+  env: NodeJS.ProcessEnv = process.env,
+  config: LeaverConfig = getConfig(),
+): HandlerDeps {
+  const clientConfig = awsClientConfig(env);
+  const dynamo = tracer.captureAWSv3Client(new DynamoDBClient(clientConfig));
+  const sqs = tracer.captureAWSv3Client(new SQSClient(clientConfig));
+  const secretsClient = tracer.captureAWSv3Client(new SecretsManagerClient(clientConfig));
+  const log = coreLog();
+  const clock = systemClock;
+  const secrets = new SecretsManagerStore({ client: secretsClient, clock });
+  const topicArn = env.TOPIC_ARN?.trim();
+  const notifier = topicArn
+    ? new SnsNotifier({ client: tracer.captureAWSv3Client(new SNSClient(clientConfig)), topicArn, log })
+    : new LogNotifier({ log, slackWebhookUrl: config.notifications.slackWebhookUrl });
+  return {
+    config,
+    store: instrumentStore(
+      new DynamoOffboardingStore({ client: dynamo, tableName: required(env, 'OFFBOARDINGS_TABLE') }),
+    ),
+    audit: new DynamoAuditLog({ client: dynamo, tableName: required(env, 'AUDIT_TABLE'), clock }),
+    queue: new SqsJobQueue({ client: sqs, queueUrl: required(env, 'QUEUE_URL') }),
+    notifier,
+    connectors: createConnectors({ secrets, log }),
+    clock,
+    ids: new UlidIds(),
+    log,
+    secrets,
+  };
+}
+
+/**
+ * Where the process runs: `aws` (API Gateway authorises the management API with IAM/JWT) or `local`
+ * (the local runtime: the API checks a bearer token from the secret store).
+ */
+export type RuntimeMode = 'aws' | 'local';
+
+let injected: HandlerDeps | undefined;
+let mode: RuntimeMode = 'aws';
+let built: Promise<HandlerDeps> | undefined;
+
+export function runtimeMode(): RuntimeMode {
+  return mode;
+}
+
+/**
+ * The process's dependencies: the injected ones (local runtime, tests) or, on first use, the AWS
+ * ones built from the environment and cached for the life of the container.
+ */
+export function getDeps(): Promise<HandlerDeps> {
+  if (injected) return Promise.resolve(injected);
+  if (!built) {
+    built = Promise.resolve()
+      .then(() => createAwsDeps())
+      .catch((e: unknown) => {
+        built = undefined; // the next invocation tries again (e.g. after a config fix and redeploy)
+        throw e;
+      });
+  }
+  return built;
+}
+
+/**
+ * Injects dependencies for every handler in this process (the local runtime passes `local`, tests
+ * usually too). `undefined` goes back to building them from the environment.
+ */
+export function setDeps(deps: HandlerDeps | undefined, runtime: RuntimeMode = deps ? 'local' : 'aws'): void {
+  injected = deps;
+  mode = runtime;
+  built = undefined;
+}

@@ -1,0 +1,76 @@
+/**
+ * Feeds the in-process queue's messages to the worker handler in SQS-shaped batches: messages that
+ * arrive within `windowMs` (up to `batchSize`) go to one handler call, as an SQS event source with a
+ * batching window would deliver them, so the worker lists each tenant once for the whole batch.
+ * Each message learns its own verdict from the handler's `batchItemFailures`.
+ */
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { MemoryJobMessage } from '../lambdas/adapters/index.ts';
+
+export interface BatchingWorkerOptions {
+  batchSize: number;
+  /** How long the first message of a batch waits for others. */
+  windowMs?: number;
+  invoke: (event: SQSEvent) => Promise<SQSBatchResponse | undefined | void>;
+}
+
+interface Waiting {
+  message: MemoryJobMessage;
+  messageId: string;
+  resolve: (verdict: 'done' | 'retry') => void;
+  reject: (e: unknown) => void;
+}
+
+let counter = 0;
+
+function toRecord(w: Waiting): SQSRecord {
+  const now = Date.now();
+  return {
+    messageId: w.messageId,
+    receiptHandle: w.messageId,
+    body: JSON.stringify({ offboardingId: w.message.offboardingId }),
+    attributes: {
+      ApproximateReceiveCount: String(w.message.attempt),
+      SentTimestamp: String(w.message.enqueuedAt.getTime()),
+      SenderId: 'local',
+      ApproximateFirstReceiveTimestamp: String(now),
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:local:000000000000:leaver-jobs',
+    awsRegion: 'local',
+  };
+}
+
+/** A `MemoryJobQueue` `onMessage` handler that batches messages into worker invocations. */
+export function createBatchingWorker(opts: BatchingWorkerOptions): (message: MemoryJobMessage) => Promise<'done' | 'retry'> {
+  const windowMs = opts.windowMs ?? 25;
+  const waiting: Waiting[] = [];
+  let timer: NodeJS.Timeout | undefined;
+
+  const flush = () => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    const batch = waiting.splice(0, opts.batchSize);
+    if (waiting.length > 0) timer = setTimeout(flush, windowMs);
+    if (batch.length === 0) return;
+    opts
+      .invoke({ Records: batch.map(toRecord) })
+      .then((response) => {
+        const failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+        for (const w of batch) w.resolve(failed.has(w.messageId) ? 'retry' : 'done');
+      })
+      .catch((e: unknown) => {
+        for (const w of batch) w.reject(e);
+      });
+  };
+
+  return (message) =>
+    new Promise<'done' | 'retry'>((resolve, reject) => {
+      counter += 1;
+      waiting.push({ message, messageId: `local-${counter}-${message.attempt}`, resolve, reject });
+      if (waiting.length >= opts.batchSize) flush();
+      else timer ??= setTimeout(flush, windowMs);
+    });
+}

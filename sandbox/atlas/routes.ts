@@ -1,0 +1,8 @@
+import type { RouteDef } from '../mongodb/router.ts';
+import type { AtlasRoute } from './route-types.ts';
+import { INVITE_ROUTES } from './routes-invites.ts';
+import { TEAM_ROUTES } from './routes-teams.ts';
+import { USER_ROUTES } from './routes-users.ts';
+
+/** Every Atlas Admin API v2 route the emulator serves, relative to `/api/atlas/v2`. */
+export const ATLAS_ROUTES: RouteDef<AtlasRoute>[] = [...TEAM_ROUTES, ...INVITE_ROUTES, ...USER_ROUTES];

@@ -1,0 +1,374 @@
+import { Agent, request as httpRequest } from 'node:http';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ControllableClock } from '../../sandbox/core/clock.ts';
+import { sampleLatency } from '../../sandbox/core/faults.ts';
+import { TokenBucket } from '../../sandbox/core/token-bucket.ts';
+import { ATLAS_DEMO } from '../../sandbox/demo.ts';
+import { type Sandbox, startSandbox } from '../../sandbox/index.ts';
+
+let sb: Sandbox;
+let token: string;
+const INVITES = `/api/atlas/v2/orgs/${ATLAS_DEMO.orgId}/invites`;
+
+async function getToken(): Promise<string> {
+  const res = await fetch(sb.urls.atlas.token, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${ATLAS_DEMO.clientId}:${ATLAS_DEMO.clientSecret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: 'grant_type=client_credentials',
+  });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+const atlasGet = (path = INVITES, init: RequestInit = {}) =>
+  fetch(`${sb.urls.atlas.base}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${token}`, accept: 'application/vnd.atlas.2023-01-01+json' },
+  });
+
+const control = async (method: string, path: string, body?: unknown) => {
+  const res = await fetch(`${sb.url}/_control${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+};
+
+beforeAll(async () => {
+  sb = await startSandbox({ seed: 'demo' });
+});
+afterAll(async () => {
+  await sb.close();
+});
+beforeEach(async () => {
+  sb.control.reset();
+  token = await getToken();
+});
+
+describe('startSandbox', () => {
+  it('listens on a random loopback port and returns the contract URLs', () => {
+    expect(sb.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(sb.url.endsWith(':0')).toBe(false);
+    expect(sb.urls).toEqual({
+      itwin: {
+        accessControl: `${sb.url}/itwin/accesscontrol`,
+        token: `${sb.url}/itwin/ims/connect/token`,
+        itwins: `${sb.url}/itwin/itwins`,
+      },
+      atlas: { base: `${sb.url}/atlas`, token: `${sb.url}/atlas/api/oauth/token` },
+      cloudmanager: { base: `${sb.url}/cloudmanager/api/public/v1.0` },
+      control: `${sb.url}/_control`,
+    });
+  });
+
+  it('answers 404 JSON for an unknown root', async () => {
+    const res = await fetch(`${sb.url}/nope/x`);
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toContain('application/json');
+    expect(((await res.json()) as { error: string }).error).toBe('not_found');
+  });
+
+  it('keeps connections alive between requests', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const ports: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      await new Promise<void>((resolve, reject) => {
+        const req = httpRequest(`${sb.url}/_control/clock`, { agent }, (res) => {
+          expect(res.headers.connection).toBe('keep-alive');
+          ports.push(req.socket?.localPort ?? -1);
+          res.resume();
+          res.on('end', () => resolve());
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    }
+    agent.destroy();
+    expect(ports[0]).toBe(ports[1]);
+  });
+
+  it('serves an empty seed when asked', async () => {
+    const empty = await startSandbox({ seed: 'empty' });
+    try {
+      const state = empty.control.state('cloudmanager') as { orgs: unknown[]; apiKeys: unknown[] };
+      expect(state.orgs).toEqual([]);
+      expect(state.apiKeys).toEqual([]);
+    } finally {
+      await empty.close();
+    }
+  });
+});
+
+describe('request log', () => {
+  it('records vendor, method, path, query, status, time, duration and identity, never secrets', async () => {
+    sb.control.clearRequests();
+    const res = await atlasGet(`${INVITES}?username=dana.leaver@example.com`);
+    expect(res.status).toBe(200);
+    const [entry] = sb.control.requests({ vendor: 'atlas' });
+    expect(entry).toMatchObject({
+      vendor: 'atlas',
+      method: 'GET',
+      path: INVITES,
+      query: 'username=dana.leaver@example.com',
+      status: 200,
+      identity: `serviceAccount:${ATLAS_DEMO.clientId}`,
+    });
+    expect(Date.parse(entry!.at)).toBeGreaterThan(0);
+    expect(entry!.durationMs).toBeGreaterThanOrEqual(0);
+    const dump = JSON.stringify(sb.control.requests());
+    expect(dump).not.toContain(token);
+    expect(dump).not.toContain(ATLAS_DEMO.clientSecret);
+  });
+
+  it('filters by vendor, method and path regex and can be cleared', async () => {
+    sb.control.clearRequests();
+    await atlasGet();
+    await atlasGet(`/api/atlas/v2/orgs/${ATLAS_DEMO.orgId}/teams`);
+    await fetch(`${sb.urls.cloudmanager.base}/orgs`, { method: 'DELETE' });
+    expect(sb.control.requests({ vendor: 'atlas' })).toHaveLength(2);
+    expect(sb.control.requests({ method: 'delete' })).toHaveLength(1);
+    expect(sb.control.requests({ path: '/teams$' })).toHaveLength(1);
+    const http = await control('GET', '/requests?vendor=cloudmanager');
+    expect((http.body.requests as unknown[]).length).toBe(1);
+    expect((await control('DELETE', '/requests')).status).toBe(200);
+    expect(sb.control.requests()).toHaveLength(0);
+  });
+});
+
+describe('faults', () => {
+  it('resets the connection', async () => {
+    sb.control.addFault({ type: 'reset', vendor: 'atlas' });
+    await expect(atlasGet()).rejects.toThrow();
+    const [entry] = sb.control.requests({ vendor: 'atlas', path: 'invites' });
+    expect(entry?.status).toBeNull();
+    expect(entry?.fault).toMatch(/^fault-/);
+  });
+
+  it('answers a share of 5xx with the vendor error body', async () => {
+    const id = sb.control.addFault({ type: 'error', status: 503, vendor: 'atlas', share: 1 });
+    const res = await atlasGet();
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({
+      error: 503,
+      errorCode: 'UNEXPECTED_ERROR',
+      reason: 'Service Unavailable',
+    });
+    expect(sb.control.removeFault(id)).toBe(true);
+    expect((await atlasGet()).status).toBe(200);
+  });
+
+  it('hits roughly the configured share', async () => {
+    sb.control.addFault({ type: 'error', vendor: 'atlas', share: 0.5 });
+    let errors = 0;
+    for (let i = 0; i < 200; i++) if ((await atlasGet()).status === 500) errors++;
+    expect(errors).toBeGreaterThan(40);
+    expect(errors).toBeLessThan(160);
+  });
+
+  it('share 0 never fires; vendor, path and method scoping hold', async () => {
+    sb.control.addFault({ type: 'error', vendor: 'atlas', share: 0 });
+    sb.control.addFault({ type: 'error', vendor: 'cloudmanager' });
+    sb.control.addFault({ type: 'error', pathPattern: '/teams$' });
+    sb.control.addFault({ type: 'error', method: 'DELETE' });
+    expect((await atlasGet()).status).toBe(200);
+    expect((await atlasGet(`/api/atlas/v2/orgs/${ATLAS_DEMO.orgId}/teams`)).status).toBe(500);
+    expect((await fetch(`${sb.urls.cloudmanager.base}/orgs`)).status).toBe(500);
+    const del = await fetch(`${sb.urls.atlas.base}${INVITES}/6a1b0000000000000000e001`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${token}`, accept: 'application/vnd.atlas.2023-01-01+json' },
+    });
+    expect(del.status).toBe(500);
+  });
+
+  it('answers a share of 429 with Retry-After and the vendor body', async () => {
+    sb.control.addFault({ type: 'rate-limit', vendor: 'cloudmanager', retryAfterSeconds: 7 });
+    const res = await fetch(`${sb.urls.cloudmanager.base}/orgs`);
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBe('7');
+    expect(await res.json()).toMatchObject({ error: 429, errorCode: 'RATE_LIMITED' });
+  });
+
+  it('runs a 429 storm for N requests', async () => {
+    sb.control.addFault({ type: 'storm', vendor: 'atlas', requests: 3, retryAfterSeconds: 2 });
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await atlasGet()).status);
+    expect(statuses).toEqual([429, 429, 429, 200, 200]);
+    expect(sb.control.faults()).toHaveLength(0);
+  });
+
+  it('runs a 429 storm for T seconds of the sandbox clock', async () => {
+    sb.control.addFault({ type: 'storm', vendor: 'atlas', seconds: 30 });
+    const first = await atlasGet();
+    expect(first.status).toBe(429);
+    expect(first.headers.get('retry-after')).toBe('1');
+    expect((await atlasGet()).status).toBe(429);
+    sb.control.advanceClock(30_000);
+    expect((await atlasGet()).status).toBe(200);
+  });
+
+  it('adds latency', async () => {
+    sb.control.addFault({ type: 'latency', vendor: 'atlas', distribution: { kind: 'fixed', ms: 120 } });
+    sb.control.clearRequests();
+    expect((await atlasGet()).status).toBe(200);
+    expect(sb.control.requests()[0]!.durationMs).toBeGreaterThanOrEqual(119);
+  });
+
+  it('samples the latency distributions', () => {
+    const half = () => 0.5;
+    expect(sampleLatency({ kind: 'fixed', ms: 40 }, half)).toBe(40);
+    expect(sampleLatency({ kind: 'uniform', minMs: 10, maxMs: 30 }, half)).toBe(20);
+    const seq = [0.5, 0.25];
+    let i = 0;
+    // u = 1 - 0.5, v = 0.25 -> cos(pi/2) = 0 -> exactly the mean.
+    expect(sampleLatency({ kind: 'normal', meanMs: 100, stddevMs: 10 }, () => seq[i++ % 2]!)).toBeCloseTo(
+      100,
+      6,
+    );
+    expect(sampleLatency({ kind: 'normal', meanMs: 1, stddevMs: 1000 }, () => 0.999)).toBeGreaterThanOrEqual(
+      0,
+    );
+  });
+
+  it('hangs a request until the client gives up, and close() still finishes', async () => {
+    const other = await startSandbox({ seed: 'demo' });
+    other.control.addFault({ type: 'hang', vendor: 'cloudmanager' });
+    await expect(
+      fetch(`${other.urls.cloudmanager.base}/orgs`, { signal: AbortSignal.timeout(300) }),
+    ).rejects.toThrow(/timeout|aborted/i);
+    const again = fetch(`${other.urls.cloudmanager.base}/orgs`).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(other.control.requests({ vendor: 'cloudmanager' }).every((e) => e.status === null)).toBe(true);
+    await other.close();
+    expect(await again).toBeInstanceOf(Error);
+  });
+
+  it('refuses bad fault specs with 400 over HTTP', async () => {
+    expect((await control('POST', '/faults', { type: 'meteor' })).status).toBe(400);
+    expect((await control('POST', '/faults', { type: 'error', share: 2 })).status).toBe(400);
+    expect((await control('POST', '/faults', { type: 'storm' })).status).toBe(400);
+    expect(
+      (
+        await control('POST', '/faults', {
+          type: 'latency',
+          distribution: { kind: 'uniform', minMs: 5, maxMs: 1 },
+        })
+      ).status,
+    ).toBe(400);
+  });
+});
+
+describe('control plane over HTTP', () => {
+  it('reads state per vendor and for all', async () => {
+    const all = await control('GET', '/state');
+    expect(Object.keys(all.body).sort()).toEqual(['atlas', 'cloudmanager', 'itwin']);
+    const cm = await control('GET', '/state/cloudmanager');
+    expect((cm.body.orgs as { id: string }[])[0]!.id).toBe('5f1a0000000000000000c001');
+    expect((await control('GET', '/state/nope')).status).toBe(404);
+  });
+
+  it('404s unknown routes and 400s bad JSON', async () => {
+    expect((await control('GET', '/nothing-here')).status).toBe(404);
+    expect((await control('POST', '/atlas')).status).toBe(404);
+    const bad = await fetch(`${sb.url}/_control/seed`, { method: 'POST', body: '{oops' });
+    expect(bad.status).toBe(400);
+  });
+
+  it('seeds, and reset restores the current seed, clears faults, log and clock', async () => {
+    const seed = {
+      cloudmanager: { orgs: [{ id: '5f1a00000000000000000bad', name: 'Solo' }] },
+    };
+    expect((await control('POST', '/seed', seed)).status).toBe(200);
+    expect((sb.control.state('cloudmanager') as { orgs: { name: string }[] }).orgs).toEqual([
+      { id: '5f1a00000000000000000bad', name: 'Solo' },
+    ]);
+    expect((sb.control.state('atlas') as { orgs: unknown[] }).orgs).toEqual([]);
+    sb.control.vendorAction('cloudmanager', 'add-user', { username: 'x@example.com' });
+    await control('POST', '/faults', { type: 'error' });
+    await control('POST', '/clock/advance', { seconds: 60 });
+    expect((await control('POST', '/reset')).status).toBe(200);
+    expect((sb.control.state('cloudmanager') as { users: unknown[] }).users).toEqual([]);
+    expect(sb.control.faults()).toEqual([]);
+    expect(Math.abs(sb.control.now() - Date.now())).toBeLessThan(5_000);
+    expect((await control('POST', '/seed', 'demo')).status).toBe(200);
+    expect((sb.control.state('atlas') as { orgs: unknown[] }).orgs).toHaveLength(1);
+  });
+
+  it('advances the clock', async () => {
+    const before = (await control('GET', '/clock')).body.now as number;
+    const after = await control('POST', '/clock/advance', { ms: 86_400_000 });
+    expect((after.body.now as number) - before).toBeGreaterThanOrEqual(86_400_000);
+    expect((await control('POST', '/clock/advance', { ms: -1 })).status).toBe(400);
+  });
+
+  it('sets and disables rate limits', async () => {
+    expect((await control('PUT', '/rate-limits/atlas', { capacity: 1, refillPerSecond: 0 })).status).toBe(
+      200,
+    );
+    expect((await atlasGet()).status).toBe(200);
+    expect((await atlasGet()).status).toBe(429);
+    expect((await control('DELETE', '/rate-limits/atlas')).status).toBe(200);
+    expect((await atlasGet()).status).toBe(200);
+    expect((await control('PUT', '/rate-limits/atlas', { capacity: -1, refillPerSecond: 1 })).status).toBe(
+      400,
+    );
+  });
+
+  it('adds, lists and clears faults', async () => {
+    const { body } = await control('POST', '/faults', { type: 'error', vendor: 'atlas' });
+    expect(body.id).toMatch(/^fault-/);
+    expect(((await control('GET', '/faults')).body.faults as unknown[]).length).toBe(1);
+    expect((await atlasGet()).status).toBe(500);
+    expect((await control('DELETE', `/faults/${body.id}`)).status).toBe(200);
+    expect((await control('DELETE', `/faults/${body.id}`)).status).toBe(404);
+    await control('POST', '/faults', { type: 'error', vendor: 'atlas' });
+    await control('DELETE', '/faults?vendor=atlas');
+    expect((await atlasGet()).status).toBe(200);
+  });
+
+  it('forwards vendor actions', async () => {
+    const r = await control('POST', '/cloudmanager/accept-invitation', {
+      invitationId: '5f1a0000000000000000e002',
+    });
+    expect(r.status).toBe(200);
+    expect((r.body.result as { accepted: string[] }).accepted).toEqual(['5f1a0000000000000000e002']);
+    expect(
+      (await control('POST', '/cloudmanager/accept-invitation', { invitationId: '5f1a0000000000000000e002' }))
+        .status,
+    ).toBe(404);
+    expect((await control('POST', '/cloudmanager/no-such-action', {})).status).toBe(404);
+  });
+});
+
+describe('clock and token bucket', () => {
+  it('clock advances by an offset', () => {
+    let base = 1000;
+    const c = new ControllableClock(() => base);
+    expect(c.now()).toBe(1000);
+    c.advance(500);
+    base = 2000;
+    expect(c.now()).toBe(2500);
+    expect(() => c.advance(-1)).toThrow();
+    c.reset();
+    expect(c.now()).toBe(2000);
+  });
+
+  it('token bucket takes, refuses with retry-after, refills and reconfigures', () => {
+    let now = 0;
+    const b = new TokenBucket({ capacity: 2, refillPerSecond: 0.5, clock: { now: () => now } });
+    expect(b.take()).toEqual({ ok: true, remaining: 1 });
+    expect(b.take()).toEqual({ ok: true, remaining: 0 });
+    expect(b.take()).toEqual({ ok: false, retryAfterSeconds: 2 });
+    now += 2000;
+    expect(b.take()).toEqual({ ok: true, remaining: 0 });
+    now += 60_000;
+    expect(b.remaining()).toBe(2);
+    expect(b.take(3)).toEqual({ ok: false, retryAfterSeconds: 2 });
+    b.configure({ capacity: 5, refillPerSecond: 1 });
+    expect(b.take(5)).toEqual({ ok: true, remaining: 0 });
+    expect(() => b.configure({ capacity: -1, refillPerSecond: 1 })).toThrow();
+  });
+});

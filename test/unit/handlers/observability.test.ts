@@ -1,0 +1,111 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { hashEmail } from '../../../lambdas/core/redact.ts';
+import {
+  coreLog,
+  deadlineFrom,
+  MetricsRecorder,
+  makeCtx,
+  onVendorCall,
+  redactForLog,
+} from '../../../lambdas/handlers/observability.ts';
+
+/** Captures what Powertools writes to stdout while `fn` runs. */
+function captureStdout(fn: () => void): string {
+  const chunks: string[] = [];
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+    return true;
+  });
+  try {
+    fn();
+  } finally {
+    spy.mockRestore();
+  }
+  return chunks.join('');
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('log redaction', () => {
+  const logger = new Logger({ serviceName: 'leaver', jsonReplacerFn: redactForLog });
+
+  it('hashes emails anywhere and drops secret-looking values', () => {
+    const out = captureStdout(() =>
+      logger.info('offboarding dana.leaver@example.com started', {
+        subject: { email: 'Dana.Leaver@Example.com', aliases: ['dl@example.org'] },
+        headers: { authorization: 'Bearer abc.def', 'webhook-signature': 'v1,xyz', host: 'h' },
+        secret: { secret: 'whsec_abc' },
+        clientSecret: 'shh',
+        secretName: 'leaver/hooks/standard',
+        error: new Error('could not reach sam.stays@example.com'),
+      }),
+    );
+    const line = JSON.parse(out.trim()) as Record<string, unknown>;
+    expect(out).not.toMatch(/dana\.leaver@example\.com|Dana\.Leaver|dl@example\.org|sam\.stays/);
+    expect(out).not.toContain('Bearer abc.def');
+    expect(out).not.toContain('v1,xyz');
+    expect(out).not.toContain('whsec_abc');
+    expect(out).not.toContain('shh');
+    expect(line.message).toBe(`offboarding ${hashEmail('dana.leaver@example.com')} started`);
+    expect((line.subject as { email: string }).email).toBe(hashEmail('dana.leaver@example.com'));
+    expect((line.headers as Record<string, string>).host).toBe('h');
+    expect((line.headers as Record<string, string>).authorization).toBe('[redacted]');
+    expect(line.secretName).toBe('leaver/hooks/standard');
+    expect(JSON.stringify(line.error)).toContain(hashEmail('sam.stays@example.com'));
+  });
+
+  it('coreLog uses the offboarding id as correlation id', () => {
+    const out = captureStdout(() => coreLog(logger).info('step', { offboardingId: 'off_1', n: 1 }));
+    const line = JSON.parse(out.trim()) as Record<string, unknown>;
+    expect(line.correlation_id).toBe('off_1');
+    expect(line.offboardingId).toBe('off_1');
+  });
+});
+
+describe('metrics', () => {
+  it('aggregates counts per dimension set and publishes one EMF document each', () => {
+    const rec = new MetricsRecorder(new Metrics({ namespace: 'Test', serviceName: 'leaver' }));
+    rec.count('Actions', { vendor: 'atlas', outcome: 'revoked' });
+    rec.count('Actions', { outcome: 'revoked', vendor: 'atlas' });
+    rec.count('Actions', { vendor: 'itwin', outcome: 'failed' });
+    onVendorCall(
+      { vendor: 'itwin', tenantId: 't', method: 'GET', route: '/x', status: 429, durationMs: 1, attempt: 1 },
+      rec,
+    );
+    onVendorCall(
+      { vendor: 'itwin', tenantId: 't', method: 'GET', route: '/x', status: 200, durationMs: 1, attempt: 1 },
+      rec,
+    );
+    expect(rec.pending()).toEqual([
+      { name: 'Actions', dims: { vendor: 'atlas', outcome: 'revoked' }, values: [1, 1] },
+      { name: 'Actions', dims: { vendor: 'itwin', outcome: 'failed' }, values: [1] },
+      { name: 'VendorThrottled', dims: { vendor: 'itwin' }, values: [1] },
+    ]);
+    const out = captureStdout(() => rec.flush());
+    const docs = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(docs).toHaveLength(3);
+    const atlas = docs.find((d) => d.vendor === 'atlas')!;
+    expect(atlas.Actions).toBe(2);
+    expect(atlas.outcome).toBe('revoked');
+    expect(rec.pending()).toEqual([]);
+  });
+});
+
+describe('deadlines', () => {
+  it('keeps a safety margin of at most 10 s and a quarter of short budgets', () => {
+    expect(deadlineFrom(300_000, 1_000)).toBe(1_000 + 290_000);
+    expect(deadlineFrom(8_000, 0)).toBe(6_000);
+    expect(deadlineFrom(0, 5)).toBe(5);
+  });
+
+  it('makeCtx reports vendor calls to the recorder', () => {
+    const ctx = makeCtx({ deadline: 42 });
+    expect(ctx.deadline).toBe(42);
+    expect(typeof ctx.onVendorCall).toBe('function');
+  });
+});
