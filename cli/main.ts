@@ -31,8 +31,8 @@ Commands:
   status <id>
   list [--email <email>] [--status <status>] [--from <date>] [--to <date>] [--limit <n>] [--all]
   cancel <id> [--reason <text>]
-  retry <id> [--reason <text>]
-  release <id> [--reason <text>]
+  retry <id>
+  release <id>
   revoke --vendor <v> --tenant <id> --kind <kind> --id <key=value>... --reason <text> [--email <email>]
   audit export [--email <email>] [--from <date>] [--to <date>] [--format jsonl|csv|ocsf] [--out <file>] [--limit <n>]
   audit verify <id>
@@ -87,8 +87,8 @@ const COMMAND_OPTIONS = {
     all: { type: 'boolean' },
   },
   cancel: { reason: { type: 'string' } },
-  retry: { reason: { type: 'string' } },
-  release: { reason: { type: 'string' } },
+  retry: {},
+  release: {},
   revoke: {
     vendor: { type: 'string' },
     tenant: { type: 'string' },
@@ -125,7 +125,7 @@ function parseError(e: unknown): UsageError {
 
 function parse(argv: string[]): Parsed | 'help' {
   // The command is the first positional word (option values are not words); `audit` takes a sub-command.
-  let loose: ReturnType<typeof parseArgs>;
+  let loose: { values: Record<string, unknown>; positionals: string[] };
   try {
     loose = parseArgs({ args: argv, options: ALL_OPTIONS, allowPositionals: true, strict: false });
   } catch (e) {
@@ -155,7 +155,7 @@ function parse(argv: string[]): Parsed | 'help' {
     throw new UsageError(`unknown command "${first}"`);
   }
   const name = command as CommandName;
-  let parsed: ReturnType<typeof parseArgs>;
+  let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
     parsed = parseArgs({
       args: argv,
@@ -351,7 +351,7 @@ async function run(p: Parsed, io: Io): Promise<number> {
       const o = await client.json<OffboardingLike>(
         'POST',
         `/v1/offboardings/${encodeURIComponent(id)}/${p.command}`,
-        { body: reason ? { reason } : {} },
+        reason ? { body: { reason } } : {},
       );
       print(o, () => `${p.command}: offboarding ${o.id} is now ${o.status}`);
       return 0;

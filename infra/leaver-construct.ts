@@ -11,13 +11,13 @@
  * - Each function has its own role with exactly the statements it needs (no managed policies, no
  *   `*` action, no `*` resource except X-Ray, which has no resource-level permissions).
  * - The Audit table is append only for every function: PutItem, GetItem, Query allowed; UpdateItem,
- *   DeleteItem, BatchWriteItem, TransactWriteItems and PartiQL explicitly denied.
+ *   DeleteItem, BatchWriteItem, PartiQL, UpdateTimeToLive... explicitly denied (AUDIT_DENIED_ACTIONS).
  * - `/hooks/{source}` is public (HR systems cannot sign SigV4) and verified by the intake against
  *   the source's secret; `/v1/*` requires IAM (SigV4) or, when configured, a JWT.
  */
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { type CfnElement, type CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { AccessLogFormat as AccessLogFormatType } from 'aws-cdk-lib/aws-apigateway';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
@@ -36,9 +36,14 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, type CfnFunction, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import {
+  type BundlingOptions,
+  NodejsFunction,
+  OutputFormat,
+  SourceMapMode,
+} from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -129,6 +134,26 @@ export interface LeaverProps {
   readonly handlersDir?: string;
 }
 
+/**
+ * How every function is bundled: local esbuild (a devDependency, so never Docker), ESM with the
+ * createRequire banner (some dependencies still call require), minified, with a linked source map.
+ */
+export const LEAVER_BUNDLING: BundlingOptions = {
+  format: OutputFormat.ESM,
+  mainFields: ['module', 'main'],
+  banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
+  minify: true,
+  // Linked map (index.mjs.map + the sourceMappingURL comment NODE_OPTIONS=--enable-source-maps
+  // needs to find it): stack traces point at the TypeScript sources.
+  sourceMap: true,
+  sourceMapMode: SourceMapMode.DEFAULT,
+  sourcesContent: false,
+  target: 'node22',
+  // Bundle the AWS SDK too: the versions the tests ran with, not whatever the runtime ships.
+  bundleAwsSDK: true,
+  externalModules: [],
+};
+
 /** Lambda's limit on the total size of a function's environment variables. */
 const LAMBDA_ENV_LIMIT_BYTES = 4096;
 
@@ -145,7 +170,13 @@ export const OFFBOARDINGS_ACTIONS = [
 ];
 /** The Audit table is append only: these are the only actions allowed on it. */
 export const AUDIT_ALLOWED_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'];
-/** ...and these are denied explicitly, so no later grant can open them. */
+/**
+ * ...and these are denied explicitly, so no later grant can open them. There is no IAM action
+ * `dynamodb:TransactWriteItems` (cfn-lint W3037): a transaction is authorised item by item with
+ * PutItem/UpdateItem/DeleteItem/ConditionCheckItem, so denying UpdateItem and DeleteItem denies
+ * transactional updates and deletes too. UpdateTimeToLive is denied because TTL would expire
+ * records, UpdateContinuousBackups because it could switch point-in-time recovery off.
+ */
 export const AUDIT_DENIED_ACTIONS = [
   'dynamodb:BatchWriteItem',
   'dynamodb:DeleteItem',
@@ -154,9 +185,10 @@ export const AUDIT_DENIED_ACTIONS = [
   'dynamodb:PartiQLInsert',
   'dynamodb:PartiQLSelect',
   'dynamodb:PartiQLUpdate',
-  'dynamodb:TransactWriteItems',
+  'dynamodb:UpdateContinuousBackups',
   'dynamodb:UpdateItem',
   'dynamodb:UpdateTable',
+  'dynamodb:UpdateTimeToLive',
 ];
 /** What a function needs on the data key to use the encrypted table, queue, topic and secrets. */
 export const DATA_KEY_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'];
@@ -377,7 +409,10 @@ export class Leaver extends Construct {
 
     const roles = {} as Record<FunctionName, Role>;
     const functions = {} as Record<FunctionName, NodejsFunction>;
-    for (const [name, spec] of Object.entries(FUNCTION_SPECS) as [FunctionName, (typeof FUNCTION_SPECS)[FunctionName]][]) {
+    for (const [name, spec] of Object.entries(FUNCTION_SPECS) as [
+      FunctionName,
+      (typeof FUNCTION_SPECS)[FunctionName],
+    ][]) {
       const fnName = pascal(name.replace(/([A-Z])/g, '-$1').toLowerCase());
       const logs = logGroup(fnName);
       // One role per function, no managed policy: AWSLambdaBasicExecutionRole would allow writing to
@@ -407,19 +442,7 @@ export class Leaver extends Construct {
         loggingFormat: LoggingFormat.JSON,
         environment,
         environmentEncryption: this.dataKey,
-        bundling: {
-          format: OutputFormat.ESM,
-          mainFields: ['module', 'main'],
-          banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
-          minify: true,
-          sourceMap: true,
-          sourceMapMode: SourceMapMode.EXTERNAL,
-          sourcesContent: false,
-          target: 'node22',
-          // Bundle the AWS SDK too: the versions the tests ran with, not whatever the runtime ships.
-          bundleAwsSDK: true,
-          externalModules: [],
-        },
+        bundling: LEAVER_BUNDLING,
         ...(name === 'worker' && props.workerReservedConcurrency !== undefined
           ? { reservedConcurrentExecutions: props.workerReservedConcurrency }
           : {}),
@@ -438,6 +461,12 @@ export class Leaver extends Construct {
       });
       roles[name] = role;
       functions[name] = fn;
+      // CDK makes the function depend on its role and the role's policy; the role is already
+      // referenced (GetAtt), so cfn-lint reports that DependsOn entry as redundant (W3005). Keep only
+      // the policy: the function (and the worker's event source mapping) must wait for it.
+      const cfnFn = fn.node.defaultChild as CfnFunction;
+      const policy = role.node.findChild('DefaultPolicy').node.defaultChild as CfnResource;
+      cfnFn.addOverride('DependsOn', [stack.getLogicalId(policy as CfnElement)]);
     }
     this.roles = roles;
     this.functions = functions;
@@ -581,7 +610,9 @@ export class Leaver extends Construct {
     }
     const authorizer: IHttpRouteAuthorizer =
       config.api.auth === 'jwt' && config.api.jwt
-        ? new HttpJwtAuthorizer('JwtAuthorizer', config.api.jwt.issuer, { jwtAudience: config.api.jwt.audience })
+        ? new HttpJwtAuthorizer('JwtAuthorizer', config.api.jwt.issuer, {
+            jwtAudience: config.api.jwt.audience,
+          })
         : new HttpIamAuthorizer();
     this.api.addRoutes({
       path: '/v1/{proxy+}',
@@ -619,7 +650,12 @@ export class Leaver extends Construct {
         description: `Leaver ${what} every ${minutes} minute(s)`,
         schedule: every(minutes),
         // The next tick runs the sweep again, so a failed run is retried once, not piled up.
-        targets: [new LambdaFunction(fn, { retryAttempts: 1, maxEventAge: Duration.minutes(Math.min(minutes, 1440)) })],
+        targets: [
+          new LambdaFunction(fn, {
+            retryAttempts: 1,
+            maxEventAge: Duration.minutes(Math.min(minutes, 1440)),
+          }),
+        ],
       });
     }
 

@@ -19,7 +19,7 @@ export class LeaverStack extends Stack {
 
   constructor(scope: Construct, id: string, props: LeaverStackProps) {
     super(scope, id, {
-      description: 'Leaver: revokes departing people\'s vendor access when HR says they have left',
+      description: "Leaver: revokes departing people's vendor access when HR says they have left",
       ...props,
     });
     this.leaver = new Leaver(this, 'Leaver', {
@@ -31,7 +31,10 @@ export class LeaverStack extends Stack {
 
     // Outputs at stack level keep readable keys (WebhookUrlOkta, not a hashed construct path).
     const { leaver } = this;
-    new CfnOutput(this, 'ApiUrl', { value: leaver.api.apiEndpoint, description: 'HTTP API base URL (/v1/...)' });
+    new CfnOutput(this, 'ApiUrl', {
+      value: leaver.api.apiEndpoint,
+      description: 'HTTP API base URL (/v1/...)',
+    });
     for (const [sourceId, url] of Object.entries(leaver.webhookUrls)) {
       new CfnOutput(this, `WebhookUrl${outputSuffix(sourceId)}`, {
         value: url,

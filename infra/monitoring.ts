@@ -31,7 +31,10 @@ export interface LeaverMonitoringProps {
   readonly topic: ITopic;
   readonly queue: IQueue;
   readonly deadLetterQueue: IQueue;
-  readonly functions: Record<'intake' | 'worker' | 'api' | 'dueSweep' | 'reconcile' | 'retrySweep', NodejsFunction>;
+  readonly functions: Record<
+    'intake' | 'worker' | 'api' | 'dueSweep' | 'reconcile' | 'retrySweep',
+    NodejsFunction
+  >;
   readonly api: HttpApi;
 }
 
@@ -56,7 +59,13 @@ function leaverMetric(metricName: string, dimensions: Record<string, string>, st
 }
 
 /** A dashboard-only search over every dimension combination of one Leaver metric. */
-function search(metricName: string, dims: string[], filter: string, statistic: string, label: string): MathExpression {
+function search(
+  metricName: string,
+  dims: string[],
+  filter: string,
+  statistic: string,
+  label: string,
+): MathExpression {
   const schema = ['Leaver', 'service', ...dims].join(',');
   return new MathExpression({
     expression: `SEARCH('{${schema}} MetricName="${metricName}"${filter ? ` ${filter}` : ''}', '${statistic}', 300)`,
@@ -85,7 +94,10 @@ export class LeaverMonitoring extends Construct {
     // A message in the DLQ is an offboarding that failed five times: a person may keep access.
     alarm('DeadLetterQueueNotEmpty', {
       alarmDescription: 'Leaver: offboardings reached the dead-letter queue (a leaver may still have access)',
-      metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(1) }),
+      metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        statistic: 'Maximum',
+        period: Duration.minutes(1),
+      }),
       threshold: 0,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
@@ -139,7 +151,8 @@ export class LeaverMonitoring extends Construct {
 
     // ---------------------------------------------------------------- dashboard
     this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.days(7) });
-    const ttr = (stat: string) => leaverMetric(METRIC.timeToRevoke, {}, stat).with({ label: `time to revoke ${stat}` });
+    const ttr = (stat: string) =>
+      leaverMetric(METRIC.timeToRevoke, {}, stat).with({ label: `time to revoke ${stat}` });
     this.dashboard.addWidgets(
       new TextWidget({
         markdown:
@@ -164,13 +177,14 @@ export class LeaverMonitoring extends Construct {
     this.dashboard.addWidgets(
       new GraphWidget({
         title: 'Actions by outcome',
-        left: OUTCOMES.map((outcome) =>
-          new MathExpression({
-            expression: `SUM(${search(METRIC.actions, ['outcome', 'vendor'], `outcome="${outcome}"`, 'Sum', '').expression})`,
-            usingMetrics: {},
-            label: outcome,
-            period: FIVE_MINUTES,
-          }),
+        left: OUTCOMES.map(
+          (outcome) =>
+            new MathExpression({
+              expression: `SUM(${search(METRIC.actions, ['outcome', 'vendor'], `outcome="${outcome}"`, 'Sum', '').expression})`,
+              usingMetrics: {},
+              label: outcome,
+              period: FIVE_MINUTES,
+            }),
         ),
         stacked: true,
         width: 12,
@@ -200,7 +214,10 @@ export class LeaverMonitoring extends Construct {
         metrics: [
           queue.metricApproximateNumberOfMessagesVisible({ label: 'waiting' }),
           queue.metricApproximateAgeOfOldestMessage({ label: 'oldest (s)', statistic: 'Maximum' }),
-          deadLetterQueue.metricApproximateNumberOfMessagesVisible({ label: 'dead letters', statistic: 'Maximum' }),
+          deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+            label: 'dead letters',
+            statistic: 'Maximum',
+          }),
         ],
         width: 8,
       }),

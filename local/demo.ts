@@ -56,7 +56,14 @@ class DemoError extends Error {}
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 function actionsOf(detail: Record<string, unknown>): DemoAction[] {
@@ -108,11 +115,15 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       body,
     });
   } catch {
-    throw new DemoError(`cannot reach ${baseUrl}: is \`npm start\` running? (LEAVER_URL or PORT point elsewhere)`);
+    throw new DemoError(
+      `cannot reach ${baseUrl}: is \`npm start\` running? (LEAVER_URL or PORT point elsewhere)`,
+    );
   }
   const accepted = (await res.json().catch(() => ({}))) as { offboardingId?: string; detail?: string };
   if (res.status !== 202 || !accepted.offboardingId) {
-    throw new DemoError(`the webhook was not accepted: HTTP ${res.status} ${accepted.detail ?? JSON.stringify(accepted)}`);
+    throw new DemoError(
+      `the webhook was not accepted: HTTP ${res.status} ${accepted.detail ?? JSON.stringify(accepted)}`,
+    );
   }
   const id = accepted.offboardingId;
   write(`Accepted: offboarding ${id}. Waiting for it to finish...\n`);
@@ -171,12 +182,15 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
 
 async function main(): Promise<void> {
   const email = process.argv.slice(2).find((a) => !a.startsWith('-'));
-  if (!email || !email.includes('@')) {
+  if (!email?.includes('@')) {
     process.stderr.write('usage: npm run demo -- <email>   (e.g. npm run demo -- dana.leaver@example.com)\n');
     process.exit(2);
   }
   try {
-    const result = await runDemo({ email, ...(process.env.LEAVER_URL ? { baseUrl: process.env.LEAVER_URL } : {}) });
+    const result = await runDemo({
+      email,
+      ...(process.env.LEAVER_URL ? { baseUrl: process.env.LEAVER_URL } : {}),
+    });
     process.exit(result.exitCode);
   } catch (e) {
     const message = describeConfigError(e) ?? (e as Error)?.message ?? String(e);
@@ -185,5 +199,6 @@ async function main(): Promise<void> {
   }
 }
 
-const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;
+const invokedDirectly =
+  process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;
 if (invokedDirectly) void main();

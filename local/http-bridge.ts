@@ -39,7 +39,11 @@ export interface EventOptions {
 }
 
 /** An HTTP API v2 event as API Gateway would send it for this request. */
-export function toApiGatewayEvent(req: IncomingMessage, body: Buffer, opts: EventOptions = {}): APIGatewayProxyEventV2 {
+export function toApiGatewayEvent(
+  req: IncomingMessage,
+  body: Buffer,
+  opts: EventOptions = {},
+): APIGatewayProxyEventV2 {
   const url = new URL(req.url ?? '/', 'http://local');
   const headers: Record<string, string> = {};
   const cookies: string[] = [];
@@ -90,7 +94,10 @@ export function toApiGatewayEvent(req: IncomingMessage, body: Buffer, opts: Even
 }
 
 /** Writes a handler's result (structured or a bare value, as API Gateway accepts) to the response. */
-export function sendResult(res: ServerResponse, result: APIGatewayProxyStructuredResultV2 | string | object): void {
+export function sendResult(
+  res: ServerResponse,
+  result: APIGatewayProxyStructuredResultV2 | string | object,
+): void {
   const structured =
     typeof result === 'object' && result !== null && 'statusCode' in result
       ? (result as APIGatewayProxyStructuredResultV2)

@@ -114,7 +114,9 @@ const envInt = (value: string | undefined, fallback: number, name: string): numb
 /** Reads and validates the configuration, pointing the demo's sandbox URLs at the running sandbox. */
 function loadLocalConfig(opts: StartLocalOptions, sandboxUrl: string | undefined): LeaverConfig {
   const rewrite = (text: string) =>
-    sandboxUrl && sandboxUrl !== DEFAULT_SANDBOX_ORIGIN ? text.split(DEFAULT_SANDBOX_ORIGIN).join(sandboxUrl) : text;
+    sandboxUrl && sandboxUrl !== DEFAULT_SANDBOX_ORIGIN
+      ? text.split(DEFAULT_SANDBOX_ORIGIN).join(sandboxUrl)
+      : text;
   if (opts.config !== undefined) {
     return parseConfig(JSON.parse(rewrite(JSON.stringify(opts.config))));
   }
@@ -140,7 +142,10 @@ function routeRequest(
     }
     return {
       kind: 'intake',
-      event: toApiGatewayEvent(req, body, { routeKey: `${method} /hooks/{source}`, pathParameters: { source } }),
+      event: toApiGatewayEvent(req, body, {
+        routeKey: `${method} /hooks/{source}`,
+        pathParameters: { source },
+      }),
     };
   }
   if (path === '/v1' || path.startsWith('/v1/')) {
@@ -173,7 +178,11 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalRun
     let sandbox: Sandbox | undefined;
     if (withSandbox) {
       const sandboxPort = opts.sandboxPort ?? envInt(env.SANDBOX_PORT, DEFAULT_SANDBOX_PORT, 'SANDBOX_PORT');
-      sandbox = await startSandbox({ port: sandboxPort, host: '127.0.0.1', seed: opts.sandboxSeed ?? 'demo' });
+      sandbox = await startSandbox({
+        port: sandboxPort,
+        host: '127.0.0.1',
+        seed: opts.sandboxSeed ?? 'demo',
+      });
       closers.push(() => sandbox!.close());
     }
     const config = loadLocalConfig(opts, sandbox?.url);
@@ -233,16 +242,16 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalRun
     } while (cursor);
 
     const scheduleEvent = (name: string): ScheduledEvent => ({
-        version: '0',
-        id: `local-${Date.now().toString(36)}`,
-        'detail-type': 'Scheduled Event',
-        source: 'aws.events',
-        account: '000000000000',
-        time: new Date().toISOString(),
-        region: 'local',
-        resources: [`arn:aws:events:local:000000000000:rule/leaver-${name}`],
-        detail: {},
-      });
+      version: '0',
+      id: `local-${Date.now().toString(36)}`,
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: '000000000000',
+      time: new Date().toISOString(),
+      region: 'local',
+      resources: [`arn:aws:events:local:000000000000:rule/leaver-${name}`],
+      detail: {},
+    });
     const minutes = (m: number) => m * 60_000;
     const scheduler: Scheduler = startScheduler(
       opts.schedules === false
@@ -251,18 +260,29 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalRun
             {
               name: 'due-sweep',
               everyMs: minutes(config.schedules.dueSweepMinutes),
-              run: () => dueSweepHandler(scheduleEvent('due-sweep'), localContext('leaver-due-sweep', SCHEDULE_BUDGET_MS)),
+              run: () =>
+                dueSweepHandler(
+                  scheduleEvent('due-sweep'),
+                  localContext('leaver-due-sweep', SCHEDULE_BUDGET_MS),
+                ),
             },
             {
               name: 'reconcile',
               everyMs: minutes(config.schedules.reconcileMinutes),
-              run: () => reconcileHandler(scheduleEvent('reconcile'), localContext('leaver-reconcile', SCHEDULE_BUDGET_MS)),
+              run: () =>
+                reconcileHandler(
+                  scheduleEvent('reconcile'),
+                  localContext('leaver-reconcile', SCHEDULE_BUDGET_MS),
+                ),
             },
             {
               name: 'retry-sweep',
               everyMs: minutes(config.schedules.retryMinutes),
               run: () =>
-                retrySweepHandler(scheduleEvent('retry-sweep'), localContext('leaver-retry-sweep', SCHEDULE_BUDGET_MS)),
+                retrySweepHandler(
+                  scheduleEvent('retry-sweep'),
+                  localContext('leaver-retry-sweep', SCHEDULE_BUDGET_MS),
+                ),
             },
           ],
       log,
@@ -337,7 +357,10 @@ function printBanner(rt: LocalRuntime, secretsFile: string, dataDir: string | un
   const lines = [
     '',
     `Leaver local runtime listening on ${rt.url}`,
-    `  HR webhooks    POST ${rt.url}/hooks/{${rt.config.sources.filter((s) => s.enabled).map((s) => s.id).join(',')}}`,
+    `  HR webhooks    POST ${rt.url}/hooks/{${rt.config.sources
+      .filter((s) => s.enabled)
+      .map((s) => s.id)
+      .join(',')}}`,
     `  API            ${rt.url}/v1/... (bearer token: "${rt.config.api.localTokenSecretName}" in ${secretsFile})`,
     `  Storage        dynalite ${dataDir ? `on disk in ${dataDir}` : 'in memory (LEAVER_DATA_DIR keeps it on disk)'}`,
     `  Tenants        ${rt.config.tenants.map((t) => `${t.id} (${t.vendor})`).join(', ') || 'none'}`,
@@ -397,5 +420,6 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => stop('SIGTERM'));
 }
 
-const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;
+const invokedDirectly =
+  process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;
 if (invokedDirectly) void main();

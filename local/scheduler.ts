@@ -28,7 +28,8 @@ export function startScheduler(jobs: readonly ScheduledJob[], log: Log): Schedul
       .run()
       .then(
         () => undefined,
-        (e: unknown) => log.error('scheduled job failed', { job: job.name, error: (e as Error)?.message ?? String(e) }),
+        (e: unknown) =>
+          log.error('scheduled job failed', { job: job.name, error: (e as Error)?.message ?? String(e) }),
       )
       .finally(() => running.delete(job.name));
     running.set(job.name, p);

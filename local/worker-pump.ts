@@ -11,7 +11,7 @@ export interface BatchingWorkerOptions {
   batchSize: number;
   /** How long the first message of a batch waits for others. */
   windowMs?: number;
-  invoke: (event: SQSEvent) => Promise<SQSBatchResponse | undefined | void>;
+  invoke: (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
 }
 
 interface Waiting {
@@ -44,7 +44,9 @@ function toRecord(w: Waiting): SQSRecord {
 }
 
 /** A `MemoryJobQueue` `onMessage` handler that batches messages into worker invocations. */
-export function createBatchingWorker(opts: BatchingWorkerOptions): (message: MemoryJobMessage) => Promise<'done' | 'retry'> {
+export function createBatchingWorker(
+  opts: BatchingWorkerOptions,
+): (message: MemoryJobMessage) => Promise<'done' | 'retry'> {
   const windowMs = opts.windowMs ?? 25;
   const waiting: Waiting[] = [];
   let timer: NodeJS.Timeout | undefined;

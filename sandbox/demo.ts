@@ -7,6 +7,7 @@
  */
 import type { AtlasSeed } from './atlas/index.ts';
 import type { CloudManagerSeed } from './cloudmanager/index.ts';
+import { itwinDemoSeed } from './itwin/demo.ts';
 import type { ItwinSeed } from './itwin/index.ts';
 
 export interface SandboxSeed {
@@ -14,9 +15,6 @@ export interface SandboxSeed {
   atlas?: AtlasSeed;
   cloudmanager?: CloudManagerSeed;
 }
-
-/** iTwin part (owned by the iTwin emulator's author); empty until sandbox/itwin/demo.ts exists. */
-const itwinDemoSeed: ItwinSeed = {};
 
 export const DEMO_LEAVER = 'dana.leaver@example.com';
 export const DEMO_STAYER = 'sam.stays@example.com';

@@ -77,8 +77,7 @@ const startOffboarding = route({
   description:
     'Creates an offboarding for `email` (and `aliases`). Without `effectiveAt` (or with one within the ' +
     'grace period) it runs now; a later `effectiveAt` schedules it. With `dryRun: true` nothing is ' +
-    'created: the answer is the plan (200). An `Idempotency-Key` header makes retries of the same call ' +
-    'return the same offboarding.',
+    'created: the answer is the plan (200).',
   tag: 'offboardings',
   body: StartOffboardingBody,
   responses: {
@@ -95,18 +94,11 @@ const startOffboarding = route({
       const plan = await engine.preview(env, principal, { email: body.email, aliases: body.aliases ?? [] });
       return json(200, plan);
     }
-    const key = request.headers['idempotency-key'];
-    if (key !== undefined && !/^[\x21-\x7e]{1,128}$/.test(key)) {
-      throw new LeaverError('invalid_request', 'Idempotency-Key must be 1-128 visible ASCII characters', {
-        details: { errors: [{ path: 'header.idempotency-key', message: 'invalid' }] },
-      });
-    }
     const o = await engine.start(env, principal, {
       email: body.email,
       aliases: body.aliases ?? [],
       effectiveAt: body.effectiveAt,
       reason: body.reason,
-      idempotencyKey: key,
     });
     const self = linkTo(request, {}).replace(/\/?$/, `/${encodeURIComponent(o.id)}`);
     return json(202, summaryView(o), { location: self });
@@ -174,11 +166,26 @@ const listOffboardings = route({
   },
 });
 
-function lifecycleRoute(
-  action: 'cancel' | 'retry' | 'release',
-  summary: string,
-  description: string,
-): AnyRoute {
+const cancel = route({
+  method: 'POST',
+  path: '/v1/offboardings/{id}/cancel',
+  operationId: 'cancelOffboarding',
+  summary: 'Cancel a scheduled or quarantined offboarding',
+  description: 'A running or finished offboarding cannot be cancelled (409, naming its status).',
+  tag: 'offboardings',
+  params: IdParams,
+  body: ActionBody,
+  bodyOptional: true,
+  responses: { 200: offboardingDetail },
+  errors: [404, 409],
+  async handle({ params, body, principal, env }) {
+    await loadOffboarding(env, params.id);
+    const o = await engine.lifecycle(env, principal, 'cancel', { id: params.id, reason: body.reason });
+    return json(200, detailView(o, await env.deps.store.listActions(o.id)));
+  },
+});
+
+function lifecycleRoute(action: 'retry' | 'release', summary: string, description: string): AnyRoute {
   return route({
     method: 'POST',
     path: `/v1/offboardings/{id}/${action}`,
@@ -187,28 +194,20 @@ function lifecycleRoute(
     description,
     tag: 'offboardings',
     params: IdParams,
-    body: ActionBody,
-    bodyOptional: true,
     responses: { 200: offboardingDetail },
     errors: [404, 409],
-    async handle({ params, body, principal, env }) {
+    async handle({ params, principal, env }) {
       await loadOffboarding(env, params.id);
-      await engine.lifecycle(env, principal, action, { id: params.id, reason: body.reason });
-      const o = await loadOffboarding(env, params.id);
+      const o = await engine.lifecycle(env, principal, action, { id: params.id });
       return json(200, detailView(o, await env.deps.store.listActions(o.id)));
     },
   });
 }
 
-const cancel = lifecycleRoute(
-  'cancel',
-  'Cancel a scheduled (or quarantined) offboarding',
-  'A running or finished offboarding cannot be cancelled (409); its audit keeps the request.',
-);
 const retry = lifecycleRoute(
   'retry',
-  'Run the failed actions of an offboarding again now',
-  'Only offboardings that ended with failures can be retried (409 otherwise).',
+  'Run an offboarding that ended with failures again now',
+  'Only offboardings that ended with failures (or a run whose worker died) can be retried (409 otherwise).',
 );
 const release = lifecycleRoute(
   'release',
@@ -232,13 +231,15 @@ const offboardingAudit = route({
   },
   errors: [404],
   async handle({ params, query, env, request }) {
-    await loadOffboarding(env, params.id);
+    // Targeted revocations have their own stream (`revocation-...`); anything else is an offboarding.
+    if (!params.id.startsWith('revocation-')) await loadOffboarding(env, params.id);
     const filters = { id: params.id };
     const page = await env.deps.audit.stream(params.id, {
       limit: query.limit ?? 500,
       cursor: unwrapCursor('stream', filters, query.cursor),
     });
     const verdict = await verifyStream(env.deps.audit, params.id);
+    if (verdict.records.length === 0) throw new LeaverError('not_found', `No audit records for ${params.id}`);
     const body: z.output<typeof OffboardingAuditSchema> = {
       offboardingId: params.id,
       records: page.items.map(auditView),
@@ -362,8 +363,7 @@ const revocations = route({
       email: body.email ?? '',
       ids: body.ids,
     };
-    const result = await engine.revoke(env, principal, { grant, reason: body.reason });
-    return json(200, { ...result, grantKey: result.grantKey ?? grantKey(grant) });
+    return json(200, await engine.revoke(env, principal, { grant, reason: body.reason }));
   },
 });
 

@@ -24,11 +24,18 @@ export const GRANT_KIND_NAMES = Object.keys(GRANT_KINDS) as [keyof typeof GRANT_
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2}))?$/;
 
+/** Whether the calendar date exists (Date.parse rolls 2026-02-30 over to March). */
+function realDate(s: string): boolean {
+  const [y, m, d] = s.slice(0, 10).split('-').map(Number) as [number, number, number];
+  if (m < 1 || m > 12 || d < 1) return false;
+  return d <= new Date(Date.UTC(y, m, 0)).getUTCDate() && !Number.isNaN(Date.parse(s));
+}
+
 /** An ISO-8601 date or date-time with an offset; normalised to a UTC ISO string. */
 export const isoDateInput = z
   .string()
   .regex(ISO_DATE, 'must be an ISO-8601 date (YYYY-MM-DD) or date-time with a time zone')
-  .refine((s) => !Number.isNaN(Date.parse(s)), 'must be a valid date')
+  .refine(realDate, 'must be a valid date')
   .transform((s) => new Date(s).toISOString())
   .meta({ format: 'date-time' });
 
@@ -278,24 +285,30 @@ export const OffboardingAuditSchema = z.strictObject({
 });
 
 export const RevocationResultSchema = z.strictObject({
+  /** The audit stream of this revocation (GET /v1/offboardings/{id}/audit accepts it). */
+  revocationId: z.string(),
   grantKey: z.string(),
   grant: GrantSchema,
   outcome: z.enum(OUTCOMES),
   skipReason: z.enum(SKIP_REASONS).optional(),
   errorCode: z.string().optional(),
   vendorRequestId: z.string().optional(),
-  attempts: z.number().int().optional(),
-  durationMs: z.number().optional(),
-  at: isoTime.optional(),
 });
 
 export const KillSwitchSchema = z.strictObject({
+  /** Whether revocations are stopped now (the configuration's switch or the flag). */
   enabled: z.boolean(),
-  /** Where it is set: the configuration file (cannot be turned off through the API) or the flag. */
-  source: z.enum(['config', 'flag']).optional(),
-  reason: z.string().optional(),
-  by: z.string().optional(),
-  at: isoTime.optional(),
+  /** The configuration file's switch: while on, the flag cannot turn revocations back on. */
+  configured: z.boolean(),
+  /** The flag set through the API, with who set it, when and why. */
+  flag: z
+    .strictObject({
+      enabled: z.boolean(),
+      reason: z.string().optional(),
+      by: z.string().optional(),
+      at: isoTime.optional(),
+    })
+    .optional(),
 });
 
 export const HealthSchema = z.strictObject({

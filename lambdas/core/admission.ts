@@ -17,6 +17,8 @@ export type Verdict = 'done' | 'retry';
 export interface Admission {
   claimed: Offboarding[];
   verdicts: Map<string, Verdict>;
+  /** Ids taken over from an earlier, unfinished run of the same attempt. */
+  resumed: Set<string>;
 }
 
 export async function admit(deps: EngineDeps, ids: readonly string[], ctx: Ctx): Promise<Admission> {
@@ -46,7 +48,7 @@ export async function admit(deps: EngineDeps, ids: readonly string[], ctx: Ctx):
       candidates.push(off);
     }
   }
-  if (candidates.length === 0) return { claimed: [], verdicts };
+  if (candidates.length === 0) return { claimed: [], verdicts, resumed: new Set() };
 
   let runnable = candidates;
   if (candidates.some((o) => !o.dryRun)) {
@@ -84,6 +86,7 @@ export async function admit(deps: EngineDeps, ids: readonly string[], ctx: Ctx):
   }
 
   const claimed: Offboarding[] = [];
+  const resumedIds = new Set<string>();
   for (const off of runnable) {
     try {
       const resumed = off.status === 'running';
@@ -100,6 +103,7 @@ export async function admit(deps: EngineDeps, ids: readonly string[], ctx: Ctx):
         detail: { resumed, ...(running.dryRun ? { dryRun: true } : {}) },
       });
       claimed.push(running);
+      if (resumed) resumedIds.add(running.id);
     } catch (e) {
       if (isLeaverError(e) && e.code === 'conflict') {
         verdicts.set(off.id, 'done');
@@ -109,7 +113,7 @@ export async function admit(deps: EngineDeps, ids: readonly string[], ctx: Ctx):
       }
     }
   }
-  return { claimed, verdicts };
+  return { claimed, verdicts, resumed: resumedIds };
 }
 
 /** Audits the hold once per offboarding and kill-switch activation (redeliveries add nothing). */

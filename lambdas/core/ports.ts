@@ -23,7 +23,7 @@ export interface Page<T> {
 export interface OffboardingQuery {
   email?: string;
   status?: OffboardingStatus;
-  /** ISO-8601 bounds on receivedAt (email/status queries) or effectiveAt (due queries). */
+  /** ISO-8601 bounds: on receivedAt for email queries (and unfiltered listings), on effectiveAt for status queries. */
   from?: string;
   to?: string;
   limit?: number;

@@ -9,13 +9,14 @@
  * mid-run) stays `running` with its lease released, answers 'retry', and the next delivery finishes it.
  */
 import { type BatchState, countActions, executeActions, newBatchState, type RunState } from './actions.ts';
+import { allPages } from './concurrency.ts';
 import { admit, quarantine, type Verdict } from './admission.ts';
 import { ACTORS, type EngineDeps } from './deps.ts';
 import { type Discovery, discoverAll, grantsOf } from './discovery.ts';
 import { isLeaverError } from './errors.ts';
 import { killSwitchState, shareExceeded } from './guards.ts';
 import { auditOffboarding, deadlineNear, retryDelayMs } from './lifecycle.ts';
-import { type ActionResult, grantKey, type Offboarding } from './model.ts';
+import { type ActionResult, type Grant, grantKey, type Offboarding } from './model.ts';
 import { notify, subjectRef } from './notifications.ts';
 import { type PlannedAction, planGrants } from './plan.ts';
 import type { Ctx } from './ports.ts';
@@ -28,12 +29,12 @@ export async function processOffboardings(
   ids: readonly string[],
   ctx: Ctx,
 ): Promise<WorkerResult[]> {
-  const { claimed, verdicts } = await admit(deps, ids, ctx);
+  const { claimed, verdicts, resumed } = await admit(deps, ids, ctx);
   if (claimed.length > 0) {
     const batch = newBatchState();
-    let runs: RunState[] = [];
+    let runs: WorkerRun[] = [];
     try {
-      runs = await Promise.all(claimed.map((off) => newRun(deps, off, batch)));
+      runs = await Promise.all(claimed.map((off) => newRun(deps, off, batch, resumed.has(off.id))));
       for (const [id, v] of await runBatch(deps, runs, batch, ctx)) verdicts.set(id, v);
     } catch (e) {
       ctx.log.error('worker run failed; left for the next delivery', {
@@ -48,17 +49,48 @@ export async function processOffboardings(
   return [...new Set(ids)].map((id) => ({ id, result: verdicts.get(id) ?? 'retry' }));
 }
 
-async function newRun(deps: EngineDeps, off: Offboarding, batch: BatchState): Promise<RunState> {
+interface WorkerRun extends RunState {
+  /** Grants an earlier run audited `action_started` for but never finished: retried in pass 0. */
+  dangling: Grant[];
+}
+
+async function newRun(deps: EngineDeps, off: Offboarding, batch: BatchState, resumed: boolean): Promise<WorkerRun> {
   const stored = new Map<string, ActionResult>();
   for (const a of await deps.store.listActions(off.id)) stored.set(a.grantKey, a);
-  return { offboarding: off, actor: ACTORS.worker, attempt: off.attempts, stored, failedThisRun: new Set(), batch };
+  const dangling = resumed ? await unfinishedActions(deps, off.id, stored) : [];
+  return {
+    offboarding: off,
+    actor: ACTORS.worker,
+    attempt: off.attempts,
+    stored,
+    failedThisRun: new Set(),
+    batch,
+    dangling,
+  };
+}
+
+/** Grants whose last `action_started` has no later `action_finished` and no stored result. */
+async function unfinishedActions(
+  deps: EngineDeps,
+  id: string,
+  stored: Map<string, ActionResult>,
+): Promise<Grant[]> {
+  const records = await allPages((cursor) => deps.audit.stream(id, { limit: 500, cursor }));
+  const open = new Map<string, Grant>();
+  for (const r of records) {
+    if (!r.grantKey) continue;
+    if (r.event === 'action_started' && r.grant) open.set(r.grantKey, r.grant);
+    else if (r.event === 'action_finished' && r.errorCode !== 'deadline_exceeded') open.delete(r.grantKey);
+  }
+  return [...open.entries()].filter(([key]) => !stored.has(key)).map(([, g]) => g);
 }
 
 const isFinal = (a: ActionResult | undefined) => a?.outcome === 'revoked' || a?.outcome === 'already_absent';
 
 /** What one pass does for one run: skips are recorded; done or failed grants are not called again. */
-function planFor(deps: EngineDeps, run: RunState, disc: Discovery, pass: number): PlannedAction[] {
-  const planned = planGrants(grantsOf(run.offboarding.subject, disc.grants), {
+function planFor(deps: EngineDeps, run: WorkerRun, disc: Discovery, pass: number): PlannedAction[] {
+  const found = grantsOf(run.offboarding.subject, disc.grants);
+  const planned = planGrants(pass === 0 ? [...found, ...run.dangling] : found, {
     safety: deps.config.safety,
     dryRun: run.offboarding.dryRun,
   });
@@ -69,7 +101,7 @@ function planFor(deps: EngineDeps, run: RunState, disc: Discovery, pass: number)
   );
 }
 
-async function discoverAndAudit(deps: EngineDeps, runs: RunState[], pass: number, ctx: Ctx): Promise<Discovery> {
+async function discoverAndAudit(deps: EngineDeps, runs: WorkerRun[], pass: number, ctx: Ctx): Promise<Discovery> {
   const disc = await discoverAll(
     deps,
     runs.map((r) => r.offboarding.subject),
@@ -89,13 +121,13 @@ async function discoverAndAudit(deps: EngineDeps, runs: RunState[], pass: number
 
 async function runBatch(
   deps: EngineDeps,
-  runs: RunState[],
+  runs: WorkerRun[],
   batch: BatchState,
   ctx: Ctx,
 ): Promise<Map<string, Verdict>> {
   const verdicts = new Map<string, Verdict>();
   let disc = await discoverAndAudit(deps, runs, 0, ctx);
-  const active: RunState[] = [];
+  const active: WorkerRun[] = [];
   const quarantined = await applyShareGuard(deps, runs, disc);
   for (const run of runs) {
     if (quarantined.has(run.offboarding.id)) verdicts.set(run.offboarding.id, 'done');
@@ -135,7 +167,7 @@ async function runBatch(
 }
 
 /** Quarantines the runs that would remove too large a share of a tenant's people. */
-async function applyShareGuard(deps: EngineDeps, runs: RunState[], disc: Discovery): Promise<Set<string>> {
+async function applyShareGuard(deps: EngineDeps, runs: WorkerRun[], disc: Discovery): Promise<Set<string>> {
   const out = new Set<string>();
   const maxPercent = deps.config.safety.blastRadius.maxPercentOfPeople;
   const eligible = runs.filter((r) => !r.offboarding.releasedAt && !r.offboarding.dryRun);
@@ -159,7 +191,7 @@ async function applyShareGuard(deps: EngineDeps, runs: RunState[], disc: Discove
   return out;
 }
 
-async function finish(deps: EngineDeps, run: RunState, disc: Discovery): Promise<void> {
+async function finish(deps: EngineDeps, run: WorkerRun, disc: Discovery): Promise<void> {
   const off = run.offboarding;
   // A failed grant the last successful listing no longer shows is gone: verified absent.
   const present = new Set(grantsOf(off.subject, disc.grants).map((g) => grantKey(g)));

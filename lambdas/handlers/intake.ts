@@ -14,8 +14,8 @@
  */
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { SourceConfig } from '../core/config.ts';
-import { acceptHrEvents, recordRejection } from '../core/intake.ts';
 import { isLeaverError, LeaverError } from '../core/errors.ts';
+import { acceptHrEvents, recordRejection } from '../core/intake.ts';
 import type { HrEvent } from '../core/model.ts';
 import { getSource } from '../sources/index.ts';
 import type { RawWebhook } from '../sources/types.ts';
@@ -57,7 +57,7 @@ export async function handleIntake(event: APIGatewayProxyEventV2, deps: HandlerD
   const method = (event.requestContext?.http?.method ?? 'POST').toUpperCase();
   const sourceId = sourceIdOf(event);
   const source = sourceId ? deps.config.sources.find((s) => s.id === sourceId) : undefined;
-  if (!source || !source.enabled) {
+  if (!source?.enabled) {
     logger.info('webhook for an unknown or disabled source', { source: sourceId?.slice(0, 64) });
     return notFound();
   }
@@ -76,7 +76,11 @@ export async function handleIntake(event: APIGatewayProxyEventV2, deps: HandlerD
   const raw: RawWebhook = {
     method,
     headers: lowerCaseHeaders(event.headers),
-    body: event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : '',
+    body: event.body
+      ? event.isBase64Encoded
+        ? Buffer.from(event.body, 'base64').toString('utf8')
+        : event.body
+      : '',
     sourceId: source.id,
   };
 
@@ -116,7 +120,9 @@ export async function handleIntake(event: APIGatewayProxyEventV2, deps: HandlerD
   } catch (e) {
     const err = isLeaverError(e)
       ? e
-      : new LeaverError('invalid_request', 'The body could not be read as a webhook of this source', { cause: e });
+      : new LeaverError('invalid_request', 'The body could not be read as a webhook of this source', {
+          cause: e,
+        });
     if (err.code !== 'invalid_request') throw err;
     logger.warn('webhook rejected', { reason: err.message });
     await recordRejection(deps, source.id, err);

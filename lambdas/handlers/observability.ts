@@ -11,6 +11,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 
 type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
+
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Ctx, Log, VendorCallInfo } from '../core/ports.ts';
 import { isSecretKey, scrubEmails } from '../core/redact.ts';
@@ -50,7 +51,10 @@ export const tracer = new Tracer({ serviceName: process.env.POWERTOOLS_SERVICE_N
  * (metric, dimensions) at the end, so a batch of 100 actions costs a handful of log lines.
  */
 export class MetricsRecorder {
-  readonly #counts = new Map<string, { name: string; unit: Unit; dims: Record<string, string>; values: number[] }>();
+  readonly #counts = new Map<
+    string,
+    { name: string; unit: Unit; dims: Record<string, string>; values: number[] }
+  >();
 
   constructor(private readonly target: Metrics = metrics) {}
 
@@ -71,7 +75,12 @@ export class MetricsRecorder {
       for (const { name, unit, dims, values } of this.#counts.values()) {
         const single = this.target.singleMetric();
         for (const [k, v] of Object.entries(dims)) single.addDimension(k, v);
-        if (unit === MetricUnit.Count) single.addMetric(name, unit, values.reduce((a, b) => a + b, 0));
+        if (unit === MetricUnit.Count)
+          single.addMetric(
+            name,
+            unit,
+            values.reduce((a, b) => a + b, 0),
+          );
         else for (const v of values) single.addMetric(name, unit, v);
       }
     } catch (e) {
@@ -93,7 +102,11 @@ export const recorder = new MetricsRecorder();
 /** Counts vendor 429s and errors from the connectors' per-call reports. */
 export function onVendorCall(info: VendorCallInfo, rec: MetricsRecorder = recorder): void {
   if (info.status === 429) rec.count('VendorThrottled', { vendor: info.vendor });
-  if (info.status === 'network' || info.status === 'timeout' || (typeof info.status === 'number' && info.status >= 500)) {
+  if (
+    info.status === 'network' ||
+    info.status === 'timeout' ||
+    (typeof info.status === 'number' && info.status >= 500)
+  ) {
     rec.count('VendorErrors', { vendor: info.vendor });
   }
 }
@@ -106,7 +119,9 @@ export function coreLog(base: Logger = logger): Log {
   const withCorrelation = (extra?: Record<string, unknown>): Record<string, unknown> => {
     if (!extra) return {};
     const id = extra.offboardingId;
-    return typeof id === 'string' && extra.correlation_id === undefined ? { correlation_id: id, ...extra } : extra;
+    return typeof id === 'string' && extra.correlation_id === undefined
+      ? { correlation_id: id, ...extra }
+      : extra;
   };
   return {
     debug: (m, e) => base.debug(m, withCorrelation(e)),

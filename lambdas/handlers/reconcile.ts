@@ -10,7 +10,9 @@ import { deadlineFrom, logger, makeCtx } from './observability.ts';
 import { getDeps } from './wiring.ts';
 
 export async function runReconcile(remainingMs: number): Promise<unknown> {
-  const result = await reconcile(await getDeps(), makeCtx({ deadline: deadlineFrom(remainingMs) }));
+  const deps = await getDeps();
+  const deadline = deadlineFrom(remainingMs, deps.clock.now().getTime());
+  const result = await reconcile(deps, makeCtx({ deadline }));
   logger.info('reconciliation finished', { result });
   return result;
 }

@@ -63,7 +63,8 @@ export function instrumentStore(store: OffboardingStore, rec: MetricsRecorder = 
     const o = await store.transition(id, from, to, patch);
     rec.count('Offboardings', { status: to });
     if (to === 'completed' || to === 'completed_with_failures') {
-      if (typeof o.timeToRevokeMs === 'number') rec.add('TimeToRevoke', MetricUnit.Milliseconds, o.timeToRevokeMs);
+      if (typeof o.timeToRevokeMs === 'number')
+        rec.add('TimeToRevoke', MetricUnit.Milliseconds, o.timeToRevokeMs);
       for (const [vendor, ms] of Object.entries(o.timeToRevokeByVendorMs ?? {})) {
         if (typeof ms === 'number') rec.add('TimeToRevoke', MetricUnit.Milliseconds, ms, { vendor });
       }

@@ -38,7 +38,8 @@ export async function handleBatch(
   if (records.length === 0) return { batchItemFailures: [] };
 
   const ids = [...new Set(records.map((r) => r.id))];
-  const ctx = makeCtx({ deadline: deadlineFrom(remainingMs()), log: coreLog() });
+  // Measured on the engine's clock (the system clock in Lambda), which core compares it with.
+  const ctx = makeCtx({ deadline: deadlineFrom(remainingMs(), deps.clock.now().getTime()), log: coreLog() });
   const verdicts = new Map<string, 'done' | 'retry'>();
   try {
     for (const r of await processOffboardings(deps, ids, ctx)) verdicts.set(r.id, r.result);

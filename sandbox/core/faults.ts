@@ -17,6 +17,14 @@ interface FaultBase {
   share?: number;
 }
 
+/**
+ * One fault rule. `latency` adds delay (all matching latency rules add up) and the request goes on;
+ * the others decide the outcome (the first matching one wins): `error` answers a 5xx (default 500)
+ * in the vendor's error body, `rate-limit` a 429 with `Retry-After`, `storm` a 429 for every
+ * matching request (its `share` is ignored) for the next `requests` requests and/or `seconds` of the
+ * sandbox clock and then removes itself, `reset` destroys the socket, `hang` never answers (until
+ * the sandbox closes).
+ */
 export type FaultSpec = FaultBase &
   (
     | { type: 'latency'; distribution: LatencyDistribution }

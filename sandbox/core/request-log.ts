@@ -36,10 +36,14 @@ export class RequestLog {
   add(entry: Omit<RequestLogEntry, 'seq'>): void {
     this.seq += 1;
     this.entries.push({ seq: this.seq, ...entry });
-    if (this.entries.length > this.max) this.entries.splice(0, this.entries.length - this.max);
+    // Trim in chunks (amortised O(1) per request even when the log is full).
+    if (this.entries.length > this.max + Math.max(1, this.max >> 4)) {
+      this.entries.splice(0, this.entries.length - this.max);
+    }
   }
 
   list(filter: RequestLogFilter = {}): RequestLogEntry[] {
+    if (this.entries.length > this.max) this.entries.splice(0, this.entries.length - this.max);
     const re = filter.path ? new RegExp(filter.path) : undefined;
     const method = filter.method?.toUpperCase();
     return this.entries.filter(

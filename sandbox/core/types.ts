@@ -63,6 +63,7 @@ export interface VendorEmulator<Seed = unknown, State = unknown> {
   handle(req: SandboxRequest): SandboxResponse | Promise<SandboxResponse>;
   /** Replaces all state with the seed (and its credentials). */
   seed(seed: Seed): void;
+  /** Clears all state and restores default settings (rate limits, lifetimes). */
   reset(): void;
   /** A JSON-serialisable copy of the state, for assertions. */
   state(): State;

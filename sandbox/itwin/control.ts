@@ -23,6 +23,8 @@
 import type { TokenStore } from './auth.ts';
 import { normEmail } from './ids.ts';
 import { type Limit, perMinute, type RateLimiter, toLimit } from './rate-limit.ts';
+import { addClient, grantClient, seedItwin } from './seed.ts';
+import { toState } from './state-view.ts';
 import type { ItwinStore } from './store.ts';
 import type { ItwinClientSeed, ItwinSeedItwin } from './types.ts';
 
@@ -77,8 +79,7 @@ export function runControl(
   const p = obj(payload ?? {});
   const itwin = () => store.requireItwin(p['itwinId']);
   const invitationState = (itwinId: string, id: string, kind: 'invitations' | 'groupInvitations') =>
-    store
-      .toState(0)
+    toState(store, 0)
       .itwins.find((t) => t.id === itwinId)
       ?.[kind].find((i) => i.id === id);
 
@@ -169,18 +170,17 @@ export function runControl(
         },
         optList(p, 'memberRoleIds'),
       );
-      return store
-        .toState(0)
+      return toState(store, 0)
         .itwins.find((x) => x.id === t.id)!
         .groups.find((x) => x.id === g.id);
     }
     case 'add-itwin':
-      return { id: store.seedItwin(p as unknown as ItwinSeedItwin).id };
+      return { id: seedItwin(store, p as unknown as ItwinSeedItwin).id };
     case 'add-client': {
       const seed = p as unknown as ItwinClientSeed;
       if (store.clients.has(seed.clientId)) throw new Error('client exists already');
-      const c = store.addClient(seed);
-      store.grantClient(seed);
+      const c = addClient(store, seed);
+      grantClient(store, seed);
       return { clientId: c.clientId, userId: c.userId, email: store.users.get(c.userId)!.email };
     }
     case 'issue-user-token': {

@@ -39,6 +39,9 @@ const engineers = Array.from(
 
 export const itwinDemoSeed: ItwinSeed = {
   organization: 'Example Corp',
+  // The docs cap a PATCH list at 50 [C], but do not say whether that counts the members kept [?]. A
+  // group beyond one page must stay editable (issue 4), so the demo lets the replacement list hold 100.
+  groupPatchMaxMembers: 100,
   users: [
     { email: DANA, givenName: 'Dana', surname: 'Leaver' },
     { email: SAM, givenName: 'Sam', surname: 'Stays' },

@@ -16,6 +16,8 @@ import { runControl } from './control.ts';
 import { apiError } from './errors.ts';
 import { RateLimiter, rateLimited, toLimit } from './rate-limit.ts';
 import { route } from './router.ts';
+import { loadSeed } from './seed.ts';
+import { toState } from './state-view.ts';
 import { ItwinStore } from './store.ts';
 import type { ItwinSeed, ItwinState } from './types.ts';
 
@@ -34,7 +36,7 @@ export function createItwinEmulator(env: EmulatorEnv): VendorEmulator<ItwinSeed,
     seed(seed: ItwinSeed): void {
       tokens.clear();
       limiter.clear();
-      store.load(seed);
+      loadSeed(store, seed);
     },
     reset(): void {
       tokens.clear();
@@ -42,7 +44,7 @@ export function createItwinEmulator(env: EmulatorEnv): VendorEmulator<ItwinSeed,
       store.clear();
     },
     state(): ItwinState {
-      return store.toState(tokens.activeCount());
+      return toState(store, tokens.activeCount());
     },
     control(action: string, payload: unknown): unknown {
       return runControl(action, payload, deps);

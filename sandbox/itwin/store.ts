@@ -16,7 +16,7 @@ import {
   type User,
 } from './model.ts';
 import { type Limit, perMinute } from './rate-limit.ts';
-import type { ItwinClientSeed, ItwinRoleSeed, ItwinSeed, ItwinSeedItwin, ItwinState } from './types.ts';
+import type { ItwinRoleSeed, ItwinSeedItwin } from './types.ts';
 
 export const DEFAULT_TOKEN_LIFETIME_S = 3600;
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 5000;

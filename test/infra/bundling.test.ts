@@ -4,36 +4,54 @@
  * stand-in entries so the test does not depend on the handlers' code; the real synth bundles
  * lambdas/handlers the same way.
  */
+
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
-import { App } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { describe, expect, it } from 'vitest';
-import { LeaverStack } from '../../infra/leaver-stack.ts';
-import { EXAMPLE_CONFIG_PATH, exampleConfig, FIXTURE_HANDLERS } from './support.ts';
+import { LEAVER_BUNDLING } from '../../infra/leaver-construct.ts';
+import { EXAMPLE_CONFIG_PATH, FIXTURE_HANDLERS } from './support.ts';
 
 describe('bundling', () => {
-  it('builds one ESM bundle per function with the createRequire banner and a source map', () => {
+  it('the shared options (every function uses them) are ESM, minified, source-mapped, SDK bundled', () => {
+    expect(LEAVER_BUNDLING).toMatchObject({
+      format: 'esm',
+      mainFields: ['module', 'main'],
+      minify: true,
+      sourceMap: true,
+      bundleAwsSDK: true,
+    });
+  });
+
+  it('builds an ESM bundle with the createRequire banner and a linked source map, locally', () => {
     const outdir = mkdtempSync(join(tmpdir(), 'leaver-cdk-out-'));
     const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
-    new LeaverStack(app, 'Leaver', { config: exampleConfig(), leaver: { handlersDir: FIXTURE_HANDLERS } });
-    const assembly = app.synth();
-    const template = assembly.getStackByName('Leaver').template as {
+    const stack = new Stack(app, 'Bundle');
+    new NodejsFunction(stack, 'Fn', {
+      entry: join(FIXTURE_HANDLERS, 'intake.ts'),
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      bundling: LEAVER_BUNDLING,
+    });
+    const template = app.synth().getStackByName('Bundle').template as {
       Resources: Record<string, { Type: string; Metadata?: Record<string, string> }>;
     };
-    const fns = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
-    expect(fns).toHaveLength(6);
-    for (const fn of fns) {
-      const assetPath = fn.Metadata?.['aws:asset:path'];
-      expect(assetPath).toBeDefined();
-      const code = readFileSync(join(outdir, assetPath!, 'index.mjs'), 'utf8');
-      expect(code.startsWith("import { createRequire } from 'module';const require = createRequire(import.meta.url);")).toBe(true);
-      expect(code).toMatch(/export\s*\{/); // ESM export of the handler
-      expect(code).toContain('//# sourceMappingURL=index.mjs.map');
-      expect(existsSync(join(outdir, assetPath!, 'index.mjs.map'))).toBe(true);
-    }
-  });
+    const fn = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function')!;
+    const assetPath = fn.Metadata?.['aws:asset:path'];
+    expect(assetPath).toBeDefined();
+    const code = readFileSync(join(outdir, assetPath!, 'index.mjs'), 'utf8');
+    expect(code.startsWith(LEAVER_BUNDLING.banner!)).toBe(true);
+    expect(LEAVER_BUNDLING.banner).toBe(
+      "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
+    );
+    expect(code).toMatch(/export\s*\{/); // ESM export of the handler
+    expect(code).toContain('//# sourceMappingURL=index.mjs.map');
+    expect(existsSync(join(outdir, assetPath!, 'index.mjs.map'))).toBe(true);
+  }, 60_000);
 });
 
 describe('infra/app.ts', () => {

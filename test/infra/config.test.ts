@@ -6,8 +6,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigInvalidError } from '../../lambdas/core/config.ts';
 import { loadInfraConfig } from '../../infra/load-config.ts';
+import { ConfigInvalidError } from '../../lambdas/core/config.ts';
 import { EXAMPLE_CONFIG_PATH } from './support.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'leaver-infra-config-'));

@@ -44,8 +44,10 @@ const sourceSecretIds = config.sources.map((s) => secretIdByName(s.secretName)).
 
 const allow = (n: FunctionName) => statementsOfRole(template, roleId(n)).filter((s) => s.Effect === 'Allow');
 const deny = (n: FunctionName) => statementsOfRole(template, roleId(n)).filter((s) => s.Effect === 'Deny');
-const onResource = (stmts: Statement[], id: string) => stmts.filter((s) => resourcesOf(s).some((r) => refersTo(r, id)));
-const actionsOn = (stmts: Statement[], id: string) => [...new Set(onResource(stmts, id).flatMap(actionsOf))].sort();
+const onResource = (stmts: Statement[], id: string) =>
+  stmts.filter((s) => resourcesOf(s).some((r) => refersTo(r, id)));
+const actionsOn = (stmts: Statement[], id: string) =>
+  [...new Set(onResource(stmts, id).flatMap(actionsOf))].sort();
 const secretIdsReadBy = (n: FunctionName) =>
   Object.keys(secrets)
     .filter((id) => actionsOn(allow(n), id).includes('secretsmanager:GetSecretValue'))
@@ -78,7 +80,10 @@ describe('function roles', () => {
   it('the only Resource "*" is X-Ray (which has no resource-level permissions)', () => {
     for (const n of NAMES) {
       const star = allow(n).filter((s) => resourcesOf(s).includes('*'));
-      expect(star.flatMap(actionsOf).sort(), n).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+      expect(star.flatMap(actionsOf).sort(), n).toEqual([
+        'xray:PutTelemetryRecords',
+        'xray:PutTraceSegments',
+      ]);
     }
   });
 
@@ -114,7 +119,7 @@ describe('Audit table: append only', () => {
       'dynamodb:UpdateItem',
       'dynamodb:DeleteItem',
       'dynamodb:BatchWriteItem',
-      'dynamodb:TransactWriteItems',
+      'dynamodb:UpdateTimeToLive',
       'dynamodb:PartiQLInsert',
       'dynamodb:PartiQLUpdate',
       'dynamodb:PartiQLDelete',
@@ -165,27 +170,39 @@ describe('data access', () => {
 
 describe('secrets', () => {
   it('one secret per distinct name in tenants and sources, encrypted with the data key', () => {
-    const names = new Set([...config.tenants.map((t) => t.secretName), ...config.sources.map((s) => s.secretName)]);
+    const names = new Set([
+      ...config.tenants.map((t) => t.secretName),
+      ...config.sources.map((s) => s.secretName),
+    ]);
     expect(Object.keys(secrets)).toHaveLength(names.size);
     for (const s of Object.values(secrets)) {
       expect(names.has(s.Properties.Name as string)).toBe(true);
       expect(s.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [dataKeyId, 'Arn'] });
       // a placeholder value that no source or connector accepts
-      expect(s.Properties.GenerateSecretString).toMatchObject({ SecretStringTemplate: '{"placeholder":true}' });
+      expect(s.Properties.GenerateSecretString).toMatchObject({
+        SecretStringTemplate: '{"placeholder":true}',
+      });
     }
   });
 
   it('only the intake reads HR source secrets', () => {
     expect(secretIdsReadBy('intake')).toEqual(sourceSecretIds);
     for (const n of NAMES.filter((x) => x !== 'intake')) {
-      expect(secretIdsReadBy(n).filter((id) => sourceSecretIds.includes(id)), n).toEqual([]);
+      expect(
+        secretIdsReadBy(n).filter((id) => sourceSecretIds.includes(id)),
+        n,
+      ).toEqual([]);
     }
   });
 
   it('only the worker, the API and reconciliation read vendor tenant secrets', () => {
-    for (const n of ['worker', 'api', 'reconcile'] as const) expect(secretIdsReadBy(n), n).toEqual(tenantSecretIds);
+    for (const n of ['worker', 'api', 'reconcile'] as const)
+      expect(secretIdsReadBy(n), n).toEqual(tenantSecretIds);
     for (const n of ['intake', 'dueSweep', 'retrySweep'] as const) {
-      expect(secretIdsReadBy(n).filter((id) => tenantSecretIds.includes(id)), n).toEqual([]);
+      expect(
+        secretIdsReadBy(n).filter((id) => tenantSecretIds.includes(id)),
+        n,
+      ).toEqual([]);
     }
   });
 
@@ -202,6 +219,8 @@ describe('secrets', () => {
     const input = JSON.parse(JSON.stringify(config)) as typeof config;
     input.tenants[1]!.secretName = input.tenants[0]!.secretName;
     const { template: t } = buildStack(input);
-    expect(Object.keys(resources(t, 'AWS::SecretsManager::Secret'))).toHaveLength(Object.keys(secrets).length - 1);
+    expect(Object.keys(resources(t, 'AWS::SecretsManager::Secret'))).toHaveLength(
+      Object.keys(secrets).length - 1,
+    );
   });
 });

@@ -29,7 +29,9 @@ describe('cdk-nag AwsSolutions', () => {
   it('the example stack has no unacknowledged finding', () => {
     const { stack } = buildStack();
     const report = new AwsSolutionsChecks().validateScope(stack);
-    expect(report.violations.map((v) => `${v.ruleName}: ${v.violatingResources.map((r) => r.resourceLogicalId)}`)).toEqual([]);
+    expect(
+      report.violations.map((v) => `${v.ruleName}: ${v.violatingResources.map((r) => r.resourceLogicalId)}`),
+    ).toEqual([]);
     expect(report.success).toBe(true);
   });
 
@@ -51,7 +53,12 @@ describe('cdk-nag AwsSolutions', () => {
     const { stack, config } = buildStack();
     const acks = acknowledgements(stack);
     const ids = [...new Set(acks.map((a) => a.id))].sort();
-    expect(ids).toEqual(['AwsSolutions-APIG4', 'AwsSolutions-IAM5[Resource::*]', 'AwsSolutions-L1', 'AwsSolutions-SMG4']);
+    expect(ids).toEqual([
+      'AwsSolutions-APIG4',
+      'AwsSolutions-IAM5[Resource::*]',
+      'AwsSolutions-L1',
+      'AwsSolutions-SMG4',
+    ]);
     // never a blanket acknowledgement on the stack or the Leaver construct
     for (const a of acks) {
       expect(a.path.split('/').length, a.path).toBeGreaterThan(2);
@@ -67,7 +74,10 @@ describe('cdk-nag AwsSolutions', () => {
     expect(where('AwsSolutions-IAM5[Resource::*]')).toHaveLength(6);
     for (const p of where('AwsSolutions-IAM5[Resource::*]')) expect(p).toMatch(/Role$/);
     // SMG4 on each secret
-    const names = new Set([...config.tenants.map((t) => t.secretName), ...config.sources.map((s) => s.secretName)]);
+    const names = new Set([
+      ...config.tenants.map((t) => t.secretName),
+      ...config.sources.map((s) => s.secretName),
+    ]);
     expect(where('AwsSolutions-SMG4')).toHaveLength(names.size);
     // L1 on each function
     expect(where('AwsSolutions-L1')).toHaveLength(6);
@@ -76,7 +86,10 @@ describe('cdk-nag AwsSolutions', () => {
   it('an acknowledged finding does not hide the same rule elsewhere: a /v1 route without auth is reported', () => {
     const { stack } = buildStack();
     const { leaver } = stack;
-    leaver.api.addRoutes({ path: '/v1/open', integration: new HttpLambdaIntegration('Open', leaver.functions.api) });
+    leaver.api.addRoutes({
+      path: '/v1/open',
+      integration: new HttpLambdaIntegration('Open', leaver.functions.api),
+    });
     const report = new AwsSolutionsChecks().validateScope(stack);
     expect(report.violations.map((v) => v.ruleName)).toContain('AwsSolutions-APIG4');
   });

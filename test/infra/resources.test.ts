@@ -3,10 +3,10 @@
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
-import { AUDIT, OFFBOARDINGS } from '../../lambdas/adapters/tables.ts';
-import { parseConfig } from '../../lambdas/core/config.ts';
 import { FUNCTION_SPECS, type FunctionName } from '../../infra/leaver-construct.ts';
 import { THRESHOLDS } from '../../infra/monitoring.ts';
+import { AUDIT, OFFBOARDINGS } from '../../lambdas/adapters/tables.ts';
+import { parseConfig } from '../../lambdas/core/config.ts';
 import { buildStack, exampleConfig, exampleConfigInput, logicalId, only, resources } from './support.ts';
 
 const built = buildStack();
@@ -17,7 +17,9 @@ const dataKeyId = logicalId(template, 'AWS::KMS::Key', 'DataKey');
 const logsKeyId = logicalId(template, 'AWS::KMS::Key', 'LogsKey');
 const dataKeyArn = { 'Fn::GetAtt': [dataKeyId, 'Arn'] };
 const fnOf = (n: FunctionName) =>
-  resources(template, 'AWS::Lambda::Function')[logicalId(template, 'AWS::Lambda::Function', `${pascal(n)}Function`)]!;
+  resources(template, 'AWS::Lambda::Function')[
+    logicalId(template, 'AWS::Lambda::Function', `${pascal(n)}Function`)
+  ]!;
 
 describe('encryption everywhere', () => {
   it('two customer-managed keys, rotation on', () => {
@@ -32,7 +34,7 @@ describe('encryption everywhere', () => {
     expect(key.UpdateReplacePolicy).toBe('Retain');
   });
 
-  it('the logs key is usable by CloudWatch Logs only for this stack\'s log groups', () => {
+  it("the logs key is usable by CloudWatch Logs only for this stack's log groups", () => {
     const policy = JSON.stringify(resources(template, 'AWS::KMS::Key')[logsKeyId]!.Properties.KeyPolicy);
     expect(policy).toContain('kms:EncryptionContext:aws:logs:arn');
     expect(policy).toContain(':log-group:/leaver/Leaver/Leaver/*');
@@ -40,7 +42,11 @@ describe('encryption everywhere', () => {
 
   it('tables use the data key (SSE KMS)', () => {
     for (const t of Object.values(resources(template, 'AWS::DynamoDB::Table'))) {
-      expect(t.Properties.SSESpecification).toEqual({ SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: dataKeyArn });
+      expect(t.Properties.SSESpecification).toEqual({
+        SSEEnabled: true,
+        SSEType: 'KMS',
+        KMSMasterKeyId: dataKeyArn,
+      });
     }
   });
 
@@ -53,7 +59,10 @@ describe('encryption everywhere', () => {
     for (const p of [...queuePolicies, ...Object.values(resources(template, 'AWS::SNS::TopicPolicy'))]) {
       expect(p.Properties.PolicyDocument).toMatchObject({
         Statement: expect.arrayContaining([
-          expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          expect.objectContaining({
+            Effect: 'Deny',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
         ]),
       });
     }
@@ -96,8 +105,15 @@ describe('tables', () => {
       { AttributeName: OFFBOARDINGS.partitionKey, KeyType: 'HASH' },
       { AttributeName: OFFBOARDINGS.sortKey, KeyType: 'RANGE' },
     ]);
-    const gsis = offboardings.Properties.GlobalSecondaryIndexes as Array<{ IndexName: string; KeySchema: unknown }>;
-    expect(gsis.map((g) => g.IndexName).sort()).toEqual(Object.values(OFFBOARDINGS.indexes).map((i) => i.name).sort());
+    const gsis = offboardings.Properties.GlobalSecondaryIndexes as Array<{
+      IndexName: string;
+      KeySchema: unknown;
+    }>;
+    expect(gsis.map((g) => g.IndexName).sort()).toEqual(
+      Object.values(OFFBOARDINGS.indexes)
+        .map((i) => i.name)
+        .sort(),
+    );
     for (const i of Object.values(OFFBOARDINGS.indexes)) {
       const g = gsis.find((x) => x.IndexName === i.name)!;
       expect(g.KeySchema).toEqual([
@@ -106,7 +122,10 @@ describe('tables', () => {
       ]);
       expect(g).toMatchObject({ Projection: { ProjectionType: 'ALL' } });
     }
-    const attrs = offboardings.Properties.AttributeDefinitions as Array<{ AttributeName: string; AttributeType: string }>;
+    const attrs = offboardings.Properties.AttributeDefinitions as Array<{
+      AttributeName: string;
+      AttributeType: string;
+    }>;
     expect(attrs.every((a) => a.AttributeType === 'S')).toBe(true);
   });
 
@@ -115,10 +134,17 @@ describe('tables', () => {
       { AttributeName: AUDIT.partitionKey, KeyType: 'HASH' },
       { AttributeName: AUDIT.sortKey, KeyType: 'RANGE' },
     ]);
-    const attrs = audit.Properties.AttributeDefinitions as Array<{ AttributeName: string; AttributeType: string }>;
+    const attrs = audit.Properties.AttributeDefinitions as Array<{
+      AttributeName: string;
+      AttributeType: string;
+    }>;
     expect(attrs.find((a) => a.AttributeName === AUDIT.sortKey)?.AttributeType).toBe('N');
     const gsis = audit.Properties.GlobalSecondaryIndexes as Array<{ IndexName: string; KeySchema: unknown }>;
-    expect(gsis.map((g) => g.IndexName).sort()).toEqual(Object.values(AUDIT.indexes).map((i) => i.name).sort());
+    expect(gsis.map((g) => g.IndexName).sort()).toEqual(
+      Object.values(AUDIT.indexes)
+        .map((i) => i.name)
+        .sort(),
+    );
     for (const i of Object.values(AUDIT.indexes)) {
       expect(gsis.find((x) => x.IndexName === i.name)!.KeySchema).toEqual([
         { AttributeName: i.partitionKey, KeyType: 'HASH' },
@@ -147,7 +173,10 @@ describe('queue and dead-letter queue', () => {
   const workerTimeout = fnOf('worker').Properties.Timeout as number;
 
   it('redrives to the DLQ after at least 5 receives', () => {
-    const redrive = queue.Properties.RedrivePolicy as { deadLetterTargetArn: unknown; maxReceiveCount: number };
+    const redrive = queue.Properties.RedrivePolicy as {
+      deadLetterTargetArn: unknown;
+      maxReceiveCount: number;
+    };
     expect(redrive.deadLetterTargetArn).toEqual({ 'Fn::GetAtt': [dlqId, 'Arn'] });
     expect(redrive.maxReceiveCount).toBeGreaterThanOrEqual(5);
     expect(dlq.Properties.RedrivePolicy).toBeUndefined();
@@ -213,6 +242,12 @@ describe('functions', () => {
     });
   });
 
+  it.each(NAMES)('%s waits for its role policy (and not redundantly for the role: cfn-lint W3005)', (n) => {
+    const fnId = logicalId(template, 'AWS::Lambda::Function', `${pascal(n)}Function`);
+    const policyId = logicalId(template, 'AWS::IAM::Policy', `${pascal(n)}RoleDefaultPolicy`);
+    expect(resources(template, 'AWS::Lambda::Function')[fnId]!.DependsOn).toEqual([policyId]);
+  });
+
   it('timeouts fit their triggers: intake well under the API limit, API under 30 s, worker long', () => {
     expect(FUNCTION_SPECS.intake.timeoutSeconds).toBeLessThanOrEqual(10);
     expect(FUNCTION_SPECS.api.timeoutSeconds).toBeLessThan(30);
@@ -222,7 +257,9 @@ describe('functions', () => {
   it.each(NAMES)('%s: the environment of contracts.md', (n) => {
     const vars = (fnOf(n).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
     expect(JSON.parse(vars.LEAVER_CONFIG_JSON as string)).toEqual(config);
-    expect(vars.OFFBOARDINGS_TABLE).toEqual({ Ref: logicalId(template, 'AWS::DynamoDB::Table', 'OffboardingsTable') });
+    expect(vars.OFFBOARDINGS_TABLE).toEqual({
+      Ref: logicalId(template, 'AWS::DynamoDB::Table', 'OffboardingsTable'),
+    });
     expect(vars.AUDIT_TABLE).toEqual({ Ref: logicalId(template, 'AWS::DynamoDB::Table', 'AuditTable') });
     expect(vars.QUEUE_URL).toEqual({ Ref: logicalId(template, 'AWS::SQS::Queue', 'LeaverQueue') });
     expect(vars.TOPIC_ARN).toEqual({ Ref: logicalId(template, 'AWS::SNS::Topic', 'AlertsTopic') });
@@ -232,14 +269,18 @@ describe('functions', () => {
   });
 
   it('the default entries are the handler files of contracts.md', () => {
-    expect(Object.values(FUNCTION_SPECS).map((s) => s.file).sort()).toEqual(
-      ['api.ts', 'due-sweep.ts', 'intake.ts', 'reconcile.ts', 'retry-sweep.ts', 'worker.ts'].sort(),
-    );
+    expect(
+      Object.values(FUNCTION_SPECS)
+        .map((s) => s.file)
+        .sort(),
+    ).toEqual(['api.ts', 'due-sweep.ts', 'intake.ts', 'reconcile.ts', 'retry-sweep.ts', 'worker.ts'].sort());
   });
 
   it('a configuration too large for a Lambda environment stops the synth with a clear message', () => {
     const input = exampleConfigInput();
-    input.safety = { protectedEmails: Array.from({ length: 200 }, (_, i) => `service-account-${i}@example.com`) };
+    input.safety = {
+      protectedEmails: Array.from({ length: 200 }, (_, i) => `service-account-${i}@example.com`),
+    };
     expect(() => buildStack(parseConfig(input))).toThrow(/too large for a Lambda environment/);
   });
 });
@@ -249,7 +290,11 @@ describe('HTTP API', () => {
   const byKey = Object.fromEntries(Object.values(routes).map((r) => [r.Properties.RouteKey as string, r]));
 
   it('has exactly the webhook routes and the /v1 proxy', () => {
-    expect(Object.keys(byKey).sort()).toEqual(['ANY /v1/{proxy+}', 'GET /hooks/{source}', 'POST /hooks/{source}']);
+    expect(Object.keys(byKey).sort()).toEqual([
+      'ANY /v1/{proxy+}',
+      'GET /hooks/{source}',
+      'POST /hooks/{source}',
+    ]);
   });
 
   it('the webhook routes are public (verified by signature in the intake)', () => {
@@ -293,8 +338,12 @@ describe('HTTP API', () => {
       const id = JSON.stringify(byKey[key]!.Properties.Target).match(/"Ref":"([^"]+)"/)![1]!;
       return JSON.stringify(integrations[id]!.Properties.IntegrationUri);
     };
-    expect(target('POST /hooks/{source}')).toContain(logicalId(template, 'AWS::Lambda::Function', 'IntakeFunction'));
-    expect(target('GET /hooks/{source}')).toContain(logicalId(template, 'AWS::Lambda::Function', 'IntakeFunction'));
+    expect(target('POST /hooks/{source}')).toContain(
+      logicalId(template, 'AWS::Lambda::Function', 'IntakeFunction'),
+    );
+    expect(target('GET /hooks/{source}')).toContain(
+      logicalId(template, 'AWS::Lambda::Function', 'IntakeFunction'),
+    );
     expect(target('ANY /v1/{proxy+}')).toContain(logicalId(template, 'AWS::Lambda::Function', 'ApiFunction'));
   });
 
@@ -341,7 +390,9 @@ describe('schedules', () => {
     const input = exampleConfigInput();
     input.schedules = { dueSweepMinutes: 2, reconcileMinutes: 30, retryMinutes: 7 };
     const { template: t } = buildStack(parseConfig(input));
-    const all = Object.values(resources(t, 'AWS::Events::Rule')).map((r) => r.Properties.ScheduleExpression).sort();
+    const all = Object.values(resources(t, 'AWS::Events::Rule'))
+      .map((r) => r.Properties.ScheduleExpression)
+      .sort();
     expect(all).toEqual(['rate(2 minutes)', 'rate(30 minutes)', 'rate(7 minutes)']);
   });
 
@@ -350,7 +401,9 @@ describe('schedules', () => {
       (p) => p.Properties.Principal === 'events.amazonaws.com',
     );
     expect(perms.map((p) => JSON.stringify(p.Properties.FunctionName)).sort()).toEqual(
-      (['dueSweep', 'reconcile', 'retrySweep'] as const).map((n) => JSON.stringify({ 'Fn::GetAtt': [targetOf(n), 'Arn'] })).sort(),
+      (['dueSweep', 'reconcile', 'retrySweep'] as const)
+        .map((n) => JSON.stringify({ 'Fn::GetAtt': [targetOf(n), 'Arn'] }))
+        .sort(),
     );
   });
 });
@@ -375,7 +428,12 @@ describe('alerts', () => {
       Namespace: 'AWS/SQS',
       Threshold: 0,
       ComparisonOperator: 'GreaterThanThreshold',
-      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(template, 'AWS::SQS::Queue', 'DeadLetterQueue'), 'QueueName'] } }],
+      Dimensions: [
+        {
+          Name: 'QueueName',
+          Value: { 'Fn::GetAtt': [logicalId(template, 'AWS::SQS::Queue', 'DeadLetterQueue'), 'QueueName'] },
+        },
+      ],
     });
   });
 
@@ -389,7 +447,9 @@ describe('alerts', () => {
         MetricName: 'Errors',
         Namespace: 'AWS/Lambda',
         Threshold: 0,
-        Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(template, 'AWS::Lambda::Function', fn) } }],
+        Dimensions: [
+          { Name: 'FunctionName', Value: { Ref: logicalId(template, 'AWS::Lambda::Function', fn) } },
+        ],
       });
     }
   });
@@ -400,7 +460,12 @@ describe('alerts', () => {
       MetricName: 'ApproximateAgeOfOldestMessage',
       Namespace: 'AWS/SQS',
       Threshold: THRESHOLDS.oldestMessageAgeSeconds,
-      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(template, 'AWS::SQS::Queue', 'LeaverQueue'), 'QueueName'] } }],
+      Dimensions: [
+        {
+          Name: 'QueueName',
+          Value: { 'Fn::GetAtt': [logicalId(template, 'AWS::SQS::Queue', 'LeaverQueue'), 'QueueName'] },
+        },
+      ],
     });
   });
 

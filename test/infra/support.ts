@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { type LeaverConfig, type LeaverConfigInput, parseConfig } from '../../lambdas/core/config.ts';
 import { LeaverStack, type LeaverStackProps } from '../../infra/leaver-stack.ts';
+import { type LeaverConfig, type LeaverConfigInput, parseConfig } from '../../lambdas/core/config.ts';
 
 export const FIXTURE_HANDLERS = fileURLToPath(new URL('./fixtures/handlers/', import.meta.url));
 export const EXAMPLE_CONFIG_PATH = fileURLToPath(new URL('../../infra/example-config.json', import.meta.url));
@@ -71,12 +71,14 @@ export function only(template: Template, type: string): [string, CfnResource] {
 /** The logical id of the single resource of `type` whose logical id contains `part`. */
 export function logicalId(template: Template, type: string, part: string): string {
   const ids = Object.keys(resources(template, type)).filter((id) => id.includes(part));
-  if (ids.length !== 1) throw new Error(`expected one ${type} matching ${part}, found ${ids.join(', ') || 'none'}`);
+  if (ids.length !== 1)
+    throw new Error(`expected one ${type} matching ${part}, found ${ids.join(', ') || 'none'}`);
   return ids[0]!;
 }
 
 export const actionsOf = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
-export const resourcesOf = (s: Statement): unknown[] => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
+export const resourcesOf = (s: Statement): unknown[] =>
+  Array.isArray(s.Resource) ? s.Resource : [s.Resource];
 
 /** Every statement of the inline policies attached to the role with this logical id. */
 export function statementsOfRole(template: Template, roleId: string): Statement[] {
@@ -88,7 +90,8 @@ export function statementsOfRole(template: Template, roleId: string): Statement[
     }
   }
   const role = resources(template, 'AWS::IAM::Role')[roleId];
-  for (const p of (role?.Properties.Policies as Array<{ PolicyDocument: { Statement: Statement[] } }>) ?? []) {
+  for (const p of (role?.Properties.Policies as Array<{ PolicyDocument: { Statement: Statement[] } }>) ??
+    []) {
     out.push(...p.PolicyDocument.Statement);
   }
   return out;

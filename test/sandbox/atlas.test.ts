@@ -381,6 +381,36 @@ describe('MongoDB Cloud Users', () => {
     expect(unknown.json.errorCode).toBe('INVALID_ATTRIBUTE');
   });
 
+  it('removes a PENDING user from a project and a team by the invitation id', async () => {
+    const created = await api('POST', `/orgs/${ORG}/users`, {
+      body: {
+        username: 'pat@example.com',
+        roles: {
+          orgRoles: ['ORG_MEMBER'],
+          groupRoleAssignments: [{ groupId: PROJECT, groupRoles: ['GROUP_READ_ONLY'] }],
+        },
+        teamIds: [TEAM],
+      },
+    });
+    const id = created.json.id as string;
+    expect((await api('GET', `/groups/${PROJECT}/users/${id}`)).json).toMatchObject({
+      orgMembershipStatus: 'PENDING',
+      roles: ['GROUP_READ_ONLY'],
+    });
+    expect((await api('DELETE', `/groups/${PROJECT}/users/${id}`)).status).toBe(204);
+    expect((await api('DELETE', `/groups/${PROJECT}/users/${id}`)).status).toBe(404);
+    const removed = await api('POST', `/orgs/${ORG}/teams/${TEAM}:removeUser`, { body: { id } });
+    expect(removed.status).toBe(200);
+    expect(removed.json).toMatchObject({
+      id,
+      orgMembershipStatus: 'PENDING',
+      teamIds: [],
+      roles: { groupRoleAssignments: [] },
+    });
+    const inv = await api('GET', `/orgs/${ORG}/invites/${id}`, { accept: V2023 });
+    expect(inv.json).toMatchObject({ groupRoleAssignments: [], teamIds: [] });
+  });
+
   it('removing an ACTIVE org user removes its project roles and team memberships', async () => {
     expect((await api('DELETE', `/orgs/${ORG}/users/${DANA_USER}`)).status).toBe(204);
     expect((await api('DELETE', `/orgs/${ORG}/users/${DANA_USER}`)).status).toBe(404);
@@ -440,6 +470,12 @@ describe('MongoDB Cloud Users', () => {
     expect(pt.json.results).toEqual([
       expect.objectContaining({ teamId: TEAM, roleNames: ['GROUP_DATA_ACCESS_READ_WRITE'] }),
     ]);
+    expect((await api('DELETE', `/groups/${PROJECT}/teams/${TEAM}`, { accept: V2023 })).status).toBe(204);
+    expect((await api('DELETE', `/groups/${PROJECT}/teams/${TEAM}`, { accept: V2023 })).status).toBe(404);
+    expect((await api('GET', `/groups/${PROJECT}/teams`, { accept: V2023 })).json.results).toEqual([]);
+    const withOrg = await api('GET', `/groups/${PROJECT}/users?includeOrgUsers=true`);
+    expect(ids(withOrg)).toContain('6a1b0000000000000000d001');
+    expect(ids(await api('GET', `/groups/${PROJECT}/users`))).not.toContain('6a1b0000000000000000d001');
     const byName = await api('GET', `/users/byName/${DANA}`, { accept: V2023 });
     expect(byName.json).toMatchObject({ id: DANA_USER, emailAddress: DANA, teamIds: [TEAM] });
     expect(byName.json.roles).toEqual([

@@ -1,7 +1,9 @@
+import { spawn } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ControllableClock } from '../../sandbox/core/clock.ts';
 import { sampleLatency } from '../../sandbox/core/faults.ts';
+import { RequestLog } from '../../sandbox/core/request-log.ts';
 import { TokenBucket } from '../../sandbox/core/token-bucket.ts';
 import { ATLAS_DEMO } from '../../sandbox/demo.ts';
 import { type Sandbox, startSandbox } from '../../sandbox/index.ts';
@@ -136,6 +138,64 @@ describe('request log', () => {
     expect((http.body.requests as unknown[]).length).toBe(1);
     expect((await control('DELETE', '/requests')).status).toBe(200);
     expect(sb.control.requests()).toHaveLength(0);
+  });
+});
+
+describe('request log bound', () => {
+  it('keeps only the newest entries', () => {
+    const log = new RequestLog(3);
+    for (let i = 0; i < 10; i++) {
+      log.add({
+        vendor: 'atlas',
+        method: 'GET',
+        path: `/p${i}`,
+        query: '',
+        status: 200,
+        at: '',
+        durationMs: 0,
+      });
+    }
+    expect(log.list().map((e) => e.path)).toEqual(['/p7', '/p8', '/p9']);
+    expect(log.list()[2]!.seq).toBe(10);
+  });
+});
+
+describe('npm run sandbox', () => {
+  it('starts standalone on PORT with the demo seed and prints URLs and demo credentials', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'sandbox/main.ts'], {
+      env: { ...process.env, PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      let out = '';
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (c: Buffer) => {
+          out += c.toString();
+          if (out.includes('Ctrl-C')) resolve();
+        });
+        child.on('exit', (code) => reject(new Error(`exited ${code}`)));
+      });
+      const base = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+      expect(base).toBeDefined();
+      for (const text of [
+        '/cloudmanager/api/public/v1.0',
+        '/atlas/api/oauth/token',
+        '/itwin/accesscontrol',
+        'cmdemopub',
+        'cm-demo-private-key-0001',
+        'mdb_sa_id_demo0001',
+        'atlasdemopub',
+        'service-leaver-demo',
+      ]) {
+        expect(out).toContain(text);
+      }
+      const st = (await (await fetch(`${base}/_control/state/cloudmanager`)).json()) as {
+        orgs: { id: string }[];
+      };
+      expect(st.orgs[0]!.id).toBe('5f1a0000000000000000c001');
+    } finally {
+      child.kill('SIGTERM');
+    }
   });
 });
 

@@ -58,6 +58,8 @@ const MAX_CHALLENGES = 3;
 export class VendorHttp {
   private readonly timing: Timing;
   private readonly retry: RetryPolicy;
+  /** Bumped at each secret refresh: concurrent calls refused with the same credentials refresh once. */
+  private credentialGeneration = 0;
 
   constructor(private readonly opts: VendorHttpOptions) {
     this.timing = opts.timing ?? realTiming;
@@ -90,6 +92,7 @@ export class VendorHttp {
       }
       const release = await this.guard(() => limiter.concurrency.acquire(ctx.signal), ctx, call, last);
       attempts += 1;
+      const generation = this.credentialGeneration;
       let outcome: AttemptOutcome;
       try {
         outcome = await this.attempt(req, call, ctx, attempts);
@@ -121,6 +124,8 @@ export class VendorHttp {
           if (refreshed) throw outcome.error;
           // Rotation: re-read the secret once and drop cached tokens.
           refreshed = true;
+          if (generation !== this.credentialGeneration) continue; // another call refreshed already
+          this.credentialGeneration += 1;
           secrets.invalidate(secretName);
           auth.reset();
           ctx.log.warn('vendor refused credentials; refreshing the secret once', {
@@ -188,8 +193,18 @@ export class VendorHttp {
         onCall: (i) => report(i.status, i.durationMs, i.route),
       });
     } catch (e) {
-      const error = e instanceof LeaverError ? e : faultError('network', call);
+      const error =
+        e instanceof LeaverError
+          ? e
+          : new LeaverError(
+              'secret_unavailable',
+              `could not read the credentials of ${call.vendor} tenant ${call.tenantId}`,
+              {
+                details: { vendor: call.vendor, tenantId: call.tenantId },
+              },
+            );
       if (error.code === 'vendor_auth') return { kind: 'rejected', error };
+      if (error.code === 'secret_unavailable') return { kind: 'fail', error };
       if (error.retryable) {
         const retryAfterMs =
           error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : undefined;

@@ -44,11 +44,14 @@ export class TokenBucket {
     return Math.max(1, Math.ceil(((1 - this.tokens) / this.rate) * 1000));
   }
 
-  /** The vendor said 429: stop everyone on this bucket until `retryAfterMs` and halve the rate. */
+  /**
+   * The vendor said 429: stop everyone on this bucket until `retryAfterMs` and halve the rate.
+   * 429s that arrive during a pause (concurrent calls hit by the same event) only extend it.
+   */
   onRateLimited(retryAfterMs: number | undefined): void {
     const now = this.now();
     this.refill(now);
-    this.factor = Math.max(MIN_FACTOR, this.factor / 2);
+    if (now >= this.pausedUntil) this.factor = Math.max(MIN_FACTOR, this.factor / 2);
     this.tokens = 0;
     const pause = retryAfterMs ?? Math.ceil(1000 / this.rate);
     this.pausedUntil = Math.max(this.pausedUntil, now + pause);

@@ -226,3 +226,37 @@ describe('VendorHttp retries', () => {
     expect(limiter.bucket().rate).toBeCloseTo(22, 5);
   });
 });
+
+describe('VendorHttp credentials', () => {
+  it('an unreadable secret fails at once as secret_unavailable, without a vendor call', async () => {
+    server = await startServer((_req, res) => ok(res));
+    const { http } = makeHttp({
+      auth: {
+        header: async () => {
+          throw new Error('AccessDeniedException: secret leaver/x');
+        },
+        onUnauthorized: () => 'rejected',
+        reset: () => {},
+      },
+    });
+    const err = await http
+      .request({ method: 'GET', url: `${server.url}/x`, route: '/x' }, testCtx())
+      .catch((e) => e);
+    expect(err).toMatchObject({ code: 'secret_unavailable' });
+    expect(err.message).not.toContain('AccessDenied');
+    expect(server.seen).toHaveLength(0);
+  });
+
+  it('an aborted caller (ctx.signal) ends as deadline_exceeded', async () => {
+    server = await startServer(() => {});
+    const { http } = makeHttp({ timeoutMs: 5000 });
+    const controller = new AbortController();
+    const pending = http.request(
+      { method: 'GET', url: `${server.url}/x`, route: '/x' },
+      testCtx({ signal: controller.signal }),
+    );
+    setTimeout(() => controller.abort(new Error('lambda ending')), 50);
+    await expect(pending).rejects.toMatchObject({ code: 'deadline_exceeded' });
+    expect(server.seen).toHaveLength(1);
+  });
+});

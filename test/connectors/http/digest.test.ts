@@ -160,6 +160,22 @@ describe('Digest over HTTP', () => {
     expect(secrets.invalidations).toEqual([]);
   });
 
+  it('concurrent first requests share one challenge (one 401, not one per request)', async () => {
+    const d = digestServer({ user: 'pub', pass: 'priv' });
+    server = await startServer((req, res) => d.handler(req, res));
+    const secrets = new MemorySecrets({ s: { publicKey: 'pub', privateKey: 'priv' } });
+    const { http } = makeHttp({ auth: digestFor(secrets), secrets });
+    const ctx = testCtx();
+    await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        http.request({ method: 'GET', url: `${server!.url}/p${i}`, route: '/p' }, ctx),
+      ),
+    );
+    expect(server.seen.filter((s) => !s.headers.authorization)).toHaveLength(1);
+    expect(server.seen).toHaveLength(6);
+    expect([...d.state.ncs].sort()).toEqual(['00000001', '00000002', '00000003', '00000004', '00000005']);
+  });
+
   it('re-challenges on stale=true without counting an auth failure', async () => {
     const d = digestServer({ user: 'pub', pass: 'priv', staleAfter: 1 });
     server = await startServer((req, res) => d.handler(req, res));

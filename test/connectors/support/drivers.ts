@@ -5,7 +5,12 @@
 import type { TenantConfig } from '../../../lambdas/core/config.ts';
 import { parseConfig } from '../../../lambdas/core/config.ts';
 import type { GrantKind, VendorId } from '../../../lambdas/core/model.ts';
-import { ATLAS_DEMO, atlasDemoSeed, CLOUD_MANAGER_DEMO, cloudManagerDemoSeed } from '../../../sandbox/demo.ts';
+import {
+  ATLAS_DEMO,
+  atlasDemoSeed,
+  CLOUD_MANAGER_DEMO,
+  cloudManagerDemoSeed,
+} from '../../../sandbox/demo.ts';
 import type { Sandbox } from '../../../sandbox/index.ts';
 import { DEMO_ITWIN_1, itwinDemoSeed } from '../../../sandbox/itwin/demo.ts';
 
@@ -52,7 +57,11 @@ interface MongoState {
   groupInvitations: Array<{ id: string; username: string; groupId: string; status: string }>;
 }
 
-function mongoHoldings(state: MongoState, email: string, ids: { projectId: string; teamId: string }): string[] {
+function mongoHoldings(
+  state: MongoState,
+  email: string,
+  ids: { projectId: string; teamId: string },
+): string[] {
   const out: string[] = [];
   const e = lc(email);
   for (const u of state.users.filter((x) => lc(x.username) === e)) {
@@ -60,7 +69,8 @@ function mongoHoldings(state: MongoState, email: string, ids: { projectId: strin
     if (u.projectRoles.some((r) => r.groupId === ids.projectId)) out.push('project_user');
     if (u.teamIds.includes(ids.teamId)) out.push('team_user');
   }
-  for (const i of state.orgInvitations) if (lc(i.username) === e && i.status === 'PENDING') out.push('org_invitation');
+  for (const i of state.orgInvitations)
+    if (lc(i.username) === e && i.status === 'PENDING') out.push('org_invitation');
   for (const i of state.groupInvitations)
     if (lc(i.username) === e && i.status === 'PENDING') out.push('project_invitation');
   return out.sort();
@@ -69,11 +79,11 @@ function mongoHoldings(state: MongoState, email: string, ids: { projectId: strin
 function mongoDriver(vendor: 'atlas' | 'cloudmanager'): Driver {
   const demo = vendor === 'atlas' ? ATLAS_DEMO : CLOUD_MANAGER_DEMO;
   const baseSeed = vendor === 'atlas' ? atlasDemoSeed : cloudManagerDemoSeed;
-  const secret =
+  const secret: Record<string, string> =
     vendor === 'atlas'
       ? { clientId: ATLAS_DEMO.clientId, clientSecret: ATLAS_DEMO.clientSecret }
       : { publicKey: CLOUD_MANAGER_DEMO.publicKey, privateKey: CLOUD_MANAGER_DEMO.privateKey };
-  const rotatedSecret =
+  const rotatedSecret: Record<string, string> =
     vendor === 'atlas'
       ? { clientId: ATLAS_DEMO.clientId, clientSecret: 'mdb_sa_sk_rotated-0002' }
       : { publicKey: CLOUD_MANAGER_DEMO.publicKey, privateKey: 'cm-rotated-private-key-0002' };
@@ -103,17 +113,29 @@ function mongoDriver(vendor: 'atlas' | 'cloudmanager'): Driver {
       if (rotated && vendor === 'atlas')
         s = {
           ...s,
-          serviceAccounts: s.serviceAccounts!.map((a) => ({ ...a, clientSecret: rotatedSecret.clientSecret! })),
+          serviceAccounts: s.serviceAccounts!.map((a) => ({
+            ...a,
+            clientSecret: rotatedSecret.clientSecret!,
+          })),
         };
       if (rotated && vendor === 'cloudmanager')
         s = { ...s, apiKeys: s.apiKeys!.map((k) => ({ ...k, privateKey: rotatedSecret.privateKey! })) };
       return { [vendor]: s };
     },
     holdings: (sb, email) =>
-      mongoHoldings(sb.control.state(vendor) as MongoState, email, { projectId: demo.projectId, teamId: demo.teamId }),
+      mongoHoldings(sb.control.state(vendor) as MongoState, email, {
+        projectId: demo.projectId,
+        teamId: demo.teamId,
+      }),
     demoKinds:
       vendor === 'atlas'
-        ? ['atlas_org_invitation', 'atlas_project_invitation', 'atlas_org_user', 'atlas_project_user', 'atlas_team_user']
+        ? [
+            'atlas_org_invitation',
+            'atlas_project_invitation',
+            'atlas_org_user',
+            'atlas_project_user',
+            'atlas_team_user',
+          ]
         : [
             'cloudmanager_org_invitation',
             'cloudmanager_project_invitation',
@@ -124,7 +146,10 @@ function mongoDriver(vendor: 'atlas' | 'cloudmanager'): Driver {
     addMany: (sb, n, extra) => {
       const emails = [...Array.from({ length: n }, (_, i) => `bulk${i}@example.com`), extra];
       for (const username of emails)
-        sb.control.vendorAction(vendor, 'add-user', { username, orgRoles: [{ orgId: demo.orgId, roles: ['ORG_MEMBER'] }] });
+        sb.control.vendorAction(vendor, 'add-user', {
+          username,
+          orgRoles: [{ orgId: demo.orgId, roles: ['ORG_MEMBER'] }],
+        });
     },
     invite: (sb, email) => {
       sb.control.vendorAction(vendor, 'add-org-invitation', { orgId: demo.orgId, username: email });
@@ -190,7 +215,8 @@ const itwinDriver: Driver = {
       if (t.invitations.some((i) => lc(i.email) === e)) out.push(`member_invitation@${n}`);
       if (t.members.some((m) => lc(m.email) === e)) out.push(`user_member@${n}`);
       if (t.owners.some((m) => lc(m.email) === e)) out.push(`owner_member@${n}`);
-      for (const g of t.groups) if (g.members.some((m) => lc(m.email) === e)) out.push(`group_membership@${n}:${g.id.slice(-3)}`);
+      for (const g of t.groups)
+        if (g.members.some((m) => lc(m.email) === e)) out.push(`group_membership@${n}:${g.id.slice(-3)}`);
       if (t.groupInvitations.some((i) => lc(i.email) === e)) out.push(`group_invitation@${n}`);
     }
     return out.sort();
@@ -206,11 +232,19 @@ const itwinDriver: Driver = {
     const emails = [...Array.from({ length: n }, (_, i) => `bulk${i}@example.com`), extra];
     for (const email of emails) {
       sb.control.vendorAction('itwin', 'add-user', { email });
-      sb.control.vendorAction('itwin', 'add-member', { itwinId: DEMO_ITWIN_1, email, roleIds: ['Read Access'] });
+      sb.control.vendorAction('itwin', 'add-member', {
+        itwinId: DEMO_ITWIN_1,
+        email,
+        roleIds: ['Read Access'],
+      });
     }
   },
   invite: (sb, email) => {
-    sb.control.vendorAction('itwin', 'add-invitation', { itwinId: DEMO_ITWIN_1, email, roleIds: ['Read Access'] });
+    sb.control.vendorAction('itwin', 'add-invitation', {
+      itwinId: DEMO_ITWIN_1,
+      email,
+      roleIds: ['Read Access'],
+    });
   },
   accept: (sb, invitationId) => {
     sb.control.vendorAction('itwin', 'accept-invitation', { itwinId: DEMO_ITWIN_1, invitationId });

@@ -7,15 +7,15 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, i
 import { DynamoAuditLog } from '../../../lambdas/adapters/dynamo-audit-log.ts';
 import { DynamoOffboardingStore } from '../../../lambdas/adapters/dynamo-offboarding-store.ts';
 import { systemClock } from '../../../lambdas/adapters/system-clock.ts';
-import { handler } from '../../../lambdas/handlers/intake.ts';
 import { getConfig, resetConfigCache } from '../../../lambdas/handlers/config-loader.ts';
+import { handler } from '../../../lambdas/handlers/intake.ts';
 import { createAwsDeps, setDeps } from '../../../lambdas/handlers/wiring.ts';
 import {
   answer,
   applyEnv,
   captureOutput,
-  hibobHook,
   type HookRequest,
+  hibobHook,
   hookEvent,
   lambdaContext,
   type MotoEnv,
@@ -122,7 +122,9 @@ describe('POST /hooks/standard', () => {
     ['future', 301],
   ])('a %s timestamp (over 300 s), correctly signed, answers 401', async (_name, offsetSeconds) => {
     const email = `time.${offsetSeconds < 0 ? 'stale' : 'future'}@example.com`;
-    const res = await call(standardHook(terminationBody(email), { at: new Date(Date.now() + offsetSeconds * 1000) }));
+    const res = await call(
+      standardHook(terminationBody(email), { at: new Date(Date.now() + offsetSeconds * 1000) }),
+    );
     expect(res.statusCode).toBe(401);
     expect(res.json).toEqual({ error: 'unauthorized' });
     expect(await offboardingsOf(email)).toEqual([]);
@@ -156,7 +158,11 @@ describe('POST /hooks/standard', () => {
 
   it('a body over 64 KiB answers 413 before verification (even unsigned)', async () => {
     const big = JSON.stringify(terminationBody('big.leaver@example.com', { pad: 'x'.repeat(64 * 1024) }));
-    const res = await call({ source: 'standard', headers: { 'content-type': 'application/json' }, body: big });
+    const res = await call({
+      source: 'standard',
+      headers: { 'content-type': 'application/json' },
+      body: big,
+    });
     expect(res.statusCode).toBe(413);
     expect(res.json.code).toBe('payload_too_large');
     expect(await offboardingsOf('big.leaver@example.com')).toEqual([]);
@@ -164,7 +170,9 @@ describe('POST /hooks/standard', () => {
 
   it('counts decoded bytes of a base64 body: over the limit is 413, a long encoding of a small body is not', async () => {
     const over = Buffer.alloc(64 * 1024 + 1, 0x61).toString('base64');
-    expect((await call({ source: 'standard', headers: {}, body: over, isBase64Encoded: true })).statusCode).toBe(413);
+    expect(
+      (await call({ source: 'standard', headers: {}, body: over, isBase64Encoded: true })).statusCode,
+    ).toBe(413);
 
     const text = JSON.stringify(terminationBody('b64.leaver@example.com', { pad: 'y'.repeat(60 * 1024) }));
     const signed = standardHook(text);
@@ -242,10 +250,17 @@ describe('routing and other sources', () => {
   });
 
   it('answers 503, not 500, when the source secret cannot be read', async () => {
-    const { sources } = JSON.parse(moto.env.LEAVER_CONFIG_JSON!) as { sources: Array<Record<string, unknown>> };
+    const { sources } = JSON.parse(moto.env.LEAVER_CONFIG_JSON!) as {
+      sources: Array<Record<string, unknown>>;
+    };
     expect(sources.length).toBeGreaterThan(0);
     // A source whose secret does not exist in Secrets Manager.
-    const broken = { ...moto.env, LEAVER_CONFIG_JSON: JSON.stringify({ sources: [{ id: 'standard', type: 'standard', secretName: 'missing/secret' }] }) };
+    const broken = {
+      ...moto.env,
+      LEAVER_CONFIG_JSON: JSON.stringify({
+        sources: [{ id: 'standard', type: 'standard', secretName: 'missing/secret' }],
+      }),
+    };
     applyEnv(broken);
     resetConfigCache();
     setDeps(undefined);

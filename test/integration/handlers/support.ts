@@ -58,7 +58,9 @@ export async function setupMoto(
   const queue = await sqs.send(new CreateQueueCommand({ QueueName: `${prefix}-jobs` }));
   const queueUrl = queue.QueueUrl!;
   for (const [name, value] of Object.entries(secrets)) {
-    await secretsClient.send(new CreateSecretCommand({ Name: `${prefix}/${name}`, SecretString: JSON.stringify(value) }));
+    await secretsClient.send(
+      new CreateSecretCommand({ Name: `${prefix}/${name}`, SecretString: JSON.stringify(value) }),
+    );
   }
   const env: Record<string, string> = {
     AWS_ENDPOINT_URL: endpoint,
@@ -84,7 +86,12 @@ export async function setupMoto(
       const ids: string[] = [];
       for (;;) {
         const r = await sqs.send(
-          new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 30 }),
+          new ReceiveMessageCommand({
+            QueueUrl: queueUrl,
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: 0,
+            VisibilityTimeout: 30,
+          }),
         );
         const messages = r.Messages ?? [];
         if (messages.length === 0) return ids;
@@ -222,14 +229,24 @@ export function oktaHook(events: Array<{ uuid?: string; eventType?: string; emai
         uuid: e.uuid ?? randomUUID(),
         eventType: e.eventType ?? 'user.lifecycle.deactivate',
         published: new Date().toISOString(),
-        target: [{ type: 'User', alternateId: e.email, id: `00u${randomUUID().slice(0, 8)}`, displayName: 'Someone' }],
+        target: [
+          {
+            type: 'User',
+            alternateId: e.email,
+            id: `00u${randomUUID().slice(0, 8)}`,
+            displayName: 'Someone',
+          },
+        ],
       })),
     },
   });
   return { source: 'okta', headers: { authorization: OKTA_TOKEN, 'content-type': 'application/json' }, body };
 }
 
-export function bamboohrHook(employees: Array<{ id: string; email: string; date?: string }>, at = new Date()): HookRequest {
+export function bamboohrHook(
+  employees: Array<{ id: string; email: string; date?: string }>,
+  at = new Date(),
+): HookRequest {
   const body = JSON.stringify({
     employees: employees.map((e) => ({
       id: e.id,
@@ -242,7 +259,9 @@ export function bamboohrHook(employees: Array<{ id: string; email: string; date?
     })),
   });
   const timestamp = String(Math.floor(at.getTime() / 1000));
-  const signature = createHmac('sha256', BAMBOO_KEY).update(body + timestamp).digest('hex');
+  const signature = createHmac('sha256', BAMBOO_KEY)
+    .update(body + timestamp)
+    .digest('hex');
   return {
     source: 'bamboohr',
     headers: {
@@ -265,7 +284,11 @@ export function hibobHook(email: string, opts: { id?: string; type?: string } = 
     data: { employeeId: '3000', email },
   });
   const signature = createHmac('sha512', HIBOB_SECRET).update(body).digest('base64');
-  return { source: 'hibob', headers: { 'content-type': 'application/json', 'bob-signature': signature }, body };
+  return {
+    source: 'hibob',
+    headers: { 'content-type': 'application/json', 'bob-signature': signature },
+    body,
+  };
 }
 
 export function lambdaContext(name = 'leaver-test', remainingMs = 60_000): Context {

@@ -16,7 +16,10 @@ describe('http bridge', () => {
   let seen: APIGatewayProxyEventV2 | undefined;
   const server = createServer((req: IncomingMessage, res) => {
     void readBody(req).then((body) => {
-      seen = toApiGatewayEvent(req, body, { routeKey: 'POST /hooks/{source}', pathParameters: { source: 'okta' } });
+      seen = toApiGatewayEvent(req, body, {
+        routeKey: 'POST /hooks/{source}',
+        pathParameters: { source: 'okta' },
+      });
       sendResult(res, {
         statusCode: 202,
         headers: { 'Content-Type': 'application/json', 'X-Thing': 'y' },
@@ -31,13 +34,21 @@ describe('http bridge', () => {
   });
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-  function send(path: string, body: Buffer, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  function send(
+    path: string,
+    body: Buffer,
+    headers: Record<string, string>,
+  ): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
     return new Promise((resolve, reject) => {
       const req = request(`${url}${path}`, { method: 'POST', headers }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () =>
-          resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+          resolve({
+            status: res.statusCode!,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
         );
       });
       req.on('error', reject);
@@ -95,7 +106,11 @@ describe('batching worker', () => {
     const queue = new MemoryJobQueue({ onMessage, concurrency: 20, retryBaseMs: 1 });
     await Promise.all(['off_a', 'off_b', 'off_c'].map((id) => queue.enqueue(id)));
     await queue.drain();
-    expect(batches[0]!.Records.map((r) => JSON.parse(r.body).offboardingId).sort()).toEqual(['off_a', 'off_b', 'off_c']);
+    expect(batches[0]!.Records.map((r) => JSON.parse(r.body).offboardingId).sort()).toEqual([
+      'off_a',
+      'off_b',
+      'off_c',
+    ]);
     expect(batches[0]!.Records[0]!.eventSource).toBe('aws:sqs');
     // off_b failed once and was redelivered alone, as attempt 2.
     expect(batches).toHaveLength(2);
@@ -144,10 +159,16 @@ describe('scheduler', () => {
       release = r;
     });
     const scheduler = startScheduler(
-      [{ name: 'due-sweep', everyMs: 60_000, run: async () => {
-        runs++;
-        await gate;
-      } }],
+      [
+        {
+          name: 'due-sweep',
+          everyMs: 60_000,
+          run: async () => {
+            runs++;
+            await gate;
+          },
+        },
+      ],
       silent,
     );
     const a = scheduler.runNow('due-sweep');
@@ -164,7 +185,10 @@ describe('scheduler', () => {
   it('a failing job is logged, not thrown', async () => {
     const errors: string[] = [];
     const log: Log = { ...silent, error: (m) => errors.push(m) };
-    const scheduler = startScheduler([{ name: 'reconcile', everyMs: 60_000, run: async () => Promise.reject(new Error('x')) }], log);
+    const scheduler = startScheduler(
+      [{ name: 'reconcile', everyMs: 60_000, run: async () => Promise.reject(new Error('x')) }],
+      log,
+    );
     await scheduler.runNow('reconcile');
     expect(errors).toEqual(['scheduled job failed']);
     await scheduler.stop();

@@ -1,0 +1,46 @@
+/** The sandbox's control plane over HTTP (`/_control`), for a sandbox running in another process. */
+import type { FaultSpec, RateLimitSetting, RequestLogEntry, SandboxSeed, VendorName } from '../../sandbox/index.ts';
+import { sandboxUrls } from '../../sandbox/index.ts';
+
+export class SandboxClient {
+  readonly urls: ReturnType<typeof sandboxUrls>;
+
+  constructor(readonly url: string) {
+    this.urls = sandboxUrls(url);
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await fetch(`${this.url}/_control${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`sandbox control ${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  seed(doc: SandboxSeed): Promise<unknown> {
+    return this.call('POST', '/seed', doc);
+  }
+  setRateLimit(vendor: VendorName, setting: RateLimitSetting | null): Promise<unknown> {
+    return setting === null
+      ? this.call('DELETE', `/rate-limits/${vendor}`)
+      : this.call('PUT', `/rate-limits/${vendor}`, setting);
+  }
+  addFault(spec: FaultSpec): Promise<{ id: string }> {
+    return this.call('POST', '/faults', spec);
+  }
+  clearFaults(): Promise<unknown> {
+    return this.call('DELETE', '/faults');
+  }
+  async requests(): Promise<RequestLogEntry[]> {
+    return (await this.call<{ requests: RequestLogEntry[] }>('GET', '/requests')).requests;
+  }
+  clearRequests(): Promise<unknown> {
+    return this.call('DELETE', '/requests');
+  }
+  state<T = unknown>(vendor: VendorName): Promise<T> {
+    return this.call('GET', `/state/${vendor}`);
+  }
+}

@@ -1,1 +1,0 @@
-/work/main/lambdas/handlers/reconcile.ts

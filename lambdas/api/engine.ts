@@ -1,0 +1,141 @@
+/**
+ * The API's calls into core's management commands (core/commands.ts), with the caller's principal
+ * and the request's deadline, and the mapping of their results to API views.
+ */
+import {
+  cancelOffboarding,
+  type Plan,
+  previewOffboarding,
+  releaseOffboarding,
+  retryOffboarding,
+  setKillSwitch,
+  startOffboarding,
+  targetedRevoke,
+} from '../core/commands.ts';
+import type { EngineDeps } from '../core/deps.ts';
+import { type Grant, grantKey, type Offboarding } from '../core/model.ts';
+import type { Ctx } from '../core/ports.ts';
+import type { z } from 'zod';
+import type { KillSwitchSchema, PlanView, RevocationResultSchema } from './schemas.ts';
+import { grantView } from './views.ts';
+
+export type Deps = EngineDeps;
+
+interface Env {
+  deps: EngineDeps;
+  deadline: number;
+}
+
+function ctxOf(env: Env): Ctx {
+  return { deadline: env.deadline, log: env.deps.log };
+}
+
+export function planView(plan: Plan): PlanView {
+  const items = plan.items.map((i) => {
+    const item: PlanView['items'][number] = {
+      grantKey: grantKey(i),
+      vendor: i.vendor,
+      tenantId: i.tenantId,
+      kind: i.kind,
+      phase: i.phase,
+      email: i.email,
+      ids: { ...i.ids },
+      action: i.action,
+    };
+    if (i.scopeName !== undefined) item.scopeName = i.scopeName;
+    if (i.skipReason !== undefined) item.skipReason = i.skipReason;
+    return item;
+  });
+  return {
+    email: plan.subject.email,
+    emails: [plan.subject.email, ...plan.subject.aliases],
+    items,
+    counts: {
+      revoke: items.filter((i) => i.action === 'revoke').length,
+      skip: items.filter((i) => i.action === 'skip').length,
+    },
+    failures: plan.failedTenants.map((f) => ({ vendor: f.vendor, tenantId: f.tenantId, errorCode: f.errorCode })),
+  };
+}
+
+export async function preview(
+  env: Env,
+  principal: string,
+  input: { email: string; aliases: string[] },
+): Promise<PlanView> {
+  return planView(await previewOffboarding(env.deps, principal, input, ctxOf(env)));
+}
+
+export async function start(
+  env: Env,
+  principal: string,
+  input: { email: string; aliases: string[]; effectiveAt?: string; reason: string },
+): Promise<Offboarding> {
+  const r = await startOffboarding(env.deps, principal, { ...input, dryRun: false }, ctxOf(env));
+  if (r.dryRun) throw new Error('unexpected plan');
+  return r.offboarding;
+}
+
+export async function lifecycle(
+  env: Env,
+  principal: string,
+  action: 'cancel' | 'retry' | 'release',
+  input: { id: string; reason?: string },
+): Promise<Offboarding> {
+  if (action === 'cancel') return cancelOffboarding(env.deps, principal, input.id, input.reason);
+  if (action === 'retry') return retryOffboarding(env.deps, principal, input.id);
+  return releaseOffboarding(env.deps, principal, input.id);
+}
+
+export async function revoke(
+  env: Env,
+  principal: string,
+  input: { grant: Grant; reason: string },
+): Promise<z.output<typeof RevocationResultSchema>> {
+  const grant = input.grant;
+  const r = await targetedRevoke(
+    env.deps,
+    principal,
+    {
+      grant: { vendor: grant.vendor, tenantId: grant.tenantId, kind: grant.kind, ids: grant.ids, ...(grant.email ? { email: grant.email } : {}) },
+      reason: input.reason,
+    },
+    ctxOf(env),
+  );
+  const out: z.output<typeof RevocationResultSchema> = {
+    revocationId: r.revocationId,
+    grantKey: r.grantKey,
+    grant: grantView(grant),
+    outcome: r.outcome,
+  };
+  if (r.skipReason) out.skipReason = r.skipReason;
+  if (r.errorCode) out.errorCode = r.errorCode;
+  if (r.vendorRequestId) out.vendorRequestId = r.vendorRequestId;
+  return out;
+}
+
+type KillSwitchView = z.output<typeof KillSwitchSchema>;
+
+export async function killSwitch(
+  env: Env,
+  principal: string,
+  input: { enabled: boolean; reason: string },
+): Promise<KillSwitchView> {
+  const s = await setKillSwitch(env.deps, principal, input);
+  return {
+    enabled: s.enabled || s.configured,
+    configured: s.configured,
+    flag: { enabled: s.enabled, reason: s.reason, by: s.by, at: s.at },
+  };
+}
+
+export async function killSwitchNow(env: Pick<Env, 'deps'>): Promise<KillSwitchView> {
+  const configured = env.deps.config.safety.killSwitch;
+  const flag = await env.deps.store.getKillSwitch();
+  const view: KillSwitchView = { enabled: configured || flag.enabled, configured };
+  if (flag.reason !== undefined || flag.enabled) {
+    view.flag = { enabled: flag.enabled, reason: flag.reason, by: flag.by, at: flag.at };
+    for (const k of ['reason', 'by', 'at'] as const) if (view.flag[k] === undefined) delete view.flag[k];
+  }
+  return view;
+}

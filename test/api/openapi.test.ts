@@ -1,0 +1,180 @@
+/**
+ * The OpenAPI 3.1 document: generated from the route table's zod schemas, structurally valid, and
+ * in one-to-one correspondence with the router (every route documented, nothing documented that
+ * does not route). Responses conform to their schemas in every other API test (helpers.ts).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { router } from '../../lambdas/api/app.ts';
+import { buildOpenApi } from '../../lambdas/api/openapi.ts';
+import { API_VERSION, ROUTES } from '../../lambdas/api/routes.ts';
+import { ERROR_TABLE } from '../../lambdas/core/errors.ts';
+import type { LocalRuntime } from '../../local/main.ts';
+import { call, startRuntime } from './helpers.ts';
+
+type Json = Record<string, unknown>;
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+const TYPES = new Set(['string', 'number', 'integer', 'boolean', 'object', 'array', 'null']);
+
+let rt: LocalRuntime;
+let doc: Json;
+
+beforeAll(async () => {
+  rt = await startRuntime();
+  const res = await call('GET', '/v1/openapi.json', { token: null });
+  expect(res.status).toBe(200);
+  doc = res.body;
+});
+afterAll(async () => {
+  await rt?.close();
+});
+
+function operations(d: Json): { path: string; method: string; op: Json }[] {
+  const out: { path: string; method: string; op: Json }[] = [];
+  for (const [path, item] of Object.entries(d.paths as Record<string, Json>)) {
+    for (const [method, op] of Object.entries(item)) {
+      expect(METHODS).toContain(method);
+      out.push({ path, method, op: op as Json });
+    }
+  }
+  return out;
+}
+
+function resolve(d: Json, ref: string): unknown {
+  expect(ref.startsWith('#/')).toBe(true);
+  return ref
+    .slice(2)
+    .split('/')
+    .reduce<unknown>((node, key) => (node as Json | undefined)?.[key.replace(/~1/g, '/').replace(/~0/g, '~')], d);
+}
+
+/** Walks a JSON Schema: types are valid, required names exist, every $ref resolves. */
+function checkSchema(d: Json, schema: unknown, where: string): void {
+  if (Array.isArray(schema)) {
+    schema.forEach((s, i) => checkSchema(d, s, `${where}[${i}]`));
+    return;
+  }
+  if (!schema || typeof schema !== 'object') return;
+  const s = schema as Json;
+  if (typeof s.$ref === 'string') {
+    const target = s.$ref.startsWith('#/') && !s.$ref.startsWith('#/$defs') ? resolve(d, s.$ref) : true;
+    expect(target, `${where}: $ref ${s.$ref} resolves`).toBeDefined();
+  }
+  if (s.type !== undefined) {
+    const types = Array.isArray(s.type) ? s.type : [s.type];
+    for (const t of types) expect(TYPES.has(t as string), `${where}: type ${String(t)}`).toBe(true);
+  }
+  if (Array.isArray(s.required)) {
+    const props = Object.keys((s.properties as Json) ?? {});
+    for (const r of s.required) expect(props, `${where}: required ${String(r)}`).toContain(r);
+  }
+  for (const [k, v] of Object.entries(s)) {
+    if (k === 'properties' || k === '$defs' || k === 'patternProperties') {
+      for (const [name, sub] of Object.entries(v as Json)) checkSchema(d, sub, `${where}.${k}.${name}`);
+    } else if (typeof v === 'object') checkSchema(d, v, `${where}.${k}`);
+  }
+}
+
+describe('the OpenAPI document', () => {
+  it('is an OpenAPI 3.1 document with info, paths, components and security schemes', () => {
+    expect(doc.openapi).toBe('3.1.0');
+    expect(doc.jsonSchemaDialect).toBe('https://json-schema.org/draft/2020-12/schema');
+    expect(doc.info).toMatchObject({ title: expect.any(String), version: API_VERSION });
+    expect(Object.keys(doc.paths as Json).length).toBeGreaterThan(0);
+    const components = doc.components as Json;
+    expect((components.schemas as Json).Problem).toBeDefined();
+    expect(Object.keys(components.securitySchemes as Json).sort()).toEqual(['bearer', 'sigv4']);
+    // Every error code of the taxonomy is named in the description.
+    for (const code of Object.keys(ERROR_TABLE)) expect((doc.info as Json).description).toContain(code);
+  });
+
+  it('is what buildOpenApi makes from the route table (served == generated)', () => {
+    expect(doc).toEqual(JSON.parse(JSON.stringify(buildOpenApi(ROUTES, { version: API_VERSION }))));
+  });
+
+  it('documents every route of the router, and routes every documented operation', () => {
+    const documented = operations(doc)
+      .map((o) => `${o.method.toUpperCase()} ${o.path}`)
+      .sort();
+    const routed = router.routes.map((r) => `${r.method} ${r.path}`).sort();
+    expect(documented).toEqual(routed);
+    // And the router really answers each documented operation (not 404/405).
+    for (const { path, method } of operations(doc)) {
+      const concrete = path.replace(/\{[^}]+\}/g, 'abc');
+      expect(() => router.match(method.toUpperCase(), concrete)).not.toThrow();
+    }
+  });
+
+  it('gives every operation a unique operationId, a summary, tags, responses and security', () => {
+    const ids = new Set<string>();
+    for (const { path, method, op } of operations(doc)) {
+      const where = `${method} ${path}`;
+      expect(typeof op.operationId, where).toBe('string');
+      expect(ids.has(op.operationId as string), `${where} operationId unique`).toBe(false);
+      ids.add(op.operationId as string);
+      expect(op.summary, where).toBeTruthy();
+      expect(Array.isArray(op.tags), where).toBe(true);
+      expect(Array.isArray(op.security), where).toBe(true);
+      const responses = op.responses as Record<string, Json>;
+      expect(Object.keys(responses).some((s) => /^2\d\d$/.test(s)), `${where} has a 2xx`).toBe(true);
+      expect(responses.default, `${where} default`).toBeDefined();
+      for (const [status, r] of Object.entries(responses)) {
+        expect(status === 'default' || /^[1-5]\d\d$/.test(status), `${where} ${status}`).toBe(true);
+        expect(r.description, `${where} ${status} description`).toBeTruthy();
+        for (const [media, content] of Object.entries((r.content as Record<string, Json>) ?? {})) {
+          expect(media).toMatch(/^[a-z]+\/[a-z0-9.+-]+$/);
+          checkSchema(doc, content.schema, `${where} ${status} ${media}`);
+        }
+        if (/^[45]\d\d$/.test(status) && op.operationId !== 'health') {
+          expect((r.content as Json)['application/problem+json']).toEqual({
+            schema: { $ref: '#/components/schemas/Problem' },
+          });
+        }
+      }
+    }
+  });
+
+  it('declares every path template parameter as a required path parameter, and query parameters', () => {
+    for (const { path, method, op } of operations(doc)) {
+      const names = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
+      const params = ((op.parameters as Json[]) ?? []).filter((p) => p.in === 'path');
+      expect(params.map((p) => p.name).sort(), `${method} ${path}`).toEqual(names.sort());
+      for (const p of params) expect(p.required).toBe(true);
+      for (const p of (op.parameters as Json[]) ?? []) {
+        expect(['path', 'query']).toContain(p.in);
+        checkSchema(doc, p.schema, `${method} ${path} ${p.name as string}`);
+      }
+    }
+    const list = (doc.paths as Json)['/v1/offboardings'] as Json;
+    const q = ((list.get as Json).parameters as Json[]).map((p) => p.name);
+    expect(q.sort()).toEqual(['cursor', 'email', 'from', 'limit', 'status', 'to']);
+    const audit = ((doc.paths as Json)['/v1/audit'] as Json).get as Json;
+    const format = (audit.parameters as Json[]).find((p) => p.name === 'format')!;
+    expect((format.schema as Json).enum).toEqual(['jsonl', 'csv', 'ocsf']);
+  });
+
+  it('describes request bodies as the API accepts them: strict, with required fields', () => {
+    const start = ((doc.paths as Json)['/v1/offboardings'] as Json).post as Json;
+    const body = (((start.requestBody as Json).content as Json)['application/json'] as Json).schema as Json;
+    expect(body.type).toBe('object');
+    expect(body.additionalProperties).toBe(false);
+    expect((body.required as string[]).sort()).toEqual(['email', 'reason']);
+    expect(Object.keys(body.properties as Json).sort()).toEqual(['aliases', 'dryRun', 'effectiveAt', 'email', 'reason']);
+    checkSchema(doc, body, 'startOffboarding body');
+    const revoke = ((doc.paths as Json)['/v1/revocations'] as Json).post as Json;
+    const rb = (((revoke.requestBody as Json).content as Json)['application/json'] as Json).schema as Json;
+    const kind = (rb.properties as Json).kind as Json;
+    expect((kind.enum as string[]).length).toBe(16);
+    expect(((start.responses as Json)['202'] as Json).headers).toBeDefined();
+    // Routes without a token: health and this document.
+    const publicOps = operations(doc).filter((o) => (o.op.security as unknown[]).length === 0);
+    expect(publicOps.map((o) => o.path).sort()).toEqual(['/v1/health', '/v1/openapi.json']);
+  });
+
+  it('documents 401 on every authenticated route and 415 on every route with a body', () => {
+    for (const { path, method, op } of operations(doc)) {
+      const responses = op.responses as Json;
+      if ((op.security as unknown[]).length > 0) expect(responses['401'], `${method} ${path}`).toBeDefined();
+      if (op.requestBody) expect(responses['415'], `${method} ${path}`).toBeDefined();
+    }
+  });
+});

@@ -1,0 +1,116 @@
+import { createHmac } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { getSource } from '../../../lambdas/sources/index.ts';
+import { codeOf, errorOf, raw } from './helpers.ts';
+
+const NOW = new Date('2026-11-23T12:00:00Z');
+const KEY = { privateKey: 'bamboo-private-key-1' };
+const source = getSource('bamboohr');
+const nowSec = Math.floor(NOW.getTime() / 1000);
+
+function signed(body: unknown, ts = nowSec, key = KEY.privateKey) {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  const sig = createHmac('sha256', key).update(text + String(ts)).digest('hex');
+  return raw({
+    sourceId: 'bamboohr',
+    body: text,
+    headers: { 'x-bamboohr-timestamp': String(ts), 'x-bamboohr-signature': sig },
+  });
+}
+
+const employee = (fields: Record<string, unknown>, changedFields: string[], id = '123') => ({ id, changedFields, fields });
+
+describe('bamboohr source: verification', () => {
+  it('accepts a valid signature (hex HMAC-SHA256 of body + timestamp), upper-case hex too', () => {
+    const r = signed({ employees: [] });
+    expect(() => source.verify(r, KEY, NOW)).not.toThrow();
+    r.headers['x-bamboohr-signature'] = r.headers['x-bamboohr-signature']!.toUpperCase();
+    expect(() => source.verify(r, KEY, NOW)).not.toThrow();
+  });
+
+  it('refuses a wrong key, a changed body, a missing signature or timestamp', () => {
+    expect(codeOf(() => source.verify(signed({ employees: [] }, nowSec, 'other'), KEY, NOW))).toBe('invalid_signature');
+    const changed = signed({ employees: [] });
+    changed.body = '{"employees":[1]}';
+    expect(codeOf(() => source.verify(changed, KEY, NOW))).toBe('invalid_signature');
+    for (const h of ['x-bamboohr-signature', 'x-bamboohr-timestamp']) {
+      const r = signed({ employees: [] });
+      delete r.headers[h];
+      expect(codeOf(() => source.verify(r, KEY, NOW))).toBe('invalid_signature');
+    }
+  });
+
+  it('binds the timestamp into the signature', () => {
+    const r = signed({ employees: [] });
+    r.headers['x-bamboohr-timestamp'] = String(nowSec + 1);
+    expect(codeOf(() => source.verify(r, KEY, NOW))).toBe('invalid_signature');
+  });
+
+  it('refuses stale and future timestamps beyond 300 s', () => {
+    expect(codeOf(() => source.verify(signed({ employees: [] }, nowSec - 301), KEY, NOW))).toBe('invalid_signature');
+    expect(codeOf(() => source.verify(signed({ employees: [] }, nowSec + 301), KEY, NOW))).toBe('invalid_signature');
+    expect(() => source.verify(signed({ employees: [] }, nowSec - 299), KEY, NOW)).not.toThrow();
+  });
+});
+
+describe('bamboohr source: parsing', () => {
+  it('turns a status change to Inactive/Terminated into a termination effective on terminationDate', () => {
+    const events = source.parse(
+      signed({
+        employees: [
+          employee({ 'Work Email': 'Dana.Leaver@example.com', Status: 'Inactive', 'Termination Date': '2026-11-30' }, ['Status']),
+          employee({ workEmail: 'sam@example.com', employmentStatus: { value: 'Terminated' } }, ['employmentStatus'], '124'),
+          employee({ 'Work Email': 'x@example.com', 'Job Title': 'Dev', extra: 1 }, ['Job Title'], '125'),
+        ],
+      }),
+      NOW,
+    );
+    expect(events).toEqual([
+      {
+        kind: 'terminate',
+        source: 'bamboohr',
+        sourceEventId: '123:terminate:2026-11-30T00:00:00.000Z',
+        subject: { email: 'dana.leaver@example.com', aliases: [], employeeId: '123' },
+        effectiveAt: '2026-11-30T00:00:00.000Z',
+        occurredAt: NOW.toISOString(),
+      },
+      {
+        kind: 'terminate',
+        source: 'bamboohr',
+        sourceEventId: '124:terminate:-',
+        subject: { email: 'sam@example.com', aliases: [], employeeId: '124' },
+        effectiveAt: undefined,
+        occurredAt: NOW.toISOString(),
+      },
+    ]);
+  });
+
+  it('turns a status change back to Active into a cancellation', () => {
+    const [e] = source.parse(signed({ employees: [employee({ Email: 'dana@example.com', Status: 'Active' }, ['Status'])] }), NOW);
+    expect(e).toMatchObject({ kind: 'cancel', sourceEventId: `123:cancel:${nowSec}`, subject: { email: 'dana@example.com' } });
+  });
+
+  it('gives the same event id to a retried delivery with a new timestamp', () => {
+    const body = { employees: [employee({ 'Work Email': 'a@example.com', Status: 'Inactive' }, ['Status'])] };
+    const a = source.parse(signed(body, nowSec), NOW)[0]!;
+    const b = source.parse(signed(body, nowSec + 60), NOW)[0]!;
+    expect(a.sourceEventId).toBe(b.sourceEventId);
+  });
+
+  it('refuses a termination without an email, malformed JSON, no employees, a bad date', () => {
+    expect(errorOf(() => source.parse(signed({ employees: [employee({ Status: 'Inactive' }, ['Status'])] }), NOW)).message).toBe(
+      'employees[0].fields["Work Email"] is required',
+    );
+    expect(errorOf(() => source.parse(signed('not json'), NOW)).message).toBe('body is not valid JSON');
+    expect(errorOf(() => source.parse(signed({}), NOW)).message).toBe('employees is required and must be an array');
+    expect(
+      errorOf(() =>
+        source.parse(signed({ employees: [employee({ workEmail: 'a@example.com', Status: 'Inactive', terminationDate: '30/11/2026' }, ['Status'])] }), NOW),
+      ).message,
+    ).toMatch(/Termination Date/);
+  });
+
+  it('ignores changes that are not a termination or a return to active', () => {
+    expect(source.parse(signed({ employees: [employee({ workEmail: 'a@example.com', Department: 'R&D' }, ['Department'])] }), NOW)).toEqual([]);
+  });
+});
