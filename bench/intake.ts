@@ -4,6 +4,9 @@
  * dynalite (in its own process, as DynamoDB is a remote service) and the in-process MemoryJobQueue.
  * Each webhook: signature check, parse, conditional create, audit append, enqueue.
  *
+ * With `storage: 'memory'` the store and audit log are in-memory fakes (test/support/memory-ports.ts),
+ * which isolates the handler's own cost from dynalite's.
+ *
  * Two runs: `concurrency` requests in flight (one process serving many, as the local runtime does)
  * for throughput; and one at a time (a Lambda instance's view) for latency without queueing.
  */
@@ -11,6 +14,7 @@ import { MemoryJobQueue } from '../lambdas/adapters/index.ts';
 import { handler as intakeHandler } from '../lambdas/handlers/intake.ts';
 import { localContext } from '../lambdas/handlers/middleware.ts';
 import { setDeps } from '../lambdas/handlers/wiring.ts';
+import { MemoryAuditLog, MemoryStore } from '../test/support/memory-ports.ts';
 import { buildEngine } from './support/engine.ts';
 import { BENCH_WEBHOOK_SECRET, percentile, STANDARD_SOURCE, terminationEvent } from './support/webhooks.ts';
 
@@ -30,6 +34,8 @@ export async function measureIntake(opts: {
   requests: number;
   concurrency: number;
   warmup?: number;
+  /** `memory`: the same handler with the store and audit log in memory (Leaver's own cost only). */
+  storage?: 'dynalite' | 'memory';
 }): Promise<{ concurrent: IntakeRun; sequential: IntakeRun }> {
   let enqueued = 0;
   const queue = new MemoryJobQueue({
@@ -47,6 +53,10 @@ export async function measureIntake(opts: {
     secrets: { [STANDARD_SOURCE.secretName]: { secret: BENCH_WEBHOOK_SECRET } },
     queue,
   });
+  if (opts.storage === 'memory') {
+    engine.deps.store = new MemoryStore();
+    engine.deps.audit = new MemoryAuditLog();
+  }
   setDeps(engine.deps);
   let n = 0;
   const one = async (): Promise<{ ms: number; ok: boolean }> => {
@@ -99,3 +109,35 @@ export async function measureIntake(opts: {
 }
 
 const round = (x: number, d: number) => Math.round(x * 10 ** d) / 10 ** d;
+
+/** dynalite's own ceiling: PutItem calls per second on the offboardings table (same item shape size). */
+export async function measureDynalitePuts(dynamoEndpoint: string, count = 1000, concurrency = 16): Promise<number> {
+  const { DynamoDBClient, PutItemCommand } = await import('@aws-sdk/client-dynamodb');
+  const { createTables } = await import('../lambdas/adapters/index.ts');
+  const client = new DynamoDBClient({
+    endpoint: dynamoEndpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+  });
+  const table = `cap${Date.now()}`;
+  await createTables(client, { offboardingsTable: table, auditTable: `${table}-audit` });
+  let n = 0;
+  const put = (i: number) =>
+    client.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: { pk: { S: `CAP#${i}` }, sk: { S: 'META' }, v: { S: 'x'.repeat(400) } },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  for (let i = 0; i < 100; i++) await put(-i - 1);
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (n < count) await put(n++);
+    }),
+  );
+  const perSecond = Math.round(count / ((performance.now() - t0) / 1000));
+  client.destroy();
+  return perSecond;
+}

@@ -132,24 +132,33 @@ export class ApiClient {
     const rel = pathOrLink.replace(/^\//, '');
     const basePath = base.pathname.replace(/^\//, '');
     const u = new URL(basePath && rel.startsWith(basePath) ? `/${rel}` : rel, base);
-    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== '') u.searchParams.set(k, String(v));
+    for (const [k, v] of Object.entries(query ?? {}))
+      if (v !== undefined && v !== '') u.searchParams.set(k, String(v));
     return u;
   }
 
   async request(
     method: string,
     pathOrLink: string,
-    opts: { query?: Record<string, string | number | undefined>; body?: unknown; headers?: Record<string, string> } = {},
+    opts: {
+      query?: Record<string, string | number | undefined>;
+      body?: unknown;
+      headers?: Record<string, string>;
+    } = {},
   ): Promise<ApiResponse> {
     const url = this.url(pathOrLink, opts.query);
-    const headers: Record<string, string> = { accept: 'application/json, application/problem+json, */*', ...opts.headers };
+    const headers: Record<string, string> = {
+      accept: 'application/json, application/problem+json, */*',
+      ...opts.headers,
+    };
     let body: string | undefined;
     if (opts.body !== undefined) {
       body = JSON.stringify(opts.body);
       headers['content-type'] = 'application/json';
     }
     if (this.auth.kind === 'bearer') headers.authorization = `Bearer ${this.auth.token}`;
-    if (this.auth.kind === 'sigv4') Object.assign(headers, await this.auth.sign({ method, url, headers, body }));
+    if (this.auth.kind === 'sigv4')
+      Object.assign(headers, await this.auth.sign({ method, url, headers, body }));
     let res: Response;
     try {
       res = await this.fetchImpl(url, { method, headers, body });

@@ -103,7 +103,9 @@ export interface PlanLike {
 }
 
 export function planText(p: PlanLike): string {
-  const lines = [`Plan for ${p.email}: ${p.counts.revoke} to revoke, ${p.counts.skip} to skip (nothing changed)`];
+  const lines = [
+    `Plan for ${p.email}: ${p.counts.revoke} to revoke, ${p.counts.skip} to skip (nothing changed)`,
+  ];
   if (p.items.length) {
     lines.push(
       table(
@@ -118,6 +120,7 @@ export function planText(p: PlanLike): string {
       ),
     );
   }
-  for (const f of p.failures) lines.push(`! ${f.vendor} tenant ${f.tenantId} could not be searched: ${f.errorCode}`);
+  for (const f of p.failures)
+    lines.push(`! ${f.vendor} tenant ${f.tenantId} could not be searched: ${f.errorCode}`);
   return lines.join('\n');
 }

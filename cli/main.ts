@@ -21,15 +21,23 @@ import {
   sigv4Auth,
   UsageError,
 } from './client.ts';
-import { countsLine, duration, type OffboardingLike, offboardingText, type PlanLike, planText, table } from './format.ts';
+import {
+  countsLine,
+  duration,
+  type OffboardingLike,
+  offboardingText,
+  type PlanLike,
+  planText,
+  table,
+} from './format.ts';
 
 export const USAGE = `Usage: leaver <command> [options]
 
 Commands:
-  offboard <email> --reason <text> [--alias <email>]... [--at <date-time>] [--dry-run] [--wait] [--timeout <s>]
+  offboard <email> --reason <text> [--alias <email>]... [--at <date-time>] [--dry-run] [--wait] [--timeout <s>] [-q]
   preview <email> [--alias <email>]...
   status <id>
-  list [--email <email>] [--status <status>] [--from <date>] [--to <date>] [--limit <n>] [--all]
+  list [--email <email>] [--status <status>] [--from <date>] [--to <date>] [--limit <n>] [--all] [-q]
   cancel <id> [--reason <text>]
   retry <id>
   release <id>
@@ -45,6 +53,7 @@ Global options:
   --sigv4          sign requests with AWS SigV4 (standard credential chain; service execute-api)
   --region <r>     region for --sigv4 (env AWS_REGION)
   --json           machine-readable JSON output
+  -q, --quiet      offboard, list: print only offboarding ids
   -h, --help       this help
 
 Exit codes: 0 done, 1 failed actions or server error, 2 bad usage.`;
@@ -75,6 +84,7 @@ const COMMAND_OPTIONS = {
     wait: { type: 'boolean' },
     timeout: { type: 'string' },
     interval: { type: 'string' },
+    quiet: { type: 'boolean', short: 'q' },
   },
   preview: { alias: { type: 'string', multiple: true } },
   status: {},
@@ -85,6 +95,7 @@ const COMMAND_OPTIONS = {
     to: { type: 'string' },
     limit: { type: 'string' },
     all: { type: 'boolean' },
+    quiet: { type: 'boolean', short: 'q' },
   },
   cancel: { reason: { type: 'string' } },
   retry: {},
@@ -117,7 +128,11 @@ interface Parsed {
   positionals: string[];
 }
 
-const ALL_OPTIONS: ParseArgsConfig['options'] = Object.assign({}, GLOBAL_OPTIONS, ...Object.values(COMMAND_OPTIONS));
+const ALL_OPTIONS: ParseArgsConfig['options'] = Object.assign(
+  {},
+  GLOBAL_OPTIONS,
+  ...Object.values(COMMAND_OPTIONS),
+);
 
 function parseError(e: unknown): UsageError {
   return new UsageError((e as Error).message.replace(/\. To specify a positional.*$/s, ''));
@@ -141,7 +156,9 @@ function parse(argv: string[]): Parsed | 'help' {
   if (first === 'audit') {
     const sub = words[1];
     if (sub !== 'export' && sub !== 'verify') {
-      throw new UsageError(sub ? `unknown audit command "${sub}"` : 'audit needs a sub-command: export or verify');
+      throw new UsageError(
+        sub ? `unknown audit command "${sub}"` : 'audit needs a sub-command: export or verify',
+      );
     }
     command = `audit ${sub}`;
   }
@@ -183,12 +200,14 @@ function need(p: Parsed, key: string, what = `--${key}`): string {
 
 function onePositional(p: Parsed, what: string): string {
   if (p.positionals.length === 0) throw new UsageError(`${p.command}: missing <${what}>`);
-  if (p.positionals.length > 1) throw new UsageError(`${p.command}: unexpected argument "${p.positionals[1]}"`);
+  if (p.positionals.length > 1)
+    throw new UsageError(`${p.command}: unexpected argument "${p.positionals[1]}"`);
   return p.positionals[0]!;
 }
 
 function noPositionals(p: Parsed): void {
-  if (p.positionals.length > 0) throw new UsageError(`${p.command}: unexpected argument "${p.positionals[0]}"`);
+  if (p.positionals.length > 0)
+    throw new UsageError(`${p.command}: unexpected argument "${p.positionals[0]}"`);
 }
 
 function intOption(p: Parsed, key: string): number | undefined {
@@ -207,7 +226,7 @@ function secondsOption(p: Parsed, key: string, def: number): number {
 }
 
 async function makeClient(p: Parsed, io: Io): Promise<ApiClient> {
-  const url = str(p.values.url) ?? io.env.LEAVER_URL ?? DEFAULT_URL;
+  const url = str(p.values.url) || io.env.LEAVER_URL || DEFAULT_URL;
   try {
     new URL(url);
   } catch {
@@ -215,14 +234,15 @@ async function makeClient(p: Parsed, io: Io): Promise<ApiClient> {
   }
   let auth: Auth;
   if (p.values.sigv4) {
-    const region = str(p.values.region) ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
+    const region = str(p.values.region) || io.env.AWS_REGION || io.env.AWS_DEFAULT_REGION;
     if (!region) throw new UsageError('--sigv4 needs --region or AWS_REGION');
     auth = await sigv4Auth(region);
   } else {
+    // Empty variables count as unset.
     const token =
-      str(p.values.token) ??
-      io.env.LEAVER_TOKEN ??
-      readLocalToken(io.env.LEAVER_SECRETS_FILE ?? DEFAULT_SECRETS_FILE);
+      str(p.values.token) ||
+      io.env.LEAVER_TOKEN ||
+      readLocalToken(io.env.LEAVER_SECRETS_FILE || DEFAULT_SECRETS_FILE);
     auth = token ? { kind: 'bearer', token } : { kind: 'none' };
   }
   return new ApiClient(url, auth, io.fetch ?? fetch);
@@ -237,7 +257,16 @@ function offboardingExit(o: OffboardingLike): number {
 
 async function run(p: Parsed, io: Io): Promise<number> {
   const asJson = p.values.json === true;
-  const print = (value: unknown, human: () => string) => io.out(asJson ? JSON.stringify(value, null, 2) : human());
+  const quiet = p.values.quiet === true && !asJson;
+  const print = (value: unknown, human: () => string) => {
+    const v = value as { id?: unknown; items?: { id?: unknown }[] };
+    if (quiet && typeof v.id === 'string') return io.out(v.id);
+    if (quiet && v.items?.every((o) => typeof o.id === 'string')) {
+      if (v.items.length) io.out(v.items.map((o) => o.id).join('\n'));
+      return;
+    }
+    io.out(asJson ? JSON.stringify(value, null, 2) : human());
+  };
   const client = await makeClient(p, io);
   const sleep = io.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
 
@@ -262,15 +291,20 @@ async function run(p: Parsed, io: Io): Promise<number> {
         print(o, () => `Offboarding ${o.id} accepted (${o.status}). Follow it with: leaver status ${o.id}`);
         return 0;
       }
-      if (!asJson) io.err(`Offboarding ${o.id} accepted (${o.status}); waiting...`);
+      if (!asJson && !quiet) io.err(`Offboarding ${o.id} accepted (${o.status}); waiting...`);
       const until = Date.now() + timeoutS * 1000;
       let last = '';
       for (;;) {
         o = await client.json<OffboardingLike>('GET', `/v1/offboardings/${encodeURIComponent(o.id)}`);
         const progress = `  ${o.status}: ${countsLine(o.counts)}`;
-        if (!asJson && progress !== last) io.err(progress);
+        if (!asJson && !quiet && progress !== last) io.err(progress);
         last = progress;
-        if (TERMINAL.has(o.status) || o.status === 'quarantined' || o.status === 'scheduled') break;
+        if (TERMINAL.has(o.status) || o.status === 'quarantined') break;
+        if (o.status === 'scheduled' && Date.parse(o.effectiveAt) > Date.now() + 60_000) {
+          // Not due yet: nothing to wait for now.
+          print(o, () => `Offboarding ${o.id} is scheduled for ${o.effectiveAt}.`);
+          return 0;
+        }
         if (Date.now() >= until) {
           io.err(`Timed out after ${timeoutS} s; the offboarding is still ${o.status}.`);
           print(o, () => offboardingText(o));
@@ -280,7 +314,8 @@ async function run(p: Parsed, io: Io): Promise<number> {
       }
       print(o, () => offboardingText(o));
       if (o.status === 'quarantined') {
-        if (!asJson) io.err(`Quarantined by the blast-radius guard. Release it with: leaver release ${o.id}`);
+        if (!asJson && !quiet)
+          io.err(`Quarantined by the blast-radius guard. Release it with: leaver release ${o.id}`);
         return 1;
       }
       return offboardingExit(o);
@@ -319,7 +354,8 @@ async function run(p: Parsed, io: Io): Promise<number> {
         first = false;
         items.push(...page.items);
         link = p.values.all ? page.next : undefined;
-        if (!p.values.all && page.next && !asJson) io.err(`More results: add --all (or use the cursor in --json).`);
+        if (!p.values.all && page.next && !asJson && !quiet)
+          io.err('More results: add --all (or use the cursor in --json).');
         if (!p.values.all && asJson) {
           io.out(JSON.stringify(page, null, 2));
           return 0;
@@ -364,7 +400,8 @@ async function run(p: Parsed, io: Io): Promise<number> {
         if (!m) throw new UsageError(`--id must be key=value (e.g. --id orgId=5f1a...), got "${pair}"`);
         ids[m[1]!] = m[2]!;
       }
-      if (Object.keys(ids).length === 0) throw new UsageError('revoke: at least one --id key=value is required');
+      if (Object.keys(ids).length === 0)
+        throw new UsageError('revoke: at least one --id key=value is required');
       const body: Record<string, unknown> = {
         vendor: need(p, 'vendor'),
         tenantId: need(p, 'tenant'),
@@ -374,18 +411,24 @@ async function run(p: Parsed, io: Io): Promise<number> {
       };
       const email = str(p.values.email);
       if (email) body.email = email;
-      const r = await client.json<{ outcome: string; grantKey: string; errorCode?: string; skipReason?: string }>(
-        'POST',
-        '/v1/revocations',
-        { body },
+      const r = await client.json<{
+        outcome: string;
+        grantKey: string;
+        errorCode?: string;
+        skipReason?: string;
+      }>('POST', '/v1/revocations', { body });
+      print(
+        r,
+        () =>
+          `${r.grantKey}: ${r.outcome}${r.errorCode ? ` (${r.errorCode})` : ''}${r.skipReason ? ` (${r.skipReason})` : ''}`,
       );
-      print(r, () => `${r.grantKey}: ${r.outcome}${r.errorCode ? ` (${r.errorCode})` : ''}${r.skipReason ? ` (${r.skipReason})` : ''}`);
       return r.outcome === 'failed' ? 1 : 0;
     }
     case 'audit export': {
       noPositionals(p);
       const format = str(p.values.format) ?? 'jsonl';
-      if (!['jsonl', 'csv', 'ocsf'].includes(format)) throw new UsageError('--format must be jsonl, csv or ocsf');
+      if (!['jsonl', 'csv', 'ocsf'].includes(format))
+        throw new UsageError('--format must be jsonl, csv or ocsf');
       const email = str(p.values.email);
       const from = str(p.values.from);
       if (!email && !from) throw new UsageError('audit export: give --email or --from');
@@ -426,10 +469,8 @@ async function run(p: Parsed, io: Io): Promise<number> {
       let link: string | undefined = path;
       let server: { valid: boolean; records: number; brokenAt?: number; reason?: string } | undefined;
       while (link) {
-        const page: { records: AuditRecord[]; chain: NonNullable<typeof server>; next?: string } = await client.json(
-          'GET',
-          link,
-        );
+        const page: { records: AuditRecord[]; chain: NonNullable<typeof server>; next?: string } =
+          await client.json('GET', link);
         server ??= page.chain;
         records.push(...page.records);
         link = page.next;
@@ -442,7 +483,9 @@ async function run(p: Parsed, io: Io): Promise<number> {
         valid,
         records: records.length,
         server: server!,
-        local: local.ok ? { valid: true, records: local.count } : { valid: false, brokenAt: local.brokenAt, reason: local.reason },
+        local: local.ok
+          ? { valid: true, records: local.count }
+          : { valid: false, brokenAt: local.brokenAt, reason: local.reason },
       };
       print(result, () =>
         valid
@@ -456,29 +499,35 @@ async function run(p: Parsed, io: Io): Promise<number> {
     case 'kill-switch': {
       const action = onePositional(p, 'on|off|status');
       if (action === 'status') {
-        const k = await client.json<{ enabled: boolean; reason?: string; by?: string; at?: string }>(
-          'GET',
-          '/v1/kill-switch',
-        );
+        const k = await client.json<KillSwitchView>('GET', '/v1/kill-switch');
         print(k, () => killSwitchText(k));
         return 0;
       }
-      if (action !== 'on' && action !== 'off') throw new UsageError('kill-switch: expected on, off or status');
-      const k = await client.json<{ enabled: boolean; reason?: string; by?: string; at?: string }>(
-        'PUT',
-        '/v1/kill-switch',
-        { body: { enabled: action === 'on', reason: need(p, 'reason') } },
-      );
+      if (action !== 'on' && action !== 'off')
+        throw new UsageError('kill-switch: expected on, off or status');
+      const k = await client.json<KillSwitchView>('PUT', '/v1/kill-switch', {
+        body: { enabled: action === 'on', reason: need(p, 'reason') },
+      });
       print(k, () => killSwitchText(k));
       return 0;
     }
   }
 }
 
-function killSwitchText(k: { enabled: boolean; reason?: string; by?: string; at?: string }): string {
-  return `Kill switch ${k.enabled ? 'ON: no revocation runs' : 'off'}${k.reason ? ` (reason: ${k.reason}` : ''}${
-    k.reason ? `${k.by ? `, by ${k.by}` : ''}${k.at ? ` at ${k.at}` : ''})` : ''
-  }`;
+interface KillSwitchView {
+  enabled: boolean;
+  configured: boolean;
+  flag?: { enabled: boolean; reason?: string; by?: string; at?: string };
+}
+
+function killSwitchText(k: KillSwitchView): string {
+  const state = k.enabled ? 'ON: no revocation runs' : 'off';
+  const why = k.configured
+    ? ' (set in the configuration file)'
+    : k.flag?.reason
+      ? ` (${k.flag.reason}${k.flag.by ? `; by ${k.flag.by}` : ''}${k.flag.at ? ` at ${k.flag.at}` : ''})`
+      : '';
+  return `Kill switch ${state}${why}`;
 }
 
 /** Runs the CLI; returns the exit code. */
@@ -507,7 +556,13 @@ export async function main(argv: string[], io: Io): Promise<number> {
     if (e instanceof ApiError) {
       const details = e.errors.map((x) => `  - ${x.path ? `${x.path}: ` : ''}${x.message}`).join('\n');
       if (parsed.values.json) {
-        io.out(JSON.stringify({ error: { status: e.status, code: e.code, detail: e.message, errors: e.errors } }, null, 2));
+        io.out(
+          JSON.stringify(
+            { error: { status: e.status, code: e.code, detail: e.message, errors: e.errors } },
+            null,
+            2,
+          ),
+        );
       }
       io.err(`leaver: ${e.code}: ${e.message}${details ? `\n${details}` : ''}`);
       // A 400 means the input was wrong: bad usage.

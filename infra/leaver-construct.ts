@@ -17,7 +17,15 @@
  */
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { type CfnElement, type CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import {
+  Annotations,
+  type CfnElement,
+  type CfnResource,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  Validations,
+} from 'aws-cdk-lib';
 import type { AccessLogFormat as AccessLogFormatType } from 'aws-cdk-lib/aws-apigateway';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
@@ -159,15 +167,25 @@ const LAMBDA_ENV_LIMIT_BYTES = 4096;
 
 const DEFAULT_HANDLERS_DIR = fileURLToPath(new URL('../lambdas/handlers/', import.meta.url));
 
-/** Actions every function may perform on the Offboardings table (and its GSIs). */
+/**
+ * Actions every function may perform on the Offboardings table (and its GSIs): exactly what
+ * lambdas/adapters/dynamo-offboarding-store.ts calls (conditional puts and updates, gets, queries).
+ * No DeleteItem: offboardings are never deleted.
+ */
 export const OFFBOARDINGS_ACTIONS = [
-  'dynamodb:BatchGetItem',
-  'dynamodb:ConditionCheckItem',
   'dynamodb:GetItem',
   'dynamodb:PutItem',
   'dynamodb:Query',
   'dynamodb:UpdateItem',
 ];
+/** The API alone lists every offboarding (GET /v1/offboardings without email or status): a Scan of the table. */
+export const OFFBOARDINGS_LIST_ACTIONS = ['dynamodb:Scan'];
+/** Functions that enqueue work (intake, API commands, due and retry sweeps); the worker only consumes. */
+export const ENQUEUERS = ['intake', 'api', 'dueSweep', 'retrySweep'] as const;
+/** Functions that read vendor tenant credentials: everything that calls a vendor. */
+export const TENANT_SECRET_READERS = ['worker', 'api', 'reconcile'] as const;
+/** Functions that read HR source secrets: only the intake verifies webhooks. */
+export const SOURCE_SECRET_READERS = ['intake'] as const;
 /** The Audit table is append only: these are the only actions allowed on it. */
 export const AUDIT_ALLOWED_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'];
 /**
@@ -385,8 +403,18 @@ export class Leaver extends Construct {
     const sourceSecrets = config.sources.map((s) => secretFor(s.secretName, `${s.type} HR source ${s.id}`));
 
     // ---------------------------------------------------------------- functions
+    // In AWS the notifier is the SNS topic (TOPIC_ARN is always set), so a Slack webhook URL in the
+    // configuration would be unused; it is a credential, so it is kept out of the environment.
+    const lambdaConfig: LeaverConfig = { ...config, notifications: {} };
+    if (config.notifications.slackWebhookUrl) {
+      Annotations.of(this).addWarningV2(
+        'leaver:slackWebhookUrlUnused',
+        'notifications.slackWebhookUrl is not used in AWS (alerts go to the SNS topic; subscribe Slack to it ' +
+          'with AWS Chatbot) and is not passed to the functions.',
+      );
+    }
     const environment: Record<string, string> = {
-      LEAVER_CONFIG_JSON: JSON.stringify(config),
+      LEAVER_CONFIG_JSON: JSON.stringify(lambdaConfig),
       OFFBOARDINGS_TABLE: this.offboardingsTable.tableName,
       AUDIT_TABLE: this.auditTable.tableName,
       QUEUE_URL: this.queue.queueUrl,
@@ -530,25 +558,30 @@ export class Leaver extends Construct {
         role.addToPolicy(
           new PolicyStatement({
             sid,
-            actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+            actions: ['secretsmanager:GetSecretValue'],
             resources: arns,
           }),
         );
       },
     };
     for (const role of Object.values(roles)) {
-      // Every function reads and writes offboardings, appends audit records, enqueues work and may
-      // notify (the engine's notifier is its only alert path: quarantines, failures, re-invites).
+      // Every function reads and writes offboardings, appends audit records and may notify (the
+      // engine's notifier is its only alert path: quarantines, failures, re-invited leavers).
       can.data(role);
-      can.enqueue(role);
       can.notify(role);
     }
-    // HR source secrets: only the intake verifies webhooks.
-    can.readSecrets(roles.intake, sourceSecrets, 'ReadHrSourceSecrets');
-    // Vendor tenant credentials: only what calls vendors (worker, dry-run/targeted API, reconcile).
-    for (const name of ['worker', 'api', 'reconcile'] as const) {
+    for (const name of ENQUEUERS) can.enqueue(roles[name]);
+    roles.api.addToPolicy(
+      new PolicyStatement({
+        sid: 'OffboardingsList',
+        actions: OFFBOARDINGS_LIST_ACTIONS,
+        resources: [this.offboardingsTable.tableArn],
+      }),
+    );
+    for (const name of SOURCE_SECRET_READERS)
+      can.readSecrets(roles[name], sourceSecrets, 'ReadHrSourceSecrets');
+    for (const name of TENANT_SECRET_READERS)
       can.readSecrets(roles[name], tenantSecrets, 'ReadTenantSecrets');
-    }
 
     // ---------------------------------------------------------------- worker event source
     const batchSize = config.worker.batchSize;

@@ -385,7 +385,7 @@ function printBanner(rt: LocalRuntime, secretsFile: string, dataDir: string | un
     `  curl -s ${rt.url}/v1/health`,
     `  TOKEN=${token}`,
     `  curl -s -H "Authorization: Bearer $TOKEN" ${rt.url}/v1/offboardings/<id>`,
-    '  npx tsx cli/main.ts --help                   the command-line client (LEAVER_URL, LEAVER_TOKEN)',
+    `  LEAVER_URL=${rt.url} node cli/bin.js list   the command-line client (node cli/bin.js --help)`,
     '',
     'Stop with Ctrl+C.',
     '',

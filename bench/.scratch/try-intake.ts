@@ -1,8 +1,9 @@
 import '../support/env.ts';
 import { startDynaliteProcess } from '../support/processes.ts';
-import { measureIntake } from '../intake.ts';
+import { measureIntake, measureDynalitePuts } from '../intake.ts';
 const d = await startDynaliteProcess();
 try {
-  const r = await measureIntake({ dynamoEndpoint: d.url, requests: Number(process.argv[2] ?? 1000), concurrency: Number(process.argv[3] ?? 16), warmup: 100 });
-  console.log(JSON.stringify(r, null, 1));
+  console.log('dynalite puts/s', await measureDynalitePuts(d.url));
+  const r = await measureIntake({ dynamoEndpoint: d.url, requests: 2000, concurrency: 16, warmup: 200, storage: 'memory' });
+  console.log(JSON.stringify(r));
 } finally { await d.stop(); }

@@ -4,9 +4,24 @@ import { sandboxUrls } from '../../sandbox/index.ts';
 
 export class SandboxClient {
   readonly urls: ReturnType<typeof sandboxUrls>;
+  readonly url: string;
 
-  constructor(readonly url: string) {
-    this.urls = sandboxUrls(url);
+  /**
+   * With `perVendorHosts` (sandbox bound to 0.0.0.0) each vendor is reached on its own loopback
+   * address: iTwin 127.0.0.2, Atlas 127.0.0.3, Cloud Manager 127.0.0.4, as separate origins.
+   */
+  constructor(url: string, perVendorHosts = false) {
+    const port = new URL(url).port;
+    this.url = `http://127.0.0.1:${port}`;
+    const at = (ip: string) => sandboxUrls(`http://${ip}:${port}`);
+    this.urls = perVendorHosts
+      ? {
+          itwin: at('127.0.0.2').itwin,
+          atlas: at('127.0.0.3').atlas,
+          cloudmanager: at('127.0.0.4').cloudmanager,
+          control: `${this.url}/_control`,
+        }
+      : sandboxUrls(this.url);
   }
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {

@@ -77,13 +77,15 @@ export function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM
   });
 }
 
-async function startTsChild(file: string, what: string): Promise<Child> {
-  const child = spawnTs(resolve(HERE, file));
+async function startTsChild(file: string, what: string, env: Record<string, string> = {}): Promise<Child> {
+  const child = spawnTs(resolve(HERE, file), env);
   const url = await waitForUrl(child, what);
   return { process: child, url, stop: () => stopChild(child) };
 }
 
-export const startSandboxProcess = () => startTsChild('sandbox-child.ts', 'sandbox');
+/** The sandbox in a child process; `perVendorHosts` binds all interfaces (see SandboxClient). */
+export const startSandboxProcess = (perVendorHosts = false) =>
+  startTsChild('sandbox-child.ts', 'sandbox', perVendorHosts ? { SANDBOX_HOST: '0.0.0.0' } : {});
 export const startDynaliteProcess = () => startTsChild('dynalite-child.ts', 'dynalite');
 
 export async function freePort(): Promise<number> {

@@ -4,7 +4,13 @@
  */
 import { startSandbox } from '../../sandbox/index.ts';
 
-const sb = await startSandbox({ seed: 'empty', maxLogEntries: Number(process.env.SANDBOX_MAX_LOG ?? 2_000_000) });
+// SANDBOX_HOST=0.0.0.0 lets the parent reach each vendor on its own loopback address (its own
+// origin, so its own keep-alive pool), as the real vendors are separate hosts.
+const sb = await startSandbox({
+  seed: 'empty',
+  host: process.env.SANDBOX_HOST ?? '127.0.0.1',
+  maxLogEntries: Number(process.env.SANDBOX_MAX_LOG ?? 2_000_000),
+});
 process.stdout.write(`${JSON.stringify({ url: sb.url })}\n`);
 const stop = () => {
   void sb.close().then(() => process.exit(0));

@@ -128,7 +128,11 @@ function ocsfStatus(r: AuditRecord): { status_id: number; status: string } {
 
 /** Whether a record is an access change OCSF describes (a finished action on a grant). */
 export function isOcsfRecord(r: AuditRecord): boolean {
-  return (r.event === 'action_finished' || r.event === 'reinvited') && r.grant !== undefined && r.outcome !== undefined;
+  return (
+    (r.event === 'action_finished' || r.event === 'reinvited') &&
+    r.grant !== undefined &&
+    r.outcome !== undefined
+  );
 }
 
 /** The OCSF event for an action record, or undefined for lifecycle records. */
@@ -186,7 +190,8 @@ export function toOcsf(r: AuditRecord): OcsfEvent | undefined {
   if (statusDetail) event.status_detail = statusDetail;
   if (!accountLevel) event.privileges = [grant.kind];
   const uid = grant.ids[res.idKey];
-  if (uid && !accountLevel) event.resource = { uid, type: res.type, ...(grant.scopeName ? { name: grant.scopeName } : {}) };
+  if (uid && !accountLevel)
+    event.resource = { uid, type: res.type, ...(grant.scopeName ? { name: grant.scopeName } : {}) };
   if (event.user.name === undefined) delete event.user.name;
   if (event.user.email_addr === undefined) delete event.user.email_addr;
   return event;

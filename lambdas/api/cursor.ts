@@ -29,9 +29,10 @@ export function wrapCursor(
   inner: string | undefined,
 ): string | undefined {
   if (inner === undefined) return undefined;
-  return Buffer.from(JSON.stringify({ l: listing, f: fingerprint(listing, filters), c: inner }), 'utf8').toString(
-    'base64url',
-  );
+  return Buffer.from(
+    JSON.stringify({ l: listing, f: fingerprint(listing, filters), c: inner }),
+    'utf8',
+  ).toString('base64url');
 }
 
 /** The store cursor inside an API cursor, or a 400 when it does not belong to this listing. */

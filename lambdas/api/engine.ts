@@ -2,6 +2,8 @@
  * The API's calls into core's management commands (core/commands.ts), with the caller's principal
  * and the request's deadline, and the mapping of their results to API views.
  */
+
+import type { z } from 'zod';
 import {
   cancelOffboarding,
   type Plan,
@@ -15,7 +17,6 @@ import {
 import type { EngineDeps } from '../core/deps.ts';
 import { type Grant, grantKey, type Offboarding } from '../core/model.ts';
 import type { Ctx } from '../core/ports.ts';
-import type { z } from 'zod';
 import type { KillSwitchSchema, PlanView, RevocationResultSchema } from './schemas.ts';
 import { grantView } from './views.ts';
 
@@ -54,7 +55,11 @@ export function planView(plan: Plan): PlanView {
       revoke: items.filter((i) => i.action === 'revoke').length,
       skip: items.filter((i) => i.action === 'skip').length,
     },
-    failures: plan.failedTenants.map((f) => ({ vendor: f.vendor, tenantId: f.tenantId, errorCode: f.errorCode })),
+    failures: plan.failedTenants.map((f) => ({
+      vendor: f.vendor,
+      tenantId: f.tenantId,
+      errorCode: f.errorCode,
+    })),
   };
 }
 
@@ -97,7 +102,13 @@ export async function revoke(
     env.deps,
     principal,
     {
-      grant: { vendor: grant.vendor, tenantId: grant.tenantId, kind: grant.kind, ids: grant.ids, ...(grant.email ? { email: grant.email } : {}) },
+      grant: {
+        vendor: grant.vendor,
+        tenantId: grant.tenantId,
+        kind: grant.kind,
+        ids: grant.ids,
+        ...(grant.email ? { email: grant.email } : {}),
+      },
       reason: input.reason,
     },
     ctxOf(env),

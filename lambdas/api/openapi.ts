@@ -52,7 +52,9 @@ const TITLES: Record<number, string> = {
   504: 'Timed out',
 };
 
-const problemContent = () => ({ 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } });
+const problemContent = () => ({
+  'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } },
+});
 
 export interface OpenApiInfo {
   version: string;
@@ -84,12 +86,18 @@ export function buildOpenApi(routes: readonly AnyRoute[], info: OpenApiInfo): Re
       const res: Record<string, unknown> = { description: spec.description };
       if (spec.content) {
         res.content = Object.fromEntries(
-          Object.entries(spec.content).map(([media, schema]) => [media, { schema: schemaOf(schema, 'output') }]),
+          Object.entries(spec.content).map(([media, schema]) => [
+            media,
+            { schema: schemaOf(schema, 'output') },
+          ]),
         );
       }
       if (spec.headers) {
         res.headers = Object.fromEntries(
-          Object.entries(spec.headers).map(([name, h]) => [name, { description: h.description, schema: { type: 'string' } }]),
+          Object.entries(spec.headers).map(([name, h]) => [
+            name,
+            { description: h.description, schema: { type: 'string' } },
+          ]),
         );
       }
       responses[status] = res;
@@ -149,9 +157,14 @@ export function buildOpenApi(routes: readonly AnyRoute[], info: OpenApiInfo): Re
           type: 'apiKey',
           in: 'header',
           name: 'Authorization',
-          description: 'AWS SigV4 (IAM) for service execute-api, or a JWT when the deployment uses a JWT authoriser.',
+          description:
+            'AWS SigV4 (IAM) for service execute-api, or a JWT when the deployment uses a JWT authoriser.',
         },
-        bearer: { type: 'http', scheme: 'bearer', description: 'The local runtime: the token of secret leaver/api.' },
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'The local runtime: the token of secret leaver/api.',
+        },
       },
     },
   };

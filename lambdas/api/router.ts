@@ -252,9 +252,15 @@ export class Router {
       let q: { success: true; data: unknown } | { success: false; error: z.ZodError };
       if (r.query) q = r.query.safeParse(qInput);
       else if (Object.keys(qInput).length > 0) {
-        throw new LeaverError('invalid_request', `Unknown query parameter(s): ${Object.keys(qInput).join(', ')}`, {
-          details: { errors: Object.keys(qInput).map((k) => ({ path: `query.${k}`, message: 'unknown parameter' })) },
-        });
+        throw new LeaverError(
+          'invalid_request',
+          `Unknown query parameter(s): ${Object.keys(qInput).join(', ')}`,
+          {
+            details: {
+              errors: Object.keys(qInput).map((k) => ({ path: `query.${k}`, message: 'unknown parameter' })),
+            },
+          },
+        );
       } else q = { success: true, data: {} };
       if (!q.success) throw invalid('query', q.error);
 
@@ -269,7 +275,11 @@ export class Router {
       return await r.handle({ params: p.data, query: q.data, body, principal, env: fullEnv, request: req });
     } catch (err) {
       const headers: Record<string, string> = {};
-      if (err instanceof LeaverError && err.code === 'method_not_allowed' && Array.isArray(err.details?.allow)) {
+      if (
+        err instanceof LeaverError &&
+        err.code === 'method_not_allowed' &&
+        Array.isArray(err.details?.allow)
+      ) {
         headers.allow = (err.details.allow as string[]).join(', ');
       }
       if (!(err instanceof LeaverError) || err.httpStatus >= 500) {

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { verifyStream } from '../core/audit-chain.ts';
 import { LeaverError } from '../core/errors.ts';
-import { type GrantKind, grantKey, VENDORS, type VendorId } from '../core/model.ts';
+import { type GrantKind, VENDORS, type VendorId } from '../core/model.ts';
 import { assertGrantIds, vendorOfKind } from '../core/vendor-ids.ts';
 import { json, text } from '../handlers/http-response.ts';
 import { CONTENT_TYPES, csvHeader, csvRow, jsonlLine, toOcsf } from './audit-export.ts';
@@ -110,13 +110,17 @@ const preview = route({
   path: '/v1/preview',
   operationId: 'previewOffboarding',
   summary: 'The plan for an email without creating anything',
-  description: 'Discovers every grant of the subject at every configured tenant and says what a run would do.',
+  description:
+    'Discovers every grant of the subject at every configured tenant and says what a run would do.',
   tag: 'offboardings',
   body: PreviewBody,
   responses: { 200: { description: 'The plan', content: { [JSON_TYPE]: PlanSchema } } },
   errors: [502, 503],
   async handle({ body, principal, env }) {
-    return json(200, await engine.preview(env, principal, { email: body.email, aliases: body.aliases ?? [] }));
+    return json(
+      200,
+      await engine.preview(env, principal, { email: body.email, aliases: body.aliases ?? [] }),
+    );
   },
 });
 
@@ -142,7 +146,7 @@ const listOffboardings = route({
   operationId: 'listOffboardings',
   summary: 'Offboardings by email and/or status within a time window, paged',
   description:
-    'With `email`: that person\'s offboardings by time received. With `status`: by effective time. ' +
+    "With `email`: that person's offboardings by time received. With `status`: by effective time. " +
     'Follow `next` (or pass `cursor`) for the next page; the cursor is opaque and bound to the filters.',
   tag: 'offboardings',
   query: ListOffboardingsQuery,
@@ -245,7 +249,12 @@ const offboardingAudit = route({
       records: page.items.map(auditView),
       chain: verdict.ok
         ? { valid: true, records: verdict.count }
-        : { valid: false, records: verdict.records.length, brokenAt: verdict.brokenAt, reason: verdict.reason },
+        : {
+            valid: false,
+            records: verdict.records.length,
+            brokenAt: verdict.brokenAt,
+            reason: verdict.reason,
+          },
     };
     const cursor = wrapCursor('stream', filters, page.cursor);
     if (cursor) {

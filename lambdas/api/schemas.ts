@@ -20,7 +20,10 @@ export const OFFBOARDING_STATUSES = [
 
 export const OUTCOMES = ['revoked', 'already_absent', 'skipped', 'failed'] as const;
 export const SKIP_REASONS = ['dry_run', 'protected_account', 'last_owner', 'kill_switch'] as const;
-export const GRANT_KIND_NAMES = Object.keys(GRANT_KINDS) as [keyof typeof GRANT_KINDS, ...(keyof typeof GRANT_KINDS)[]];
+export const GRANT_KIND_NAMES = Object.keys(GRANT_KINDS) as [
+  keyof typeof GRANT_KINDS,
+  ...(keyof typeof GRANT_KINDS)[],
+];
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2}))?$/;
 
@@ -210,7 +213,11 @@ export const ProblemSchema = z
 // ---------------------------------------------------------------- requests
 
 export const IdParams = z.strictObject({
-  id: z.string().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/, 'must be an offboarding id'),
+  id: z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[A-Za-z0-9_-]+$/, 'must be an offboarding id'),
 });
 
 export const StartOffboardingBody = z.strictObject({
@@ -339,7 +346,11 @@ export const OcsfEventSchema = z
     status_detail: z.string().optional(),
     message: z.string(),
     actor: z.object({ user: z.object({ uid: z.string(), name: z.string(), type: z.string() }) }),
-    user: z.object({ email_addr: z.string().optional(), name: z.string().optional(), uid: z.string().optional() }),
+    user: z.object({
+      email_addr: z.string().optional(),
+      name: z.string().optional(),
+      uid: z.string().optional(),
+    }),
     metadata: z.object({
       version: z.string(),
       uid: z.string(),
@@ -351,7 +362,10 @@ export const OcsfEventSchema = z
     resource: z.object({ uid: z.string(), name: z.string().optional(), type: z.string() }).optional(),
     unmapped: z.record(z.string(), z.unknown()),
   })
-  .meta({ id: 'OcsfEvent', description: 'An OCSF 1.3 Account Change (3001) or User Access Management (3005) event.' });
+  .meta({
+    id: 'OcsfEvent',
+    description: 'An OCSF 1.3 Account Change (3001) or User Access Management (3005) event.',
+  });
 
 export type OffboardingDetail = z.output<typeof OffboardingDetailSchema>;
 export type OffboardingSummary = z.output<typeof OffboardingSummarySchema>;

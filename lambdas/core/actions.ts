@@ -7,8 +7,9 @@
  * after the HTTP layer's own retries), its remaining actions fail at once without a call, so one
  * outage fails only that vendor's actions.
  */
-import type { TenantConfig } from './config.ts';
+
 import { mapLimit } from './concurrency.ts';
+import type { TenantConfig } from './config.ts';
 import type { EngineDeps } from './deps.ts';
 import { type LeaverError, toLeaverError } from './errors.ts';
 import { auditOffboarding, deadlineNear } from './lifecycle.ts';

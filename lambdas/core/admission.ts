@@ -7,7 +7,7 @@
 import { ACTORS, type EngineDeps } from './deps.ts';
 import { isLeaverError } from './errors.ts';
 import { type KillSwitchState, killSwitchState, startsAllowed } from './guards.ts';
-import { auditOffboarding, isDue, leaseHeld, leaseUntil } from './lifecycle.ts';
+import { auditOffboarding, deadlineNear, isDue, leaseHeld, leaseUntil } from './lifecycle.ts';
 import { type Offboarding, type OffboardingStatus, TERMINAL_STATUSES } from './model.ts';
 import { notify, subjectRef } from './notifications.ts';
 import type { Ctx } from './ports.ts';
@@ -48,7 +48,10 @@ export async function admit(deps: EngineDeps, ids: readonly string[], ctx: Ctx):
       candidates.push(off);
     }
   }
-  if (candidates.length === 0) return { claimed: [], verdicts, resumed: new Set() };
+  if (candidates.length === 0 || deadlineNear(deps, ctx)) {
+    for (const off of candidates) verdicts.set(off.id, 'retry');
+    return { claimed: [], verdicts, resumed: new Set() };
+  }
 
   let runnable = candidates;
   if (candidates.some((o) => !o.dryRun)) {

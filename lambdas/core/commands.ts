@@ -4,72 +4,16 @@
  * changes: invalid_request, invalid_vendor_id, not_found, conflict (naming the current status),
  * kill_switch (423) for a targeted revocation while the kill switch is on.
  */
-import type { TenantConfig } from './config.ts';
+
+import { aliases, bad, defaultCtx, email, instant, principalOf, reasonOf } from './command-input.ts';
 import type { EngineDeps } from './deps.ts';
 import { discoverAll, grantsOf, type TenantFailure } from './discovery.ts';
-import { conflict, isLeaverError, LeaverError, notFound, toLeaverError } from './errors.ts';
-import { isProtectedEmail, killSwitchState } from './guards.ts';
+import { conflict, isLeaverError, notFound } from './errors.ts';
 import { enqueueQuietly, openOffboarding } from './intake.ts';
 import { auditOffboarding, isDue, leaseHeld } from './lifecycle.ts';
-import {
-  GRANT_KINDS,
-  type Grant,
-  type GrantKind,
-  grantKey,
-  normaliseEmail,
-  type Offboarding,
-  type OffboardingStatus,
-  type Outcome,
-  type Subject,
-  VENDORS,
-  type VendorId,
-} from './model.ts';
+import type { Offboarding, OffboardingStatus, Subject } from './model.ts';
 import { type PlanItem, planGrants, toPlanItems } from './plan.ts';
 import type { Ctx } from './ports.ts';
-import { assertGrantIds, vendorOfKind } from './vendor-ids.ts';
-
-const EMAIL = /^[^\s@<>()[\],;:"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+$/;
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/i;
-
-const bad = (message: string, field: string) =>
-  new LeaverError('invalid_request', message, { details: { field } });
-
-function email(value: unknown, field: string): string {
-  if (typeof value !== 'string' || value.length > 254 || !EMAIL.test(value.trim())) {
-    throw bad(`${field} must be an email address`, field);
-  }
-  return normaliseEmail(value);
-}
-
-function aliases(value: unknown, primary: string): string[] {
-  if (value === undefined) return [];
-  if (!Array.isArray(value) || value.length > 20) throw bad('aliases must be an array of at most 20 emails', 'aliases');
-  return [...new Set(value.map((v, i) => email(v, `aliases[${i}]`)))].filter((a) => a !== primary);
-}
-
-function instant(value: unknown, field: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !ISO_INSTANT.test(value) || Number.isNaN(Date.parse(value))) {
-    throw bad(`${field} must be an ISO-8601 date or date-time with an offset`, field);
-  }
-  return new Date(value.length === 10 ? `${value}T00:00:00Z` : value).toISOString();
-}
-
-function reasonOf(value: unknown): string {
-  if (typeof value !== 'string' || value.trim().length === 0) throw bad('reason is required', 'reason');
-  if (value.length > 500) throw bad('reason is longer than 500 characters', 'reason');
-  return value.trim();
-}
-
-function principalOf(principal: string): string {
-  if (typeof principal !== 'string' || principal.length === 0) {
-    throw new LeaverError('unauthorized', 'No caller principal');
-  }
-  return principal;
-}
-
-const defaultCtx = (deps: EngineDeps, ctx?: Ctx): Ctx =>
-  ctx ?? { deadline: deps.clock.now().getTime() + 25_000, log: deps.log };
 
 export interface Plan {
   subject: { email: string; aliases: string[] };
@@ -107,7 +51,8 @@ export async function startOffboarding(
   const subject: Subject = { email: primary, aliases: aliases(input.aliases, primary) };
   const effectiveAt = instant(input.effectiveAt, 'effectiveAt');
   const reason = reasonOf(input.reason);
-  if (input.dryRun !== undefined && typeof input.dryRun !== 'boolean') throw bad('dryRun must be a boolean', 'dryRun');
+  if (input.dryRun !== undefined && typeof input.dryRun !== 'boolean')
+    throw bad('dryRun must be a boolean', 'dryRun');
   if (input.dryRun) return { dryRun: true, plan: await planFor(deps, subject, defaultCtx(deps, ctx)) };
   const { offboarding, created } = await openOffboarding(deps, {
     subject,
@@ -173,12 +118,20 @@ export async function cancelOffboarding(
 ): Promise<Offboarding> {
   const actor = principalOf(principal);
   const off = await load(deps, id);
-  const moved = await move(deps, off, ['scheduled', 'quarantined'], 'cancelled', 'cancel', { leaseUntil: undefined });
-  await auditOffboarding(deps, moved, 'cancelled', actor, { detail: reason ? { reason: String(reason).slice(0, 500) } : {} });
+  const moved = await move(deps, off, ['scheduled', 'quarantined'], 'cancelled', 'cancel', {
+    leaseUntil: undefined,
+  });
+  await auditOffboarding(deps, moved, 'cancelled', actor, {
+    detail: reason ? { reason: String(reason).slice(0, 500) } : {},
+  });
   return moved;
 }
 
-export async function retryOffboarding(deps: EngineDeps, principal: string, id: string): Promise<Offboarding> {
+export async function retryOffboarding(
+  deps: EngineDeps,
+  principal: string,
+  id: string,
+): Promise<Offboarding> {
   const actor = principalOf(principal);
   const off = await load(deps, id);
   if (off.status === 'running' && !leaseHeld(off, deps.clock.now())) {
@@ -196,7 +149,11 @@ export async function retryOffboarding(deps: EngineDeps, principal: string, id: 
   return moved;
 }
 
-export async function releaseOffboarding(deps: EngineDeps, principal: string, id: string): Promise<Offboarding> {
+export async function releaseOffboarding(
+  deps: EngineDeps,
+  principal: string,
+  id: string,
+): Promise<Offboarding> {
   const actor = principalOf(principal);
   const off = await load(deps, id);
   const moved = await move(deps, off, ['quarantined'], 'scheduled', 'release', {
@@ -229,99 +186,8 @@ export async function setKillSwitch(
   return { ...state, configured: deps.config.safety.killSwitch };
 }
 
-export interface TargetedRevokeInput {
-  grant: { vendor: string; tenantId: string; kind: string; ids: Record<string, unknown>; email?: string };
-  reason: string;
-}
-
-export interface TargetedRevokeResult {
-  revocationId: string;
-  grantKey: string;
-  outcome: Outcome;
-  skipReason?: 'protected_account';
-  errorCode?: string;
-  vendorRequestId?: string;
-}
-
-export async function targetedRevoke(
-  deps: EngineDeps,
-  principal: string,
-  input: TargetedRevokeInput,
-  ctx?: Ctx,
-): Promise<TargetedRevokeResult> {
-  const actor = principalOf(principal);
-  const g = input?.grant;
-  if (!g || typeof g !== 'object') throw bad('grant is required', 'grant');
-  const reason = reasonOf(input.reason);
-  if (!VENDORS.includes(g.vendor as VendorId)) {
-    throw bad(`grant.vendor must be one of ${VENDORS.join(', ')}`, 'grant.vendor');
-  }
-  if (typeof g.kind !== 'string' || !(g.kind in GRANT_KINDS)) throw bad('grant.kind is not a known grant kind', 'grant.kind');
-  const kind = g.kind as GrantKind;
-  if (vendorOfKind(kind) !== g.vendor) throw bad(`grant.kind ${kind} is not a ${g.vendor} grant`, 'grant.kind');
-  const tenant: TenantConfig | undefined = deps.config.tenants.find((t) => t.id === g.tenantId);
-  if (!tenant) throw bad('grant.tenantId names no configured tenant', 'grant.tenantId');
-  if (tenant.vendor !== g.vendor) throw bad(`tenant ${tenant.id} is not a ${g.vendor} tenant`, 'grant.tenantId');
-  if (!g.ids || typeof g.ids !== 'object' || Array.isArray(g.ids)) throw bad('grant.ids is required', 'grant.ids');
-  assertGrantIds(kind, g.ids);
-  const grantEmail = g.email === undefined ? '' : email(g.email, 'grant.email');
-  const grant: Grant = { vendor: tenant.vendor, tenantId: tenant.id, kind, email: grantEmail, ids: { ...g.ids } };
-  const key = grantKey(grant);
-
-  const ks = await killSwitchState(deps);
-  if (ks.enabled) throw new LeaverError('kill_switch', 'The kill switch is on: no revocation is made');
-  const connector = deps.connectors[tenant.vendor];
-  if (!connector) throw new LeaverError('config_invalid', `No connector for ${tenant.vendor}`);
-
-  const revocationId = `revocation-${deps.ids.offboardingId()}`;
-  const base = {
-    streamId: revocationId,
-    actor,
-    ...(grantEmail ? { email: grantEmail } : {}),
-    vendor: grant.vendor,
-    tenantId: grant.tenantId,
-    grantKey: key,
-    grant,
-    attempt: 1,
-  };
-  const at = () => deps.clock.now().toISOString();
-  if (grantEmail && isProtectedEmail(grantEmail, deps.config.safety)) {
-    await deps.audit.append({
-      ...base,
-      event: 'action_finished',
-      at: at(),
-      outcome: 'skipped',
-      skipReason: 'protected_account',
-      detail: { targeted: true, reason },
-    });
-    return { revocationId, grantKey: key, outcome: 'skipped', skipReason: 'protected_account' };
-  }
-  await deps.audit.append({ ...base, event: 'action_started', at: at(), detail: { targeted: true, reason } });
-  const t0 = deps.clock.now().getTime();
-  try {
-    const r = await connector.revoke(grant, tenant, defaultCtx(deps, ctx));
-    await deps.audit.append({
-      ...base,
-      event: 'action_finished',
-      at: at(),
-      outcome: r.outcome,
-      vendorRequestId: r.vendorRequestId,
-      durationMs: deps.clock.now().getTime() - t0,
-      detail: { targeted: true, vendorAttempts: r.attempts },
-    });
-    return { revocationId, grantKey: key, outcome: r.outcome, vendorRequestId: r.vendorRequestId };
-  } catch (e) {
-    const err = toLeaverError(e);
-    await deps.audit.append({
-      ...base,
-      event: 'action_finished',
-      at: at(),
-      outcome: 'failed',
-      errorCode: err.code,
-      vendorRequestId: err.vendorRequestId,
-      durationMs: deps.clock.now().getTime() - t0,
-      detail: { targeted: true },
-    });
-    return { revocationId, grantKey: key, outcome: 'failed', errorCode: err.code, vendorRequestId: err.vendorRequestId };
-  }
-}
+export {
+  type TargetedRevokeInput,
+  type TargetedRevokeResult,
+  targetedRevoke,
+} from './targeted-revoke.ts';

@@ -1,6 +1,15 @@
 /** Everything the engine needs from the outside, wired by the handlers (or by tests). */
 import type { LeaverConfig } from './config.ts';
-import type { AuditLog, Clock, ConnectorRegistry, Ids, JobQueue, Log, Notifier, OffboardingStore } from './ports.ts';
+import type {
+  AuditLog,
+  Clock,
+  ConnectorRegistry,
+  Ids,
+  JobQueue,
+  Log,
+  Notifier,
+  OffboardingStore,
+} from './ports.ts';
 
 export interface EngineDeps {
   config: LeaverConfig;

@@ -54,7 +54,11 @@ export async function discoverAll(
         out.okTenants.add(tenant.id);
       } catch (e) {
         const err = toLeaverError(e);
-        deps.log.warn('discovery failed', { vendor: tenant.vendor, tenantId: tenant.id, errorCode: err.code });
+        deps.log.warn('discovery failed', {
+          vendor: tenant.vendor,
+          tenantId: tenant.id,
+          errorCode: err.code,
+        });
         out.failures.push({ tenantId: tenant.id, vendor: tenant.vendor, errorCode: err.code });
       }
     }),

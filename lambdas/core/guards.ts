@@ -8,12 +8,16 @@
  *   connector saw in a tenant (when it removes two people or more: one leaver is never a "blast").
  * - Protected accounts: `protectedEmails` and `protectedDomains` (case-insensitive, subdomains too).
  */
-import type { SafetyConfig } from './config.ts';
+
 import { allPages } from './concurrency.ts';
+import type { SafetyConfig } from './config.ts';
 import type { EngineDeps } from './deps.ts';
 import { normaliseEmail, type Offboarding, type OffboardingStatus } from './model.ts';
 
-export function isProtectedEmail(email: string, safety: Pick<SafetyConfig, 'protectedEmails' | 'protectedDomains'>) {
+export function isProtectedEmail(
+  email: string,
+  safety: Pick<SafetyConfig, 'protectedEmails' | 'protectedDomains'>,
+) {
   const e = normaliseEmail(email);
   if (safety.protectedEmails.some((p) => normaliseEmail(p) === e)) return true;
   const domain = e.slice(e.lastIndexOf('@') + 1);

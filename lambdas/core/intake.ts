@@ -16,7 +16,14 @@ import { allPages } from './concurrency.ts';
 import type { EngineDeps } from './deps.ts';
 import { isLeaverError, type LeaverError } from './errors.ts';
 import { auditOffboarding, isDue } from './lifecycle.ts';
-import { type HrEvent, normaliseEmail, type Offboarding, type OffboardingStatus, type Origin, type Subject } from './model.ts';
+import {
+  type HrEvent,
+  normaliseEmail,
+  type Offboarding,
+  type OffboardingStatus,
+  type Origin,
+  type Subject,
+} from './model.ts';
 import { notify, subjectRef } from './notifications.ts';
 
 export interface IntakeResult {
@@ -37,7 +44,8 @@ export interface OpenInput {
   actor: string;
 }
 
-export const actorOf = (origin: Origin) => (origin.type === 'api' ? origin.id : `${origin.type}:${origin.id}`);
+export const actorOf = (origin: Origin) =>
+  origin.type === 'api' ? origin.id : `${origin.type}:${origin.id}`;
 
 const emptyCounts = () => ({ planned: 0, revoked: 0, alreadyAbsent: 0, skipped: 0, failed: 0 });
 
@@ -134,7 +142,9 @@ export async function acceptHrEvents(
 }
 
 async function offboardingsOf(deps: EngineDeps, email: string): Promise<Offboarding[]> {
-  const all = await allPages((cursor) => deps.store.query({ email: normaliseEmail(email), cursor, limit: 100 }));
+  const all = await allPages((cursor) =>
+    deps.store.query({ email: normaliseEmail(email), cursor, limit: 100 }),
+  );
   return all.sort((a, b) => b.receivedAt.localeCompare(a.receivedAt));
 }
 
@@ -156,7 +166,8 @@ async function cancelForSubject(deps: EngineDeps, event: HrEvent, origin: Origin
     });
     firstCancelled ??= off.id;
   }
-  if (firstCancelled) return { offboardingId: firstCancelled, created: false, status: 'cancelled', kind: 'cancel' };
+  if (firstCancelled)
+    return { offboardingId: firstCancelled, created: false, status: 'cancelled', kind: 'cancel' };
 
   const latest = hr.length ? await deps.store.get(hr[0]!.id) : undefined;
   if (!latest) return { created: false, status: 'not_found', kind: 'cancel' };
@@ -222,6 +233,9 @@ export async function recordRejection(
       detail: { source: sourceId, code: error.code, message: error.message },
     });
   } catch (e) {
-    deps.log.warn('could not audit a rejected webhook', { source: sourceId, errorCode: isLeaverError(e) ? e.code : 'internal' });
+    deps.log.warn('could not audit a rejected webhook', {
+      source: sourceId,
+      errorCode: isLeaverError(e) ? e.code : 'internal',
+    });
   }
 }

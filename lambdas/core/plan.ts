@@ -27,7 +27,10 @@ export function planGrants(
     if (isProtectedEmail(grant.email, opts.safety)) skipReason = 'protected_account';
     else if (grant.lastOwner) skipReason = 'last_owner';
     else if (opts.dryRun) skipReason = 'dry_run';
-    byKey.set(key, skipReason ? { key, grant, decision: 'skip', skipReason } : { key, grant, decision: 'revoke' });
+    byKey.set(
+      key,
+      skipReason ? { key, grant, decision: 'skip', skipReason } : { key, grant, decision: 'revoke' },
+    );
   }
   return sortActions([...byKey.values()]);
 }

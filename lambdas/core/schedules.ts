@@ -49,6 +49,8 @@ export async function dueSweep(deps: EngineDeps): Promise<SweepResult & { stale:
 
 export interface ReconcileResult {
   checked: number;
+  /** Tenant listings that failed (their grants could not be checked this time). */
+  unreadTenants: number;
   reinvited: number;
   revoked: number;
   failed: number;
@@ -71,7 +73,7 @@ async function recentlyFinished(deps: EngineDeps): Promise<Offboarding[]> {
 }
 
 export async function reconcile(deps: EngineDeps, ctx: Ctx): Promise<ReconcileResult> {
-  const result: ReconcileResult = { checked: 0, reinvited: 0, revoked: 0, failed: 0 };
+  const result: ReconcileResult = { checked: 0, unreadTenants: 0, reinvited: 0, revoked: 0, failed: 0 };
   if ((await killSwitchState(deps)).enabled) return { ...result, held: true };
   const offs = await recentlyFinished(deps);
   for (let i = 0; i < offs.length; i += RECONCILE_BATCH) {
@@ -83,6 +85,7 @@ export async function reconcile(deps: EngineDeps, ctx: Ctx): Promise<ReconcileRe
       ctx,
     );
     result.checked += batchOffs.length;
+    result.unreadTenants += disc.failures.length;
     const batch = newBatchState();
     for (const off of batchOffs) {
       const stored = new Map<string, ActionResult>();

@@ -9,8 +9,8 @@
  * mid-run) stays `running` with its lease released, answers 'retry', and the next delivery finishes it.
  */
 import { type BatchState, countActions, executeActions, newBatchState, type RunState } from './actions.ts';
-import { allPages } from './concurrency.ts';
 import { admit, quarantine, type Verdict } from './admission.ts';
+import { allPages } from './concurrency.ts';
 import { ACTORS, type EngineDeps } from './deps.ts';
 import { type Discovery, discoverAll, grantsOf } from './discovery.ts';
 import { isLeaverError } from './errors.ts';
@@ -52,9 +52,16 @@ export async function processOffboardings(
 interface WorkerRun extends RunState {
   /** Grants an earlier run audited `action_started` for but never finished: retried in pass 0. */
   dangling: Grant[];
+  /** Set when a storage write of this run failed: it stops and waits for the next delivery. */
+  broken?: boolean;
 }
 
-async function newRun(deps: EngineDeps, off: Offboarding, batch: BatchState, resumed: boolean): Promise<WorkerRun> {
+async function newRun(
+  deps: EngineDeps,
+  off: Offboarding,
+  batch: BatchState,
+  resumed: boolean,
+): Promise<WorkerRun> {
   const stored = new Map<string, ActionResult>();
   for (const a of await deps.store.listActions(off.id)) stored.set(a.grantKey, a);
   const dangling = resumed ? await unfinishedActions(deps, off.id, stored) : [];
@@ -101,13 +108,18 @@ function planFor(deps: EngineDeps, run: WorkerRun, disc: Discovery, pass: number
   );
 }
 
-async function discoverAndAudit(deps: EngineDeps, runs: WorkerRun[], pass: number, ctx: Ctx): Promise<Discovery> {
+async function discoverAndAudit(
+  deps: EngineDeps,
+  runs: WorkerRun[],
+  pass: number,
+  ctx: Ctx,
+): Promise<Discovery> {
   const disc = await discoverAll(
     deps,
     runs.map((r) => r.offboarding.subject),
     ctx,
   );
-  for (const run of runs) {
+  await eachRun(deps, runs, async (run) => {
     const mine = grantsOf(run.offboarding.subject, disc.grants);
     const byVendor: Record<string, number> = {};
     for (const g of mine) byVendor[g.vendor] = (byVendor[g.vendor] ?? 0) + 1;
@@ -115,8 +127,31 @@ async function discoverAndAudit(deps: EngineDeps, runs: WorkerRun[], pass: numbe
       attempt: run.attempt,
       detail: { pass, grants: mine.length, byVendor, failedTenants: disc.failures },
     });
-  }
+  });
   return disc;
+}
+
+/**
+ * Runs `fn` for every healthy run in parallel and waits for all of them; a run whose step throws
+ * (its audit or store write failed) is marked broken and left for the next delivery, so one
+ * offboarding's storage trouble never stops the others and nothing keeps running after we return.
+ */
+async function eachRun(deps: EngineDeps, runs: WorkerRun[], fn: (run: WorkerRun) => Promise<void>) {
+  await Promise.all(
+    runs
+      .filter((r) => !r.broken)
+      .map(async (run) => {
+        try {
+          await fn(run);
+        } catch (e) {
+          run.broken = true;
+          deps.log.error('offboarding run interrupted; left for the next delivery', {
+            offboardingId: run.offboarding.id,
+            errorCode: isLeaverError(e) ? e.code : 'internal',
+          });
+        }
+      }),
+  );
 }
 
 async function runBatch(
@@ -127,17 +162,14 @@ async function runBatch(
 ): Promise<Map<string, Verdict>> {
   const verdicts = new Map<string, Verdict>();
   let disc = await discoverAndAudit(deps, runs, 0, ctx);
-  const active: WorkerRun[] = [];
   const quarantined = await applyShareGuard(deps, runs, disc);
-  for (const run of runs) {
-    if (quarantined.has(run.offboarding.id)) verdicts.set(run.offboarding.id, 'done');
-    else active.push(run);
-  }
+  for (const id of quarantined) verdicts.set(id, 'done');
+  const active = runs.filter((r) => !quarantined.has(r.offboarding.id));
   const lastDiscovery = new Map<string, Discovery>(active.map((r) => [r.offboarding.id, disc]));
-  await Promise.all(active.map((run) => executeActions(deps, run, planFor(deps, run, disc, 0), 0, ctx)));
+  await eachRun(deps, active, (run) => executeActions(deps, run, planFor(deps, run, disc, 0), 0, ctx));
 
   for (let round = 1; round <= deps.config.worker.verifyRounds && !batch.cut; round++) {
-    const verifying = active.filter((r) => !r.offboarding.dryRun);
+    const verifying = active.filter((r) => !r.offboarding.dryRun && !r.broken);
     if (verifying.length === 0) break;
     if (deadlineNear(deps, ctx) || (await killSwitchState(deps)).enabled) {
       batch.cut = true;
@@ -145,22 +177,29 @@ async function runBatch(
     }
     disc = await discoverAndAudit(deps, verifying, round, ctx);
     for (const r of verifying) lastDiscovery.set(r.offboarding.id, disc);
-    const plans = verifying.map((run) => planFor(deps, run, disc, round));
-    if (!plans.some((p) => p.some((a) => a.decision === 'revoke'))) {
-      // Record any new skips (e.g. an owner found meanwhile), then stop: nothing revocable is left.
-      await Promise.all(verifying.map((run, i) => executeActions(deps, run, plans[i]!, round, ctx)));
-      break;
-    }
-    await Promise.all(verifying.map((run, i) => executeActions(deps, run, plans[i]!, round, ctx)));
+    const plans = new Map(verifying.map((run) => [run, planFor(deps, run, disc, round)]));
+    const more = [...plans.values()].some((p) => p.some((a) => a.decision === 'revoke'));
+    // With nothing revocable left this only records new skips (e.g. an owner found meanwhile).
+    await eachRun(deps, verifying, (run) => executeActions(deps, run, plans.get(run)!, round, ctx));
+    if (!more) break;
   }
 
   for (const run of active) {
-    if (batch.cut) {
+    if (batch.cut || run.broken) {
       await releaseLease(deps, run.offboarding);
       verdicts.set(run.offboarding.id, 'retry');
-    } else {
+      continue;
+    }
+    try {
       await finish(deps, run, lastDiscovery.get(run.offboarding.id)!);
       verdicts.set(run.offboarding.id, 'done');
+    } catch (e) {
+      deps.log.error('could not finish offboarding; left for the next delivery', {
+        offboardingId: run.offboarding.id,
+        errorCode: isLeaverError(e) ? e.code : 'internal',
+      });
+      await releaseLease(deps, run.offboarding);
+      verdicts.set(run.offboarding.id, 'retry');
     }
   }
   return verdicts;
@@ -197,7 +236,12 @@ async function finish(deps: EngineDeps, run: WorkerRun, disc: Discovery): Promis
   const present = new Set(grantsOf(off.subject, disc.grants).map((g) => grantKey(g)));
   for (const a of [...run.stored.values()]) {
     if (a.outcome !== 'failed' || !disc.okTenants.has(a.grant.tenantId) || present.has(a.grantKey)) continue;
-    const result: ActionResult = { ...a, outcome: 'already_absent', errorCode: undefined, at: deps.clock.now().toISOString() };
+    const result: ActionResult = {
+      ...a,
+      outcome: 'already_absent',
+      errorCode: undefined,
+      at: deps.clock.now().toISOString(),
+    };
     await auditOffboarding(deps, off, 'action_finished', run.actor, {
       vendor: a.grant.vendor,
       tenantId: a.grant.tenantId,
@@ -220,7 +264,9 @@ async function finish(deps: EngineDeps, run: WorkerRun, disc: Discovery): Promis
   const retry = deps.config.schedules.retry;
   const exhausted = failed && off.attempts >= retry.maxAttempts;
   const nextRetryAt =
-    failed && !exhausted ? new Date(now.getTime() + retryDelayMs(off.attempts, retry)).toISOString() : undefined;
+    failed && !exhausted
+      ? new Date(now.getTime() + retryDelayMs(off.attempts, retry)).toISOString()
+      : undefined;
   const status = failed ? 'completed_with_failures' : 'completed';
   await deps.store.transition(off.id, ['running'], status, {
     finishedAt: now.toISOString(),

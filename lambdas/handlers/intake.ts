@@ -17,15 +17,14 @@ import type { SourceConfig } from '../core/config.ts';
 import { isLeaverError, LeaverError } from '../core/errors.ts';
 import { acceptHrEvents, recordRejection } from '../core/intake.ts';
 import type { HrEvent } from '../core/model.ts';
-import { getSource } from '../sources/index.ts';
-import type { RawWebhook } from '../sources/types.ts';
+import { getSource, MAX_BODY_BYTES, type RawWebhook } from '../sources/index.ts';
 import { type HttpResult, json, problem } from './http-response.ts';
 import { withMiddleware } from './middleware.ts';
 import { logger } from './observability.ts';
 import { getDeps, type HandlerDeps } from './wiring.ts';
 
 /** Largest body accepted, in decoded bytes (hr-sources.md: 64 KiB is generous). */
-export const MAX_BODY_BYTES = 64 * 1024;
+export { MAX_BODY_BYTES };
 
 /** Sources that deliver several events per request answer with a list of ids. */
 const BATCHED: ReadonlySet<string> = new Set<SourceConfig['type']>(['okta', 'bamboohr']);
@@ -52,6 +51,8 @@ export function bodyBytes(event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64
 
 const notFound = () => json(404, { error: 'not_found', message: 'No such webhook source' });
 const unauthorized = () => json(401, { error: 'unauthorized' });
+const methodNotAllowed = (method: string, allow: string) =>
+  problem(new LeaverError('method_not_allowed', `${method} is not allowed here`), undefined, { allow });
 
 export async function handleIntake(event: APIGatewayProxyEventV2, deps: HandlerDeps): Promise<HttpResult> {
   const method = (event.requestContext?.http?.method ?? 'POST').toUpperCase();
@@ -63,8 +64,9 @@ export async function handleIntake(event: APIGatewayProxyEventV2, deps: HandlerD
   }
   logger.appendKeys({ source: source.id });
 
-  if (bodyBytes(event) > MAX_BODY_BYTES) {
-    logger.warn('webhook body too large', { bytes: bodyBytes(event), limit: MAX_BODY_BYTES });
+  const bytes = bodyBytes(event);
+  if (bytes > MAX_BODY_BYTES) {
+    logger.warn('webhook body too large', { bytes, limit: MAX_BODY_BYTES });
     return problem(
       new LeaverError('payload_too_large', `The body is larger than ${MAX_BODY_BYTES} bytes`, {
         details: { limit: MAX_BODY_BYTES },
@@ -84,11 +86,8 @@ export async function handleIntake(event: APIGatewayProxyEventV2, deps: HandlerD
     sourceId: source.id,
   };
 
-  if (method !== 'POST' && !(method === 'GET' && module.challenge)) {
-    return problem(new LeaverError('method_not_allowed', `${method} is not allowed here`), undefined, {
-      allow: module.challenge ? 'GET, POST' : 'POST',
-    });
-  }
+  const allow = module.challenge ? 'GET, POST' : 'POST';
+  if (method !== 'POST' && !(method === 'GET' && module.challenge)) return methodNotAllowed(method, allow);
 
   const secret = await deps.secrets.get(source.secretName);
   const now = deps.clock.now();
@@ -108,11 +107,7 @@ export async function handleIntake(event: APIGatewayProxyEventV2, deps: HandlerD
     logger.info('webhook verification challenge answered');
     return json(handshake.status, handshake.body);
   }
-  if (method !== 'POST') {
-    return problem(new LeaverError('method_not_allowed', `${method} is not allowed here`), undefined, {
-      allow: 'GET, POST',
-    });
-  }
+  if (method !== 'POST') return methodNotAllowed(method, allow);
 
   let events: HrEvent[];
   try {

@@ -68,7 +68,9 @@ export const bamboohrSource: HrSource = {
     const signature = header(raw, 'x-bamboohr-signature');
     if (!timestamp || !signature || !/^[0-9a-fA-F]{64}$/.test(signature)) throw invalidSignature();
     assertFresh(unixSeconds(timestamp), now, 300);
-    const expected = createHmac('sha256', key).update(raw.body + timestamp, 'utf8').digest();
+    const expected = createHmac('sha256', key)
+      .update(raw.body + timestamp, 'utf8')
+      .digest();
     if (!safeEqual(Buffer.from(signature, 'hex'), expected)) throw invalidSignature();
   },
 

@@ -65,7 +65,8 @@ export function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-const EMAIL = /^[^\s@<>()[\],;:"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+$/;
+const EMAIL =
+  /^[^\s@<>()[\],;:"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+$/;
 
 export function isEmail(value: unknown): value is string {
   return typeof value === 'string' && value.length <= 254 && EMAIL.test(value.trim());
@@ -73,7 +74,8 @@ export function isEmail(value: unknown): value is string {
 
 /** A required email at `field`, lower-cased; throws naming the field. */
 export function requireEmail(value: unknown, field: string): string {
-  if (value === undefined || value === null || value === '') throw invalidRequest(`${field} is required`, field);
+  if (value === undefined || value === null || value === '')
+    throw invalidRequest(`${field} is required`, field);
   if (!isEmail(value)) throw invalidRequest(`${field} must be an email address`, field);
   return normaliseEmail(value);
 }
@@ -104,10 +106,7 @@ const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{
 export function optionalInstant(value: unknown, field: string): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value !== 'string' || !(DATE_ONLY.test(value) || DATE_TIME.test(value))) {
-    throw invalidRequest(
-      `${field} must be an ISO-8601 date (YYYY-MM-DD) or date-time with an offset`,
-      field,
-    );
+    throw invalidRequest(`${field} must be an ISO-8601 date (YYYY-MM-DD) or date-time with an offset`, field);
   }
   const t = Date.parse(DATE_ONLY.test(value) ? `${value}T00:00:00Z` : value);
   if (Number.isNaN(t)) throw invalidRequest(`${field} is not a valid date`, field);

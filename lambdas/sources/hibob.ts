@@ -33,7 +33,11 @@ import {
 } from './common.ts';
 import type { HrSource, RawWebhook } from './types.ts';
 
-export const HIBOB_EVENT_TYPES = ['employee.left', 'employee.inactivated', 'employee.access.revoked.immediately'];
+export const HIBOB_EVENT_TYPES = [
+  'employee.left',
+  'employee.inactivated',
+  'employee.access.revoked.immediately',
+];
 
 function secretOf(value: unknown): string {
   if (isObject(value) && typeof value.secret === 'string' && value.secret.length > 0) return value.secret;

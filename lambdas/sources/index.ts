@@ -2,8 +2,9 @@
  * The HR sources by type. `getSource(type, options)` returns the module that verifies and parses
  * that source's webhooks; `options` carries the source's configuration (Okta's header name).
  */
-import { LeaverError } from '../core/errors.ts';
+
 import type { SourceConfig } from '../core/config.ts';
+import { LeaverError } from '../core/errors.ts';
 import { bamboohrSource } from './bamboohr.ts';
 import { hibobSource } from './hibob.ts';
 import { oktaSource } from './okta.ts';

@@ -81,7 +81,8 @@ export function oktaSource(options: { headerName?: string } = {}): HrSource {
         if (seen.has(uuid)) return;
         seen.add(uuid);
         const targets = Array.isArray(event.target) ? event.target.filter(isObject) : [];
-        const user = targets.find((t) => t.type === 'User') ?? targets.find((t) => t.alternateId !== undefined);
+        const user =
+          targets.find((t) => t.type === 'User') ?? targets.find((t) => t.alternateId !== undefined);
         if (!user) throw invalidRequest(`${at}.target has no User`, `${at}.target`);
         const email = requireEmail(user.alternateId, `${at}.target[].alternateId`);
         out.push({

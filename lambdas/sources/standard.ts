@@ -99,10 +99,7 @@ export const standardSource: HrSource = {
     if (typeof type !== 'string' || type.length === 0) throw invalidRequest('type is required', 'type');
     const kind = STANDARD_EVENT_TYPES[type as keyof typeof STANDARD_EVENT_TYPES];
     if (!kind) {
-      throw invalidRequest(
-        `type must be one of ${Object.keys(STANDARD_EVENT_TYPES).join(', ')}`,
-        'type',
-      );
+      throw invalidRequest(`type must be one of ${Object.keys(STANDARD_EVENT_TYPES).join(', ')}`, 'type');
     }
     if (!isObject(body.data)) throw invalidRequest('data is required and must be an object', 'data');
     const data = body.data;

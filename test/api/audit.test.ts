@@ -4,11 +4,11 @@
  * so a large export is a sequence of bounded answers.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nextLink } from '../../cli/client.ts';
 import { CSV_COLUMNS } from '../../lambdas/api/audit-export.ts';
 import { OcsfEventSchema } from '../../lambdas/api/schemas.ts';
 import { verifyChain } from '../../lambdas/core/audit-chain.ts';
 import type { AuditRecord } from '../../lambdas/core/model.ts';
-import { nextLink } from '../../cli/client.ts';
 import type { LocalRuntime } from '../../local/main.ts';
 import { call, callWith, DANA, settle, startRuntime } from './helpers.ts';
 
@@ -117,7 +117,10 @@ describe('GET /v1/audit', () => {
     const res = await call('GET', `/v1/audit?email=${encodeURIComponent(DANA)}`);
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('application/x-ndjson; charset=utf-8');
-    const lines = res.text.trim().split('\n').map((l) => JSON.parse(l) as AuditRecord);
+    const lines = res.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as AuditRecord);
     expect(lines.length).toBe(Number(res.headers['x-record-count']));
     expect(lines.every((r) => r.email === DANA)).toBe(true);
     const stream = lines.filter((r) => r.streamId === offboardingId).sort((a, b) => a.seq - b.seq);
@@ -179,8 +182,15 @@ describe('GET /v1/audit', () => {
       expect(Number.isInteger(e.time)).toBe(true);
       expect(e.actor.user.uid).toBeTruthy();
     }
-    const orgInvite = ours.find((e) => e.unmapped.kind === 'cloudmanager_org_invitation' && e.status_id === 1)!;
-    expect(orgInvite).toMatchObject({ class_uid: 3001, activity_id: 6, activity_name: 'Delete', type_uid: 300106 });
+    const orgInvite = ours.find(
+      (e) => e.unmapped.kind === 'cloudmanager_org_invitation' && e.status_id === 1,
+    )!;
+    expect(orgInvite).toMatchObject({
+      class_uid: 3001,
+      activity_id: 6,
+      activity_name: 'Delete',
+      type_uid: 300106,
+    });
     expect(orgInvite.actor.user.uid).toBe('worker');
     const projectInvite = ours.find((e) => e.unmapped.kind === 'cloudmanager_project_invitation')!;
     expect(projectInvite).toMatchObject({ class_uid: 3005, activity_id: 2, type_uid: 300502 });
@@ -213,7 +223,10 @@ describe('GET /v1/audit', () => {
               tenantId: 'cloudmanager-demo',
               kind: 'cloudmanager_org_user',
               email,
-              ids: { orgId: '5f1a0000000000000000c001', userId: `5f1a00000000000000${String(s).padStart(2, '0')}${String(i).padStart(4, '0')}` },
+              ids: {
+                orgId: '5f1a0000000000000000c001',
+                userId: `5f1a00000000000000${String(s).padStart(2, '0')}${String(i).padStart(4, '0')}`,
+              },
             },
           });
         }
@@ -221,7 +234,8 @@ describe('GET /v1/audit', () => {
     );
     const total = streams * perStream;
     for (const format of ['jsonl', 'csv', 'ocsf'] as const) {
-      let link: string | undefined = `/v1/audit?email=${encodeURIComponent(email)}&format=${format}&limit=500`;
+      let link: string | undefined =
+        `/v1/audit?email=${encodeURIComponent(email)}&format=${format}&limit=500`;
       let text = '';
       let pages = 0;
       let count = 0;
@@ -243,7 +257,10 @@ describe('GET /v1/audit', () => {
         expect(rows.filter((r) => r[0] === 'streamId')).toHaveLength(1);
         expect(rows.length - 1).toBe(total);
       } else {
-        const lines = text.trim().split('\n').map((l) => JSON.parse(l));
+        const lines = text
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l));
         expect(lines).toHaveLength(total);
         const keys = new Set(
           lines.map((l: { streamId?: string; seq?: number; metadata?: { uid: string } }) =>
@@ -253,7 +270,9 @@ describe('GET /v1/audit', () => {
         expect(keys.size).toBe(total);
         if (format === 'jsonl') {
           for (let s = 0; s < streams; s++) {
-            const stream = lines.filter((l: AuditRecord) => l.streamId === `bulk-${s}`).sort((a: AuditRecord, b: AuditRecord) => a.seq - b.seq);
+            const stream = lines
+              .filter((l: AuditRecord) => l.streamId === `bulk-${s}`)
+              .sort((a: AuditRecord, b: AuditRecord) => a.seq - b.seq);
             expect(verifyChain(stream).ok).toBe(true);
           }
         }
@@ -265,7 +284,10 @@ describe('GET /v1/audit', () => {
     const from = '2026-03-01T00:00:00Z';
     const to = '2026-03-01T00:00:09.999Z';
     const res = await call('GET', `/v1/audit?from=${from}&to=${to}&limit=1000`);
-    const lines = res.text.trim().split('\n').map((l) => JSON.parse(l) as AuditRecord);
+    const lines = res.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as AuditRecord);
     expect(lines.length).toBe(5 * 10);
     for (const r of lines) {
       expect(r.at >= '2026-03-01T00:00:00.000Z' && r.at <= '2026-03-01T00:00:09.999Z').toBe(true);

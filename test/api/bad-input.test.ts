@@ -23,7 +23,10 @@ async function count(email: string): Promise<number> {
 }
 
 function expectProblem(
-  res: { status: number; body: { code: string; type: string; title: string; detail: string; instance?: string } },
+  res: {
+    status: number;
+    body: { code: string; type: string; title: string; detail: string; instance?: string };
+  },
   status: number,
   code: string,
 ) {
@@ -68,7 +71,11 @@ describe('authentication (local bearer token)', () => {
 
   it('wrong token, wrong scheme, token of another length: 401 and nothing created', async () => {
     const body = { email: 'auth@example.com', reason: 'x' };
-    expectProblem(await call('POST', '/v1/offboardings', { body, token: 'leaver-local-demo-tokeN' }), 401, 'unauthorized');
+    expectProblem(
+      await call('POST', '/v1/offboardings', { body, token: 'leaver-local-demo-tokeN' }),
+      401,
+      'unauthorized',
+    );
     expectProblem(await call('POST', '/v1/offboardings', { body, token: 'short' }), 401, 'unauthorized');
     const basic = await call('POST', '/v1/offboardings', {
       body,
@@ -97,7 +104,9 @@ describe('bodies', () => {
       expectProblem(res, 400, 'invalid_request');
       expect(res.body.errors[0].path).toBe('email');
     }
-    const alias = await call('POST', '/v1/offboardings', { body: { email: DANA, aliases: ['nope'], reason: 'x' } });
+    const alias = await call('POST', '/v1/offboardings', {
+      body: { email: DANA, aliases: ['nope'], reason: 'x' },
+    });
     expectProblem(alias, 400, 'invalid_request');
     expect(alias.body.errors[0].path).toBe('aliases.0');
     expectProblem(await call('POST', '/v1/preview', { body: { email: 'nope' } }), 400, 'invalid_request');
@@ -116,7 +125,13 @@ describe('bodies', () => {
   });
 
   it('bad effectiveAt (unparsable, no time zone, impossible date): 400', async () => {
-    for (const effectiveAt of ['tomorrow', '2026-13-01T00:00:00Z', '2026-02-30', '2026-01-01T10:00:00', 1700000000]) {
+    for (const effectiveAt of [
+      'tomorrow',
+      '2026-13-01T00:00:00Z',
+      '2026-02-30',
+      '2026-01-01T10:00:00',
+      1700000000,
+    ]) {
       const res = await call('POST', '/v1/offboardings', {
         body: { email: 'dates@example.com', reason: 'x', effectiveAt },
       });
@@ -141,9 +156,15 @@ describe('bodies', () => {
   });
 
   it('wrong types: 400', async () => {
-    expectProblem(await call('PUT', '/v1/kill-switch', { body: { enabled: 'yes', reason: 'x' } }), 400, 'invalid_request');
     expectProblem(
-      await call('POST', '/v1/offboardings', { body: { email: 'types@example.com', reason: 'x', dryRun: 'true' } }),
+      await call('PUT', '/v1/kill-switch', { body: { enabled: 'yes', reason: 'x' } }),
+      400,
+      'invalid_request',
+    );
+    expectProblem(
+      await call('POST', '/v1/offboardings', {
+        body: { email: 'types@example.com', reason: 'x', dryRun: 'true' },
+      }),
       400,
       'invalid_request',
     );
@@ -169,11 +190,18 @@ describe('bodies', () => {
       'unsupported_media_type',
     );
     expectProblem(
-      await call('POST', '/v1/offboardings', { rawBody: body, contentType: 'application/x-www-form-urlencoded' }),
+      await call('POST', '/v1/offboardings', {
+        rawBody: body,
+        contentType: 'application/x-www-form-urlencoded',
+      }),
       415,
       'unsupported_media_type',
     );
-    expectProblem(await call('POST', '/v1/offboardings', { rawBody: body, contentType: null }), 415, 'unsupported_media_type');
+    expectProblem(
+      await call('POST', '/v1/offboardings', { rawBody: body, contentType: null }),
+      415,
+      'unsupported_media_type',
+    );
     // A charset parameter is fine.
     const ok = await call('POST', '/v1/offboardings', {
       rawBody: JSON.stringify({ email: 'ct@example.com', reason: 'x', dryRun: true }),
@@ -187,7 +215,11 @@ describe('bodies', () => {
     const r = await call('POST', '/v1/offboardings', {
       body: { email: 'nobody@example.com', reason: 'x', effectiveAt: '2099-01-01' },
     });
-    expectProblem(await call('POST', `/v1/offboardings/${r.body.id}/release`, { body: { reason: 'x' } }), 400, 'invalid_request');
+    expectProblem(
+      await call('POST', `/v1/offboardings/${r.body.id}/release`, { body: { reason: 'x' } }),
+      400,
+      'invalid_request',
+    );
   });
 
   it('body over 64 KiB: 413', async () => {
@@ -219,7 +251,11 @@ describe('queries', () => {
     const unknown = await call('GET', '/v1/offboardings?mail=x%40example.com');
     expectProblem(unknown, 400, 'invalid_request');
     expect(unknown.body.errors[0].message).toContain('mail');
-    expectProblem(await call('GET', '/v1/offboardings?status=running&status=scheduled'), 400, 'invalid_request');
+    expectProblem(
+      await call('GET', '/v1/offboardings?status=running&status=scheduled'),
+      400,
+      'invalid_request',
+    );
     expectProblem(await call('GET', '/v1/health?verbose=1', { token: null }), 400, 'invalid_request');
   });
 
@@ -249,11 +285,19 @@ describe('targeted revocations', () => {
     const res = await call('POST', '/v1/revocations', { body: { ...base, tenantId: 'nope' } });
     expectProblem(res, 400, 'invalid_request');
     expect(res.body.errors[0].path).toBe('tenantId');
-    expectProblem(await call('POST', '/v1/revocations', { body: { ...base, tenantId: 'atlas-demo' } }), 400, 'invalid_request');
+    expectProblem(
+      await call('POST', '/v1/revocations', { body: { ...base, tenantId: 'atlas-demo' } }),
+      400,
+      'invalid_request',
+    );
   });
 
   it('unknown kind or a kind of another vendor: 400', async () => {
-    expectProblem(await call('POST', '/v1/revocations', { body: { ...base, kind: 'org_user' } }), 400, 'invalid_request');
+    expectProblem(
+      await call('POST', '/v1/revocations', { body: { ...base, kind: 'org_user' } }),
+      400,
+      'invalid_request',
+    );
     const other = await call('POST', '/v1/revocations', { body: { ...base, kind: 'atlas_org_invitation' } });
     expectProblem(other, 400, 'invalid_request');
     expect(other.body.errors[0].path).toBe('kind');
@@ -287,7 +331,11 @@ describe('targeted revocations', () => {
   });
 
   it('bad email in a revocation: 400', async () => {
-    expectProblem(await call('POST', '/v1/revocations', { body: { ...base, email: 'nope' } }), 400, 'invalid_request');
+    expectProblem(
+      await call('POST', '/v1/revocations', { body: { ...base, email: 'nope' } }),
+      400,
+      'invalid_request',
+    );
   });
 });
 
@@ -300,11 +348,17 @@ describe('unexpected failures', () => {
       store: {
         ...rt.deps.store,
         get: async () => {
-          throw new Error('connect ECONNREFUSED 10.0.0.1:8000 table leaver-offboardings secret=abc dana.leaver@example.com');
+          throw new Error(
+            'connect ECONNREFUSED 10.0.0.1:8000 table leaver-offboardings secret=abc dana.leaver@example.com',
+          );
         },
       },
     };
-    const res = await callWith({ deps: broken, auth: 'local', secrets: rt.deps.secrets }, 'GET', '/v1/offboardings/off_x');
+    const res = await callWith(
+      { deps: broken, auth: 'local', secrets: rt.deps.secrets },
+      'GET',
+      '/v1/offboardings/off_x',
+    );
     expectProblem(res, 500, 'internal');
     expect(res.text).not.toMatch(/ECONNREFUSED|leaver-offboardings|secret|dana/);
     expect(res.body.detail).toBe('An internal error occurred.');
@@ -313,8 +367,12 @@ describe('unexpected failures', () => {
   });
 
   it('a broken local token secret is a 503, never a pass', async () => {
-    const secrets = { get: async () => ({}), invalidate: () => {} };
-    const res = await callWith({ deps: rt.deps, auth: 'local', secrets }, 'GET', '/v1/offboardings?email=x%40example.com');
+    const secrets = { get: async <T>() => ({}) as T, invalidate: () => {} };
+    const res = await callWith(
+      { deps: rt.deps, auth: 'local', secrets },
+      'GET',
+      '/v1/offboardings?email=x%40example.com',
+    );
     expectProblem(res, 503, 'secret_unavailable');
   });
 

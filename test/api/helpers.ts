@@ -92,7 +92,8 @@ export function event(method: string, pathAndQuery: string, opts: CallOptions = 
     isBase64Encoded: false,
   };
   if (body !== undefined) ev.body = body;
-  if (opts.authorizer !== undefined) (ev.requestContext as unknown as { authorizer: unknown }).authorizer = opts.authorizer;
+  if (opts.authorizer !== undefined)
+    (ev.requestContext as unknown as { authorizer: unknown }).authorizer = opts.authorizer;
   return ev;
 }
 
@@ -130,7 +131,11 @@ export function checkConforms(method: string, path: string, res: CallResult): vo
 }
 
 /** Invokes the Lambda handler (the process's deps and runtime mode) with a v2 event. */
-export async function call(method: string, pathAndQuery: string, opts: CallOptions = {}): Promise<CallResult> {
+export async function call(
+  method: string,
+  pathAndQuery: string,
+  opts: CallOptions = {},
+): Promise<CallResult> {
   const ev = event(method, pathAndQuery, opts);
   const out = (await handler(ev, localContext('leaver-api', 30_000))) as {
     statusCode: number;
@@ -151,8 +156,14 @@ export async function callWith(
   return finish(method, ev.rawPath, await handleApiEvent(ev, options));
 }
 
-function finish(method: string, path: string, out: { statusCode: number; headers: Record<string, string>; body: string }) {
-  const headers = Object.fromEntries(Object.entries(out.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
+function finish(
+  method: string,
+  path: string,
+  out: { statusCode: number; headers: Record<string, string>; body: string },
+) {
+  const headers = Object.fromEntries(
+    Object.entries(out.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]),
+  );
   let body: unknown;
   const media = headers['content-type'] ?? '';
   if (media.includes('json') && !media.includes('ndjson') && out.body) body = JSON.parse(out.body);

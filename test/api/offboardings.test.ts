@@ -20,7 +20,9 @@ const future = () => new Date(Date.now() + 7 * 86_400_000).toISOString();
 
 describe('POST /v1/offboardings', () => {
   it('accepts an offboarding (202 + Location), the worker runs it, and GET shows actions per vendor', async () => {
-    const res = await call('POST', '/v1/offboardings', { body: { email: 'Dana.Leaver@Example.com', reason: 'left the company' } });
+    const res = await call('POST', '/v1/offboardings', {
+      body: { email: 'Dana.Leaver@Example.com', reason: 'left the company' },
+    });
     expect(res.status).toBe(202);
     expect(res.body.email).toBe(DANA);
     expect(res.body.origin).toEqual({ type: 'api', id: 'local' });
@@ -28,7 +30,7 @@ describe('POST /v1/offboardings', () => {
     expect(res.headers.location).toBe(`/v1/offboardings/${res.body.id}`);
     await settle(rt);
 
-    const got = await call('GET', res.headers.location);
+    const got = await call('GET', res.headers.location!);
     expect(got.status).toBe(200);
     expect(['completed', 'completed_with_failures']).toContain(got.body.status);
     expect(got.body.startedAt).toBeDefined();
@@ -42,7 +44,10 @@ describe('POST /v1/offboardings', () => {
     const orgInvite = cm.actions.find((a: { kind: string }) => a.kind === 'cloudmanager_org_invitation');
     expect(orgInvite).toMatchObject({ outcome: 'revoked', email: DANA, ids: { orgId: CM_ORG } });
     // Per-vendor counts add up to the offboarding's.
-    const sum = got.body.vendors.reduce((n: number, v: { counts: { revoked: number } }) => n + v.counts.revoked, 0);
+    const sum = got.body.vendors.reduce(
+      (n: number, v: { counts: { revoked: number } }) => n + v.counts.revoked,
+      0,
+    );
     expect(sum).toBe(got.body.counts.revoked);
     // The colleague who stays keeps their access.
     expect(JSON.stringify(got.body.vendors)).not.toContain(SAM);
@@ -56,14 +61,21 @@ describe('POST /v1/offboardings', () => {
   it('schedules an offboarding for a later date and cancels it', async () => {
     const at = future();
     const res = await call('POST', '/v1/offboardings', {
-      body: { email: 'later@example.com', aliases: ['Later.Alias@example.com'], effectiveAt: at, reason: 'notice period' },
+      body: {
+        email: 'later@example.com',
+        aliases: ['Later.Alias@example.com'],
+        effectiveAt: at,
+        reason: 'notice period',
+      },
     });
     expect(res.status).toBe(202);
     expect(res.body.status).toBe('scheduled');
     expect(res.body.effectiveAt).toBe(at);
     expect(res.body.aliases).toEqual(['later.alias@example.com']);
 
-    const cancelled = await call('POST', `/v1/offboardings/${res.body.id}/cancel`, { body: { reason: 'stays after all' } });
+    const cancelled = await call('POST', `/v1/offboardings/${res.body.id}/cancel`, {
+      body: { reason: 'stays after all' },
+    });
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.status).toBe('cancelled');
     expect(cancelled.body.vendors).toEqual([]);
@@ -88,7 +100,9 @@ describe('POST /v1/offboardings', () => {
 
   it('answers a dry run with the plan (200) and creates nothing', async () => {
     const before = await call('GET', `/v1/offboardings?email=${encodeURIComponent(SAM)}`);
-    const res = await call('POST', '/v1/offboardings', { body: { email: SAM, reason: 'what if', dryRun: true } });
+    const res = await call('POST', '/v1/offboardings', {
+      body: { email: SAM, reason: 'what if', dryRun: true },
+    });
     expect(res.status).toBe(200);
     expect(res.body.email).toBe(SAM);
     expect(res.body.items.length).toBeGreaterThan(0);
@@ -144,7 +158,10 @@ describe('GET /v1/offboardings', () => {
     const other = await call('GET', `/v1/offboardings?email=other%40example.com&cursor=${first.body.cursor}`);
     expect(other.status).toBe(400);
     expect(other.body.errors[0].path).toBe('cursor');
-    const tampered = await call('GET', `/v1/offboardings?email=pager%40example.com&cursor=${first.body.cursor}x`);
+    const tampered = await call(
+      'GET',
+      `/v1/offboardings?email=pager%40example.com&cursor=${first.body.cursor}x`,
+    );
     expect(tampered.status).toBe(400);
     const garbage = await call('GET', '/v1/offboardings?email=pager%40example.com&cursor=%7B%7D');
     expect(garbage.status).toBe(400);
@@ -165,7 +182,10 @@ describe('GET /v1/offboardings', () => {
     const received = r.body.receivedAt as string;
     const before = new Date(Date.parse(received) - 60_000).toISOString();
     const after = new Date(Date.parse(received) + 60_000).toISOString();
-    const inside = await call('GET', `/v1/offboardings?email=window%40example.com&from=${before}&to=${after}`);
+    const inside = await call(
+      'GET',
+      `/v1/offboardings?email=window%40example.com&from=${before}&to=${after}`,
+    );
     expect(inside.body.items.map((o: { id: string }) => o.id)).toEqual([r.body.id]);
     const outside = await call('GET', `/v1/offboardings?email=window%40example.com&from=${after}`);
     expect(outside.body.items).toEqual([]);

@@ -44,13 +44,16 @@ function resolve(d: Json, ref: string): unknown {
   return ref
     .slice(2)
     .split('/')
-    .reduce<unknown>((node, key) => (node as Json | undefined)?.[key.replace(/~1/g, '/').replace(/~0/g, '~')], d);
+    .reduce<unknown>(
+      (node, key) => (node as Json | undefined)?.[key.replace(/~1/g, '/').replace(/~0/g, '~')],
+      d,
+    );
 }
 
 /** Walks a JSON Schema: types are valid, required names exist, every $ref resolves. */
 function checkSchema(d: Json, schema: unknown, where: string): void {
   if (Array.isArray(schema)) {
-    schema.forEach((s, i) => checkSchema(d, s, `${where}[${i}]`));
+    for (const [i, s] of schema.entries()) checkSchema(d, s, `${where}[${i}]`);
     return;
   }
   if (!schema || typeof schema !== 'object') return;
@@ -115,7 +118,10 @@ describe('the OpenAPI document', () => {
       expect(Array.isArray(op.tags), where).toBe(true);
       expect(Array.isArray(op.security), where).toBe(true);
       const responses = op.responses as Record<string, Json>;
-      expect(Object.keys(responses).some((s) => /^2\d\d$/.test(s)), `${where} has a 2xx`).toBe(true);
+      expect(
+        Object.keys(responses).some((s) => /^2\d\d$/.test(s)),
+        `${where} has a 2xx`,
+      ).toBe(true);
       expect(responses.default, `${where} default`).toBeDefined();
       for (const [status, r] of Object.entries(responses)) {
         expect(status === 'default' || /^[1-5]\d\d$/.test(status), `${where} ${status}`).toBe(true);
@@ -158,7 +164,13 @@ describe('the OpenAPI document', () => {
     expect(body.type).toBe('object');
     expect(body.additionalProperties).toBe(false);
     expect((body.required as string[]).sort()).toEqual(['email', 'reason']);
-    expect(Object.keys(body.properties as Json).sort()).toEqual(['aliases', 'dryRun', 'effectiveAt', 'email', 'reason']);
+    expect(Object.keys(body.properties as Json).sort()).toEqual([
+      'aliases',
+      'dryRun',
+      'effectiveAt',
+      'email',
+      'reason',
+    ]);
     checkSchema(doc, body, 'startOffboarding body');
     const revoke = ((doc.paths as Json)['/v1/revocations'] as Json).post as Json;
     const rb = (((revoke.requestBody as Json).content as Json)['application/json'] as Json).schema as Json;

@@ -30,10 +30,21 @@ describe('POST /v1/revocations', () => {
   it('revokes one named grant, then reports it already absent; audited with the principal', async () => {
     const item = await planItem(DANA, 'cloudmanager_org_invitation');
     expect(item?.ids.orgId).toBe(CM_ORG);
-    const body = { vendor: item!.vendor, tenantId: item!.tenantId, kind: item!.kind, ids: item!.ids, email: DANA, reason: 'ticket SEC-1' };
+    const body = {
+      vendor: item!.vendor,
+      tenantId: item!.tenantId,
+      kind: item!.kind,
+      ids: item!.ids,
+      email: DANA,
+      reason: 'ticket SEC-1',
+    };
     const res = await call('POST', '/v1/revocations', { body });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ outcome: 'revoked', grantKey: item!.grantKey, grant: { kind: item!.kind, email: DANA } });
+    expect(res.body).toMatchObject({
+      outcome: 'revoked',
+      grantKey: item!.grantKey,
+      grant: { kind: item!.kind, email: DANA },
+    });
     expect(res.body.revocationId).toMatch(/^revocation-/);
     expect(await planItem(DANA, 'cloudmanager_org_invitation')).toBeUndefined();
 
@@ -53,11 +64,25 @@ describe('POST /v1/revocations', () => {
   it('never removes a protected account, even when named (skipped, audited)', async () => {
     const email = 'breakglass-admin@example.com';
     const plan = await call('POST', '/v1/preview', { body: { email } });
-    const item = plan.body.items[0] as { vendor: string; tenantId: string; kind: string; ids: Record<string, string> };
+    const item = plan.body.items[0] as {
+      vendor: string;
+      tenantId: string;
+      kind: string;
+      ids: Record<string, string>;
+    };
     expect(item).toBeDefined();
-    const body = { vendor: item.vendor, tenantId: item.tenantId, kind: item.kind, ids: item.ids, email, reason: 'nope' };
+    const body = {
+      vendor: item.vendor,
+      tenantId: item.tenantId,
+      kind: item.kind,
+      ids: item.ids,
+      email,
+      reason: 'nope',
+    };
     // A plan item is not a request: its extra fields are refused.
-    expect((await call('POST', '/v1/revocations', { body: { ...item, email, reason: 'x' } })).status).toBe(400);
+    expect((await call('POST', '/v1/revocations', { body: { ...item, email, reason: 'x' } })).status).toBe(
+      400,
+    );
     const res = await call('POST', '/v1/revocations', { body });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ outcome: 'skipped', skipReason: 'protected_account' });
@@ -69,10 +94,19 @@ describe('POST /v1/revocations', () => {
     const item = await planItem(DANA, 'cloudmanager_project_invitation');
     expect(item).toBeDefined();
     // Credentials the vendor refuses: a fast, non-retryable vendor failure.
-    const secrets = { get: async <T>() => ({ publicKey: 'cmdemopub', privateKey: 'wrong' }) as T, invalidate: () => {} };
+    const secrets = {
+      get: async <T>() => ({ publicKey: 'cmdemopub', privateKey: 'wrong' }) as T,
+      invalidate: () => {},
+    };
     const deps = { ...rt.deps, connectors: createConnectors({ secrets, log: rt.deps.log }) };
     const res = await callWith({ deps, auth: 'local', secrets: rt.deps.secrets }, 'POST', '/v1/revocations', {
-      body: { vendor: item!.vendor, tenantId: item!.tenantId, kind: item!.kind, ids: item!.ids, reason: 'fault' },
+      body: {
+        vendor: item!.vendor,
+        tenantId: item!.tenantId,
+        kind: item!.kind,
+        ids: item!.ids,
+        reason: 'fault',
+      },
     });
     expect(res.status).toBe(200);
     expect(res.body.outcome).toBe('failed');
@@ -87,13 +121,26 @@ describe('kill switch', () => {
   it('turns on (audited, with principal), blocks targeted revocations with 423, and turns off', async () => {
     const on = await call('PUT', '/v1/kill-switch', { body: { enabled: true, reason: 'incident 42' } });
     expect(on.status).toBe(200);
-    expect(on.body).toMatchObject({ enabled: true, configured: false, flag: { enabled: true, reason: 'incident 42', by: 'local' } });
-    expect((await call('GET', '/v1/kill-switch')).body).toMatchObject({ enabled: true, flag: { by: 'local' } });
+    expect(on.body).toMatchObject({
+      enabled: true,
+      configured: false,
+      flag: { enabled: true, reason: 'incident 42', by: 'local' },
+    });
+    expect((await call('GET', '/v1/kill-switch')).body).toMatchObject({
+      enabled: true,
+      flag: { by: 'local' },
+    });
     expect((await call('GET', '/v1/health')).body.killSwitch).toBe(true);
 
     const item = await planItem(DANA, 'atlas_org_invitation');
     const blocked = await call('POST', '/v1/revocations', {
-      body: { vendor: 'atlas', tenantId: 'atlas-demo', kind: 'atlas_org_invitation', ids: item!.ids, reason: 'x' },
+      body: {
+        vendor: 'atlas',
+        tenantId: 'atlas-demo',
+        kind: 'atlas_org_invitation',
+        ids: item!.ids,
+        reason: 'x',
+      },
     });
     expect(blocked.status).toBe(423);
     expect(blocked.body.code).toBe('kill_switch');
@@ -111,7 +158,10 @@ describe('kill switch', () => {
   });
 
   it('says when the configuration holds the switch on', async () => {
-    const deps = { ...rt.deps, config: { ...rt.deps.config, safety: { ...rt.deps.config.safety, killSwitch: true } } };
+    const deps = {
+      ...rt.deps,
+      config: { ...rt.deps.config, safety: { ...rt.deps.config.safety, killSwitch: true } },
+    };
     const res = await callWith({ deps, auth: 'local', secrets: rt.deps.secrets }, 'GET', '/v1/kill-switch');
     expect(res.body).toMatchObject({ enabled: true, configured: true });
   });
@@ -161,7 +211,11 @@ describe('AWS mode: the principal comes from the API Gateway authoriser', () => 
   it('JWT: the token subject is the principal when the configuration says jwt', async () => {
     const config: LeaverConfig = {
       ...rt.deps.config,
-      api: { ...rt.deps.config.api, auth: 'jwt', jwt: { issuer: 'https://id.example.com', audience: ['leaver'] } },
+      api: {
+        ...rt.deps.config.api,
+        auth: 'jwt',
+        jwt: { issuer: 'https://id.example.com', audience: ['leaver'] },
+      },
     };
     const res = await callWith({ deps: { ...rt.deps, config }, auth: 'aws' }, 'PUT', '/v1/kill-switch', {
       token: null,
@@ -181,7 +235,9 @@ describe('AWS mode: the principal comes from the API Gateway authoriser', () => 
   it('without the authoriser context (or with only a bearer token) the call is refused: 401', async () => {
     const none = await callWith(aws(), 'GET', '/v1/offboardings?status=scheduled');
     expect(none.status).toBe(401);
-    const empty = await callWith(aws(), 'GET', '/v1/offboardings?status=scheduled', { authorizer: { iam: {} } });
+    const empty = await callWith(aws(), 'GET', '/v1/offboardings?status=scheduled', {
+      authorizer: { iam: {} },
+    });
     expect(empty.status).toBe(401);
     // Health stays public.
     expect((await callWith(aws(), 'GET', '/v1/health', { token: null })).status).toBe(200);

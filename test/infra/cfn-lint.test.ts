@@ -21,14 +21,14 @@ function lint(template: unknown): { status: number | null; output: string } {
 describe('cfn-lint', () => {
   it('is installed (CI installs it; a missing linter must fail, not pass silently)', () => {
     expect(() => execFileSync('cfn-lint', ['--version'], { stdio: 'pipe' })).not.toThrow();
-  });
+  }, 60_000);
 
   it('passes on the example stack with no errors and no warnings', () => {
     const { template } = buildStack();
     const r = lint(template.toJSON());
     expect(r.output).toBe('');
     expect(r.status).toBe(0);
-  });
+  }, 120_000);
 
   it('passes on the JWT variant with an alarm e-mail', () => {
     const input = exampleConfigInput();
@@ -37,5 +37,5 @@ describe('cfn-lint', () => {
     const r = lint(template.toJSON());
     expect(r.output).toBe('');
     expect(r.status).toBe(0);
-  });
+  }, 120_000);
 });

@@ -137,11 +137,29 @@ describe('Audit table: append only', () => {
 
 describe('data access', () => {
   it.each(NAMES)('%s reads and writes Offboardings with named actions only (table + 3 GSIs)', (n) => {
-    expect(actionsOn(allow(n), offboardingsId)).toEqual([...OFFBOARDINGS_ACTIONS].sort());
-    expect(OFFBOARDINGS_ACTIONS).not.toContain('dynamodb:DeleteItem');
-    expect(OFFBOARDINGS_ACTIONS).not.toContain('dynamodb:Scan');
-    const stmt = onResource(allow(n), offboardingsId)[0]!;
+    const expected = [...OFFBOARDINGS_ACTIONS, ...(n === 'api' ? ['dynamodb:Scan'] : [])].sort();
+    expect(actionsOn(allow(n), offboardingsId)).toEqual(expected);
+    expect(OFFBOARDINGS_ACTIONS.sort()).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ]);
+    const stmt = onResource(allow(n), offboardingsId).find((s) => actionsOf(s).includes('dynamodb:PutItem'))!;
     expect(resourcesOf(stmt)).toHaveLength(4);
+  });
+
+  it('only the API may Scan, and only the Offboardings table itself', () => {
+    for (const n of NAMES) {
+      const scans = allow(n).filter((s) => actionsOf(s).includes('dynamodb:Scan'));
+      if (n !== 'api') {
+        expect(scans, n).toEqual([]);
+        continue;
+      }
+      expect(scans).toHaveLength(1);
+      expect(actionsOf(scans[0]!)).toEqual(['dynamodb:Scan']);
+      expect(resourcesOf(scans[0]!)).toEqual([{ 'Fn::GetAtt': [offboardingsId, 'Arn'] }]);
+    }
   });
 
   it.each(NAMES)('%s uses the data key with Decrypt/Encrypt/GenerateDataKey/DescribeKey only', (n) => {
@@ -150,7 +168,7 @@ describe('data access', () => {
     expect(kms).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey']));
   });
 
-  it.each(NAMES)('%s may enqueue and publish alerts, and nothing else on the queue and topic', (n) => {
+  it.each(NAMES)('%s: only the enqueuers send, only the worker consumes, every function may alert', (n) => {
     const expectedQueue =
       n === 'worker'
         ? [
@@ -159,9 +177,10 @@ describe('data access', () => {
             'sqs:GetQueueAttributes',
             'sqs:GetQueueUrl',
             'sqs:ReceiveMessage',
-            'sqs:SendMessage',
           ]
-        : ['sqs:SendMessage'];
+        : ['intake', 'api', 'dueSweep', 'retrySweep'].includes(n)
+          ? ['sqs:SendMessage']
+          : [];
     expect(actionsOn(allow(n), queueId)).toEqual(expectedQueue);
     expect(actionsOn(allow(n), dlqId)).toEqual([]);
     expect(actionsOn(allow(n), topicId)).toEqual(['sns:Publish']);
@@ -206,11 +225,11 @@ describe('secrets', () => {
     }
   });
 
-  it('secret statements allow reading only (GetSecretValue, DescribeSecret)', () => {
+  it('secret statements allow GetSecretValue only', () => {
     for (const n of NAMES) {
       for (const id of Object.keys(secrets)) {
         const a = actionsOn(allow(n), id);
-        if (a.length) expect(a).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+        if (a.length) expect(a).toEqual(['secretsmanager:GetSecretValue']);
       }
     }
   });

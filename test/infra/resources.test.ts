@@ -268,6 +268,19 @@ describe('functions', () => {
     expect(vars.NODE_OPTIONS).toBe('--enable-source-maps');
   });
 
+  it('a Slack webhook URL (a credential, unused in AWS) never reaches the environment', () => {
+    const input = exampleConfigInput();
+    input.notifications = { slackWebhookUrl: 'https://hooks.slack.com/services/T000/B000/secretpart' };
+    const { template: t } = buildStack(parseConfig(input));
+    const fns = Object.values(resources(t, 'AWS::Lambda::Function'));
+    expect(fns).toHaveLength(6);
+    for (const fn of fns) {
+      const vars = (fn.Properties.Environment as { Variables: Record<string, string> }).Variables;
+      expect(vars.LEAVER_CONFIG_JSON).not.toContain('hooks.slack.com');
+      expect(JSON.parse(vars.LEAVER_CONFIG_JSON!).notifications).toEqual({});
+    }
+  });
+
   it('the default entries are the handler files of contracts.md', () => {
     expect(
       Object.values(FUNCTION_SPECS)

@@ -4,7 +4,14 @@
  */
 import type { TenantConfig } from '../../lambdas/core/config.ts';
 import type { LeaverError } from '../../lambdas/core/errors.ts';
-import { type Grant, type GrantKind, grantKey, normaliseEmail, type Subject, type VendorId } from '../../lambdas/core/model.ts';
+import {
+  type Grant,
+  type GrantKind,
+  grantKey,
+  normaliseEmail,
+  type Subject,
+  type VendorId,
+} from '../../lambdas/core/model.ts';
 import type { Connector, ConnectorRegistry, Ctx, RevokeResult } from '../../lambdas/core/ports.ts';
 
 export interface DiscoverCall {
@@ -30,7 +37,7 @@ export class FakeConnector implements Connector {
   /** Tenant id -> people count reported through ctx.onPeopleSeen. */
   readonly peopleSeen = new Map<string, number>();
   /** Runs (and is awaited) before each revoke (e.g. to advance the clock). */
-  beforeRevoke?: (grant: Grant) => void | Promise<void>;
+  beforeRevoke?: (grant: Grant) => unknown;
   /** Invitation key -> membership that replaces it right after the next discover (accepted meanwhile). */
   readonly acceptAfterDiscover = new Map<string, Grant>();
   private requestN = 0;

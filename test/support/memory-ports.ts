@@ -74,7 +74,12 @@ export class MemoryStore implements OffboardingStore {
     return o ? clone(o) : undefined;
   }
 
-  private apply(id: string, from: readonly OffboardingStatus[], to: OffboardingStatus | undefined, patch: object) {
+  private apply(
+    id: string,
+    from: readonly OffboardingStatus[],
+    to: OffboardingStatus | undefined,
+    patch: object,
+  ) {
     const o = this.offboardings.get(id);
     if (!o) throw new LeaverError('not_found', 'Offboarding not found');
     for (const key of Object.keys(patch)) {
@@ -106,7 +111,11 @@ export class MemoryStore implements OffboardingStore {
     return this.apply(id, from, to, patch);
   }
 
-  async update(id: string, status: OffboardingStatus, patch: Partial<Omit<Offboarding, 'id' | 'status' | 'version'>>) {
+  async update(
+    id: string,
+    status: OffboardingStatus,
+    patch: Partial<Omit<Offboarding, 'id' | 'status' | 'version'>>,
+  ) {
     this.check('update');
     return this.apply(id, [status], undefined, patch);
   }
@@ -170,6 +179,8 @@ export class MemoryStore implements OffboardingStore {
 export class MemoryAuditLog implements AuditLog {
   readonly streams = new Map<string, AuditRecord[]>();
   failNextAppend?: Error;
+  /** Checked on every append: an error returned is thrown instead of writing. */
+  failAppend?: (entry: AuditEntry) => Error | undefined;
 
   async append(entry: AuditEntry): Promise<AuditRecord> {
     if (this.failNextAppend) {
@@ -177,6 +188,8 @@ export class MemoryAuditLog implements AuditLog {
       this.failNextAppend = undefined;
       throw e;
     }
+    const injected = this.failAppend?.(entry);
+    if (injected) throw injected;
     const stream = this.streams.get(entry.streamId) ?? [];
     const prev = stream[stream.length - 1];
     const withoutHash = {
@@ -319,7 +332,9 @@ export interface TestDeps extends EngineDeps {
 }
 
 /** Engine deps on in-memory ports; `config` is merged over three test tenants (one per vendor). */
-export function memoryDeps(opts: { config?: LeaverConfigInput; connectors?: Partial<ConnectorRegistry> } = {}): TestDeps {
+export function memoryDeps(
+  opts: { config?: LeaverConfigInput; connectors?: Partial<ConnectorRegistry> } = {},
+): TestDeps {
   const clock = new TestClock();
   return {
     config: parseConfig({ tenants: TEST_TENANTS, ...opts.config }),

@@ -5,25 +5,14 @@
  */
 import { LeaverError } from '../../core/errors.ts';
 import type { Ctx, SecretStore } from '../../core/ports.ts';
+import { type AttemptOutcome, runAttempt } from './attempt.ts';
 import type { AuthPlugin } from './auth.ts';
-import { fullJitterDelay, parseRetryAfter, realTiming } from './backoff.ts';
-import {
-  badResponse,
-  type CallInfo,
-  deadlineError,
-  faultCode,
-  faultError,
-  isNetworkFault,
-  isRetryableStatus,
-  statusError,
-  vendorErrorCode,
-} from './errors.ts';
+import { fullJitterDelay, realTiming } from './backoff.ts';
+import { type CallInfo, deadlineError } from './errors.ts';
 import type { TenantLimiter } from './limiter.ts';
-import { vendorRequestIdOf } from './request-id.ts';
 import {
   DEFAULT_RETRY,
   type FetchLike,
-  type FetchResponse,
   type HttpRequest,
   type HttpResult,
   type RetryPolicy,
@@ -44,13 +33,6 @@ export interface VendorHttpOptions {
   /** Sent with every request unless the request sets the same header. */
   defaultHeaders?: Record<string, string>;
 }
-
-type AttemptOutcome =
-  | { kind: 'ok'; status: number; body: unknown; requestId?: string }
-  | { kind: 'challenge' }
-  | { kind: 'rejected'; error: LeaverError }
-  | { kind: 'retry'; error: LeaverError; retryAfterMs?: number }
-  | { kind: 'fail'; error: LeaverError };
 
 /** Digest challenges answered within one call before giving up (a server that never accepts). */
 const MAX_CHALLENGES = 3;
@@ -95,7 +77,19 @@ export class VendorHttp {
       const generation = this.credentialGeneration;
       let outcome: AttemptOutcome;
       try {
-        outcome = await this.attempt(req, call, ctx, attempts);
+        outcome = await runAttempt(
+          {
+            auth,
+            fetch: this.opts.fetch,
+            timing: this.timing,
+            timeoutMs: this.opts.timeoutMs,
+            defaultHeaders: this.opts.defaultHeaders,
+          },
+          req,
+          call,
+          ctx,
+          attempts,
+        );
       } finally {
         release();
       }
@@ -164,129 +158,6 @@ export class VendorHttp {
           continue;
         }
       }
-    }
-  }
-
-  private async attempt(
-    req: HttpRequest,
-    call: CallInfo,
-    ctx: Ctx,
-    attempt: number,
-  ): Promise<AttemptOutcome> {
-    const url = new URL(req.url);
-    const report = (status: number | 'network' | 'timeout', durationMs: number, route = call.route) =>
-      ctx.onVendorCall?.({
-        vendor: call.vendor,
-        tenantId: call.tenantId,
-        method: route === call.route ? call.method : 'POST',
-        route,
-        status,
-        durationMs,
-        attempt,
-      });
-    let authorization: string | undefined;
-    try {
-      authorization = await this.opts.auth.header({
-        method: req.method,
-        url,
-        deadline: ctx.deadline,
-        onCall: (i) => report(i.status, i.durationMs, i.route),
-      });
-    } catch (e) {
-      const error =
-        e instanceof LeaverError
-          ? e
-          : new LeaverError(
-              'secret_unavailable',
-              `could not read the credentials of ${call.vendor} tenant ${call.tenantId}`,
-              {
-                details: { vendor: call.vendor, tenantId: call.tenantId },
-              },
-            );
-      if (error.code === 'vendor_auth') return { kind: 'rejected', error };
-      if (error.code === 'secret_unavailable') return { kind: 'fail', error };
-      if (error.retryable) {
-        const retryAfterMs =
-          error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : undefined;
-        return { kind: 'retry', error, retryAfterMs };
-      }
-      return { kind: 'fail', error };
-    }
-    const headers: Record<string, string> = { ...this.opts.defaultHeaders, ...req.headers };
-    let body: string | undefined;
-    if (req.json !== undefined) {
-      body = JSON.stringify(req.json);
-      if (!Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) {
-        headers['content-type'] = 'application/json';
-      }
-    }
-    if (authorization !== undefined) headers.authorization = authorization;
-
-    const remaining = ctx.deadline - this.timing.now();
-    const capped = remaining < this.opts.timeoutMs;
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(
-      () => {
-        timedOut = true;
-        controller.abort(new Error('request timed out'));
-      },
-      Math.max(1, Math.min(this.opts.timeoutMs, remaining)),
-    );
-    const onAbort = () => controller.abort(ctx.signal?.reason);
-    ctx.signal?.addEventListener('abort', onAbort, { once: true });
-    const started = this.timing.now();
-    let res: FetchResponse;
-    let text: string;
-    try {
-      res = await this.opts.fetch(url.href, { method: req.method, headers, body, signal: controller.signal });
-      text = await res.text();
-    } catch (e) {
-      const duration = this.timing.now() - started;
-      if (timedOut) {
-        this.opts.auth.done?.(authorization);
-        report('timeout', duration);
-        if (capped) return { kind: 'fail', error: deadlineError(call, faultError('timeout', call)) };
-        return { kind: 'retry', error: faultError('timeout', call) };
-      }
-      this.opts.auth.done?.(authorization);
-      report('network', duration);
-      if (ctx.signal?.aborted) return { kind: 'fail', error: deadlineError(call) };
-      const error = faultError('network', call, faultCode(e));
-      return isNetworkFault(e) ? { kind: 'retry', error } : { kind: 'fail', error };
-    } finally {
-      clearTimeout(timer);
-      ctx.signal?.removeEventListener('abort', onAbort);
-    }
-    report(res.status, this.timing.now() - started);
-    const requestId = vendorRequestIdOf(res.headers);
-
-    if (res.status === 401 && !req.acceptStatuses?.includes(401)) {
-      const verdict = this.opts.auth.onUnauthorized(res, authorization);
-      this.opts.auth.done?.(authorization);
-      if (verdict === 'challenge') return { kind: 'challenge' };
-      return {
-        kind: 'rejected',
-        error: statusError(401, call, { vendorRequestId: requestId, vendorCode: vendorErrorCode(text) }),
-      };
-    }
-    this.opts.auth.done?.(authorization);
-    const accepted = req.acceptStatuses?.includes(res.status) ?? false;
-    if (res.status >= 400 && !accepted) {
-      const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), Date.now());
-      const error = statusError(res.status, call, {
-        vendorRequestId: requestId,
-        retryAfterSeconds: retryAfterMs !== undefined ? Math.ceil(retryAfterMs / 1000) : undefined,
-        vendorCode: vendorErrorCode(text),
-      });
-      return isRetryableStatus(res.status) ? { kind: 'retry', error, retryAfterMs } : { kind: 'fail', error };
-    }
-    if (text.trim() === '') return { kind: 'ok', status: res.status, body: undefined, requestId };
-    try {
-      return { kind: 'ok', status: res.status, body: JSON.parse(text), requestId };
-    } catch {
-      if (accepted) return { kind: 'ok', status: res.status, body: undefined, requestId };
-      return { kind: 'fail', error: badResponse(call, 'the body is not JSON', requestId) };
     }
   }
 

@@ -18,7 +18,7 @@ import {
   standardHook,
   terminationBody,
 } from '../handlers/support.ts';
-import { BREAKGLASS, CM, DANA, ITWIN_1, type Pipeline, SAM, startPipeline } from './pipeline.ts';
+import { BREAKGLASS, CM, DANA, e2eSeed, ITWIN_1, type Pipeline, SAM, startPipeline } from './pipeline.ts';
 
 const endpoint = inject('motoEndpoint');
 let sandbox: Sandbox;
@@ -26,7 +26,7 @@ let p: Pipeline;
 
 beforeAll(async () => {
   logger.setLogLevel('WARN');
-  sandbox = await startSandbox({ seed: 'demo' });
+  sandbox = await startSandbox({ seed: e2eSeed() });
   p = await startPipeline(endpoint, sandbox);
 });
 
@@ -125,6 +125,39 @@ describe('issue 5: every source revokes every grant at all three vendors', () =>
     expect(skipped.some((a) => a.skipReason === 'last_owner')).toBe(true);
   });
 });
+
+describe('a grant the vendor cannot remove safely', () => {
+  it("the demo seed's 60-member iTwin group: the action fails (nobody else dropped), the run ends completed_with_failures and alerts", async () => {
+    sandbox.control.seed('demo');
+    try {
+      const out = captureOutput();
+      let id: string;
+      try {
+        id = (await p.hook(standardHook(terminationBody(DANA)))).json.offboardingId as string;
+        await p.work();
+      } finally {
+        out.restore();
+      }
+      const off = await p.offboarding(id);
+      expect(off.status).toBe('completed_with_failures');
+      const failed = (await p.actions(id)).filter((a) => a.outcome === 'failed');
+      expect(failed.map((a) => [a.grant.kind, a.errorCode])).toEqual([
+        ['itwin_group_membership', 'vendor_bad_request'],
+      ]);
+      // The other 59 members are all still in the group.
+      const state = JSON.stringify(sandbox.control.state('itwin'));
+      expect(state).toContain('engineer58@example.com');
+      expect(state).toContain(SAM);
+      expect(out.text()).toContain('failure');
+      expect(out.text()).toContain(id);
+      expect(nextRetryOf(off)).toBeDefined();
+    } finally {
+      sandbox.control.seed(e2eSeed());
+    }
+  });
+});
+
+const nextRetryOf = (o: { nextRetryAt?: string }) => o.nextRetryAt;
 
 describe('duplicates, schedules and cancellation', () => {
   it('a duplicate webhook and a redelivered message change nothing', async () => {

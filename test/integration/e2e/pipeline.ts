@@ -22,6 +22,7 @@ import { handler as reconcileHandler } from '../../../lambdas/handlers/reconcile
 import { handler as retrySweepHandler } from '../../../lambdas/handlers/retry-sweep.ts';
 import { createAwsDeps, type HandlerDeps, setDeps } from '../../../lambdas/handlers/wiring.ts';
 import { handler as workerHandler } from '../../../lambdas/handlers/worker.ts';
+import { demoSeed, type SandboxSeed } from '../../../sandbox/demo.ts';
 import type { Sandbox, SandboxUrls } from '../../../sandbox/index.ts';
 import {
   answer,
@@ -55,6 +56,27 @@ export const VENDOR_SECRETS = {
   'vendors/atlas': { clientId: 'mdb_sa_id_demo0001', clientSecret: 'mdb_sa_sk_demo-secret-0001' },
   'vendors/cloudmanager': { publicKey: 'cmdemopub', privateKey: 'cm-demo-private-key-0001' },
 };
+
+/** iTwin's group PATCH takes at most this many member emails (vendors.md 1.3 row 14). */
+export const ITWIN_GROUP_PATCH_LIMIT = 50;
+
+/**
+ * The demo seed with every iTwin group small enough that removing the leaver leaves at most
+ * ITWIN_GROUP_PATCH_LIMIT others (the demo's 60-member "Site Engineers" group cannot be rewritten
+ * without dropping people: see the dedicated test). The leaver stays last, beyond the first page.
+ */
+export function e2eSeed(): SandboxSeed {
+  const seed = structuredClone(demoSeed);
+  for (const itwin of seed.itwin?.itwins ?? []) {
+    for (const group of itwin.groups ?? []) {
+      const members = group.members ?? [];
+      if (members.length > ITWIN_GROUP_PATCH_LIMIT + 1 && members.includes(DANA)) {
+        group.members = [...members.filter((m) => m !== DANA).slice(0, ITWIN_GROUP_PATCH_LIMIT), DANA];
+      }
+    }
+  }
+  return seed;
+}
 
 export function e2eConfig(
   prefix: string,

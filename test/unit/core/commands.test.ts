@@ -34,8 +34,15 @@ describe('startOffboarding', () => {
       reason: 'contractor left',
     });
     if (r.dryRun) throw new Error('not a dry run');
-    expect(r.offboarding).toMatchObject({ origin: { type: 'api', id: 'arn:aws:iam::123:user/alice' }, reason: 'contractor left', status: 'scheduled' });
-    expect(deps.audit.records(r.offboarding.id)[0]).toMatchObject({ event: 'received', actor: 'arn:aws:iam::123:user/alice' });
+    expect(r.offboarding).toMatchObject({
+      origin: { type: 'api', id: 'arn:aws:iam::123:user/alice' },
+      reason: 'contractor left',
+      status: 'scheduled',
+    });
+    expect(deps.audit.records(r.offboarding.id)[0]).toMatchObject({
+      event: 'received',
+      actor: 'arn:aws:iam::123:user/alice',
+    });
     expect(deps.queue.messages).toEqual([r.offboarding.id]);
     await work();
     expect(deps.store.must(r.offboarding.id).status).toBe('completed');
@@ -96,8 +103,12 @@ describe('previewOffboarding', () => {
     fakes.cloudmanager.add(grants.cmInvitation(DANA));
     fakes.atlas.failDiscover.set('atlas-main', new LeaverError('vendor_auth', '401'));
     const plan = await previewOffboarding(deps, 'alice', { email: DANA });
-    expect(plan.items).toEqual([expect.objectContaining({ kind: 'cloudmanager_org_invitation', action: 'revoke', phase: 'invitation' })]);
-    expect(plan.failedTenants).toEqual([{ tenantId: 'atlas-main', vendor: 'atlas', errorCode: 'vendor_auth' }]);
+    expect(plan.items).toEqual([
+      expect.objectContaining({ kind: 'cloudmanager_org_invitation', action: 'revoke', phase: 'invitation' }),
+    ]);
+    expect(plan.failedTenants).toEqual([
+      { tenantId: 'atlas-main', vendor: 'atlas', errorCode: 'vendor_auth' },
+    ]);
     expect(deps.store.offboardings.size).toBe(0);
     expect((await rejects(previewOffboarding(deps, 'alice', { email: '' }))).code).toBe('invalid_request');
   });
@@ -110,7 +121,11 @@ describe('cancel, retry, release', () => {
     const future = await terminate(DANA, { effectiveAt: '2026-12-24T00:00:00Z' });
     const cancelled = await cancelOffboarding(deps, 'alice', future, 'mistake');
     expect(cancelled.status).toBe('cancelled');
-    expect(deps.audit.records(future).at(-1)).toMatchObject({ event: 'cancelled', actor: 'alice', detail: { reason: 'mistake' } });
+    expect(deps.audit.records(future).at(-1)).toMatchObject({
+      event: 'cancelled',
+      actor: 'alice',
+      detail: { reason: 'mistake' },
+    });
     const now = await terminate('x@example.com');
     await work();
     const e = await rejects(cancelOffboarding(deps, 'alice', now));
@@ -129,7 +144,11 @@ describe('cancel, retry, release', () => {
     const moved = await retryOffboarding(deps, 'bob', id);
     expect(moved.status).toBe('scheduled');
     expect(deps.queue.messages).toEqual([id]);
-    expect(deps.audit.records(id).at(-1)).toMatchObject({ event: 'retry_scheduled', actor: 'bob', detail: { manual: true } });
+    expect(deps.audit.records(id).at(-1)).toMatchObject({
+      event: 'retry_scheduled',
+      actor: 'bob',
+      detail: { manual: true },
+    });
     await work();
     expect(deps.store.must(id).status).toBe('completed');
     const e = await rejects(retryOffboarding(deps, 'bob', id));
@@ -159,8 +178,12 @@ describe('setKillSwitch', () => {
       ['kill_switch', 'bob', false],
     ]);
     expect(verifyChain(records).ok).toBe(true);
-    expect((await rejects(setKillSwitch(deps, 'x', { enabled: 'yes' as never, reason: 'r' }))).code).toBe('invalid_request');
-    expect((await rejects(setKillSwitch(deps, 'x', { enabled: true, reason: '' }))).code).toBe('invalid_request');
+    expect((await rejects(setKillSwitch(deps, 'x', { enabled: 'yes' as never, reason: 'r' }))).code).toBe(
+      'invalid_request',
+    );
+    expect((await rejects(setKillSwitch(deps, 'x', { enabled: true, reason: '' }))).code).toBe(
+      'invalid_request',
+    );
   });
 });
 
@@ -181,7 +204,11 @@ describe('targetedRevoke', () => {
     const g = { ...grants.cmInvitation(DANA), ids: { orgId: CM_ORG, invitationId: 'ab'.repeat(12) } };
     fakes.cloudmanager.add(g);
     const r = await targetedRevoke(deps, 'alice', cmInvite({ email: DANA }));
-    expect(r).toMatchObject({ outcome: 'revoked', grantKey: grantKey(g), vendorRequestId: expect.any(String) });
+    expect(r).toMatchObject({
+      outcome: 'revoked',
+      grantKey: grantKey(g),
+      vendorRequestId: expect.any(String),
+    });
     expect(fakes.cloudmanager.has(g)).toBe(false);
     const records = deps.audit.records(r.revocationId);
     expect(records.map((x) => [x.event, x.actor, x.outcome])).toEqual([
@@ -206,10 +233,20 @@ describe('targetedRevoke', () => {
       [{ ids: { orgId: CM_ORG, invitationId: 'ab'.repeat(12), extra: '1' } }, 'invalid_vendor_id'],
       [{ email: 'nope' }, 'invalid_request'],
     ];
-    for (const [over, code] of cases) expect((await rejects(targetedRevoke(deps, 'alice', cmInvite(over)))).code).toBe(code);
-    expect((await rejects(targetedRevoke(deps, 'alice', { ...cmInvite(), reason: '' }))).code).toBe('invalid_request');
-    const itwinBad = { vendor: 'itwin', tenantId: 'itwin-main', kind: 'itwin_user_member', ids: { itwinId: ITWIN_ID, memberId: ATLAS_ORG } };
-    expect((await rejects(targetedRevoke(deps, 'alice', { grant: itwinBad, reason: 'x' }))).code).toBe('invalid_vendor_id');
+    for (const [over, code] of cases)
+      expect((await rejects(targetedRevoke(deps, 'alice', cmInvite(over)))).code).toBe(code);
+    expect((await rejects(targetedRevoke(deps, 'alice', { ...cmInvite(), reason: '' }))).code).toBe(
+      'invalid_request',
+    );
+    const itwinBad = {
+      vendor: 'itwin',
+      tenantId: 'itwin-main',
+      kind: 'itwin_user_member',
+      ids: { itwinId: ITWIN_ID, memberId: ATLAS_ORG },
+    };
+    expect((await rejects(targetedRevoke(deps, 'alice', { grant: itwinBad, reason: 'x' }))).code).toBe(
+      'invalid_vendor_id',
+    );
     expect(fakes.cloudmanager.revokeCalls.length + fakes.itwin.revokeCalls.length).toBe(0);
     expect(deps.audit.streams.size).toBe(0);
   });
@@ -225,9 +262,13 @@ describe('targetedRevoke', () => {
 
   it('reports a vendor failure as a failed outcome with its code, audited', async () => {
     const { deps, fakes } = engine();
-    fakes.cloudmanager.failRevoke = () => new LeaverError('vendor_forbidden', '403', { vendorRequestId: 'r-9' });
+    fakes.cloudmanager.failRevoke = () =>
+      new LeaverError('vendor_forbidden', '403', { vendorRequestId: 'r-9' });
     const r = await targetedRevoke(deps, 'alice', cmInvite());
     expect(r).toMatchObject({ outcome: 'failed', errorCode: 'vendor_forbidden', vendorRequestId: 'r-9' });
-    expect(deps.audit.records(r.revocationId).at(-1)).toMatchObject({ outcome: 'failed', errorCode: 'vendor_forbidden' });
+    expect(deps.audit.records(r.revocationId).at(-1)).toMatchObject({
+      outcome: 'failed',
+      errorCode: 'vendor_forbidden',
+    });
   });
 });

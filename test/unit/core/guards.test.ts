@@ -28,7 +28,7 @@ describe('kill switch', () => {
   });
 
   it('the configuration switch holds too', async () => {
-    const { deps, fakes, terminate, work } = engine({ safety: { killSwitch: true } });
+    const { fakes, terminate, work } = engine({ safety: { killSwitch: true } });
     fakes.cloudmanager.add(grants.cmOrgUser(DANA));
     const id = await terminate(DANA);
     expect(await work()).toEqual([{ id, result: 'retry' }]);
@@ -40,7 +40,12 @@ describe('kill switch', () => {
     const inv = grants.cmInvitation(DANA);
     fakes.cloudmanager.add(inv);
     fakes.cloudmanager.beforeRevoke = () => {
-      void deps.store.setKillSwitch({ enabled: true, reason: 'x', by: 'bob', at: deps.clock.now().toISOString() });
+      void deps.store.setKillSwitch({
+        enabled: true,
+        reason: 'x',
+        by: 'bob',
+        at: deps.clock.now().toISOString(),
+      });
     };
     const id = await terminate(DANA);
     deps.queue.drain();
@@ -64,7 +69,9 @@ describe('blast radius', () => {
     expect(statuses).toEqual(['completed', 'completed', 'quarantined', 'quarantined']);
     expect(fakes.cloudmanager.remaining().map((g) => g.email)).toEqual(['c@example.com', 'd@example.com']);
     expect(deps.notifier.kinds()).toEqual(['quarantine', 'quarantine']);
-    expect(deps.audit.records(ids[2]!).find((r) => r.event === 'quarantined')!.detail).toMatchObject({ reason: 'rate' });
+    expect(deps.audit.records(ids[2]!).find((r) => r.event === 'quarantined')!.detail).toMatchObject({
+      reason: 'rate',
+    });
 
     // A quarantined delivery does nothing.
     expect(await processOffboardings(deps, [ids[2]!], ctx())).toEqual([{ id: ids[2], result: 'done' }]);
@@ -80,7 +87,9 @@ describe('blast radius', () => {
   });
 
   it('the window slides: after it, new offboardings start again', async () => {
-    const { deps, fakes, terminate, work } = engine({ safety: { blastRadius: { maxOffboardings: 1, windowMinutes: 10 } } });
+    const { deps, fakes, terminate, work } = engine({
+      safety: { blastRadius: { maxOffboardings: 1, windowMinutes: 10 } },
+    });
     fakes.cloudmanager.add(grants.cmOrgUser(DANA), grants.cmOrgUser(ALEX));
     const a = await terminate(DANA);
     await work();

@@ -20,7 +20,15 @@ const ev = (kind: HrEvent['kind'], sourceEventId: string, over: Partial<HrEvent>
 describe('intake: terminate', () => {
   it('stores, audits received, and enqueues a termination effective now', async () => {
     const { deps, chainOk } = engine();
-    const [r] = await acceptHrEvents(deps, [ev('terminate', 'msg_1', { subject: { email: 'Dana.Leaver@Example.com', aliases: ['DANA@old.example.com'] } })], HR);
+    const [r] = await acceptHrEvents(
+      deps,
+      [
+        ev('terminate', 'msg_1', {
+          subject: { email: 'Dana.Leaver@Example.com', aliases: ['DANA@old.example.com'] },
+        }),
+      ],
+      HR,
+    );
     expect(r).toEqual({ offboardingId: 'off_000001', created: true, status: 'scheduled', kind: 'terminate' });
     const off = deps.store.must(r!.offboardingId!);
     expect(off).toMatchObject({
@@ -40,7 +48,11 @@ describe('intake: terminate', () => {
     const { deps } = engine();
     const [a] = await acceptHrEvents(deps, [ev('terminate', 'msg_1')], HR);
     deps.clock.advance(30_000);
-    const [b] = await acceptHrEvents(deps, [ev('terminate', 'msg_1', { occurredAt: deps.clock.now().toISOString() })], HR);
+    const [b] = await acceptHrEvents(
+      deps,
+      [ev('terminate', 'msg_1', { occurredAt: deps.clock.now().toISOString() })],
+      HR,
+    );
     expect(b).toEqual({ ...a, created: false });
     expect(deps.queue.messages).toHaveLength(1);
     expect(deps.audit.records(a!.offboardingId!)).toHaveLength(1);
@@ -73,7 +85,9 @@ describe('intake: terminate', () => {
   it('a failed store write throws and enqueues nothing', async () => {
     const { deps } = engine();
     deps.store.failNext.create = new LeaverError('storage_unavailable', 'down');
-    await expect(acceptHrEvents(deps, [ev('terminate', 'msg_1')], HR)).rejects.toMatchObject({ code: 'storage_unavailable' });
+    await expect(acceptHrEvents(deps, [ev('terminate', 'msg_1')], HR)).rejects.toMatchObject({
+      code: 'storage_unavailable',
+    });
     expect(deps.queue.messages).toEqual([]);
   });
 });
@@ -85,7 +99,12 @@ describe('intake: cancel', () => {
     const future = new Date(deps.clock.now().getTime() + 86_400_000).toISOString();
     const [t] = await acceptHrEvents(deps, [ev('terminate', 't1', { effectiveAt: future })], HR);
     const [c] = await acceptHrEvents(deps, [ev('cancel', 'c1')], HR);
-    expect(c).toEqual({ offboardingId: t!.offboardingId, created: false, status: 'cancelled', kind: 'cancel' });
+    expect(c).toEqual({
+      offboardingId: t!.offboardingId,
+      created: false,
+      status: 'cancelled',
+      kind: 'cancel',
+    });
     expect(deps.store.must(t!.offboardingId!).status).toBe('cancelled');
     expect(deps.audit.events(t!.offboardingId!)).toEqual(['received', 'scheduled', 'cancelled']);
     deps.clock.advance(2 * 86_400_000);
@@ -107,7 +126,12 @@ describe('intake: cancel', () => {
     await work();
     const [c] = await acceptHrEvents(deps, [ev('cancel', 'c1')], HR);
     await acceptHrEvents(deps, [ev('cancel', 'c1')], HR);
-    expect(c).toEqual({ offboardingId: t!.offboardingId, created: false, status: 'cancel_after_run', kind: 'cancel' });
+    expect(c).toEqual({
+      offboardingId: t!.offboardingId,
+      created: false,
+      status: 'cancel_after_run',
+      kind: 'cancel',
+    });
     expect(deps.store.must(t!.offboardingId!).status).toBe('completed');
     expect(deps.audit.events(t!.offboardingId!).filter((e) => e === 'cancel_after_run')).toHaveLength(1);
     expect(deps.notifier.kinds()).toEqual(['cancel_after_run']);
@@ -116,9 +140,15 @@ describe('intake: cancel', () => {
 
   it('a cancel for someone with no termination changes nothing; HR never cancels an API offboarding', async () => {
     const { deps } = engine();
-    expect(await acceptHrEvents(deps, [ev('cancel', 'c0')], HR)).toEqual([{ created: false, status: 'not_found', kind: 'cancel' }]);
+    expect(await acceptHrEvents(deps, [ev('cancel', 'c0')], HR)).toEqual([
+      { created: false, status: 'not_found', kind: 'cancel' },
+    ]);
     const future = new Date(deps.clock.now().getTime() + 86_400_000).toISOString();
-    const r = await startOffboarding(deps, 'it-admin', { email: DANA, reason: 'security', effectiveAt: future });
+    const r = await startOffboarding(deps, 'it-admin', {
+      email: DANA,
+      reason: 'security',
+      effectiveAt: future,
+    });
     const [c] = await acceptHrEvents(deps, [ev('cancel', 'c1')], HR);
     expect(c!.status).toBe('not_found');
     expect(r.dryRun === false && deps.store.must(r.offboarding.id).status).toBe('scheduled');
@@ -137,7 +167,12 @@ describe('intake: rehire', () => {
     expect(dup!.created).toBe(false);
     const records = deps.audit.records('hr-event:standard:r1');
     expect(records).toHaveLength(1);
-    expect(records[0]).toMatchObject({ event: 'rehire', email: DANA, actor: 'hr:standard', detail: { offboardingId: t!.offboardingId } });
+    expect(records[0]).toMatchObject({
+      event: 'rehire',
+      email: DANA,
+      actor: 'hr:standard',
+      detail: { offboardingId: t!.offboardingId },
+    });
     expect(chainOk('hr-event:standard:r1')).toBe(true);
     expect(deps.notifier.kinds()).toEqual(['rehire']);
     expect(fakes.cloudmanager.discoverCalls.length).toBe(calls);
@@ -152,6 +187,9 @@ describe('intake: rejections', () => {
     await recordRejection(deps, 'standard', new LeaverError('invalid_request', 'data.email is required'));
     const [stream] = [...deps.audit.streams.keys()];
     expect(stream).toMatch(/^rejected:standard:/);
-    expect(deps.audit.records(stream!)[0]).toMatchObject({ event: 'rejected', detail: { code: 'invalid_request', message: 'data.email is required' } });
+    expect(deps.audit.records(stream!)[0]).toMatchObject({
+      event: 'rejected',
+      detail: { code: 'invalid_request', message: 'data.email is required' },
+    });
   });
 });

@@ -46,8 +46,14 @@ describe('due sweep', () => {
     const b = await terminate(ALEX);
     deps.queue.drain();
     const now = deps.clock.now().getTime();
-    await deps.store.transition(a, ['scheduled'], 'running', { attempts: 1, leaseUntil: new Date(now - 1).toISOString() });
-    await deps.store.transition(b, ['scheduled'], 'running', { attempts: 1, leaseUntil: new Date(now + 60_000).toISOString() });
+    await deps.store.transition(a, ['scheduled'], 'running', {
+      attempts: 1,
+      leaseUntil: new Date(now - 1).toISOString(),
+    });
+    await deps.store.transition(b, ['scheduled'], 'running', {
+      attempts: 1,
+      leaseUntil: new Date(now + 60_000).toISOString(),
+    });
     expect(await dueSweep(deps)).toEqual({ enqueued: 1, stale: 1 });
     expect(deps.queue.messages).toEqual([a]);
   });
@@ -65,11 +71,15 @@ describe('reconciliation', () => {
     fakes.cloudmanager.add(again);
 
     const result = await reconcile(deps, ctx());
-    expect(result).toEqual({ checked: 1, reinvited: 1, revoked: 1, failed: 0 });
+    expect(result).toEqual({ checked: 1, unreadTenants: 0, reinvited: 1, revoked: 1, failed: 0 });
     expect(fakes.cloudmanager.has(again)).toBe(false);
     const records = deps.audit.records(id);
     const reinvited = records.find((r) => r.event === 'reinvited')!;
-    expect(reinvited).toMatchObject({ actor: 'schedule:reconcile', grantKey: grantKey(again), vendor: 'cloudmanager' });
+    expect(reinvited).toMatchObject({
+      actor: 'schedule:reconcile',
+      grantKey: grantKey(again),
+      vendor: 'cloudmanager',
+    });
     const fin = records.filter((r) => r.event === 'action_finished').at(-1)!;
     expect(fin).toMatchObject({ outcome: 'revoked', actor: 'schedule:reconcile' });
     const action = (await deps.store.listActions(id)).find((a) => a.grantKey === grantKey(again))!;
@@ -78,10 +88,18 @@ describe('reconciliation', () => {
     expect(off.status).toBe('completed');
     expect(off.counts.revoked).toBe(2);
     expect(off.timeToRevokeMs).toBe(ttr);
-    expect(deps.notifier.sent).toEqual([expect.objectContaining({ kind: 'reinvited', offboardingId: id, vendor: 'cloudmanager' })]);
+    expect(deps.notifier.sent).toEqual([
+      expect.objectContaining({ kind: 'reinvited', offboardingId: id, vendor: 'cloudmanager' }),
+    ]);
     expect(chainOk(id)).toBe(true);
     // Nothing more to find: a second pass is quiet.
-    expect(await reconcile(deps, ctx())).toEqual({ checked: 1, reinvited: 0, revoked: 0, failed: 0 });
+    expect(await reconcile(deps, ctx())).toEqual({
+      checked: 1,
+      unreadTenants: 0,
+      reinvited: 0,
+      revoked: 0,
+      failed: 0,
+    });
   });
 
   it('lists each tenant once per batch of leavers and skips those outside the lookback', async () => {
@@ -111,6 +129,14 @@ describe('reconciliation', () => {
     const off = deps.store.must(id);
     expect(off.status).toBe('completed_with_failures');
     expect(off.nextRetryAt).toBeDefined();
+  });
+
+  it('reports tenants it could not read', async () => {
+    const { deps, fakes, terminate, work, ctx } = engine();
+    await terminate(DANA);
+    await work();
+    fakes.itwin.failDiscover.set('itwin-main', new LeaverError('vendor_unavailable', 'down'));
+    expect(await reconcile(deps, ctx())).toMatchObject({ checked: 1, unreadTenants: 1 });
   });
 
   it('holds while the kill switch is on', async () => {

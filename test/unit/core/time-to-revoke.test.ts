@@ -15,7 +15,9 @@ describe('time-to-revoke', () => {
       deps.clock.advance(4_000);
     };
     // Effective an hour ago (HR was late): the clock starts at receipt.
-    const id = await terminate(DANA, { effectiveAt: new Date(deps.clock.now().getTime() - 3_600_000).toISOString() });
+    const id = await terminate(DANA, {
+      effectiveAt: new Date(deps.clock.now().getTime() - 3_600_000).toISOString(),
+    });
     await work();
     const off = deps.store.must(id);
     expect(off.timeToRevokeMs).toBe(5_500);
@@ -38,8 +40,16 @@ describe('time-to-revoke', () => {
       reinvited,
     });
     expect(
-      computeTimeToRevoke(off, [a('revoked', '2026-01-01T00:00:12.000Z'), a('revoked', '2026-01-05T00:00:00.000Z', true), a('already_absent', '2026-01-01T00:01:00.000Z')]),
-    ).toEqual({ lastRevokedAt: '2026-01-01T00:00:12.000Z', timeToRevokeMs: 2_000, timeToRevokeByVendorMs: { cloudmanager: 2_000 } });
+      computeTimeToRevoke(off, [
+        a('revoked', '2026-01-01T00:00:12.000Z'),
+        a('revoked', '2026-01-05T00:00:00.000Z', true),
+        a('already_absent', '2026-01-01T00:01:00.000Z'),
+      ]),
+    ).toEqual({
+      lastRevokedAt: '2026-01-01T00:00:12.000Z',
+      timeToRevokeMs: 2_000,
+      timeToRevokeByVendorMs: { cloudmanager: 2_000 },
+    });
     expect(computeTimeToRevoke(off, [])).toEqual({ timeToRevokeByVendorMs: {} });
   });
 });

@@ -32,16 +32,20 @@ describe('worker: a full run', () => {
     expect(off.attempts).toBe(1);
     expect(off.leaseUntil).toBeUndefined();
     // Only the colleague's access is left.
-    expect([...fakes.itwin.remaining(), ...fakes.atlas.remaining(), ...fakes.cloudmanager.remaining()]).toEqual([
-      g.samIt,
-      g.samCm,
-    ]);
+    expect([
+      ...fakes.itwin.remaining(),
+      ...fakes.atlas.remaining(),
+      ...fakes.cloudmanager.remaining(),
+    ]).toEqual([g.samIt, g.samCm]);
     expect(fakes.atlas.revokeCalls.map((c) => c.kind)).toEqual([
       'atlas_org_invitation',
       'atlas_team_user',
       'atlas_org_user',
     ]);
-    expect(fakes.itwin.revokeCalls.map((c) => c.kind)).toEqual(['itwin_member_invitation', 'itwin_user_member']);
+    expect(fakes.itwin.revokeCalls.map((c) => c.kind)).toEqual([
+      'itwin_member_invitation',
+      'itwin_user_member',
+    ]);
     expect(fakes.cloudmanager.revokeCalls.map((c) => c.kind)).toEqual([
       'cloudmanager_org_invitation',
       'cloudmanager_org_user',
@@ -67,7 +71,11 @@ describe('worker: a full run', () => {
 
   it('lists each tenant once for a whole batch of leavers (per pass), not once per leaver', async () => {
     const { deps, fakes, terminate, work } = engine();
-    fakes.cloudmanager.add(grants.cmOrgUser(DANA), grants.cmOrgUser(ALEX), grants.cmInvitation('c@example.com'));
+    fakes.cloudmanager.add(
+      grants.cmOrgUser(DANA),
+      grants.cmOrgUser(ALEX),
+      grants.cmInvitation('c@example.com'),
+    );
     fakes.itwin.add(grants.itwinMember(ALEX));
     const ids = [await terminate(DANA), await terminate(ALEX), await terminate('c@example.com')];
     const results = await work();
@@ -88,7 +96,8 @@ describe('worker: a full run', () => {
     fakes.atlas.add(atInv, atOrg);
     fakes.itwin.add(grants.itwinMember(DANA));
     fakes.cloudmanager.add(grants.cmOrgUser(DANA));
-    fakes.atlas.failRevoke = () => new LeaverError('vendor_unavailable', 'Atlas answered 503', { vendorRequestId: 'atl-1' });
+    fakes.atlas.failRevoke = () =>
+      new LeaverError('vendor_unavailable', 'Atlas answered 503', { vendorRequestId: 'atl-1' });
     const id = await terminate(DANA);
     await work();
 
@@ -106,7 +115,9 @@ describe('worker: a full run', () => {
     // Retry with backoff: 5 minutes after the first attempt.
     expect(off.nextRetryAt).toBe(new Date(deps.clock.now().getTime() + 5 * 60_000).toISOString());
     expect(deps.audit.events(id)).toContain('retry_scheduled');
-    expect(deps.notifier.sent).toEqual([expect.objectContaining({ kind: 'failure', offboardingId: id, vendor: 'atlas' })]);
+    expect(deps.notifier.sent).toEqual([
+      expect.objectContaining({ kind: 'failure', offboardingId: id, vendor: 'atlas' }),
+    ]);
     expect(JSON.stringify(deps.notifier.sent)).not.toContain(DANA);
     expect(chainOk(id)).toBe(true);
   });
@@ -121,7 +132,9 @@ describe('worker: a full run', () => {
     expect(off.status).toBe('completed_with_failures');
     expect(off.counts.revoked).toBe(1);
     const finished = deps.audit.records(id).find((r) => r.event === 'finished')!;
-    expect(finished.detail!.failedTenants).toEqual([{ tenantId: 'cm-main', vendor: 'cloudmanager', errorCode: 'vendor_timeout' }]);
+    expect(finished.detail!.failedTenants).toEqual([
+      { tenantId: 'cm-main', vendor: 'cloudmanager', errorCode: 'vendor_timeout' },
+    ]);
   });
 });
 
@@ -213,7 +226,12 @@ describe('worker: redelivery and interruption', () => {
 
   it('a run cut by the deadline stays running and the next delivery finishes it without repeating effects', async () => {
     const { deps, fakes, terminate, ctx, chainOk } = engine();
-    const all = [grants.cmInvitation(DANA), grants.cmOrgUser(DANA), grants.atlasInvitation(DANA), grants.atlasOrgUser(DANA)];
+    const all = [
+      grants.cmInvitation(DANA),
+      grants.cmOrgUser(DANA),
+      grants.atlasInvitation(DANA),
+      grants.atlasOrgUser(DANA),
+    ];
     fakes.cloudmanager.add(all[0]!, all[1]!);
     fakes.atlas.add(all[2]!, all[3]!);
     for (const f of [fakes.cloudmanager, fakes.atlas]) f.beforeRevoke = () => deps.clock.advance(1_000);
@@ -251,7 +269,8 @@ describe('worker: redelivery and interruption', () => {
     deps.queue.drain();
     // The process "dies" right after the vendor removed the invitation: its action_finished is never written.
     fakes.cloudmanager.beforeRevoke = (g) => {
-      if (grantKey(g) === grantKey(inv)) deps.audit.failNextAppend = new LeaverError('storage_unavailable', 'gone');
+      if (grantKey(g) === grantKey(inv))
+        deps.audit.failNextAppend = new LeaverError('storage_unavailable', 'gone');
     };
     expect(await processOffboardings(deps, [id], ctx())).toEqual([{ id, result: 'retry' }]);
     expect(fakes.cloudmanager.has(inv)).toBe(false);
@@ -267,6 +286,40 @@ describe('worker: redelivery and interruption', () => {
     expect(fakes.cloudmanager.revokeCount(user)).toBe(1);
     expect(deps.store.must(id).status).toBe('completed');
     expect(chainOk(id)).toBe(true);
+  });
+
+  it("one offboarding's storage failure leaves it for the next delivery without stopping the others", async () => {
+    const { deps, fakes, terminate, ctx, chainOk } = engine();
+    fakes.cloudmanager.add(grants.cmOrgUser(DANA), grants.cmOrgUser(ALEX));
+    const a = await terminate(DANA);
+    const b = await terminate(ALEX);
+    deps.queue.drain();
+    let failures = 1;
+    deps.audit.failAppend = (entry) =>
+      entry.streamId === a && entry.event === 'action_finished' && failures-- > 0
+        ? new LeaverError('storage_unavailable', 'throttled')
+        : undefined;
+    expect(await processOffboardings(deps, [a, b], ctx())).toEqual([
+      { id: a, result: 'retry' },
+      { id: b, result: 'done' },
+    ]);
+    expect(deps.store.must(b).status).toBe('completed');
+    expect(deps.store.must(a).status).toBe('running');
+    expect(await processOffboardings(deps, [a], ctx())).toEqual([{ id: a, result: 'done' }]);
+    expect(deps.store.must(a)).toMatchObject({
+      status: 'completed',
+      counts: { planned: 1, alreadyAbsent: 1 },
+    });
+    expect(chainOk(a)).toBe(true);
+  });
+
+  it('a delivery with no time left claims nothing and asks for redelivery', async () => {
+    const { deps, fakes, terminate, ctx } = engine();
+    fakes.cloudmanager.add(grants.cmOrgUser(DANA));
+    const id = await terminate(DANA);
+    expect(await processOffboardings(deps, [id], ctx(1_000))).toEqual([{ id, result: 'retry' }]);
+    expect(deps.store.must(id).status).toBe('scheduled');
+    expect(fakes.cloudmanager.discoverCalls).toEqual([]);
   });
 
   it('a delivery while another worker holds the lease waits (retry) and does nothing', async () => {
@@ -297,7 +350,9 @@ describe('worker: redelivery and interruption', () => {
 
   it('an early delivery of a future offboarding does nothing; a missing id is dropped', async () => {
     const { deps, fakes, terminate, ctx } = engine();
-    const id = await terminate(DANA, { effectiveAt: new Date(deps.clock.now().getTime() + 86_400_000).toISOString() });
+    const id = await terminate(DANA, {
+      effectiveAt: new Date(deps.clock.now().getTime() + 86_400_000).toISOString(),
+    });
     expect(await processOffboardings(deps, [id, 'off_missing'], ctx())).toEqual([
       { id, result: 'done' },
       { id: 'off_missing', result: 'done' },
@@ -347,6 +402,9 @@ describe('worker: dry run', () => {
     const off = deps.store.must('off_dry');
     expect(off.status).toBe('completed');
     expect(off.counts).toMatchObject({ planned: 1, skipped: 1 });
-    expect((await deps.store.listActions('off_dry'))[0]).toMatchObject({ outcome: 'skipped', skipReason: 'dry_run' });
+    expect((await deps.store.listActions('off_dry'))[0]).toMatchObject({
+      outcome: 'skipped',
+      skipReason: 'dry_run',
+    });
   });
 });

@@ -109,3 +109,34 @@ describe('deadlines', () => {
     expect(typeof ctx.onVendorCall).toBe('function');
   });
 });
+
+describe('instrumentStore', () => {
+  it('counts offboardings by status, actions by vendor and outcome, and records time-to-revoke', async () => {
+    const { instrumentStore } = await import('../../../lambdas/handlers/wiring.ts');
+    const rec = new MetricsRecorder(new Metrics({ namespace: 'Test', serviceName: 'leaver' }));
+    const off = {
+      id: 'off_1',
+      status: 'completed',
+      timeToRevokeMs: 900,
+      timeToRevokeByVendorMs: { atlas: 400 },
+    };
+    const inner = {
+      create: async () => ({ created: true, offboarding: { ...off, status: 'scheduled' } }),
+      transition: async () => off,
+      putAction: async () => {},
+      get: async () => off,
+    } as unknown as Parameters<typeof instrumentStore>[0];
+    const store = instrumentStore(inner, rec);
+    await store.create(off as never);
+    await store.transition('off_1', ['running'], 'completed');
+    await store.putAction('off_1', { grant: { vendor: 'itwin' }, outcome: 'revoked' } as never);
+    expect(await store.get('off_1')).toBe(off);
+    expect(rec.pending()).toEqual([
+      { name: 'Offboardings', dims: { status: 'scheduled' }, values: [1] },
+      { name: 'Offboardings', dims: { status: 'completed' }, values: [1] },
+      { name: 'TimeToRevoke', dims: {}, values: [900] },
+      { name: 'TimeToRevoke', dims: { vendor: 'atlas' }, values: [400] },
+      { name: 'Actions', dims: { vendor: 'itwin', outcome: 'revoked' }, values: [1] },
+    ]);
+  });
+});

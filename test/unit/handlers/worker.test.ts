@@ -16,7 +16,7 @@ vi.mock('../../../lambdas/core/worker.ts', () => ({
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 const { handleBatch, offboardingIdOf } = await import('../../../lambdas/handlers/worker.ts');
 type Deps = Parameters<typeof handleBatch>[1];
-const deps = {} as Deps;
+const deps = { clock: { now: () => new Date() } } as unknown as Deps;
 
 function record(messageId: string, body: string): SQSRecord {
   return {

@@ -10,7 +10,9 @@ const nowSec = Math.floor(NOW.getTime() / 1000);
 
 function signed(body: unknown, ts = nowSec, key = KEY.privateKey) {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  const sig = createHmac('sha256', key).update(text + String(ts)).digest('hex');
+  const sig = createHmac('sha256', key)
+    .update(text + String(ts))
+    .digest('hex');
   return raw({
     sourceId: 'bamboohr',
     body: text,
@@ -18,7 +20,11 @@ function signed(body: unknown, ts = nowSec, key = KEY.privateKey) {
   });
 }
 
-const employee = (fields: Record<string, unknown>, changedFields: string[], id = '123') => ({ id, changedFields, fields });
+const employee = (fields: Record<string, unknown>, changedFields: string[], id = '123') => ({
+  id,
+  changedFields,
+  fields,
+});
 
 describe('bamboohr source: verification', () => {
   it('accepts a valid signature (hex HMAC-SHA256 of body + timestamp), upper-case hex too', () => {
@@ -29,7 +35,9 @@ describe('bamboohr source: verification', () => {
   });
 
   it('refuses a wrong key, a changed body, a missing signature or timestamp', () => {
-    expect(codeOf(() => source.verify(signed({ employees: [] }, nowSec, 'other'), KEY, NOW))).toBe('invalid_signature');
+    expect(codeOf(() => source.verify(signed({ employees: [] }, nowSec, 'other'), KEY, NOW))).toBe(
+      'invalid_signature',
+    );
     const changed = signed({ employees: [] });
     changed.body = '{"employees":[1]}';
     expect(codeOf(() => source.verify(changed, KEY, NOW))).toBe('invalid_signature');
@@ -47,8 +55,12 @@ describe('bamboohr source: verification', () => {
   });
 
   it('refuses stale and future timestamps beyond 300 s', () => {
-    expect(codeOf(() => source.verify(signed({ employees: [] }, nowSec - 301), KEY, NOW))).toBe('invalid_signature');
-    expect(codeOf(() => source.verify(signed({ employees: [] }, nowSec + 301), KEY, NOW))).toBe('invalid_signature');
+    expect(codeOf(() => source.verify(signed({ employees: [] }, nowSec - 301), KEY, NOW))).toBe(
+      'invalid_signature',
+    );
+    expect(codeOf(() => source.verify(signed({ employees: [] }, nowSec + 301), KEY, NOW))).toBe(
+      'invalid_signature',
+    );
     expect(() => source.verify(signed({ employees: [] }, nowSec - 299), KEY, NOW)).not.toThrow();
   });
 });
@@ -58,8 +70,15 @@ describe('bamboohr source: parsing', () => {
     const events = source.parse(
       signed({
         employees: [
-          employee({ 'Work Email': 'Dana.Leaver@example.com', Status: 'Inactive', 'Termination Date': '2026-11-30' }, ['Status']),
-          employee({ workEmail: 'sam@example.com', employmentStatus: { value: 'Terminated' } }, ['employmentStatus'], '124'),
+          employee(
+            { 'Work Email': 'Dana.Leaver@example.com', Status: 'Inactive', 'Termination Date': '2026-11-30' },
+            ['Status'],
+          ),
+          employee(
+            { workEmail: 'sam@example.com', employmentStatus: { value: 'Terminated' } },
+            ['employmentStatus'],
+            '124',
+          ),
           employee({ 'Work Email': 'x@example.com', 'Job Title': 'Dev', extra: 1 }, ['Job Title'], '125'),
         ],
       }),
@@ -86,8 +105,15 @@ describe('bamboohr source: parsing', () => {
   });
 
   it('turns a status change back to Active into a cancellation', () => {
-    const [e] = source.parse(signed({ employees: [employee({ Email: 'dana@example.com', Status: 'Active' }, ['Status'])] }), NOW);
-    expect(e).toMatchObject({ kind: 'cancel', sourceEventId: `123:cancel:${nowSec}`, subject: { email: 'dana@example.com' } });
+    const [e] = source.parse(
+      signed({ employees: [employee({ Email: 'dana@example.com', Status: 'Active' }, ['Status'])] }),
+      NOW,
+    );
+    expect(e).toMatchObject({
+      kind: 'cancel',
+      sourceEventId: `123:cancel:${nowSec}`,
+      subject: { email: 'dana@example.com' },
+    });
   });
 
   it('gives the same event id to a retried delivery with a new timestamp', () => {
@@ -98,19 +124,36 @@ describe('bamboohr source: parsing', () => {
   });
 
   it('refuses a termination without an email, malformed JSON, no employees, a bad date', () => {
-    expect(errorOf(() => source.parse(signed({ employees: [employee({ Status: 'Inactive' }, ['Status'])] }), NOW)).message).toBe(
-      'employees[0].fields["Work Email"] is required',
-    );
+    expect(
+      errorOf(() => source.parse(signed({ employees: [employee({ Status: 'Inactive' }, ['Status'])] }), NOW))
+        .message,
+    ).toBe('employees[0].fields["Work Email"] is required');
     expect(errorOf(() => source.parse(signed('not json'), NOW)).message).toBe('body is not valid JSON');
-    expect(errorOf(() => source.parse(signed({}), NOW)).message).toBe('employees is required and must be an array');
+    expect(errorOf(() => source.parse(signed({}), NOW)).message).toBe(
+      'employees is required and must be an array',
+    );
     expect(
       errorOf(() =>
-        source.parse(signed({ employees: [employee({ workEmail: 'a@example.com', Status: 'Inactive', terminationDate: '30/11/2026' }, ['Status'])] }), NOW),
+        source.parse(
+          signed({
+            employees: [
+              employee({ workEmail: 'a@example.com', Status: 'Inactive', terminationDate: '30/11/2026' }, [
+                'Status',
+              ]),
+            ],
+          }),
+          NOW,
+        ),
       ).message,
     ).toMatch(/Termination Date/);
   });
 
   it('ignores changes that are not a termination or a return to active', () => {
-    expect(source.parse(signed({ employees: [employee({ workEmail: 'a@example.com', Department: 'R&D' }, ['Department'])] }), NOW)).toEqual([]);
+    expect(
+      source.parse(
+        signed({ employees: [employee({ workEmail: 'a@example.com', Department: 'R&D' }, ['Department'])] }),
+        NOW,
+      ),
+    ).toEqual([]);
   });
 });

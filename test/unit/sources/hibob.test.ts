@@ -16,7 +16,10 @@ function signed(body: unknown, secret = SECRET.secret) {
   });
 }
 
-const payload = (type: string, data: Record<string, unknown> = { employeeId: '9001', email: 'Dana.Leaver@example.com' }) => ({
+const payload = (
+  type: string,
+  data: Record<string, unknown> = { employeeId: '9001', email: 'Dana.Leaver@example.com' },
+) => ({
   companyId: 1,
   type,
   triggeredBy: 'system',
@@ -31,7 +34,9 @@ describe('hibob source: verification', () => {
   });
 
   it('refuses a wrong secret, a changed body, a missing or truncated signature', () => {
-    expect(codeOf(() => source.verify(signed(payload('employee.left'), 'other'), SECRET, NOW))).toBe('invalid_signature');
+    expect(codeOf(() => source.verify(signed(payload('employee.left'), 'other'), SECRET, NOW))).toBe(
+      'invalid_signature',
+    );
     const changed = signed(payload('employee.left'));
     changed.body = changed.body.replace('9001', '9002');
     expect(codeOf(() => source.verify(changed, SECRET, NOW))).toBe('invalid_signature');
@@ -46,7 +51,12 @@ describe('hibob source: verification', () => {
 
 describe('hibob source: parsing', () => {
   it('maps the three lifecycle events to terminations', () => {
-    const left = source.parse(signed(payload('employee.left', { employeeId: '9001', email: 'a@example.com', effectiveDate: '2026-11-23' })), NOW)[0]!;
+    const left = source.parse(
+      signed(
+        payload('employee.left', { employeeId: '9001', email: 'a@example.com', effectiveDate: '2026-11-23' }),
+      ),
+      NOW,
+    )[0]!;
     expect(left).toEqual({
       kind: 'terminate',
       source: 'hibob',
@@ -59,7 +69,13 @@ describe('hibob source: parsing', () => {
     expect(inactivated.effectiveAt).toBeUndefined();
     expect(inactivated.subject.email).toBe('dana.leaver@example.com');
     const immediate = source.parse(
-      signed(payload('employee.access.revoked.immediately', { id: '9001', workEmail: 'a@example.com', effectiveDate: '2027-01-01' })),
+      signed(
+        payload('employee.access.revoked.immediately', {
+          id: '9001',
+          workEmail: 'a@example.com',
+          effectiveDate: '2027-01-01',
+        }),
+      ),
       NOW,
     )[0]!;
     expect(immediate.effectiveAt).toBe(NOW.toISOString());
@@ -67,7 +83,9 @@ describe('hibob source: parsing', () => {
   });
 
   it('uses a top-level id as the event id when present', () => {
-    expect(source.parse(signed({ ...payload('employee.left'), id: 'bob-evt-7' }), NOW)[0]!.sourceEventId).toBe('bob-evt-7');
+    expect(
+      source.parse(signed({ ...payload('employee.left'), id: 'bob-evt-7' }), NOW)[0]!.sourceEventId,
+    ).toBe('bob-evt-7');
   });
 
   it('ignores other event types', () => {

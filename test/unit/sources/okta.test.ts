@@ -14,26 +14,39 @@ const event = (over: Record<string, unknown> = {}) => ({
   ...over,
 });
 const delivery = (events: unknown[], headers: Record<string, string> = { authorization: TOKEN.token }) =>
-  raw({ sourceId: 'okta', headers, body: JSON.stringify({ eventType: 'com.okta.event_hook', data: { events } }) });
+  raw({
+    sourceId: 'okta',
+    headers,
+    body: JSON.stringify({ eventType: 'com.okta.event_hook', data: { events } }),
+  });
 
 describe('okta source', () => {
   it('verifies the static secret header in constant time', () => {
     expect(() => source.verify(delivery([event()]), TOKEN, NOW)).not.toThrow();
-    expect(codeOf(() => source.verify(delivery([event()], { authorization: 'Bearer okta-shared-secret-124' }), TOKEN, NOW))).toBe(
+    expect(
+      codeOf(() =>
+        source.verify(delivery([event()], { authorization: 'Bearer okta-shared-secret-124' }), TOKEN, NOW),
+      ),
+    ).toBe('invalid_signature');
+    expect(codeOf(() => source.verify(delivery([event()], { authorization: 'Bearer' }), TOKEN, NOW))).toBe(
       'invalid_signature',
     );
-    expect(codeOf(() => source.verify(delivery([event()], { authorization: 'Bearer' }), TOKEN, NOW))).toBe('invalid_signature');
     expect(codeOf(() => source.verify(delivery([event()], {}), TOKEN, NOW))).toBe('invalid_signature');
   });
 
   it('reads the secret from the configured header name', () => {
     const custom = getSource('okta', { headerName: 'X-Leaver-Secret' });
-    expect(() => custom.verify(delivery([event()], { 'x-leaver-secret': TOKEN.token }), TOKEN, NOW)).not.toThrow();
+    expect(() =>
+      custom.verify(delivery([event()], { 'x-leaver-secret': TOKEN.token }), TOKEN, NOW),
+    ).not.toThrow();
     expect(codeOf(() => custom.verify(delivery([event()]), TOKEN, NOW))).toBe('invalid_signature');
   });
 
   it('answers the one-time GET verification challenge', () => {
-    const get = raw({ method: 'GET', headers: { authorization: TOKEN.token, 'x-okta-verification-challenge': 'abc123' } });
+    const get = raw({
+      method: 'GET',
+      headers: { authorization: TOKEN.token, 'x-okta-verification-challenge': 'abc123' },
+    });
     expect(() => source.verify(get, TOKEN, NOW)).not.toThrow();
     expect(source.challenge!(get)).toEqual({ status: 200, body: { verification: 'abc123' } });
     expect(source.challenge!(delivery([event()]))).toBeUndefined();
@@ -45,7 +58,14 @@ describe('okta source', () => {
       delivery([
         event(),
         event({ uuid: 'evt-1' }),
-        event({ uuid: 'evt-2', eventType: 'user.lifecycle.suspend', target: [{ type: 'AppInstance', alternateId: 'app' }, { type: 'User', alternateId: 'sam@example.com' }] }),
+        event({
+          uuid: 'evt-2',
+          eventType: 'user.lifecycle.suspend',
+          target: [
+            { type: 'AppInstance', alternateId: 'app' },
+            { type: 'User', alternateId: 'sam@example.com' },
+          ],
+        }),
         event({ uuid: 'evt-3', eventType: 'user.lifecycle.reactivate' }),
         event({ uuid: 'evt-4', eventType: 'user.session.start' }),
         event({ uuid: 'evt-5', eventType: 'user.lifecycle.activate', unknownField: 1 }),
@@ -68,14 +88,20 @@ describe('okta source', () => {
 
   it('refuses malformed JSON and a body without data.events', () => {
     expect(errorOf(() => source.parse(raw({ body: '{' }), NOW)).message).toBe('body is not valid JSON');
-    expect(errorOf(() => source.parse(raw({ body: '{"data":{}}' }), NOW)).message).toBe('data.events is required and must be an array');
+    expect(errorOf(() => source.parse(raw({ body: '{"data":{}}' }), NOW)).message).toBe(
+      'data.events is required and must be an array',
+    );
   });
 
   it('refuses an acted-on event whose user has no email login, naming it', () => {
-    const e = errorOf(() => source.parse(delivery([event({ target: [{ type: 'User', alternateId: 'dleaver' }] })]), NOW));
+    const e = errorOf(() =>
+      source.parse(delivery([event({ target: [{ type: 'User', alternateId: 'dleaver' }] })]), NOW),
+    );
     expect(e.code).toBe('invalid_request');
     expect(e.message).toBe('data.events[0].target[].alternateId must be an email address');
-    expect(errorOf(() => source.parse(delivery([event({ target: [] })]), NOW)).message).toBe('data.events[0].target has no User');
+    expect(errorOf(() => source.parse(delivery([event({ target: [] })]), NOW)).message).toBe(
+      'data.events[0].target has no User',
+    );
   });
 
   it('ignores a batch of events Leaver does not act on', () => {

@@ -106,10 +106,14 @@ describe('standard source: verification', () => {
   });
 
   it('passes when any v1 entry matches (sender-side rotation) and skips other versions', () => {
-    const r = vectorRaw(`v2,${VECTOR.signature.slice(3)} v1,AAAA${VECTOR.signature.slice(7)} ${VECTOR.signature}`);
+    const r = vectorRaw(
+      `v2,${VECTOR.signature.slice(3)} v1,AAAA${VECTOR.signature.slice(7)} ${VECTOR.signature}`,
+    );
     expect(() => source.verify(r, { secret: VECTOR.secret }, vectorNow)).not.toThrow();
     const onlyV2 = vectorRaw(`v2,${VECTOR.signature.slice(3)}`);
-    expect(codeOf(() => source.verify(onlyV2, { secret: VECTOR.secret }, vectorNow))).toBe('invalid_signature');
+    expect(codeOf(() => source.verify(onlyV2, { secret: VECTOR.secret }, vectorNow))).toBe(
+      'invalid_signature',
+    );
   });
 
   it('accepts either secret while rotating on the receiving side', () => {
@@ -163,8 +167,13 @@ describe('standard source: parsing', () => {
   });
 
   it('maps cancellation and rehire types', () => {
-    expect(source.parse(signed(terminated({ email: 'a@example.com' }, 'employee.termination_cancelled')), NOW)[0]!.kind).toBe('cancel');
-    expect(source.parse(signed(terminated({ email: 'a@example.com' }, 'employee.rehired')), NOW)[0]!.kind).toBe('rehire');
+    expect(
+      source.parse(signed(terminated({ email: 'a@example.com' }, 'employee.termination_cancelled')), NOW)[0]!
+        .kind,
+    ).toBe('cancel');
+    expect(
+      source.parse(signed(terminated({ email: 'a@example.com' }, 'employee.rehired')), NOW)[0]!.kind,
+    ).toBe('rehire');
   });
 
   it('treats a date without time as 00:00 UTC', () => {
@@ -185,11 +194,15 @@ describe('standard source: parsing', () => {
     expect(errorOf(() => source.parse(signed(terminated({ email: 'not-an-email' })), NOW)).message).toBe(
       'data.email must be an email address',
     );
-    expect(errorOf(() => source.parse(signed({ type: 'employee.terminated' }), NOW)).message).toMatch(/data is required/);
+    expect(errorOf(() => source.parse(signed({ type: 'employee.terminated' }), NOW)).message).toMatch(
+      /data is required/,
+    );
   });
 
   it('refuses an unknown event type (a typo must not drop a termination)', () => {
-    const e = errorOf(() => source.parse(signed(terminated({ email: 'a@example.com' }, 'employee.terminate')), NOW));
+    const e = errorOf(() =>
+      source.parse(signed(terminated({ email: 'a@example.com' }, 'employee.terminate')), NOW),
+    );
     expect(e.code).toBe('invalid_request');
     expect(e.message).toMatch(/type must be one of/);
   });

@@ -1,0 +1,105 @@
+/**
+ * The examples of docs/api.md (the README's API and CLI section) run as written against the local
+ * runtime with the demo data: the CLI block and the curl block, each line in order, stopping at the
+ * first failure. A doc example that stops working fails this test.
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalRuntime } from '../../local/main.ts';
+import { startRuntime } from '../api/helpers.ts';
+
+const DOC = 'docs/api.md';
+let rt: LocalRuntime;
+
+beforeAll(async () => {
+  rt = await startRuntime();
+});
+afterAll(async () => {
+  await rt?.close();
+});
+
+/** The first ```sh block after `marker` in the document. */
+function shellBlock(doc: string, marker: string): string {
+  const at = doc.indexOf(marker);
+  if (at < 0) throw new Error(`${DOC} has no "${marker}"`);
+  const m = /```sh\n([\s\S]*?)```/.exec(doc.slice(at));
+  if (!m) throw new Error(`${DOC} has no sh block after "${marker}"`);
+  return m[1]!;
+}
+
+function bash(
+  script: string,
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(
+      'bash',
+      ['-c', script],
+      {
+        cwd: process.cwd(),
+        env: { ...process.env, LEAVER_TOKEN: '', ...env },
+        timeout: 240_000,
+        maxBuffer: 32 << 20,
+      },
+      (error, stdout, stderr) =>
+        done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe(`${DOC} examples`, () => {
+  const doc = readFileSync(DOC, 'utf8');
+
+  it('the CLI examples run as written (each exits 0)', async () => {
+    const block = shellBlock(doc, 'each of these works as written');
+    const lines = block.split('\n').filter((l) => l.trim() && !l.trim().startsWith('#'));
+    expect(lines.length).toBeGreaterThanOrEqual(10);
+    // Every command of the CLI appears in the examples or the text around them.
+    for (const cmd of [
+      'preview',
+      'offboard',
+      'status',
+      'list',
+      'cancel',
+      'revoke',
+      'audit export',
+      'audit verify',
+      'kill-switch',
+    ]) {
+      expect(block).toContain(`leaver ${cmd}`);
+    }
+    const bin = resolve('cli/bin.js');
+    const script = [
+      'set -euo pipefail',
+      `leaver() { node ${JSON.stringify(bin)} "$@"; }`,
+      // Echo each example before it runs, so a failure names it.
+      ...lines.flatMap((l) => [`echo ${JSON.stringify(`>>> ${l}`).replace(/\$/g, '\\$')} >&2`, l]),
+    ].join('\n');
+    const r = await bash(script, { LEAVER_URL: rt.url });
+    expect(r.code, r.stderr.split('\n').slice(-25).join('\n')).toBe(0);
+    expect(r.stdout).toContain('Plan for dana.leaver@example.com');
+    expect(r.stdout).toMatch(/Audit chain of off_\S+: intact/);
+    expect(r.stdout).toContain('Exported');
+    expect(r.stdout).toContain('is now cancelled');
+    expect(r.stdout).toMatch(/: revoked/);
+    expect(r.stdout).toContain('Kill switch ON');
+    expect(readFileSync('/tmp/leaver-audit.csv', 'utf8')).toMatch(/^streamId,seq,at,event/);
+  });
+
+  it('the curl examples run as written (every answer 2xx)', async () => {
+    const block = shellBlock(doc, '### curl');
+    const script = [
+      'set -euo pipefail',
+      // Any non-2xx answer fails the example.
+      'curl() { command curl --fail-with-body "$@"; }',
+      block.replace('API=http://127.0.0.1:3000', `API=${rt.url}`),
+    ].join('\n');
+    const r = await bash(script, {});
+    expect(r.code, r.stderr + r.stdout.slice(-2000)).toBe(0);
+    expect(r.stdout).toContain('"openapi":"3.1.0"');
+    expect(r.stdout).toContain('"outcome":"revoked"');
+    expect(r.stdout).toMatch(/^link: <.*rel="next"/im);
+  });
+});
