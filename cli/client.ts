@@ -163,7 +163,8 @@ export class ApiClient {
     try {
       res = await this.fetchImpl(url, { method, headers, body });
     } catch (e) {
-      const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
+      const c = (e as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } }).cause;
+      const cause = c?.code ?? c?.errors?.[0]?.code ?? c?.message ?? (e as Error).message;
       throw new ApiError(0, 'network', `Cannot reach ${url.origin} (${cause})`);
     }
     const text = await res.text();

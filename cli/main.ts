@@ -5,7 +5,7 @@
  * (unknown id, conflict, auth, 5xx, unreachable); 2 bad usage (unknown command or flag, missing or
  * invalid argument, and a 400 from the server, which means the input was wrong).
  */
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { verifyChain } from '../lambdas/core/audit-chain.ts';
@@ -59,7 +59,10 @@ Global options:
 Exit codes: 0 done, 1 failed actions or server error, 2 bad usage.`;
 
 export interface Io {
+  /** One line of output (a newline is added). */
   out: (s: string) => void;
+  /** Raw output, written as is (audit export pages). */
+  write?: (s: string) => void;
   err: (s: string) => void;
   env: NodeJS.ProcessEnv;
   fetch?: typeof fetch;
@@ -441,24 +444,27 @@ async function run(p: Parsed, io: Io): Promise<number> {
         format,
         limit: intOption(p, 'limit'),
       };
-      let body = '';
+      // Each page is written as it arrives (an export of 100,000 records never sits in memory).
+      if (out) writeFileSync(out, '');
+      const write = (text: string) => {
+        if (!text) return;
+        if (out) appendFileSync(out, text);
+        else (io.write ?? ((t: string) => io.out(t.replace(/\r?\n$/, ''))))(text);
+      };
       let records = 0;
       let pages = 0;
       while (link) {
         const res = await client.request('GET', link, { query });
         query = undefined;
-        body += res.text;
+        write(res.text);
         records += Number(res.headers.get('x-record-count') ?? 0);
         pages++;
         link = nextLink(res.headers.get('link'));
         if (!asJson && out) io.err(`  page ${pages}: ${records} records`);
       }
       if (out) {
-        writeFileSync(out, body);
         if (asJson) io.out(JSON.stringify({ file: out, format, records, pages }));
         else io.out(`Exported ${records} records (${pages} pages) to ${out}`);
-      } else {
-        io.out(body.replace(/\r?\n$/, ''));
       }
       return 0;
     }
@@ -578,6 +584,7 @@ export async function runCli(argv: string[] = process.argv.slice(2)): Promise<vo
   try {
     process.exitCode = await main(argv, {
       out: (s) => process.stdout.write(`${s}\n`),
+      write: (s) => process.stdout.write(s),
       err: (s) => process.stderr.write(`${s}\n`),
       env: process.env,
     });

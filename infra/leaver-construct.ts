@@ -118,7 +118,11 @@ export interface LeaverProps {
    * the deployment (revoke them at the vendor when you tear down). Use RETAIN to keep them.
    */
   readonly secretsRemovalPolicy?: RemovalPolicy;
-  /** Log groups and their key. DESTROY by default (operational logs; the audit is in DynamoDB). */
+  /**
+   * Log groups and their key. DESTROY by default (operational logs; the audit is in DynamoDB).
+   * The log groups are named `/leaver/<stack>/<id>/<function>`: with RETAIN, delete them before
+   * deploying a stack of the same name again.
+   */
   readonly logsRemovalPolicy?: RemovalPolicy;
   /** Retention of every log group (functions and API access logs). Default three months. */
   readonly logRetention?: RetentionDays;

@@ -1,10 +1,10 @@
 /**
- * iTwin demo data (ids and credentials as /work/contracts.md). The demo leaver
+ * iTwin demo data (ids and credentials shared with local/demo-config.json and local/secrets.json). The demo leaver
  * dana.leaver@example.com holds every iTwin grant kind:
  *
  * iTwin 1 "Bridge Retrofit": user member (Contributor + Read Access); owner together with the
- *   service app; in group "Site Engineers" (60 users incl. sam.stays, an iTwin member group; dana is
- *   the 55th user, so only GET /groups with $top/$skip shows her) and in group "Design Reviewers"
+ *   service app; in group "Site Engineers" (51 users incl. sam.stays, an iTwin member group; dana is
+ *   the 51st user, so only GET /groups with $top/$skip shows her) and in group "Design Reviewers"
  *   (small);
  *   one pending member invitation.
  * iTwin 2 "Tunnel Survey": the ONLY owner (a connector must skip her as last owner); one pending
@@ -32,16 +32,15 @@ export const DEMO_CLIENT_EMAIL = 'service-leaver-demo@apps.imsoidc.bentley.com';
 const DANA = 'dana.leaver@example.com';
 const SAM = 'sam.stays@example.com';
 const BREAKGLASS = 'breakglass-admin@example.com';
+// 51 members: dana is the 51st, beyond the 50 a plain group listing returns, and the PATCH that
+// removes her carries exactly the 50 emails the vendor accepts.
 const engineers = Array.from(
-  { length: 58 },
+  { length: 49 },
   (_, i) => `engineer${String(i + 1).padStart(2, '0')}@example.com`,
 );
 
 export const itwinDemoSeed: ItwinSeed = {
   organization: 'Example Corp',
-  // The docs cap a PATCH list at 50 [C], but do not say whether that counts the members kept [?]. A
-  // group beyond one page must stay editable (issue 4), so the demo lets the replacement list hold 100.
-  groupPatchMaxMembers: 100,
   users: [
     { email: DANA, givenName: 'Dana', surname: 'Leaver' },
     { email: SAM, givenName: 'Sam', surname: 'Stays' },
@@ -76,7 +75,7 @@ export const itwinDemoSeed: ItwinSeed = {
           id: DEMO_GROUP_ENGINEERS,
           name: 'Site Engineers',
           description: 'Everyone on site',
-          members: [SAM, ...engineers.slice(0, 53), DANA, ...engineers.slice(53)],
+          members: [SAM, ...engineers, DANA],
           memberRoleIds: ['Contributor'],
         },
         {

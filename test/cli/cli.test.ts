@@ -325,9 +325,13 @@ describe('connection and auth', () => {
   });
 
   it('an unreachable server: exit 1 with a clear message', async () => {
-    const r = await runCli(['status', 'x'], { LEAVER_URL: 'http://127.0.0.1:9' });
+    const closed = createServer();
+    await new Promise<void>((ok) => closed.listen(0, '127.0.0.1', ok));
+    const port = (closed.address() as { port: number }).port;
+    await new Promise((ok) => closed.close(ok));
+    const r = await runCli(['status', 'x'], { LEAVER_URL: `http://127.0.0.1:${port}` });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('Cannot reach http://127.0.0.1:9');
+    expect(r.stderr).toContain(`Cannot reach http://127.0.0.1:${port} (ECONNREFUSED)`);
   });
 
   it('--sigv4 signs with credentials from the standard chain for execute-api', async () => {

@@ -1,6 +1,9 @@
 /**
  * Encryption, tables, queue, functions, API, schedules, alarms and outputs of the synthesized stack.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { FUNCTION_SPECS, type FunctionName } from '../../infra/leaver-construct.ts';
@@ -281,12 +284,14 @@ describe('functions', () => {
     }
   });
 
-  it('the default entries are the handler files of contracts.md', () => {
+  it('the default entries are the handler files of contracts.md, and they exist', () => {
     expect(
       Object.values(FUNCTION_SPECS)
         .map((s) => s.file)
         .sort(),
     ).toEqual(['api.ts', 'due-sweep.ts', 'intake.ts', 'reconcile.ts', 'retry-sweep.ts', 'worker.ts'].sort());
+    const dir = fileURLToPath(new URL('../../lambdas/handlers/', import.meta.url));
+    for (const s of Object.values(FUNCTION_SPECS)) expect(existsSync(join(dir, s.file)), s.file).toBe(true);
   });
 
   it('a configuration too large for a Lambda environment stops the synth with a clear message', () => {

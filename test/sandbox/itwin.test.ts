@@ -964,7 +964,7 @@ describe('demo seed', () => {
       (g: { id: string }) => g.id === DEMO_GROUP_ENGINEERS,
     );
     const emails = full.members.map((m: { email: string }) => m.email);
-    expect(emails).toHaveLength(60);
+    expect(emails).toHaveLength(51);
     expect(emails).toEqual(expect.arrayContaining([dana, 'sam.stays@example.com']));
     expect(capped.members.map((m: { email: string }) => m.email)).not.toContain(dana);
     const inv1 = (await q(`/${DEMO_ITWIN_1}/members/invitations`)).body.invitations.map(

@@ -171,7 +171,7 @@ export function atlasConnector(clients: TenantClients): Connector {
       const order = pending ? ATLAS_ORDER.pendingOrgUser : ATLAS_ORDER.activeOrgUser;
       add('atlas_org_user', email, { orgId: org, userId: u.id }, order, `org ${org}`);
     }
-    return found.grants;
+    return found.finish(ctx, 'atlas', tenant.id);
   }
 
   async function revoke(grant: Grant, t: TenantConfig, ctx: Ctx): Promise<RevokeResult> {

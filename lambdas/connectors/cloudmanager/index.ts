@@ -135,7 +135,7 @@ export function cloudManagerConnector(clients: TenantClients): Connector {
       );
     }
     await Promise.all(tasks);
-    return found.grants;
+    return found.finish(ctx, 'cloudmanager', tenant.id);
   }
 
   async function revoke(grant: Grant, t: TenantConfig, ctx: Ctx): Promise<RevokeResult> {

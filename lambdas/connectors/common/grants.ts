@@ -18,9 +18,13 @@ export function emailIndex(subjects: readonly Subject[]): Map<string, number> {
   return index;
 }
 
-/** Collects grants; the same access found twice for one subject is kept once. */
+/**
+ * Collects grants; the same access found twice for one subject is kept once. Every address it is
+ * asked about counts as a person seen in the tenant (the blast-radius guard's denominator).
+ */
 export class GrantCollector {
   private readonly seen = new Set<string>();
+  private readonly people = new Set<string>();
   readonly grants: Grant[] = [];
 
   constructor(private readonly index: Map<string, number>) {}
@@ -29,7 +33,14 @@ export class GrantCollector {
   match(email: unknown): string | undefined {
     if (typeof email !== 'string' || email === '') return undefined;
     const e = normaliseEmail(email);
+    this.people.add(e);
     return this.index.has(e) ? e : undefined;
+  }
+
+  /** Tells the caller how many distinct people the listing saw, then returns the grants. */
+  finish(ctx: Ctx, vendor: VendorId, tenantId: string): Grant[] {
+    ctx.onPeopleSeen?.({ vendor, tenantId, people: this.people.size });
+    return this.grants;
   }
 
   add(grant: Grant): void {

@@ -135,7 +135,7 @@ export function itwinConnector(clients: TenantClients): Connector {
 
     const ids = await itwinIds(tenant, http, ctx);
     await Promise.all(ids.map(perItwin));
-    return found.grants;
+    return found.finish(ctx, 'itwin', tenant.id);
   }
 
   async function revoke(grant: Grant, t: TenantConfig, ctx: Ctx): Promise<RevokeResult> {

@@ -12,13 +12,13 @@ import { logger } from '../../../lambdas/handlers/observability.ts';
 import { runDemo } from '../../../local/demo.ts';
 import { type LocalRuntime, startLocal } from '../../../local/main.ts';
 import { standardHook, terminationBody } from '../handlers/support.ts';
-import { DANA, e2eSeed, SAM } from './pipeline.ts';
+import { DANA, SAM } from './pipeline.ts';
 
 let rt: LocalRuntime;
 
 beforeAll(async () => {
   logger.setLogLevel('WARN');
-  rt = await startLocal({ port: 0, sandboxPort: 0, sandboxSeed: e2eSeed(), schedules: false, banner: false });
+  rt = await startLocal({ port: 0, sandboxPort: 0, schedules: false, banner: false });
 });
 
 afterAll(async () => {

@@ -61,20 +61,22 @@ export const VENDOR_SECRETS = {
 export const ITWIN_GROUP_PATCH_LIMIT = 50;
 
 /**
- * The demo seed with every iTwin group small enough that removing the leaver leaves at most
- * ITWIN_GROUP_PATCH_LIMIT others (the demo's 60-member "Site Engineers" group cannot be rewritten
- * without dropping people: see the dedicated test). The leaver stays last, beyond the first page.
+ * The demo seed with the leaver's big iTwin group grown past what one PATCH can express: removing
+ * her would have to name more than ITWIN_GROUP_PATCH_LIMIT others (the leaver stays last).
  */
-export function e2eSeed(): SandboxSeed {
+export function overLimitSeed(): SandboxSeed {
   const seed = structuredClone(demoSeed);
-  for (const itwin of seed.itwin?.itwins ?? []) {
-    for (const group of itwin.groups ?? []) {
-      const members = group.members ?? [];
-      if (members.length > ITWIN_GROUP_PATCH_LIMIT + 1 && members.includes(DANA)) {
-        group.members = [...members.filter((m) => m !== DANA).slice(0, ITWIN_GROUP_PATCH_LIMIT), DANA];
-      }
-    }
-  }
+  const groups = (seed.itwin?.itwins ?? []).flatMap((t) => t.groups ?? []);
+  const big = groups
+    .filter((g) => (g.members ?? []).includes(DANA))
+    .sort((x, y) => (y.members?.length ?? 0) - (x.members?.length ?? 0))[0];
+  if (!big) throw new Error('the demo seed has no iTwin group with the leaver');
+  const others = (big.members ?? []).filter((m) => m !== DANA);
+  const extra = Array.from(
+    { length: ITWIN_GROUP_PATCH_LIMIT + 5 - others.length },
+    (_, i) => `extra${i}@example.com`,
+  );
+  big.members = [...others, ...extra, DANA];
   return seed;
 }
 

@@ -1,0 +1,95 @@
+/**
+ * One worker process for the chaos run: plays the SQS event source mapping for the worker Lambda
+ * handler (receive up to 10 messages with a visibility timeout, invoke the handler with the batch,
+ * delete the messages it did not report as failed; failed ones reappear when their visibility
+ * timeout ends). Dependencies come from the environment exactly as in Lambda (createAwsDeps on
+ * moto_server). Prints `CHAOS {"event":"batch-start"|"batch-end",...}` lines so the parent can kill it
+ * mid-batch.
+ *
+ * CHAOS_CLOCK_OFFSET_MS (short CI form only) moves this process's clock forward: a replacement for
+ * a killed worker then starts after the dead worker's lease (its deadline + 60 s) instead of waiting
+ * it out in real time. Only one worker runs at a time in that form, so no live lease is taken over.
+ */
+import './support/env.ts';
+
+const offset = Number(process.env.CHAOS_CLOCK_OFFSET_MS ?? 0);
+if (offset !== 0) {
+  const RealDate = Date;
+  const realNow = RealDate.now.bind(RealDate);
+  class ShiftedDate extends RealDate {
+    constructor(...args: unknown[]) {
+      if (args.length === 0) super(realNow() + offset);
+      else super(...(args as [string | number | Date]));
+    }
+    static override now(): number {
+      return realNow() + offset;
+    }
+  }
+  globalThis.Date = ShiftedDate as DateConstructor;
+}
+
+const { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } = await import('@aws-sdk/client-sqs');
+const { handler } = await import('../lambdas/handlers/worker.ts');
+const { localContext } = await import('../lambdas/handlers/middleware.ts');
+const { awsClientConfig } = await import('../lambdas/handlers/wiring.ts');
+
+const say = (event: Record<string, unknown>) => process.stdout.write(`CHAOS ${JSON.stringify(event)}\n`);
+const sqs = new SQSClient({ ...awsClientConfig(), maxAttempts: 5 });
+const queueUrl = process.env.QUEUE_URL!;
+const visibility = Number(process.env.CHAOS_VISIBILITY_S ?? 5);
+const budgetMs = Number(process.env.CHAOS_BUDGET_MS ?? 15_000);
+let stopping = false;
+process.on('SIGTERM', () => {
+  stopping = true;
+});
+
+let batchNo = 0;
+while (!stopping) {
+  const r = await sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: queueUrl,
+      MaxNumberOfMessages: 10,
+      WaitTimeSeconds: 1,
+      VisibilityTimeout: visibility,
+      MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+    }),
+  );
+  const messages = r.Messages ?? [];
+  if (messages.length === 0) continue;
+  batchNo++;
+  say({ event: 'batch-start', batch: batchNo, messages: messages.length });
+  const now = String(Date.now());
+  const res = await handler(
+    {
+      Records: messages.map((m) => ({
+        messageId: m.MessageId!,
+        receiptHandle: m.ReceiptHandle!,
+        body: m.Body ?? '',
+        attributes: {
+          ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1',
+          SentTimestamp: now,
+          SenderId: 'chaos',
+          ApproximateFirstReceiveTimestamp: now,
+        },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:chaos',
+        awsRegion: 'us-east-1',
+      })),
+    },
+    localContext('leaver-worker', budgetMs),
+  );
+  const failed = new Set((res?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+  const done = messages.filter((m) => !failed.has(m.MessageId!));
+  if (done.length > 0) {
+    await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+      }),
+    );
+  }
+  say({ event: 'batch-end', batch: batchNo, done: done.length, retry: failed.size });
+}
+process.exit(0);

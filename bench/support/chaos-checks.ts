@@ -1,0 +1,143 @@
+/**
+ * The chaos run's verdicts, as pure functions over what the run left behind (the sandbox request
+ * log, every offboarding's audit records and final status, the grants still in sandbox state), so
+ * test/chaos can prove each check fails when its property is broken.
+ */
+import { verifyChain } from '../../lambdas/core/audit-chain.ts';
+import type { AuditRecord, Grant, Offboarding } from '../../lambdas/core/model.ts';
+import type { RequestLogEntry } from '../../sandbox/index.ts';
+import { callKind } from './calls.ts';
+
+export interface CheckResult {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+const ok2xx = (e: RequestLogEntry) => e.status !== null && e.status >= 200 && e.status < 300;
+
+/** The removal calls of the log that target `grant` (the path names every id of the grant). */
+function callsFor(grant: Grant, log: readonly RequestLogEntry[]): RequestLogEntry[] {
+  const ids = Object.values(grant.ids).map((v) => v.toLowerCase());
+  return log.filter(
+    (e) => e.vendor === grant.vendor && callKind(e) === 'revoke' && ids.every((id) => e.path.toLowerCase().includes(id)),
+  );
+}
+
+/** Every grant any offboarding audited (action_started or action_finished), by grant key. */
+export function auditedGrants(streams: ReadonlyMap<string, readonly AuditRecord[]>): Map<string, Grant> {
+  const out = new Map<string, Grant>();
+  for (const records of streams.values()) {
+    for (const r of records) {
+      if ((r.event === 'action_started' || r.event === 'action_finished') && r.grant && r.grantKey) {
+        out.set(r.grantKey, r.grant);
+      }
+    }
+  }
+  return out;
+}
+
+export function checkNothingLeft(remaining: number): CheckResult {
+  return {
+    name: 'every grant of every leaver revoked (sandbox state)',
+    ok: remaining === 0,
+    detail: `${remaining} grant(s) left`,
+  };
+}
+
+/**
+ * Each vendor effect happened once: exactly one successful removal per audited grant, any repeat
+ * answered 404 (already absent); and no successful removal the audit does not name.
+ */
+export function checkEffectsOnce(
+  log: readonly RequestLogEntry[],
+  grants: ReadonlyMap<string, Grant>,
+  expectedGrants: number,
+): CheckResult & { repeatedDeletes: number } {
+  const problems: string[] = [];
+  let repeatedDeletes = 0;
+  const matched = new Set<RequestLogEntry>();
+  for (const [key, grant] of grants) {
+    const calls = callsFor(grant, log);
+    for (const c of calls) matched.add(c);
+    const successes = calls.filter(ok2xx).length;
+    repeatedDeletes += calls.filter((c) => c.status === 404).length;
+    if (successes !== 1) problems.push(`${key}: ${successes} successful removals`);
+  }
+  const unaudited = log.filter((e) => callKind(e) === 'revoke' && ok2xx(e) && !matched.has(e));
+  if (unaudited.length > 0) problems.push(`${unaudited.length} successful removal(s) no audit record names`);
+  if (grants.size !== expectedGrants) problems.push(`${grants.size} grants audited, ${expectedGrants} expected`);
+  return {
+    name: 'each vendor effect once (repeats answered 404 = already_absent)',
+    ok: problems.length === 0,
+    detail: problems.length ? problems.slice(0, 5).join('; ') : `${grants.size} grants, ${repeatedDeletes} repeated delete(s) answered 404`,
+    repeatedDeletes,
+  };
+}
+
+/**
+ * Every action audited: every audited grant has an `action_started` before its vendor call and an
+ * `action_finished` with a final outcome; a grant whose only evidence is the `action_started` of a
+ * killed run is reported (its removal is in the vendor log, and a later run saw it gone).
+ */
+export function checkAudited(
+  streams: ReadonlyMap<string, readonly AuditRecord[]>,
+  log: readonly RequestLogEntry[],
+): CheckResult & { evidenceOnly: number } {
+  const started = new Set<string>();
+  const finished = new Set<string>();
+  for (const records of streams.values()) {
+    for (const r of records) {
+      if (!r.grantKey) continue;
+      if (r.event === 'action_started') started.add(r.grantKey);
+      if (r.event === 'action_finished' && (r.outcome === 'revoked' || r.outcome === 'already_absent')) {
+        finished.add(r.grantKey);
+      }
+    }
+  }
+  const grants = auditedGrants(streams);
+  const problems: string[] = [];
+  let evidenceOnly = 0;
+  for (const [key, grant] of grants) {
+    const removed = callsFor(grant, log).some(ok2xx);
+    if (removed && !started.has(key)) problems.push(`${key}: removed without an action_started record`);
+    if (!finished.has(key)) {
+      if (started.has(key) && removed) evidenceOnly++;
+      else problems.push(`${key}: no final action_finished`);
+    }
+  }
+  return {
+    name: 'every action audited (started before the call, finished after it)',
+    ok: problems.length === 0,
+    detail: problems.length
+      ? problems.slice(0, 5).join('; ')
+      : `${grants.size} grants audited; ${evidenceOnly} left only the action_started of a killed run`,
+    evidenceOnly,
+  };
+}
+
+export function checkChains(streams: ReadonlyMap<string, readonly AuditRecord[]>): CheckResult {
+  const broken: string[] = [];
+  let records = 0;
+  for (const [id, rs] of streams) {
+    records += rs.length;
+    const v = verifyChain(rs);
+    if (!v.ok) broken.push(`${id} at ${v.brokenAt}: ${v.reason}`);
+  }
+  return {
+    name: 'every hash chain verifies',
+    ok: broken.length === 0 && streams.size > 0,
+    detail: broken.length ? broken.slice(0, 3).join('; ') : `${streams.size} chains, ${records} records`,
+  };
+}
+
+export function checkFinished(offboardings: readonly (Offboarding | undefined)[]): CheckResult {
+  const counts: Record<string, number> = {};
+  for (const o of offboardings) counts[o?.status ?? 'missing'] = (counts[o?.status ?? 'missing'] ?? 0) + 1;
+  const bad = offboardings.filter((o) => !o || o.status === 'running' || o.status === 'scheduled').length;
+  return {
+    name: 'no offboarding left running',
+    ok: bad === 0 && offboardings.length > 0,
+    detail: JSON.stringify(counts),
+  };
+}
