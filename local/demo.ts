@@ -174,7 +174,14 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   }
   const failed = actions.filter((a) => a.outcome === 'failed').length;
   if (status === 'quarantined') {
-    write('\nQuarantined by the blast-radius guard: release it with POST /v1/offboardings/{id}/release.\n');
+    write(
+      `\nQuarantined by the blast-radius guard: release it with \`node cli/bin.js release ${id}\` (POST /v1/offboardings/${id}/release).\n`,
+    );
+  }
+  if (failed > 0) {
+    write(
+      `\n${failed} action(s) failed; the retry sweep takes them up again (follow with \`node cli/bin.js status ${id}\`).\n`,
+    );
   }
   const exitCode = status === 'completed' && failed === 0 ? 0 : 1;
   return { exitCode, offboardingId: id, status, actions };

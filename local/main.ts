@@ -104,6 +104,18 @@ export interface LocalRuntime {
 
 export type ScheduleName = 'due-sweep' | 'reconcile' | 'retry-sweep';
 
+/** Names the setting to change when a port is taken. */
+async function listening<T>(what: string, port: number, hint: string, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new Error(`${what} port ${port} is already in use (${hint})`);
+    }
+    throw e;
+  }
+}
+
 const envInt = (value: string | undefined, fallback: number, name: string): number => {
   if (value === undefined || value.trim() === '') return fallback;
   const n = Number(value);
@@ -120,9 +132,7 @@ function loadLocalConfig(opts: StartLocalOptions, sandboxUrl: string | undefined
   if (opts.config !== undefined) {
     return parseConfig(JSON.parse(rewrite(JSON.stringify(opts.config))));
   }
-  const env: NodeJS.ProcessEnv = { ...process.env, LEAVER_CONFIG_JSON: undefined };
-  if (opts.configPath) env.LEAVER_CONFIG = opts.configPath;
-  const source = readConfigSource(env);
+  const source = readConfigSource(opts.configPath ? { LEAVER_CONFIG: opts.configPath } : process.env);
   return parseConfigText({ ...source, text: rewrite(source.text) });
 }
 
@@ -178,11 +188,9 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalRun
     let sandbox: Sandbox | undefined;
     if (withSandbox) {
       const sandboxPort = opts.sandboxPort ?? envInt(env.SANDBOX_PORT, DEFAULT_SANDBOX_PORT, 'SANDBOX_PORT');
-      sandbox = await startSandbox({
-        port: sandboxPort,
-        host: '127.0.0.1',
-        seed: opts.sandboxSeed ?? 'demo',
-      });
+      sandbox = await listening('the sandbox', sandboxPort, 'set SANDBOX_PORT, or LEAVER_SANDBOX=off', () =>
+        startSandbox({ port: sandboxPort, host: '127.0.0.1', seed: opts.sandboxSeed ?? 'demo' }),
+      );
       closers.push(() => sandbox!.close());
     }
     const config = loadLocalConfig(opts, sandbox?.url);
@@ -311,13 +319,19 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalRun
         else res.destroy();
       });
     });
-    await new Promise<void>((ok, fail) => {
-      server.once('error', fail);
-      server.listen(port, host, () => {
-        server.off('error', fail);
-        ok();
-      });
-    });
+    await listening(
+      'the HTTP',
+      port,
+      'set PORT',
+      () =>
+        new Promise<void>((ok, fail) => {
+          server.once('error', fail);
+          server.listen(port, host, () => {
+            server.off('error', fail);
+            ok();
+          });
+        }),
+    );
     closers.push(
       () =>
         new Promise<void>((ok) => {

@@ -74,11 +74,10 @@ export async function preview(
 export async function start(
   env: Env,
   principal: string,
-  input: { email: string; aliases: string[]; effectiveAt?: string; reason: string },
-): Promise<Offboarding> {
-  const r = await startOffboarding(env.deps, principal, { ...input, dryRun: false }, ctxOf(env));
-  if (r.dryRun) throw new Error('unexpected plan');
-  return r.offboarding;
+  input: { email: string; aliases: string[]; effectiveAt?: string; reason: string; dryRun?: boolean },
+): Promise<{ plan: PlanView } | { offboarding: Offboarding }> {
+  const r = await startOffboarding(env.deps, principal, input, ctxOf(env));
+  return r.dryRun ? { plan: planView(r.plan) } : { offboarding: r.offboarding };
 }
 
 export async function lifecycle(

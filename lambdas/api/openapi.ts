@@ -10,7 +10,16 @@ import { ProblemSchema } from './schemas.ts';
 
 type JsonSchema = Record<string, unknown>;
 
-function schemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+/**
+ * The JSON Schema of a zod schema. Schemas with a `.meta({ id })` become shared components: their
+ * definitions are hoisted into `components.schemas` and every reference points there, since a
+ * `#/$defs/...` reference inside an OpenAPI document would resolve against the document's root.
+ */
+function schemaOf(
+  schema: z.ZodType,
+  io: 'input' | 'output',
+  components: Record<string, JsonSchema>,
+): JsonSchema {
   const json = z.toJSONSchema(schema, {
     io,
     target: 'draft-2020-12',
@@ -19,21 +28,30 @@ function schemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
     cycles: 'ref',
   }) as JsonSchema;
   delete json.$schema;
-  // Component ids from `.meta({ id })` are documentation; inline bodies need no `id` keyword.
-  stripIds(json);
-  return json;
+  const defs = (json.$defs ?? {}) as Record<string, JsonSchema>;
+  delete json.$defs;
+  for (const [name, def] of Object.entries(defs)) {
+    const hoisted = rewriteRefs(def) as JsonSchema;
+    const existing = components[name];
+    if (existing && JSON.stringify(existing) !== JSON.stringify(hoisted)) {
+      throw new Error(`two different schemas share the component id ${name}`);
+    }
+    components[name] = hoisted;
+  }
+  return rewriteRefs(json) as JsonSchema;
 }
 
-function stripIds(value: unknown): void {
-  if (Array.isArray(value)) {
-    for (const v of value) stripIds(v);
-    return;
+function rewriteRefs(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(rewriteRefs);
+  if (!value || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    out[k] =
+      k === '$ref' && typeof v === 'string' && v.startsWith('#/$defs/')
+        ? `#/components/schemas/${v.slice('#/$defs/'.length)}`
+        : rewriteRefs(v);
   }
-  if (value && typeof value === 'object') {
-    const o = value as Record<string, unknown>;
-    if (typeof o.id === 'string' && (o.type !== undefined || o.properties !== undefined)) delete o.id;
-    for (const v of Object.values(o)) stripIds(v);
-  }
+  return out;
 }
 
 const TITLES: Record<number, string> = {
@@ -64,17 +82,20 @@ export interface OpenApiInfo {
 /** Builds the document for a route table. */
 export function buildOpenApi(routes: readonly AnyRoute[], info: OpenApiInfo): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
+  const components: Record<string, JsonSchema> = {};
+  const problem = schemaOf(ProblemSchema, 'output', components);
+  components.Problem ??= problem;
   for (const r of routes) {
     const parameters: unknown[] = [];
     if (r.params) {
-      const js = schemaOf(r.params, 'input');
+      const js = schemaOf(r.params, 'input', components);
       const props = (js.properties ?? {}) as Record<string, JsonSchema>;
       for (const [name, schema] of Object.entries(props)) {
         parameters.push({ name, in: 'path', required: true, schema });
       }
     }
     if (r.query) {
-      const js = schemaOf(r.query, 'input');
+      const js = schemaOf(r.query, 'input', components);
       const props = (js.properties ?? {}) as Record<string, JsonSchema>;
       const required = new Set((js.required ?? []) as string[]);
       for (const [name, schema] of Object.entries(props)) {
@@ -88,7 +109,7 @@ export function buildOpenApi(routes: readonly AnyRoute[], info: OpenApiInfo): Re
         res.content = Object.fromEntries(
           Object.entries(spec.content).map(([media, schema]) => [
             media,
-            { schema: schemaOf(schema, 'output') },
+            { schema: schemaOf(schema, 'output', components) },
           ]),
         );
       }
@@ -122,7 +143,7 @@ export function buildOpenApi(routes: readonly AnyRoute[], info: OpenApiInfo): Re
     if (r.body) {
       op.requestBody = {
         required: !r.bodyOptional,
-        content: { 'application/json': { schema: schemaOf(r.body, 'input') } },
+        content: { 'application/json': { schema: schemaOf(r.body, 'input', components) } },
       };
     }
     op.security = r.public ? [] : [{ sigv4: [] }, { bearer: [] }];
@@ -151,7 +172,7 @@ export function buildOpenApi(routes: readonly AnyRoute[], info: OpenApiInfo): Re
     ],
     paths,
     components: {
-      schemas: { Problem: schemaOf(ProblemSchema, 'output') },
+      schemas: Object.fromEntries(Object.entries(components).sort(([a], [b]) => a.localeCompare(b))),
       securitySchemes: {
         sigv4: {
           type: 'apiKey',

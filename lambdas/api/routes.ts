@@ -90,16 +90,15 @@ const startOffboarding = route({
   },
   errors: [423, 502, 503],
   async handle({ body, principal, env, request }) {
-    if (body.dryRun) {
-      const plan = await engine.preview(env, principal, { email: body.email, aliases: body.aliases ?? [] });
-      return json(200, plan);
-    }
-    const o = await engine.start(env, principal, {
+    const r = await engine.start(env, principal, {
       email: body.email,
       aliases: body.aliases ?? [],
       effectiveAt: body.effectiveAt,
       reason: body.reason,
+      dryRun: body.dryRun === true,
     });
+    if ('plan' in r) return json(200, r.plan);
+    const o = r.offboarding;
     const self = linkTo(request, {}).replace(/\/?$/, `/${encodeURIComponent(o.id)}`);
     return json(202, summaryView(o), { location: self });
   },

@@ -20,7 +20,7 @@ import type { HrEvent } from '../core/model.ts';
 import { getSource, MAX_BODY_BYTES, type RawWebhook } from '../sources/index.ts';
 import { type HttpResult, json, problem } from './http-response.ts';
 import { withMiddleware } from './middleware.ts';
-import { logger } from './observability.ts';
+import { coreLog, logger } from './observability.ts';
 import { getDeps, type HandlerDeps } from './wiring.ts';
 
 /** Largest body accepted, in decoded bytes (hr-sources.md: 64 KiB is generous). */
@@ -49,6 +49,7 @@ export function bodyBytes(event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64
   return Buffer.byteLength(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
 }
 
+const log = coreLog(logger);
 const notFound = () => json(404, { error: 'not_found', message: 'No such webhook source' });
 const unauthorized = () => json(401, { error: 'unauthorized' });
 const methodNotAllowed = (method: string, allow: string) =>
@@ -127,9 +128,8 @@ export async function handleIntake(event: APIGatewayProxyEventV2, deps: HandlerD
   const results = await acceptHrEvents(deps, events, { type: 'hr', id: source.id });
   const ids = results.map((r) => r.offboardingId).filter((id): id is string => typeof id === 'string');
   for (const r of results) {
-    logger.info('webhook accepted', {
+    log.info('webhook accepted', {
       offboardingId: r.offboardingId,
-      correlation_id: r.offboardingId,
       created: r.created,
       kind: r.kind,
     });

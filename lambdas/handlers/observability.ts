@@ -9,12 +9,11 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-
-type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
-
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Ctx, Log, VendorCallInfo } from '../core/ports.ts';
 import { isSecretKey, scrubEmails } from '../core/redact.ts';
+
+type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
 
 export const SERVICE_NAME = 'leaver';
 export const METRICS_NAMESPACE = 'Leaver';
@@ -73,15 +72,13 @@ export class MetricsRecorder {
   flush(): void {
     try {
       for (const { name, unit, dims, values } of this.#counts.values()) {
-        const single = this.target.singleMetric();
-        for (const [k, v] of Object.entries(dims)) single.addDimension(k, v);
-        if (unit === MetricUnit.Count)
-          single.addMetric(
-            name,
-            unit,
-            values.reduce((a, b) => a + b, 0),
-          );
-        else for (const v of values) single.addMetric(name, unit, v);
+        // A single metric publishes (and forgets its dimensions) on every addMetric: one per value.
+        const points = unit === MetricUnit.Count ? [values.reduce((a, b) => a + b, 0)] : values;
+        for (const value of points) {
+          const single = this.target.singleMetric();
+          for (const [k, v] of Object.entries(dims)) single.addDimension(k, v);
+          single.addMetric(name, unit, value);
+        }
       }
     } catch (e) {
       logger.warn('metrics flush failed', { error: (e as Error).message });

@@ -15,6 +15,8 @@ import { withMiddleware } from './middleware.ts';
 import { coreLog, deadlineFrom, logger, makeCtx } from './observability.ts';
 import { getDeps, type HandlerDeps } from './wiring.ts';
 
+const log = coreLog();
+
 /** The offboarding id a queue message names, or undefined for a malformed message. */
 export function offboardingIdOf(body: string | undefined): string | undefined {
   try {
@@ -39,7 +41,7 @@ export async function handleBatch(
 
   const ids = [...new Set(records.map((r) => r.id))];
   // Measured on the engine's clock (the system clock in Lambda), which core compares it with.
-  const ctx = makeCtx({ deadline: deadlineFrom(remainingMs(), deps.clock.now().getTime()), log: coreLog() });
+  const ctx = makeCtx({ deadline: deadlineFrom(remainingMs(), deps.clock.now().getTime()), log });
   const verdicts = new Map<string, 'done' | 'retry'>();
   try {
     for (const r of await processOffboardings(deps, ids, ctx)) verdicts.set(r.id, r.result);
@@ -50,9 +52,8 @@ export async function handleBatch(
   }
   const failures = records.filter((r) => verdicts.get(r.id) !== 'done');
   for (const id of ids) {
-    logger.info('offboarding processed', {
+    log.info('offboarding processed', {
       offboardingId: id,
-      correlation_id: id,
       verdict: verdicts.get(id) ?? 'retry',
     });
   }

@@ -280,6 +280,58 @@ describe('GET /v1/audit', () => {
     }
   });
 
+  it('exports 100,000 records in bounded pages by following the cursors (each answer far below 6 MB)', async () => {
+    const total = 100_000;
+    const at0 = Date.parse('2026-04-01T00:00:00Z');
+    const record = (i: number): AuditRecord => ({
+      streamId: `off_${Math.floor(i / 40)}`,
+      seq: (i % 40) + 1,
+      event: 'action_finished',
+      at: new Date(at0 + i).toISOString(),
+      email: 'mass-layoff@example.com',
+      actor: 'worker',
+      outcome: 'revoked',
+      grant: {
+        vendor: 'atlas',
+        tenantId: 'atlas-demo',
+        kind: 'atlas_project_user',
+        email: 'mass-layoff@example.com',
+        ids: { groupId: '6a1b0000000000000000a101', userId: i.toString(16).padStart(24, '0') },
+        scopeName: 'project Production',
+      },
+      prevHash: '0'.repeat(64),
+      hash: 'f'.repeat(64),
+    });
+    // A store with 100,000 records whose cursor is an offset (the API wraps it, opaque to callers).
+    const audit = {
+      ...rt.deps.audit,
+      query: async (q: { limit?: number; cursor?: string }) => {
+        const start = q.cursor ? Number(q.cursor) : 0;
+        const end = Math.min(total, start + (q.limit ?? 100));
+        const items = Array.from({ length: end - start }, (_, k) => record(start + k));
+        return end < total ? { items, cursor: String(end) } : { items };
+      },
+    };
+    const deps = { ...rt.deps, audit };
+    for (const format of ['csv', 'ocsf'] as const) {
+      let link: string | undefined = `/v1/audit?email=mass-layoff%40example.com&format=${format}&limit=1000`;
+      let count = 0;
+      let pages = 0;
+      let largest = 0;
+      while (link) {
+        const res = await callWith({ deps, auth: 'local', secrets: rt.deps.secrets }, 'GET', link);
+        expect(res.status).toBe(200);
+        count += Number(res.headers['x-record-count']);
+        largest = Math.max(largest, Buffer.byteLength(res.text));
+        link = nextLink(res.headers.link ?? null);
+        pages++;
+      }
+      expect(count).toBe(total);
+      expect(pages).toBe(100);
+      expect(largest).toBeLessThan(6 * 1024 * 1024);
+    }
+  });
+
   it('exports by time window (from/to) without an email', async () => {
     const from = '2026-03-01T00:00:00Z';
     const to = '2026-03-01T00:00:09.999Z';

@@ -59,7 +59,7 @@ function checkSchema(d: Json, schema: unknown, where: string): void {
   if (!schema || typeof schema !== 'object') return;
   const s = schema as Json;
   if (typeof s.$ref === 'string') {
-    const target = s.$ref.startsWith('#/') && !s.$ref.startsWith('#/$defs') ? resolve(d, s.$ref) : true;
+    const target = resolve(d, s.$ref);
     expect(target, `${where}: $ref ${s.$ref} resolves`).toBeDefined();
   }
   if (s.type !== undefined) {
@@ -86,8 +86,31 @@ describe('the OpenAPI document', () => {
     const components = doc.components as Json;
     expect((components.schemas as Json).Problem).toBeDefined();
     expect(Object.keys(components.securitySchemes as Json).sort()).toEqual(['bearer', 'sigv4']);
+    // Shared schemas are components, referenced from the document's root (never a nested #/$defs).
+    const text = JSON.stringify(doc);
+    expect(text).not.toContain('#/$defs/');
+    expect(text).not.toContain('"$defs"');
+    for (const name of Object.keys(components.schemas as Json)) {
+      expect(text).toContain(`"#/components/schemas/${name}"`);
+    }
+    expect(Object.keys(components.schemas as Json)).toEqual(
+      expect.arrayContaining([
+        'Offboarding',
+        'OffboardingSummary',
+        'Plan',
+        'AuditRecord',
+        'Grant',
+        'OcsfEvent',
+      ]),
+    );
     // Every error code of the taxonomy is named in the description.
     for (const code of Object.keys(ERROR_TABLE)) expect((doc.info as Json).description).toContain(code);
+  });
+
+  it('has structurally valid component schemas', () => {
+    for (const [name, schema] of Object.entries((doc.components as Json).schemas as Json)) {
+      checkSchema(doc, schema, `components.schemas.${name}`);
+    }
   });
 
   it('is what buildOpenApi makes from the route table (served == generated)', () => {

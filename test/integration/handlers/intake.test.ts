@@ -184,6 +184,38 @@ describe('POST /hooks/standard', () => {
   });
 });
 
+describe('cancellations and rehires', () => {
+  it('a cancellation of a scheduled termination answers 202 with its id and enqueues nothing', async () => {
+    const email = 'later.leaver@example.com';
+    const effectiveAt = new Date(Date.now() + 86_400_000).toISOString();
+    const first = await call(standardHook(terminationBody(email, { effectiveAt })));
+    expect(first.statusCode).toBe(202);
+    expect(await moto.receiveIds()).toEqual([]); // scheduled for tomorrow: not queued
+    const cancel = await call(standardHook({ type: 'employee.termination_cancelled', data: { email } }));
+    expect(cancel.statusCode).toBe(202);
+    expect(cancel.json.offboardingId).toBe(first.json.offboardingId);
+    expect((await store.get(first.json.offboardingId as string))?.status).toBe('cancelled');
+    expect(await moto.receiveIds()).toEqual([]);
+  });
+
+  it('a cancellation for someone never offboarded answers 202 with no id', async () => {
+    const res = await call(
+      standardHook({ type: 'employee.termination_cancelled', data: { email: 'nobody.here@example.com' } }),
+    );
+    expect(res.statusCode).toBe(202);
+    expect(res.json).toEqual({ offboardingId: null });
+  });
+
+  it('a rehire is recorded, never granted back, and enqueues nothing', async () => {
+    const res = await call(
+      standardHook({ type: 'employee.rehired', data: { email: 'back.again@example.com' } }),
+    );
+    expect(res.statusCode).toBe(202);
+    expect(await moto.receiveIds()).toEqual([]);
+    expect(await offboardingsOf('back.again@example.com')).toEqual([]);
+  });
+});
+
 describe('routing and other sources', () => {
   it('an unknown source answers 404 JSON', async () => {
     const res = await call({ ...standardHook(terminationBody(LEAVER)), source: 'workday' });

@@ -77,3 +77,30 @@ describe('loadConfig', () => {
     expect(describeConfigError(new Error('x'))).toBeUndefined();
   });
 });
+
+describe('shipped configuration files', () => {
+  it('the single-machine example is valid and points at the real vendor APIs', () => {
+    const config = loadConfig({ LEAVER_CONFIG: 'local/single-machine.example.json' });
+    expect(config.tenants.map((t) => new URL(t.baseUrl).protocol)).toEqual(['https:', 'https:', 'https:']);
+  });
+
+  it('every secret the demo configuration names is in local/secrets.json with the shape its user reads', async () => {
+    const config = loadConfig({});
+    const secrets = (await import('../../../local/secrets.json', { with: { type: 'json' } }))
+      .default as Record<string, Record<string, unknown>>;
+    const shapes: Record<string, string[]> = {
+      itwin: ['clientId', 'clientSecret'],
+      atlas: ['clientId', 'clientSecret'],
+      cloudmanager: ['publicKey', 'privateKey'],
+      standard: ['secret'],
+      okta: ['token'],
+      bamboohr: ['privateKey'],
+      hibob: ['secret'],
+    };
+    for (const t of config.tenants)
+      expect(Object.keys(secrets[t.secretName] ?? {}).sort()).toEqual([...shapes[t.vendor]!].sort());
+    for (const s of config.sources) expect(Object.keys(secrets[s.secretName] ?? {})).toEqual(shapes[s.type]);
+    expect(typeof secrets[config.api.localTokenSecretName]?.token).toBe('string');
+    expect(String(secrets['leaver/hooks/standard']?.secret)).toMatch(/^whsec_[A-Za-z0-9+/=]+$/);
+  });
+});

@@ -140,3 +140,20 @@ describe('instrumentStore', () => {
     ]);
   });
 });
+
+describe('metrics with several values', () => {
+  it('publishes every value of a non-count metric with its dimensions', () => {
+    const rec = new MetricsRecorder(new Metrics({ namespace: 'Test', serviceName: 'leaver' }));
+    rec.add('TimeToRevoke', 'Milliseconds', 100, { vendor: 'atlas' });
+    rec.add('TimeToRevoke', 'Milliseconds', 300, { vendor: 'atlas' });
+    const out = captureStdout(() => rec.flush());
+    const docs = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(docs.map((d) => [d.vendor, d.TimeToRevoke])).toEqual([
+      ['atlas', 100],
+      ['atlas', 300],
+    ]);
+  });
+});

@@ -1,0 +1,162 @@
+/**
+ * `npm run bench`: Leaver's performance figures, each a ratio or a count measured in this run,
+ * printed as a table with its target and PASS/MISS, and written to bench/results.json.
+ *
+ *   1 intake        signed Standard Webhooks through the intake handler (dynalite; and in memory)
+ *   2 one leaver    grants in 100 (and 10) tenants per vendor, 40 ms a call: time to last revocation
+ *   3 mass layoff   1,000 leavers, vendor rate limits enforced: elapsed / lower bound
+ *   4 calls         vendor calls per leaver / the minimum
+ *   5 cold start    bundle size and module load time per Lambda function
+ *   + the sandbox's own capacity and dynalite's, so a reader sees what bounds what.
+ *
+ * Processes: this one runs Leaver (handlers, core, connectors, adapters); the sandbox and dynalite
+ * run in their own (bench/support/*-child.ts). Options: --skip-mass, --skip-cold, --leavers N.
+ */
+import './support/env.ts';
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { resolve } from 'node:path';
+import { measureColdStarts } from './cold-start.ts';
+import { measureDynalitePuts, measureIntake } from './intake.ts';
+import { measureMassLayoff } from './mass-layoff.ts';
+import { measureSandboxCapacity } from './sandbox-capacity.ts';
+import { measureSingleLeaver } from './single-leaver.ts';
+import { SandboxClient } from './support/control.ts';
+import { startDynaliteProcess, startSandboxProcess } from './support/processes.ts';
+
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(name);
+const opt = (name: string, dflt: number) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+};
+
+interface Row {
+  id: string;
+  figure: string;
+  value: string;
+  target: string;
+  verdict: string;
+}
+const rows: Row[] = [];
+const results: Record<string, unknown> = {
+  startedAt: new Date().toISOString(),
+  node: process.version,
+  cpus: cpus().length,
+  cpuModel: cpus()[0]?.model,
+};
+
+/** PASS/MISS for "value <= limit" (or >= when `atLeast`), with the margin. */
+function verdict(value: number, limit: number, atLeast = false): string {
+  if (!Number.isFinite(value)) return 'MISS (no figure)';
+  const pass = atLeast ? value >= limit : value <= limit;
+  if (pass) {
+    const margin = atLeast ? (value - limit) / limit : (limit - value) / limit;
+    return `PASS (${(margin * 100).toFixed(0)}% margin)`;
+  }
+  const by = atLeast ? limit / value : value / limit;
+  return `MISS (${by.toFixed(2)}x off)`;
+}
+const add = (id: string, figure: string, value: string, target: string, v: string) =>
+  rows.push({ id, figure, value, target, verdict: v });
+const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
+
+// ---- sandbox capacity (its own in-process sandbox, before anything else runs)
+log('sandbox capacity...');
+const capacity = await measureSandboxCapacity({ seconds: 4, connections: 16 });
+results.sandboxCapacity = capacity;
+add('S', 'sandbox capacity (simple authenticated GETs, one process)', `${capacity.requestsPerSecond} req/s`, '>= 5,000 req/s', verdict(capacity.requestsPerSecond, 5000, true));
+
+const dynalite = await startDynaliteProcess();
+const sandboxProc = await startSandboxProcess(true);
+const sandbox = new SandboxClient(sandboxProc.url, true);
+try {
+  // ---- 1 intake
+  log('dynalite capacity...');
+  const puts = await measureDynalitePuts(dynalite.url);
+  results.dynalitePutsPerSecond = puts;
+  add('D', 'dynalite PutItem capacity (16 in flight)', `${puts}/s`, '(context: 4 calls per webhook)', '-');
+  log('intake (dynalite)...');
+  const intake = await measureIntake({ dynamoEndpoint: dynalite.url, requests: 2000, concurrency: 16, warmup: 200 });
+  log('intake (memory)...');
+  const intakeMem = await measureIntake({
+    dynamoEndpoint: dynalite.url,
+    requests: 5000,
+    concurrency: 16,
+    warmup: 500,
+    storage: 'memory',
+  });
+  results.intake = { dynalite: intake, memory: intakeMem };
+  add('1', 'intake webhooks/s (dynalite, 16 in flight)', `${intake.concurrent.perSecond}/s`, '>= 1,000/s', verdict(intake.concurrent.perSecond, 1000, true));
+  add('1', 'intake p50 / p99 handler latency (same run)', `${intake.concurrent.p50Ms} / ${intake.concurrent.p99Ms} ms`, 'p99 < 20 ms', verdict(intake.concurrent.p99Ms, 20));
+  add('1', 'intake one at a time (a Lambda instance): rate, p50 / p99', `${intake.sequential.perSecond}/s, ${intake.sequential.p50Ms} / ${intake.sequential.p99Ms} ms`, 'p99 < 20 ms', verdict(intake.sequential.p99Ms, 20));
+  add('1', 'intake with store + audit in memory: rate, p99 (handler cost)', `${intakeMem.concurrent.perSecond}/s, p99 ${intakeMem.concurrent.p99Ms} ms`, '>= 1,000/s, p99 < 20 ms', verdict(intakeMem.concurrent.perSecond, 1000, true));
+
+  // ---- 2 one leaver
+  const single: unknown[] = [];
+  for (const n of [10, 100]) {
+    log(`one leaver, ${n} tenants per vendor (dynalite)...`);
+    const r = await measureSingleLeaver({ sandbox, dynamoEndpoint: dynalite.url, tenantsPerVendor: n, latencyMs: 40 });
+    log(`one leaver, ${n} tenants per vendor (store + audit in memory)...`);
+    const m = await measureSingleLeaver({ sandbox, dynamoEndpoint: dynalite.url, tenantsPerVendor: n, latencyMs: 40, storage: 'memory' });
+    single.push(r, m);
+    const ok = r.remaining === 0 && r.status === 'completed' ? '' : ` [${r.remaining} grants left, ${r.status}]`;
+    add('2', `one leaver, ${n} tenants/vendor, ${r.grants} grants: webhook -> last revocation`, `${(r.fromWebhookMs / 1000).toFixed(2)} s (worker ${(r.fromWorkerStartMs / 1000).toFixed(2)} s)${ok}`, n === 10 ? '< 2 s' : '-', n === 10 ? verdict(r.fromWebhookMs / 1000, 2) : '-');
+    add('2', `  ratio to lower bound ${r.lowerBoundMs} ms (chain 8 x 40 ms); calls ${r.calls} / min ${r.minimumCalls}`, `${r.ratio}`, '<= 1.3', verdict(r.ratio, 1.3));
+    add('2', '  same with store + audit in memory (Leaver without DynamoDB)', `${(m.fromWebhookMs / 1000).toFixed(2)} s, ratio ${m.ratio}`, '<= 1.3', verdict(m.ratio, 1.3));
+  }
+  results.singleLeaver = single;
+
+  // ---- 3 + 4 mass layoff
+  if (!flag('--skip-mass')) {
+    const leavers = opt('--leavers', 1000);
+    const f = leavers / 1000;
+    log(`mass layoff, ${leavers} leavers (about 2-3 minutes)...`);
+    const mass = await measureMassLayoff({
+      sandbox,
+      dynamoEndpoint: dynalite.url,
+      leavers,
+      latencyMs: 10,
+      workerConcurrency: opt('--workers', 4),
+      rates: {
+        itwin: { capacity: 50, refillPerSecond: 45 * f },
+        atlas: { capacity: 50, refillPerSecond: 45 * f },
+        cloudmanager: { capacity: 50, refillPerSecond: 50 * f },
+      },
+    });
+    results.massLayoff = mass;
+    const lost = mass.remaining === 0 ? 'nothing lost' : `${mass.remaining} grants LEFT`;
+    add('3', `mass layoff, ${mass.leavers} leavers, ${mass.grants} grants, ${mass.batches} batches of 10 (${mass.workerConcurrency} at once): elapsed / lower bound`, `${mass.elapsedSeconds} s / ${mass.lowerBoundSeconds} s = ${mass.ratio}`, '<= 1.15', verdict(mass.ratio, 1.15));
+    add('3', '  actions failed by a 429; 429s seen; grants left in sandbox state', `${mass.actionsFailedBy429}; ${mass.rateLimited}; ${lost}`, '0; -; 0', mass.actionsFailedBy429 === 0 && mass.remaining === 0 ? 'PASS' : 'MISS');
+    add('4', 'vendor calls per leaver / minimum', `${mass.callsPerLeaver} / ${mass.minimumCallsPerLeaver} = ${mass.callsRatio}`, '<= 1.1', verdict(mass.callsRatio, 1.1));
+  }
+
+  // ---- 5 cold start
+  if (!flag('--skip-cold')) {
+    log('cold start (bundling and loading each function)...');
+    const cold = await measureColdStarts(5);
+    results.coldStart = cold;
+    for (const c of cold) {
+      const kib = c.bundleBytes / 1024;
+      const both = kib < 1024 && c.loadMs < 150;
+      add('5', `cold start ${c.handler}: bundle, module load (median of 5)`, `${kib.toFixed(0)} KiB, ${c.loadMs.toFixed(0)} ms`, '< 1 MiB, < 150 ms', both ? `PASS (${verdict(kib, 1024).slice(6, -1)}; ${verdict(c.loadMs, 150).slice(6, -1)})` : `MISS (${verdict(kib, 1024)}; ${verdict(c.loadMs, 150)})`);
+    }
+  }
+} finally {
+  await sandboxProc.stop();
+  await dynalite.stop();
+}
+
+results.finishedAt = new Date().toISOString();
+results.table = rows;
+writeFileSync(resolve(import.meta.dirname, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+
+const widths = ['id', 'figure', 'value', 'target', 'verdict'].map((k) =>
+  Math.max(k.length, ...rows.map((r) => String(r[k as keyof Row]).length)),
+);
+const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+process.stdout.write(`${line(['#', 'figure', 'measured', 'target', 'verdict'])}\n`);
+process.stdout.write(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|\n`);
+for (const r of rows) process.stdout.write(`${line([r.id, r.figure, r.value, r.target, r.verdict])}\n`);
+process.stdout.write(`\n(${results.cpus} CPUs, ${results.cpuModel}; bench/results.json has every figure)\n`);
+process.exit(0);

@@ -1,0 +1,107 @@
+/**
+ * The chaos run's checks (bench/support/chaos-checks.ts) must fail when their property breaks:
+ * each case below builds the evidence of a broken run (a double effect, an unaudited removal, a
+ * tampered chain, an offboarding left running) and expects the verdict to say so.
+ */
+import { describe, expect, it } from 'vitest';
+import { GENESIS_HASH, hashRecord } from '../../lambdas/core/audit-chain.ts';
+import type { AuditRecord, Grant, Offboarding } from '../../lambdas/core/model.ts';
+import type { RequestLogEntry } from '../../sandbox/index.ts';
+import {
+  auditedGrants,
+  checkAudited,
+  checkChains,
+  checkEffectsOnce,
+  checkFinished,
+  checkNothingLeft,
+} from '../../bench/support/chaos-checks.ts';
+
+const ORG = '6a1b0001000000000000ffff';
+const USER = '6a1b00070000000000000004';
+const grant: Grant = {
+  vendor: 'atlas',
+  tenantId: 'atlas-mass',
+  kind: 'atlas_org_user',
+  email: 'leaver@bench.example',
+  ids: { orgId: ORG, userId: USER },
+};
+const KEY = `atlas:atlas-mass:atlas_org_user:orgId=${ORG},userId=${USER}`;
+
+let seq = 0;
+function entry(status: number | null, method = 'DELETE', path = `/api/atlas/v2/orgs/${ORG}/users/${USER}`): RequestLogEntry {
+  seq++;
+  return { seq, vendor: 'atlas', method, path, query: '', status, at: new Date().toISOString(), durationMs: 1 };
+}
+
+function chain(streamId: string, events: Array<Partial<AuditRecord>>): AuditRecord[] {
+  const out: AuditRecord[] = [];
+  let prev = GENESIS_HASH;
+  events.forEach((e, i) => {
+    const body = { streamId, seq: i + 1, at: '2026-11-23T00:00:00.000Z', actor: 'worker', event: 'started', ...e, prevHash: prev };
+    const rec = { ...body, hash: hashRecord(body as Omit<AuditRecord, 'hash'>) } as AuditRecord;
+    prev = rec.hash;
+    out.push(rec);
+  });
+  return out;
+}
+
+const goodStream = () =>
+  chain('off_1', [
+    { event: 'started' },
+    { event: 'action_started', grantKey: KEY, grant },
+    { event: 'action_finished', grantKey: KEY, grant, outcome: 'revoked' },
+    { event: 'finished' },
+  ]);
+
+describe('chaos checks', () => {
+  it('nothing left: passes at zero, fails when a grant remains', () => {
+    expect(checkNothingLeft(0).ok).toBe(true);
+    expect(checkNothingLeft(1).ok).toBe(false);
+  });
+
+  it('effects once: one success plus repeats answered 404 pass; a second success fails', () => {
+    const streams = new Map([['off_1', goodStream()]]);
+    const grants = auditedGrants(streams);
+    const once = checkEffectsOnce([entry(503), entry(204), entry(404)], grants, 1);
+    expect(once.ok).toBe(true);
+    expect(once.repeatedDeletes).toBe(1);
+    expect(checkEffectsOnce([entry(204), entry(204)], grants, 1).ok).toBe(false);
+    expect(checkEffectsOnce([entry(503)], grants, 1).ok).toBe(false);
+  });
+
+  it('effects once: a successful removal no audit record names fails, and so does a missing grant', () => {
+    const grants = auditedGrants(new Map([['off_1', goodStream()]]));
+    const other = entry(204, 'DELETE', `/api/atlas/v2/groups/${ORG.replace('0001', '0002')}/users/${USER.replace('04', '05')}`);
+    expect(checkEffectsOnce([entry(204), other], grants, 1).ok).toBe(false);
+    expect(checkEffectsOnce([entry(204)], grants, 2).ok).toBe(false);
+  });
+
+  it('audited: a removal without action_started fails; started-only after a kill is reported, not failed', () => {
+    const noStart = chain('off_1', [{ event: 'action_finished', grantKey: KEY, grant, outcome: 'revoked' }]);
+    expect(checkAudited(new Map([['off_1', noStart]]), [entry(204)]).ok).toBe(false);
+    const startedOnly = chain('off_1', [{ event: 'action_started', grantKey: KEY, grant }]);
+    const r = checkAudited(new Map([['off_1', startedOnly]]), [entry(204)]);
+    expect(r.ok).toBe(true);
+    expect(r.evidenceOnly).toBe(1);
+    expect(checkAudited(new Map([['off_1', startedOnly]]), [entry(503)]).ok).toBe(false);
+    expect(checkAudited(new Map([['off_1', goodStream()]]), [entry(204)]).ok).toBe(true);
+  });
+
+  it('chains: an intact chain passes; a changed record or a dropped one fails', () => {
+    expect(checkChains(new Map([['off_1', goodStream()]])).ok).toBe(true);
+    const tampered = goodStream();
+    tampered[2] = { ...tampered[2]!, outcome: 'already_absent' };
+    expect(checkChains(new Map([['off_1', tampered]])).ok).toBe(false);
+    const dropped = goodStream();
+    dropped.splice(1, 1);
+    expect(checkChains(new Map([['off_1', dropped]])).ok).toBe(false);
+  });
+
+  it('finished: any offboarding running, scheduled or missing fails', () => {
+    const off = (status: Offboarding['status']) => ({ status }) as Offboarding;
+    expect(checkFinished([off('completed'), off('completed_with_failures')]).ok).toBe(true);
+    expect(checkFinished([off('completed'), off('running')]).ok).toBe(false);
+    expect(checkFinished([off('scheduled')]).ok).toBe(false);
+    expect(checkFinished([undefined]).ok).toBe(false);
+  });
+});
