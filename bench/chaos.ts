@@ -23,7 +23,12 @@ import { resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { createTables, DynamoAuditLog, DynamoOffboardingStore, systemClock } from '../lambdas/adapters/index.ts';
+import {
+  createTables,
+  DynamoAuditLog,
+  DynamoOffboardingStore,
+  systemClock,
+} from '../lambdas/adapters/index.ts';
 import { verifyStream } from '../lambdas/core/audit-chain.ts';
 import { parseConfig } from '../lambdas/core/config.ts';
 import type { AuditRecord, Offboarding } from '../lambdas/core/model.ts';
@@ -50,13 +55,32 @@ import { terminationEvent } from './support/webhooks.ts';
 
 const CI = process.argv.includes('--ci');
 const P = CI
-  ? { leavers: 10, workers: 1, kills: 2, visibilityS: 5, budgetMs: 30_000, limitS: 75, killAfterMs: [1000, 3000], dueSweepS: 30 }
-  : { leavers: 60, workers: 3, kills: 5, visibilityS: 10, budgetMs: 40_000, limitS: 480, killAfterMs: [2000, 8000], dueSweepS: 60 };
+  ? {
+      leavers: 10,
+      workers: 1,
+      kills: 2,
+      visibilityS: 5,
+      budgetMs: 60_000,
+      limitS: 80,
+      killAfterMs: [1000, 3000],
+      dueSweepS: 30,
+    }
+  : {
+      leavers: 60,
+      workers: 3,
+      kills: 5,
+      visibilityS: 10,
+      budgetMs: 40_000,
+      limitS: 480,
+      killAfterMs: [2000, 8000],
+      dueSweepS: 60,
+    };
 /** CI form: how far each replacement worker's clock jumps (past the dead worker's deadline + 60 s lease margin). */
 const LEASE_JUMP_MS = P.budgetMs + 70_000;
 
 const started = Date.now();
-const say = (m: string) => process.stdout.write(`[chaos ${((Date.now() - started) / 1000).toFixed(1)}s] ${m}\n`);
+const say = (m: string) =>
+  process.stdout.write(`[chaos ${((Date.now() - started) / 1000).toFixed(1)}s] ${m}\n`);
 
 const moto = await startMoto();
 const sandboxProc = await startSandboxProcess();
@@ -89,13 +113,18 @@ try {
   await createTables(dynamo, tables);
   const queueUrl = (
     await sqs.send(
-      new CreateQueueCommand({ QueueName: `${prefix}-jobs`, Attributes: { VisibilityTimeout: String(P.visibilityS) } }),
+      new CreateQueueCommand({
+        QueueName: `${prefix}-jobs`,
+        Attributes: { VisibilityTimeout: String(P.visibilityS) },
+      }),
     )
   ).QueueUrl!;
   const secretNames = new Map<string, string>();
   for (const [name, value] of Object.entries(sc.secrets)) {
     secretNames.set(name, `${prefix}/${name}`);
-    await sm.send(new CreateSecretCommand({ Name: `${prefix}/${name}`, SecretString: JSON.stringify(value) }));
+    await sm.send(
+      new CreateSecretCommand({ Name: `${prefix}/${name}`, SecretString: JSON.stringify(value) }),
+    );
   }
   const rename = (n: string) => secretNames.get(n) ?? n;
   const awsConfig = {
@@ -174,7 +203,8 @@ try {
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   let kills = 0;
   const revocations = async () =>
-    (await sandbox.requests()).filter((e) => callKind(e) === 'revoke' && e.status !== null && e.status < 300).length;
+    (await sandbox.requests()).filter((e) => callKind(e) === 'revoke' && e.status !== null && e.status < 300)
+      .length;
   const killer = (async () => {
     let seen = 0;
     while (kills < P.kills) {
@@ -194,7 +224,9 @@ try {
       kills++;
       const offset = CI ? victim.offset + LEASE_JUMP_MS : 0;
       if (CI) clockOffset = offset;
-      say(`killed worker pid ${victim.child.pid} mid-batch after ${seen} removals (${kills}/${P.kills}); replacement started`);
+      say(
+        `killed worker pid ${victim.child.pid} mid-batch after ${seen} removals (${kills}/${P.kills}); replacement started`,
+      );
       await new Promise((r) => victim!.child.once('exit', r));
       spawnWorker(offset);
     }
@@ -215,7 +247,7 @@ try {
     }
     await runRetrySweep().catch(() => undefined);
     offs = await Promise.all(ids.map((id) => store.get(id)));
-    const open = offs.filter((o) => !o || o.status !== 'completed').length;
+    const open = offs.filter((o) => o?.status !== 'completed').length;
     const q = await sqs.send(
       new GetQueueAttributesCommand({
         QueueUrl: queueUrl,
@@ -239,12 +271,15 @@ try {
   // ---- checks
   await sandbox.clearFaults();
   const log = await sandbox.requests();
+  if (process.env.CHAOS_DUMP) writeFileSync(process.env.CHAOS_DUMP, JSON.stringify(log));
   const audit = new DynamoAuditLog({ client: dynamo, tableName: tables.auditTable, clock: systemClock });
   const streams = new Map<string, AuditRecord[]>();
   const chainResults: CheckResult[] = [];
   for (const id of ids) {
     const v = await verifyStream(audit, id);
     streams.set(id, v.records);
+    if (process.env.CHAOS_DUMP)
+      writeFileSync(`${process.env.CHAOS_DUMP}.${id}.audit`, JSON.stringify(v.records));
     if (!v.ok) chainResults.push({ name: 'chain', ok: false, detail: `${id}: ${v.reason}` });
   }
   offs = await Promise.all(ids.map((id) => store.get(id)));
@@ -274,15 +309,15 @@ try {
       resetsOrHangs: log.filter((e) => e.status === null).length,
     },
     repeatedDeletes: effects.repeatedDeletes,
-    repeatedDeleteRoutes: Object.fromEntries(
-      [...log
+    repeatedDeleteRoutes: Object.fromEntries([
+      ...log
         .filter((e) => callKind(e) === 'revoke' && e.status === 404)
         .reduce((m, e) => {
           const k = `${e.vendor} ${e.method} ${e.path.replace(/[0-9a-f]{24}|[0-9a-f-]{36}/gi, '{id}')}`;
           return m.set(k, (m.get(k) ?? 0) + 1);
         }, new Map<string, number>())
-        .entries()],
-    ),
+        .entries(),
+    ]),
     evidenceOnlyActions: audited.evidenceOnly,
     attempts: offs.reduce((a, o) => a + (o?.attempts ?? 0), 0),
     checks,
@@ -292,13 +327,18 @@ try {
   if (stuck) {
     say(`audit of ${stuck.id} (${stuck.status}):`);
     for (const r of streams.get(stuck.id) ?? []) {
-      say(`  ${r.at} ${r.event} ${r.actor} ${r.grantKey ?? ''} ${r.outcome ?? ''} ${r.errorCode ?? ''} ${r.detail ? JSON.stringify(r.detail).slice(0, 160) : ''}`);
+      say(
+        `  ${r.at} ${r.event} ${r.actor} ${r.grantKey ?? ''} ${r.outcome ?? ''} ${r.errorCode ?? ''} ${r.detail ? JSON.stringify(r.detail).slice(0, 160) : ''}`,
+      );
     }
   }
   say(
     `vendor calls ${s.total}: ${s.serverErrors} 5xx, ${s.rateLimited} 429, ${summary.injected.resetsOrHangs} resets/hangs injected; ${kills} worker(s) killed mid-batch; ${summary.attempts} runs for ${ids.length} offboardings`,
   );
-  writeFileSync(resolve(import.meta.dirname, CI ? 'chaos-ci-results.json' : 'chaos-results.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  writeFileSync(
+    resolve(import.meta.dirname, CI ? 'chaos-ci-results.json' : 'chaos-results.json'),
+    `${JSON.stringify(summary, null, 2)}\n`,
+  );
   exitCode = checks.every((c) => c.ok) && finished ? 0 : 1;
   dynamo.destroy();
   sqs.destroy();

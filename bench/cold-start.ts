@@ -27,7 +27,12 @@ function measureLoad(file: string, runs: number): number {
   for (let i = 0; i < runs; i++) {
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
       encoding: 'utf8',
-      env: { ...process.env, AWS_REGION: 'us-east-1', LEAVER_CONFIG_JSON: '{}', POWERTOOLS_SERVICE_NAME: 'leaver' },
+      env: {
+        ...process.env,
+        AWS_REGION: 'us-east-1',
+        LEAVER_CONFIG_JSON: '{}',
+        POWERTOOLS_SERVICE_NAME: 'leaver',
+      },
     });
     samples.push(Number(out.trim().split('\n').pop()));
   }
@@ -65,5 +70,11 @@ export async function measureColdStarts(runs = 5): Promise<ColdStartRow[]> {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const rows = await measureColdStarts();
-  console.table(rows.map((r) => ({ handler: r.handler, 'bundle KiB': (r.bundleBytes / 1024).toFixed(0), 'load ms': r.loadMs.toFixed(1) })));
+  console.table(
+    rows.map((r) => ({
+      handler: r.handler,
+      'bundle KiB': (r.bundleBytes / 1024).toFixed(0),
+      'load ms': r.loadMs.toFixed(1),
+    })),
+  );
 }

@@ -111,7 +111,11 @@ export async function measureIntake(opts: {
 const round = (x: number, d: number) => Math.round(x * 10 ** d) / 10 ** d;
 
 /** dynalite's own ceiling: PutItem calls per second on the offboardings table (same item shape size). */
-export async function measureDynalitePuts(dynamoEndpoint: string, count = 1000, concurrency = 16): Promise<number> {
+export async function measureDynalitePuts(
+  dynamoEndpoint: string,
+  count = 1000,
+  concurrency = 16,
+): Promise<number> {
   const { DynamoDBClient, PutItemCommand } = await import('@aws-sdk/client-dynamodb');
   const { createTables } = await import('../lambdas/adapters/index.ts');
   const client = new DynamoDBClient({

@@ -16,11 +16,12 @@
  * pages as the vendor's list had at that moment (taken from the request log; the connectors read
  * exactly ceil(n / page size) pages), scaled down if a listing was repeated beyond the two passes.
  */
-import type { RequestLogEntry, VendorName } from '../sandbox/index.ts';
+
 import { handler as intakeHandler } from '../lambdas/handlers/intake.ts';
 import { localContext } from '../lambdas/handlers/middleware.ts';
 import { setDeps } from '../lambdas/handlers/wiring.ts';
 import { handler as workerHandler } from '../lambdas/handlers/worker.ts';
+import type { RequestLogEntry, VendorName } from '../sandbox/index.ts';
 import { MemoryAuditLog, MemoryStore } from '../test/support/memory-ports.ts';
 import { callKind, isContinuationPage, summarise } from './support/calls.ts';
 import type { SandboxClient } from './support/control.ts';
@@ -43,6 +44,8 @@ export interface MassLayoffOptions {
   /** Vendor buckets (sandbox) = client-side rate per tenant (Atlas: per endpoint set, split below). */
   rates: { itwin: BucketSpec; atlas: BucketSpec; cloudmanager: BucketSpec };
   storage?: 'dynalite' | 'memory';
+  /** Share of the vendor's Atlas rate each of the connector's Atlas buckets gets (default 0.5). */
+  atlasClientShare?: number;
 }
 
 export interface BucketBound {
@@ -91,10 +94,14 @@ function bucketOf(e: RequestLogEntry): string | null {
   return e.vendor;
 }
 
-const routeOf = (e: RequestLogEntry) => `${e.vendor} ${e.path.replace(/[0-9a-f]{24}|[0-9a-f-]{36}/gi, '{id}')}`;
+const routeOf = (e: RequestLogEntry) =>
+  `${e.vendor} ${e.path.replace(/[0-9a-f]{24}|[0-9a-f-]{36}/gi, '{id}')}`;
 
 /** Fewest calls per bucket: removals + listings of the two necessary passes per batch. */
-export function minimumCalls(log: readonly RequestLogEntry[], batches: number): Map<string, { calls: number; minimum: number }> {
+export function minimumCalls(
+  log: readonly RequestLogEntry[],
+  batches: number,
+): Map<string, { calls: number; minimum: number }> {
   const out = new Map<string, { calls: number; minimum: number }>();
   const lists = new Map<string, { bucket: string; first: number; more: number }>();
   for (const e of log) {
@@ -132,7 +139,7 @@ export async function measureMassLayoff(opts: MassLayoffOptions): Promise<MassLa
   const sc = massLayoffScenario(leavers, sandbox.urls, {
     tenantRates: {
       itwin: { perSecond: rates.itwin.refillPerSecond, burst: 20 },
-      atlas: { perSecond: rates.atlas.refillPerSecond / 2, burst: 10 },
+      atlas: { perSecond: rates.atlas.refillPerSecond * (opts.atlasClientShare ?? 0.5), burst: 10 },
       cloudmanager: { perSecond: rates.cloudmanager.refillPerSecond, burst: 20 },
     },
     maxConcurrency: 32,
@@ -145,7 +152,12 @@ export async function measureMassLayoff(opts: MassLayoffOptions): Promise<MassLa
   await sandbox.setRateLimit('cloudmanager', rates.cloudmanager);
   await sandbox.addFault({ type: 'latency', distribution: { kind: 'fixed', ms: opts.latencyMs } });
   const queue = new CollectingQueue();
-  const engine = await buildEngine({ dynamoEndpoint: opts.dynamoEndpoint, config: sc.config, secrets: sc.secrets, queue });
+  const engine = await buildEngine({
+    dynamoEndpoint: opts.dynamoEndpoint,
+    config: sc.config,
+    secrets: sc.secrets,
+    queue,
+  });
   if (opts.storage === 'memory') {
     engine.deps.store = new MemoryStore();
     engine.deps.audit = new MemoryAuditLog();
@@ -233,7 +245,9 @@ export async function measureMassLayoff(opts: MassLayoffOptions): Promise<MassLa
     }
     const remaining = await remainingGrants(sandbox, sc.leavers);
     const auth = s.byKind.auth + Math.min(s.byKind.challenge, 1);
-    const minimumTotal = Math.round([...mins.values()].reduce((a, m) => a + m.minimum, 0) + Math.max(auth, 3));
+    const minimumTotal = Math.round(
+      [...mins.values()].reduce((a, m) => a + m.minimum, 0) + Math.max(auth, 3),
+    );
     const grants = sc.grants.itwin + sc.grants.atlas + sc.grants.cloudmanager;
     return {
       storage: opts.storage ?? 'dynalite',

@@ -58,7 +58,12 @@ export async function measureSingleLeaver(opts: {
   await sandbox.setRateLimit('cloudmanager', { capacity: 20, refillPerSecond: 10 });
   await sandbox.addFault({ type: 'latency', distribution: { kind: 'fixed', ms: latencyMs } });
   const queue = new CollectingQueue();
-  const engine = await buildEngine({ dynamoEndpoint: opts.dynamoEndpoint, config: sc.config, secrets: sc.secrets, queue });
+  const engine = await buildEngine({
+    dynamoEndpoint: opts.dynamoEndpoint,
+    config: sc.config,
+    secrets: sc.secrets,
+    queue,
+  });
   if (opts.storage === 'memory') {
     engine.deps.store = new MemoryStore();
     engine.deps.audit = new MemoryAuditLog();
@@ -78,7 +83,7 @@ export async function measureSingleLeaver(opts: {
     const log = await sandbox.requests();
     const s = summarise(log);
     const off = await engine.deps.store.get(ids[0]!);
-    if (process.env.BENCH_DEBUG) console.error(engine.log.last.join("\n"));
+    if (process.env.BENCH_DEBUG) console.error(engine.log.last.join('\n'));
     const remaining = await remainingGrants(sandbox, [LEAVER]);
     const last = s.lastRevocationEndMs ?? Number.NaN;
     // Rates do not bind here (every bucket's calls fit its burst); the chain does.
@@ -110,3 +115,47 @@ export async function measureSingleLeaver(opts: {
 }
 
 const round = (x: number, d: number) => Math.round(x * 10 ** d) / 10 ** d;
+
+/**
+ * The HTTP floor of this machine: `calls` plain GETs through the connectors' own transport (undici
+ * fetch, one keep-alive pool per origin) against the sandbox with the same fixed latency, as
+ * concurrent as the pools allow, with no Leaver logic. A one-process job that must make `calls`
+ * calls cannot end before this, whatever the vendors allow; it shows how much of a run is the HTTP
+ * client's CPU rather than Leaver's scheduling.
+ */
+export async function measureHttpFloor(opts: {
+  sandbox: SandboxClient;
+  calls: number;
+  latencyMs: number;
+  concurrency: number;
+}): Promise<number> {
+  const { undiciTransport } = await import('../lambdas/connectors/http/transport.ts');
+  const { sandbox } = opts;
+  await sandbox.clearFaults();
+  await sandbox.addFault({ type: 'latency', distribution: { kind: 'fixed', ms: opts.latencyMs } });
+  // An unauthenticated GET each vendor answers with a small 401 body, on each vendor's origin.
+  const urls = [
+    `${sandbox.urls.itwin.accessControl}/itwins/${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}/members/users`,
+    `${sandbox.urls.atlas.base}/api/atlas/v2/orgs/${'0'.repeat(24)}/users`,
+    `${sandbox.urls.cloudmanager.base}/orgs/${'0'.repeat(24)}/users`,
+  ];
+  try {
+    let n = 0;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: opts.concurrency }, async (_, w) => {
+        while (n < opts.calls) {
+          n++;
+          const res = await undiciTransport(urls[w % urls.length]!, {
+            method: 'GET',
+            headers: { accept: 'application/json' },
+          });
+          await res.text();
+        }
+      }),
+    );
+    return performance.now() - t0;
+  } finally {
+    await sandbox.clearFaults();
+  }
+}

@@ -23,25 +23,40 @@ interface Waiting {
 
 let counter = 0;
 
-function toRecord(w: Waiting): SQSRecord {
-  const now = Date.now();
+/** An SQS record as the event source mapping delivers it to the worker. */
+export function sqsRecord(m: {
+  messageId: string;
+  body: string;
+  receiptHandle?: string;
+  receiveCount?: number | string;
+  sentAt?: number | string;
+  region?: string;
+}): SQSRecord {
   return {
-    messageId: w.messageId,
-    receiptHandle: w.messageId,
-    body: JSON.stringify({ offboardingId: w.message.offboardingId }),
+    messageId: m.messageId,
+    receiptHandle: m.receiptHandle ?? m.messageId,
+    body: m.body,
     attributes: {
-      ApproximateReceiveCount: String(w.message.attempt),
-      SentTimestamp: String(w.message.enqueuedAt.getTime()),
+      ApproximateReceiveCount: String(m.receiveCount ?? 1),
+      SentTimestamp: String(m.sentAt ?? Date.now()),
       SenderId: 'local',
-      ApproximateFirstReceiveTimestamp: String(now),
+      ApproximateFirstReceiveTimestamp: String(Date.now()),
     },
     messageAttributes: {},
     md5OfBody: '',
     eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:local:000000000000:leaver-jobs',
-    awsRegion: 'local',
+    eventSourceARN: `arn:aws:sqs:${m.region ?? 'local'}:000000000000:leaver-jobs`,
+    awsRegion: m.region ?? 'local',
   };
 }
+
+const toRecord = (w: Waiting): SQSRecord =>
+  sqsRecord({
+    messageId: w.messageId,
+    body: JSON.stringify({ offboardingId: w.message.offboardingId }),
+    receiveCount: w.message.attempt,
+    sentAt: w.message.enqueuedAt.getTime(),
+  });
 
 /** A `MemoryJobQueue` `onMessage` handler that batches messages into worker invocations. */
 export function createBatchingWorker(

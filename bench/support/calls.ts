@@ -7,7 +7,11 @@ export function callKind(e: RequestLogEntry): CallKind {
   if (e.method === 'POST' && /\/(connect|oauth)\/token$/.test(e.path)) return 'auth';
   if (e.status === 401) return 'challenge';
   if (e.method === 'GET') return 'list';
-  if (e.method === 'DELETE' || e.method === 'PATCH' || (e.method === 'POST' && e.path.endsWith(':removeUser'))) {
+  if (
+    e.method === 'DELETE' ||
+    e.method === 'PATCH' ||
+    (e.method === 'POST' && e.path.endsWith(':removeUser'))
+  ) {
     return 'revoke';
   }
   return 'other';

@@ -20,7 +20,10 @@ const ok2xx = (e: RequestLogEntry) => e.status !== null && e.status >= 200 && e.
 function callsFor(grant: Grant, log: readonly RequestLogEntry[]): RequestLogEntry[] {
   const ids = Object.values(grant.ids).map((v) => v.toLowerCase());
   return log.filter(
-    (e) => e.vendor === grant.vendor && callKind(e) === 'revoke' && ids.every((id) => e.path.toLowerCase().includes(id)),
+    (e) =>
+      e.vendor === grant.vendor &&
+      callKind(e) === 'revoke' &&
+      ids.every((id) => e.path.toLowerCase().includes(id)),
   );
 }
 
@@ -66,11 +69,14 @@ export function checkEffectsOnce(
   }
   const unaudited = log.filter((e) => callKind(e) === 'revoke' && ok2xx(e) && !matched.has(e));
   if (unaudited.length > 0) problems.push(`${unaudited.length} successful removal(s) no audit record names`);
-  if (grants.size !== expectedGrants) problems.push(`${grants.size} grants audited, ${expectedGrants} expected`);
+  if (grants.size !== expectedGrants)
+    problems.push(`${grants.size} grants audited, ${expectedGrants} expected`);
   return {
     name: 'each vendor effect once (repeats answered 404 = already_absent)',
     ok: problems.length === 0,
-    detail: problems.length ? problems.slice(0, 5).join('; ') : `${grants.size} grants, ${repeatedDeletes} repeated delete(s) answered 404`,
+    detail: problems.length
+      ? problems.slice(0, 5).join('; ')
+      : `${grants.size} grants, ${repeatedDeletes} repeated delete(s) answered 404`,
     repeatedDeletes,
   };
 }

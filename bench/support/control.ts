@@ -1,5 +1,11 @@
 /** The sandbox's control plane over HTTP (`/_control`), for a sandbox running in another process. */
-import type { FaultSpec, RateLimitSetting, RequestLogEntry, SandboxSeed, VendorName } from '../../sandbox/index.ts';
+import type {
+  FaultSpec,
+  RateLimitSetting,
+  RequestLogEntry,
+  SandboxSeed,
+  VendorName,
+} from '../../sandbox/index.ts';
 import { sandboxUrls } from '../../sandbox/index.ts';
 
 export class SandboxClient {

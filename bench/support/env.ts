@@ -12,4 +12,5 @@ process.env.AWS_REGION ??= 'us-east-1';
 process.env.AWS_ACCESS_KEY_ID ??= 'bench';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'bench';
 process.env.AWS_EC2_METADATA_DISABLED ??= 'true';
+
 export {};

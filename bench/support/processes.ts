@@ -36,7 +36,10 @@ export function waitForUrl(child: ChildProcess, what: string, timeoutMs = 30_000
   return new Promise((resolveUrl, reject) => {
     let buf = '';
     let err = '';
-    const timer = setTimeout(() => reject(new Error(`${what} did not start within ${timeoutMs} ms: ${err}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`${what} did not start within ${timeoutMs} ms: ${err}`)),
+      timeoutMs,
+    );
     child.stderr?.on('data', (d: Buffer) => {
       err = (err + d.toString()).slice(-2000);
     });

@@ -30,8 +30,7 @@
  *          org user (last: removing it ends the others), verification = 1 + 1 + 1 + 1 + 1 + 1 = 6
  */
 import type { LeaverConfigInput } from '../../lambdas/core/config.ts';
-import type { SandboxSeed } from '../../sandbox/index.ts';
-import type { SandboxUrls } from '../../sandbox/index.ts';
+import type { SandboxSeed, SandboxUrls } from '../../sandbox/index.ts';
 import { BENCH_WEBHOOK_SECRET, STANDARD_SOURCE } from './webhooks.ts';
 
 type TenantInput = NonNullable<LeaverConfigInput['tenants']>[number];
@@ -131,7 +130,11 @@ export function oneLeaverScenario(n: number, urls: SandboxUrls): Scenario {
     const engineers = guid(2, k);
     const reviewers = guid(3, k);
     const clientId = `bench-itwin-${k}`;
-    itwin.clients.push({ clientId, clientSecret: `itwin-secret-${k}`, itwins: { [itwinId]: { owner: true } } });
+    itwin.clients.push({
+      clientId,
+      clientSecret: `itwin-secret-${k}`,
+      itwins: { [itwinId]: { owner: true } },
+    });
     itwin.itwins.push({
       id: itwinId,
       displayName: `Bench iTwin ${k}`,
@@ -175,7 +178,11 @@ export function oneLeaverScenario(n: number, urls: SandboxUrls): Scenario {
     secrets[`bench/atlas-${k}`] = { clientId: `mdb_sa_id_bench${k}`, clientSecret: `mdb_sa_sk_bench-${k}` };
 
     const cOrg = cm.orgs[k]!.id;
-    cmKeys.push({ publicKey: `cmbench${k}`, privateKey: `cm-bench-key-${k}`, roles: [{ orgId: cOrg, roleName: 'ORG_OWNER' }] });
+    cmKeys.push({
+      publicKey: `cmbench${k}`,
+      privateKey: `cm-bench-key-${k}`,
+      roles: [{ orgId: cOrg, roleName: 'ORG_OWNER' }],
+    });
     tenants.push({
       id: `cloudmanager-${k}`,
       vendor: 'cloudmanager',
@@ -216,7 +223,12 @@ export const massLeaver = (i: number) => `leaver${String(i).padStart(4, '0')}@be
 export function massLayoffScenario(
   leavers: number,
   urls: SandboxUrls,
-  opts: { stayers?: number; verifyRounds?: number; tenantRates?: Partial<Record<'itwin' | 'atlas' | 'cloudmanager', { perSecond: number; burst: number }>>; maxConcurrency?: number } = {},
+  opts: {
+    stayers?: number;
+    verifyRounds?: number;
+    tenantRates?: Partial<Record<'itwin' | 'atlas' | 'cloudmanager', { perSecond: number; burst: number }>>;
+    maxConcurrency?: number;
+  } = {},
 ): Scenario {
   const people = Array.from({ length: leavers }, (_, i) => massLeaver(i));
   const staying = Array.from({ length: opts.stayers ?? 20 }, (_, i) => stayer(i));
@@ -295,12 +307,22 @@ export function massLayoffScenario(
       atlas: {
         ...atlas.seed,
         serviceAccounts: [
-          { clientId: 'mdb_sa_id_mass', clientSecret: 'mdb_sa_sk_mass', roles: [{ orgId: atlas.orgId, roleName: 'ORG_OWNER' }] },
+          {
+            clientId: 'mdb_sa_id_mass',
+            clientSecret: 'mdb_sa_sk_mass',
+            roles: [{ orgId: atlas.orgId, roleName: 'ORG_OWNER' }],
+          },
         ],
       },
       cloudmanager: {
         ...cm.seed,
-        apiKeys: [{ publicKey: 'cmmass', privateKey: 'cm-mass-key', roles: [{ orgId: cm.orgId, roleName: 'ORG_OWNER' }] }],
+        apiKeys: [
+          {
+            publicKey: 'cmmass',
+            privateKey: 'cm-mass-key',
+            roles: [{ orgId: cm.orgId, roleName: 'ORG_OWNER' }],
+          },
+        ],
       },
     },
     config: baseConfig(tenants, opts.verifyRounds ?? 3),

@@ -4,7 +4,11 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { Webhook } from 'standardwebhooks';
 
 export const BENCH_WEBHOOK_SECRET = 'whsec_QmVuY2hXZWJob29rU2VjcmV0S2V5MDAwMQ==';
-export const STANDARD_SOURCE = { id: 'standard', type: 'standard' as const, secretName: 'bench/hooks/standard' };
+export const STANDARD_SOURCE = {
+  id: 'standard',
+  type: 'standard' as const,
+  secretName: 'bench/hooks/standard',
+};
 
 export function apiEvent(opts: {
   source: string;

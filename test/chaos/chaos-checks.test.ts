@@ -4,9 +4,6 @@
  * tampered chain, an offboarding left running) and expects the verdict to say so.
  */
 import { describe, expect, it } from 'vitest';
-import { GENESIS_HASH, hashRecord } from '../../lambdas/core/audit-chain.ts';
-import type { AuditRecord, Grant, Offboarding } from '../../lambdas/core/model.ts';
-import type { RequestLogEntry } from '../../sandbox/index.ts';
 import {
   auditedGrants,
   checkAudited,
@@ -15,6 +12,9 @@ import {
   checkFinished,
   checkNothingLeft,
 } from '../../bench/support/chaos-checks.ts';
+import { GENESIS_HASH, hashRecord } from '../../lambdas/core/audit-chain.ts';
+import type { AuditRecord, Grant, Offboarding } from '../../lambdas/core/model.ts';
+import type { RequestLogEntry } from '../../sandbox/index.ts';
 
 const ORG = '6a1b0001000000000000ffff';
 const USER = '6a1b00070000000000000004';
@@ -28,16 +28,37 @@ const grant: Grant = {
 const KEY = `atlas:atlas-mass:atlas_org_user:orgId=${ORG},userId=${USER}`;
 
 let seq = 0;
-function entry(status: number | null, method = 'DELETE', path = `/api/atlas/v2/orgs/${ORG}/users/${USER}`): RequestLogEntry {
+function entry(
+  status: number | null,
+  method = 'DELETE',
+  path = `/api/atlas/v2/orgs/${ORG}/users/${USER}`,
+): RequestLogEntry {
   seq++;
-  return { seq, vendor: 'atlas', method, path, query: '', status, at: new Date().toISOString(), durationMs: 1 };
+  return {
+    seq,
+    vendor: 'atlas',
+    method,
+    path,
+    query: '',
+    status,
+    at: new Date().toISOString(),
+    durationMs: 1,
+  };
 }
 
 function chain(streamId: string, events: Array<Partial<AuditRecord>>): AuditRecord[] {
   const out: AuditRecord[] = [];
   let prev = GENESIS_HASH;
   events.forEach((e, i) => {
-    const body = { streamId, seq: i + 1, at: '2026-11-23T00:00:00.000Z', actor: 'worker', event: 'started', ...e, prevHash: prev };
+    const body = {
+      streamId,
+      seq: i + 1,
+      at: '2026-11-23T00:00:00.000Z',
+      actor: 'worker',
+      event: 'started',
+      ...e,
+      prevHash: prev,
+    };
     const rec = { ...body, hash: hashRecord(body as Omit<AuditRecord, 'hash'>) } as AuditRecord;
     prev = rec.hash;
     out.push(rec);
@@ -71,7 +92,11 @@ describe('chaos checks', () => {
 
   it('effects once: a successful removal no audit record names fails, and so does a missing grant', () => {
     const grants = auditedGrants(new Map([['off_1', goodStream()]]));
-    const other = entry(204, 'DELETE', `/api/atlas/v2/groups/${ORG.replace('0001', '0002')}/users/${USER.replace('04', '05')}`);
+    const other = entry(
+      204,
+      'DELETE',
+      `/api/atlas/v2/groups/${ORG.replace('0001', '0002')}/users/${USER.replace('04', '05')}`,
+    );
     expect(checkEffectsOnce([entry(204), other], grants, 1).ok).toBe(false);
     expect(checkEffectsOnce([entry(204)], grants, 2).ok).toBe(false);
   });

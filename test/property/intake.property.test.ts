@@ -107,7 +107,13 @@ function event(source: string, headers: Record<string, string>, body: string | u
       apiId: 'prop',
       domainName: 'prop.example',
       domainPrefix: 'prop',
-      http: { method, path: `/hooks/${source}`, protocol: 'HTTP/1.1', sourceIp: '203.0.113.7', userAgent: 'fc' },
+      http: {
+        method,
+        path: `/hooks/${source}`,
+        protocol: 'HTTP/1.1',
+        sourceIp: '203.0.113.7',
+        userAgent: 'fc',
+      },
       requestId: randomUUID(),
       routeKey: `${method} /hooks/{source}`,
       stage: '$default',
@@ -147,13 +153,21 @@ const headerValue = fc.oneof(
 const headers = fc.dictionary(headerName, headerValue, { maxKeys: 8 });
 const jsonBody = fc.oneof(
   fc.json({ maxDepth: 3 }),
-  fc.record({
-    type: fc.constantFrom('employee.terminated', 'employee.termination_cancelled', 'employee.rehired', 'x'),
-    data: fc.record({ email: fc.oneof(fc.emailAddress(), fc.string({ maxLength: 30 })) }, { requiredKeys: [] }),
-  }).map((o) => JSON.stringify(o)),
+  fc
+    .record({
+      type: fc.constantFrom('employee.terminated', 'employee.termination_cancelled', 'employee.rehired', 'x'),
+      data: fc.record(
+        { email: fc.oneof(fc.emailAddress(), fc.string({ maxLength: 30 })) },
+        { requiredKeys: [] },
+      ),
+    })
+    .map((o) => JSON.stringify(o)),
 );
 const anyBody = fc.option(fc.oneof(fc.string({ maxLength: 300 }), jsonBody), { nil: undefined });
-const source = fc.oneof(fc.constantFrom('standard', 'okta', 'bamboohr', 'hibob'), fc.string({ maxLength: 12 }));
+const source = fc.oneof(
+  fc.constantFrom('standard', 'okta', 'bamboohr', 'hibob'),
+  fc.string({ maxLength: 12 }),
+);
 const method = fc.constantFrom('POST', 'POST', 'POST', 'GET', 'PUT', 'DELETE');
 
 describe('intake handler, random input (fast-check, real adapters on moto)', () => {
@@ -233,7 +247,8 @@ describe('intake handler, random input (fast-check, real adapters on moto)', () 
           let sent = body;
           if (part === 'body') sent = flip(body);
           else if (part === 'signature') h['webhook-signature'] = flip(h['webhook-signature']!, 3);
-          else if (part === 'timestamp') h['webhook-timestamp'] = String(Number(h['webhook-timestamp']) + delta);
+          else if (part === 'timestamp')
+            h['webhook-timestamp'] = String(Number(h['webhook-timestamp']) + delta);
           else h['webhook-id'] = `${id}${delta}`;
           const before = queue.ids.length;
           const res = await call(event('standard', h, sent));

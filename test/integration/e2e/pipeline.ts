@@ -9,7 +9,7 @@ import {
   DeleteMessageBatchCommand,
   ReceiveMessageCommand,
 } from '@aws-sdk/client-sqs';
-import type { ScheduledEvent, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { ScheduledEvent, SQSEvent } from 'aws-lambda';
 import { DynamoAuditLog } from '../../../lambdas/adapters/dynamo-audit-log.ts';
 import { systemClock } from '../../../lambdas/adapters/system-clock.ts';
 import type { LeaverConfigInput } from '../../../lambdas/core/config.ts';
@@ -22,6 +22,7 @@ import { handler as reconcileHandler } from '../../../lambdas/handlers/reconcile
 import { handler as retrySweepHandler } from '../../../lambdas/handlers/retry-sweep.ts';
 import { createAwsDeps, type HandlerDeps, setDeps } from '../../../lambdas/handlers/wiring.ts';
 import { handler as workerHandler } from '../../../lambdas/handlers/worker.ts';
+import { sqsRecord } from '../../../local/worker-pump.ts';
 import { demoSeed, type SandboxSeed } from '../../../sandbox/demo.ts';
 import type { Sandbox, SandboxUrls } from '../../../sandbox/index.ts';
 import {
@@ -158,23 +159,15 @@ function toRecord(m: {
   ReceiptHandle?: string;
   Body?: string;
   Attributes?: Record<string, string>;
-}): SQSRecord {
-  return {
+}) {
+  return sqsRecord({
     messageId: m.MessageId!,
     receiptHandle: m.ReceiptHandle!,
     body: m.Body ?? '',
-    attributes: {
-      ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1',
-      SentTimestamp: m.Attributes?.SentTimestamp ?? '0',
-      SenderId: 'test',
-      ApproximateFirstReceiveTimestamp: m.Attributes?.ApproximateFirstReceiveTimestamp ?? '0',
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:jobs',
-    awsRegion: 'us-east-1',
-  };
+    receiveCount: m.Attributes?.ApproximateReceiveCount ?? 1,
+    sentAt: m.Attributes?.SentTimestamp ?? 0,
+    region: 'us-east-1',
+  });
 }
 
 export async function startPipeline(

@@ -1,6 +1,7 @@
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Ctx } from '../../../lambdas/core/ports.ts';
+import { sqsRecord } from '../../../local/worker-pump.ts';
 
 const calls: Array<{ ids: readonly string[]; ctx: Ctx }> = [];
 let answer: (ids: readonly string[]) => Array<{ id: string; result: 'done' | 'retry' }> = (ids) =>
@@ -18,24 +19,7 @@ const { handleBatch, offboardingIdOf } = await import('../../../lambdas/handlers
 type Deps = Parameters<typeof handleBatch>[1];
 const deps = { clock: { now: () => new Date() } } as unknown as Deps;
 
-function record(messageId: string, body: string): SQSRecord {
-  return {
-    messageId,
-    receiptHandle: messageId,
-    body,
-    attributes: {
-      ApproximateReceiveCount: '1',
-      SentTimestamp: '0',
-      SenderId: 'x',
-      ApproximateFirstReceiveTimestamp: '0',
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:jobs',
-    awsRegion: 'us-east-1',
-  };
-}
+const record = (messageId: string, body: string): SQSRecord => sqsRecord({ messageId, body });
 const job = (id: string) => JSON.stringify({ offboardingId: id });
 
 beforeEach(() => {
