@@ -74,7 +74,14 @@ export async function preview(
 export async function start(
   env: Env,
   principal: string,
-  input: { email: string; aliases: string[]; effectiveAt?: string; reason: string; dryRun?: boolean },
+  input: {
+    email: string;
+    aliases: string[];
+    effectiveAt?: string;
+    reason: string;
+    dryRun?: boolean;
+    idempotencyKey?: string;
+  },
 ): Promise<{ plan: PlanView } | { offboarding: Offboarding }> {
   const r = await startOffboarding(env.deps, principal, input, ctxOf(env));
   return r.dryRun ? { plan: planView(r.plan) } : { offboarding: r.offboarding };

@@ -77,7 +77,8 @@ const startOffboarding = route({
   description:
     'Creates an offboarding for `email` (and `aliases`). Without `effectiveAt` (or with one within the ' +
     'grace period) it runs now; a later `effectiveAt` schedules it. With `dryRun: true` nothing is ' +
-    'created: the answer is the plan (200).',
+    'created: the answer is the plan (200). An `Idempotency-Key` header makes a retried request ' +
+    'answer with the offboarding the first one created, creating nothing new.',
   tag: 'offboardings',
   body: StartOffboardingBody,
   responses: {
@@ -96,6 +97,7 @@ const startOffboarding = route({
       effectiveAt: body.effectiveAt,
       reason: body.reason,
       dryRun: body.dryRun === true,
+      idempotencyKey: request.headers['idempotency-key'],
     });
     if ('plan' in r) return json(200, r.plan);
     const o = r.offboarding;

@@ -30,6 +30,12 @@ export function instant(value: unknown, field: string): string | undefined {
   if (typeof value !== 'string' || !ISO_INSTANT.test(value) || Number.isNaN(Date.parse(value))) {
     throw bad(`${field} must be an ISO-8601 date or date-time with an offset`, field);
   }
+  // Date.parse rolls impossible calendar dates over (2026-02-30 -> March 2): refuse them instead.
+  const [year, month, day] = value.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const calendar = new Date(Date.UTC(year, month - 1, day));
+  if (calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day) {
+    throw bad(`${field} is not a calendar date`, field);
+  }
   return new Date(value.length === 10 ? `${value}T00:00:00Z` : value).toISOString();
 }
 

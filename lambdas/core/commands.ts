@@ -34,7 +34,11 @@ export interface StartInput {
   effectiveAt?: string;
   reason: string;
   dryRun?: boolean;
+  /** A caller-chosen key: repeating a start with the same key returns the first offboarding. */
+  idempotencyKey?: string;
 }
+
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export type StartResult =
   | { dryRun: false; offboarding: Offboarding; created: boolean }
@@ -53,11 +57,15 @@ export async function startOffboarding(
   const reason = reasonOf(input.reason);
   if (input.dryRun !== undefined && typeof input.dryRun !== 'boolean')
     throw bad('dryRun must be a boolean', 'dryRun');
+  if (input.idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(input.idempotencyKey)) {
+    throw bad('Idempotency-Key must be 1-128 letters, digits or ._:-', 'idempotencyKey');
+  }
   if (input.dryRun) return { dryRun: true, plan: await planFor(deps, subject, defaultCtx(deps, ctx)) };
   const { offboarding, created } = await openOffboarding(deps, {
     subject,
     origin: { type: 'api', id: actor },
-    sourceEventId: `api-${deps.ids.offboardingId()}`,
+    sourceEventId:
+      input.idempotencyKey !== undefined ? `key-${input.idempotencyKey}` : `api-${deps.ids.offboardingId()}`,
     effectiveAt,
     reason,
     actor,

@@ -98,6 +98,26 @@ describe('POST /v1/offboardings', () => {
     expect(res.body.effectiveAt).toBe('2099-01-31T00:00:00.000Z');
   });
 
+  it('an Idempotency-Key makes a retried start return the first offboarding, creating nothing new', async () => {
+    const body = { email: 'retried@example.com', effectiveAt: '2099-02-01', reason: 'contract end' };
+    const headers = { 'idempotency-key': 'hr-ticket-4711' };
+    const first = await call('POST', '/v1/offboardings', { body, headers });
+    const again = await call('POST', '/v1/offboardings', { body, headers });
+    expect(first.status).toBe(202);
+    expect(again.status).toBe(202);
+    expect(again.body.id).toBe(first.body.id);
+    const other = await call('POST', '/v1/offboardings', {
+      body,
+      headers: { 'idempotency-key': 'hr-ticket-4712' },
+    });
+    expect(other.body.id).not.toBe(first.body.id);
+    const bad = await call('POST', '/v1/offboardings', {
+      body,
+      headers: { 'idempotency-key': 'has spaces' },
+    });
+    expect(bad.status).toBe(400);
+  });
+
   it('answers a dry run with the plan (200) and creates nothing', async () => {
     const before = await call('GET', `/v1/offboardings?email=${encodeURIComponent(SAM)}`);
     const res = await call('POST', '/v1/offboardings', {
