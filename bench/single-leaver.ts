@@ -129,7 +129,7 @@ export async function measureHttpFloor(opts: {
   latencyMs: number;
   concurrency: number;
 }): Promise<number> {
-  const { undiciTransport } = await import('../lambdas/connectors/http/transport.ts');
+  const { nodeFetchTransport } = await import('../lambdas/connectors/http/transport.ts');
   const { sandbox } = opts;
   await sandbox.clearFaults();
   await sandbox.addFault({ type: 'latency', distribution: { kind: 'fixed', ms: opts.latencyMs } });
@@ -146,7 +146,7 @@ export async function measureHttpFloor(opts: {
       Array.from({ length: opts.concurrency }, async (_, w) => {
         while (n < opts.calls) {
           n++;
-          const res = await undiciTransport(urls[w % urls.length]!, {
+          const res = await nodeFetchTransport(urls[w % urls.length]!, {
             method: 'GET',
             headers: { accept: 'application/json' },
           });

@@ -3,19 +3,28 @@
  * with message attributes (kind, offboardingId, vendor, tenantId) for subscription filters. A
  * failed publish is logged, never thrown: an alert must not fail the offboarding it reports on.
  */
-import { type MessageAttributeValue, PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { MessageAttributeValue, SNSClient } from '@aws-sdk/client-sns';
 import type { Log, Notification, Notifier } from '../core/ports.ts';
 import { awsErrorName } from './aws-errors.ts';
 import { notificationText } from './notification-text.ts';
 
 export interface SnsNotifierOptions {
-  client: SNSClient;
+  /** The client, or a factory called on the first notification (most runs never notify). */
+  client: SNSClient | (() => Promise<SNSClient>);
   topicArn: string;
   log: Log;
 }
 
 export class SnsNotifier implements Notifier {
+  private client?: Promise<SNSClient>;
+
   constructor(private readonly opts: SnsNotifierOptions) {}
+
+  private sns(): Promise<SNSClient> {
+    const c = this.opts.client;
+    this.client ??= typeof c === 'function' ? c() : Promise.resolve(c);
+    return this.client;
+  }
 
   async notify(n: Notification): Promise<void> {
     const attributes: Record<string, MessageAttributeValue> = {
@@ -25,7 +34,9 @@ export class SnsNotifier implements Notifier {
     if (n.vendor) attributes.vendor = { DataType: 'String', StringValue: n.vendor };
     if (n.tenantId) attributes.tenantId = { DataType: 'String', StringValue: n.tenantId };
     try {
-      await this.opts.client.send(
+      // Loaded on first use: a function that never alerts never loads the SNS client.
+      const [{ PublishCommand }, client] = await Promise.all([import('@aws-sdk/client-sns'), this.sns()]);
+      await client.send(
         new PublishCommand({
           TopicArn: this.opts.topicArn,
           Subject: `Leaver: ${n.kind}`,

@@ -2,13 +2,14 @@
  * JobQueue on SQS: one message per offboarding, body `{"offboardingId":"..."}`. SQS delivers at
  * least once; the worker is idempotent per offboarding, so duplicates are harmless.
  */
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { LeaverError } from '../core/errors.ts';
 import type { JobQueue } from '../core/ports.ts';
 import { toLeaverAwsError } from './aws-errors.ts';
 
 export interface SqsJobQueueOptions {
-  client: SQSClient;
+  /** The client, or a factory called on the first enqueue (the worker never enqueues). */
+  client: SQSClient | (() => Promise<SQSClient>);
   queueUrl: string;
 }
 
@@ -35,13 +36,20 @@ export function parseJobMessage(body: string): JobMessage {
 }
 
 export class SqsJobQueue implements JobQueue {
-  private readonly client: SQSClient;
+  private readonly clientSource: SqsJobQueueOptions['client'];
+  private client?: Promise<SQSClient>;
   private readonly queueUrl: string;
 
   constructor(opts: SqsJobQueueOptions) {
     if (!opts.queueUrl) throw new LeaverError('config_invalid', 'SqsJobQueue needs a queueUrl');
-    this.client = opts.client;
+    this.clientSource = opts.client;
     this.queueUrl = opts.queueUrl;
+  }
+
+  private sqs(): Promise<SQSClient> {
+    const c = this.clientSource;
+    this.client ??= typeof c === 'function' ? c() : Promise.resolve(c);
+    return this.client;
   }
 
   /** `delaySeconds` is clamped to 0..900 (SQS's limit); longer waits belong to the schedules. */
@@ -50,7 +58,8 @@ export class SqsJobQueue implements JobQueue {
     const delay = Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.floor(opts.delaySeconds ?? 0)));
     const body: JobMessage = { offboardingId };
     try {
-      await this.client.send(
+      const [{ SendMessageCommand }, client] = await Promise.all([import('@aws-sdk/client-sqs'), this.sqs()]);
+      await client.send(
         new SendMessageCommand({
           QueueUrl: this.queueUrl,
           MessageBody: JSON.stringify(body),

@@ -6,7 +6,7 @@ import type { ConnectorRegistry, Log, SecretStore } from '../core/ports.ts';
 import { atlasConnector } from './atlas/index.ts';
 import { cloudManagerConnector } from './cloudmanager/index.ts';
 import { TenantClients } from './common/tenant-http.ts';
-import { undiciTransport } from './http/transport.ts';
+import { nodeFetchTransport } from './http/transport.ts';
 import type { FetchLike, RetryPolicy, Timing } from './http/types.ts';
 import { itwinConnector } from './itwin/index.ts';
 
@@ -24,7 +24,7 @@ export interface ConnectorOptions {
 export function createConnectors(opts: ConnectorOptions): ConnectorRegistry {
   const clients = new TenantClients({
     secrets: opts.secrets,
-    fetch: opts.fetchImpl ?? undiciTransport,
+    fetch: opts.fetchImpl ?? nodeFetchTransport,
     timing: opts.timing,
     retry: opts.retry,
   });

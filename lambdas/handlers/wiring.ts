@@ -10,8 +10,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SNSClient } from '@aws-sdk/client-sns';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import {
   DynamoAuditLog,
   DynamoOffboardingStore,
@@ -85,14 +83,23 @@ export function createAwsDeps(
 ): HandlerDeps {
   const clientConfig = awsClientConfig(env);
   const dynamo = tracer.captureAWSv3Client(new DynamoDBClient(clientConfig));
-  const sqs = tracer.captureAWSv3Client(new SQSClient(clientConfig));
+  // SQS and SNS load on first use: the worker never enqueues and most runs never alert, so their
+  // clients stay out of those functions' cold starts.
+  const sqs = async () => {
+    const { SQSClient } = await import('@aws-sdk/client-sqs');
+    return tracer.captureAWSv3Client(new SQSClient(clientConfig));
+  };
+  const sns = async () => {
+    const { SNSClient } = await import('@aws-sdk/client-sns');
+    return tracer.captureAWSv3Client(new SNSClient(clientConfig));
+  };
   const secretsClient = tracer.captureAWSv3Client(new SecretsManagerClient(clientConfig));
   const log = coreLog();
   const clock = systemClock;
   const secrets = new SecretsManagerStore({ client: secretsClient, clock });
   const topicArn = env.TOPIC_ARN?.trim();
   const notifier = topicArn
-    ? new SnsNotifier({ client: tracer.captureAWSv3Client(new SNSClient(clientConfig)), topicArn, log })
+    ? new SnsNotifier({ client: sns, topicArn, log })
     : new LogNotifier({ log, slackWebhookUrl: config.notifications.slackWebhookUrl });
   return {
     config,

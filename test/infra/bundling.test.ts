@@ -17,13 +17,14 @@ import { LEAVER_BUNDLING } from '../../infra/leaver-construct.ts';
 import { EXAMPLE_CONFIG_PATH, FIXTURE_HANDLERS } from './support.ts';
 
 describe('bundling', () => {
-  it('the shared options (every function uses them) are ESM, minified, source-mapped, SDK bundled', () => {
+  it('the shared options (every function uses them) are ESM, minified, source-mapped, SDK from the runtime', () => {
     expect(LEAVER_BUNDLING).toMatchObject({
       format: 'esm',
       mainFields: ['module', 'main'],
       minify: true,
       sourceMap: true,
-      bundleAwsSDK: true,
+      bundleAwsSDK: false,
+      externalModules: ['@aws-sdk/*'],
     });
   });
 

@@ -1,13 +1,10 @@
-/** The default transport: undici 7's fetch on one Agent (a keep-alive pool per origin). */
-import { Agent, fetch as undiciFetch } from 'undici';
+/**
+ * The default transport: Node's global fetch. It is undici inside Node, with a keep-alive connection
+ * pool per origin, so importing the undici package as well would only add ~0.5 MB to every Lambda
+ * bundle (and to its cold start) for the same pooling. Concurrency per tenant is capped by the
+ * limiter, not by the pool.
+ */
 import type { FetchLike } from './types.ts';
 
-let agent: Agent | undefined;
-
-function sharedAgent(): Agent {
-  agent ??= new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 120_000, connections: 64 });
-  return agent;
-}
-
-export const undiciTransport: FetchLike = (url, init) =>
-  undiciFetch(url, { ...init, dispatcher: sharedAgent() });
+export const nodeFetchTransport: FetchLike = (url, init) =>
+  fetch(url, init as RequestInit) as unknown as ReturnType<FetchLike>;

@@ -18,7 +18,7 @@ export interface FetchInit {
   signal?: AbortSignal;
 }
 
-/** A fetch: undici's by default (keep-alive pool per origin); tests and callers may pass their own. */
+/** A fetch: Node's global fetch by default (keep-alive pool per origin); tests and callers may pass their own. */
 export type FetchLike = (url: string, init: FetchInit) => Promise<FetchResponse>;
 
 export interface HttpRequest {

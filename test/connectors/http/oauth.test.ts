@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { OAuthClientCredentials } from '../../../lambdas/connectors/http/oauth.ts';
-import { undiciTransport } from '../../../lambdas/connectors/http/transport.ts';
+import { nodeFetchTransport } from '../../../lambdas/connectors/http/transport.ts';
 import { testCtx } from '../support/ctx.ts';
 import { fakeTiming, makeHttp } from '../support/http.ts';
 import { MemorySecrets } from '../support/memory-secrets.ts';
@@ -69,7 +69,7 @@ function oauthHttp(url: string, secrets: MemorySecrets, timing = fakeTiming()) {
     tokenUrl: `${url}/token`,
     scope: 'itwin-platform',
     credentials: () => secrets.get('s'),
-    fetch: undiciTransport,
+    fetch: nodeFetchTransport,
     timing,
     timeoutMs: 2000,
   });

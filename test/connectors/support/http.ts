@@ -2,7 +2,7 @@
 import type { AuthPlugin } from '../../../lambdas/connectors/http/auth.ts';
 import { VendorHttp } from '../../../lambdas/connectors/http/client.ts';
 import { type RateSpec, TenantLimiter } from '../../../lambdas/connectors/http/limiter.ts';
-import { undiciTransport } from '../../../lambdas/connectors/http/transport.ts';
+import { nodeFetchTransport } from '../../../lambdas/connectors/http/transport.ts';
 import type { RetryPolicy, Timing } from '../../../lambdas/connectors/http/types.ts';
 import { MemorySecrets } from './memory-secrets.ts';
 
@@ -53,7 +53,7 @@ export function makeHttp(o: {
     secrets,
     auth: o.auth ?? noAuth,
     limiter,
-    fetch: undiciTransport,
+    fetch: nodeFetchTransport,
     timing,
     retry: { baseDelayMs: 10, maxDelayMs: 100, ...o.retry },
   });
