@@ -1,5 +1,5 @@
 /**
- * The examples of docs/api.md (the README's API and CLI section) run as written against the local
+ * The examples of the README's API and CLI section run as written against the local
  * runtime with the demo data: the CLI block and the curl block, each line in order, stopping at the
  * first failure. A doc example that stops working fails this test.
  */
@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../local/main.ts';
 import { startRuntime } from '../api/helpers.ts';
 
-const DOC = 'docs/api.md';
+const DOC = 'README.md';
 let rt: LocalRuntime;
 
 beforeAll(async () => {
