@@ -169,7 +169,7 @@ try {
       '<= 1.3',
       verdict(m.ratio, 1.3),
     );
-    // 3 origins x 64 pooled connections (the transport's cap) in flight.
+    // 192 in flight over the 3 vendor origins (far more than the run ever has at once).
     const floorMs = await measureHttpFloor({ sandbox, calls: r.calls, latencyMs: 40, concurrency: 192 });
     single.push({ tenantsPerVendor: n, httpFloorMs: floorMs });
     const bound = Math.max(r.lowerBoundMs, floorMs);

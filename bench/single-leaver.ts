@@ -117,7 +117,7 @@ export async function measureSingleLeaver(opts: {
 const round = (x: number, d: number) => Math.round(x * 10 ** d) / 10 ** d;
 
 /**
- * The HTTP floor of this machine: `calls` plain GETs through the connectors' own transport (undici
+ * The HTTP floor of this machine: `calls` plain GETs through the connectors' own transport (Node's
  * fetch, one keep-alive pool per origin) against the sandbox with the same fixed latency, as
  * concurrent as the pools allow, with no Leaver logic. A one-process job that must make `calls`
  * calls cannot end before this, whatever the vendors allow; it shows how much of a run is the HTTP

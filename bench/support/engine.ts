@@ -1,6 +1,6 @@
 /**
  * Leaver's engine as the Lambda handlers use it, wired for a benchmark: the real DynamoDB adapters
- * (against dynalite or moto), the real connectors (undici to the sandbox), a secret store in memory,
+ * (against dynalite or moto), the real connectors (HTTP to the sandbox), a secret store in memory,
  * and a queue that either collects ids (the harness plays the SQS event source) or is given.
  */
 import { randomUUID } from 'node:crypto';
