@@ -428,6 +428,9 @@ export class Leaver extends Construct {
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       NODE_OPTIONS: '--enable-source-maps',
+      // Client-side rate limiters live per process: up to workerMaxConcurrency workers plus the
+      // reconciler call a vendor at once, so each takes that share of every tenant's rate.
+      LEAVER_RATE_SHARE: String(workerMaxConcurrency + 1),
     };
     // Tokens resolve to ARNs/URLs/names of bounded size; 200 bytes each is a generous estimate.
     const envBytes = Object.entries(environment).reduce(

@@ -122,7 +122,12 @@ export class DynamoAuditLog implements AuditLog {
 
   private async appendNow(entry: AuditEntry): Promise<AuditRecord> {
     const body = this.normalise(entry);
-    let tail = this.tails.get(entry.streamId) ?? (await this.loadTail(entry.streamId));
+    // A `received` record opens a new offboarding's stream: try seq 1 without reading the tail
+    // first (one DynamoDB call less per webhook); if the stream did exist, the condition fails and
+    // the tail is read as for any collision.
+    let tail =
+      this.tails.get(entry.streamId) ??
+      (entry.event === 'received' ? { seq: 0, hash: GENESIS_HASH } : await this.loadTail(entry.streamId));
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
       const unhashed: Omit<AuditRecord, 'hash'> = { ...body, seq: tail.seq + 1, prevHash: tail.hash };
       const record: AuditRecord = { ...unhashed, hash: hashRecord(unhashed) };

@@ -14,8 +14,10 @@ export interface ConnectorOptions {
   secrets: SecretStore;
   /** Reserved for connector-level logs; per-call logs go to ctx.log. */
   log?: Log;
-  /** Defaults to undici's fetch on a keep-alive Agent. */
+  /** Defaults to Node's global fetch (a keep-alive pool per origin). */
   fetchImpl?: FetchLike;
+  /** Processes sharing each tenant's rate limit (the worker's maximum concurrency in AWS); default 1. */
+  rateShare?: number;
   /** Tests: a shorter retry policy, fake timing. */
   retry?: Partial<RetryPolicy>;
   timing?: Timing;
@@ -27,6 +29,7 @@ export function createConnectors(opts: ConnectorOptions): ConnectorRegistry {
     fetch: opts.fetchImpl ?? nodeFetchTransport,
     timing: opts.timing,
     retry: opts.retry,
+    rateShare: opts.rateShare,
   });
   return {
     itwin: itwinConnector(clients),

@@ -269,6 +269,8 @@ describe('functions', () => {
     expect(vars.POWERTOOLS_SERVICE_NAME).toBe('leaver');
     expect(vars.POWERTOOLS_METRICS_NAMESPACE).toBe('Leaver');
     expect(vars.NODE_OPTIONS).toBe('--enable-source-maps');
+    // Four worker instances (the default cap) plus the reconciler share each vendor rate limit.
+    expect(vars.LEAVER_RATE_SHARE).toBe('5');
   });
 
   it('a Slack webhook URL (a credential, unused in AWS) never reaches the environment', () => {

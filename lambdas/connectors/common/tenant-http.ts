@@ -21,6 +21,11 @@ export interface HttpDeps {
   fetch: FetchLike;
   timing?: Timing;
   retry?: Partial<RetryPolicy>;
+  /**
+   * How many processes share each tenant's rate limit (e.g. the worker's maximum concurrency in
+   * AWS): each process takes 1/rateShare of the rate and burst, so together they stay within it.
+   */
+  rateShare?: number;
 }
 
 export type AuthSpec = { type: 'oauth'; tokenUrl: string; scope?: string } | { type: 'digest' };
@@ -71,7 +76,7 @@ export class TenantClients {
       secrets,
       auth: plugin,
       limiter: new TenantLimiter(
-        tenant.rateLimit ?? DEFAULT_RATE_LIMITS[tenant.vendor],
+        shareOf(tenant.rateLimit ?? DEFAULT_RATE_LIMITS[tenant.vendor], this.deps.rateShare ?? 1),
         tenant.maxConcurrency,
         timing,
       ),
@@ -81,6 +86,12 @@ export class TenantClients {
       defaultHeaders,
     });
   }
+}
+
+/** One process's part of a rate limit that `share` processes use at once. */
+export function shareOf(limit: { perSecond: number; burst: number }, share: number) {
+  const n = Number.isFinite(share) && share >= 1 ? Math.floor(share) : 1;
+  return { perSecond: limit.perSecond / n, burst: Math.max(1, Math.floor(limit.burst / n)) };
 }
 
 /** Reads a secret and checks its fields; errors name the secret and the field, never a value. */

@@ -76,6 +76,19 @@ describe('append', () => {
     expect(verifyChain(await readAll(audit, stream))).toEqual({ ok: true, count: 4 });
   });
 
+  it('opens a new stream with `received` in one write, and still chains when that stream existed', async () => {
+    const stream = uniqueName('off_open');
+    const first = await audit.append(entry(stream, { event: 'received' }));
+    expect(first.seq).toBe(1);
+    // A fresh instance (no cached tail) appending `received` to the existing stream: seq 1 is
+    // taken, so it reads the tail and chains after it instead.
+    const fresh = new DynamoAuditLog({ client, tableName, clock });
+    const again = await fresh.append(entry(stream, { event: 'received' }));
+    expect(again.seq).toBe(2);
+    expect(again.prevHash).toBe(first.hash);
+    expect(verifyChain(await readAll(audit, stream))).toEqual({ ok: true, count: 2 });
+  });
+
   it('keeps one valid chain under concurrent appends from two instances', async () => {
     const stream = uniqueName('off_race');
     const a = new DynamoAuditLog({ client, tableName, clock });
