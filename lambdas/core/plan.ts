@@ -35,12 +35,12 @@ export function planGrants(
   return sortActions([...byKey.values()]);
 }
 
-/** Invitations first, then memberships by order; stable otherwise. */
+/**
+ * Invitations first, then memberships by order; within a rank by grant key, so a plan reads the
+ * same however the vendors' answers happened to interleave.
+ */
 export function sortActions(actions: readonly PlannedAction[]): PlannedAction[] {
-  return actions
-    .map((a, i) => ({ a, i }))
-    .sort((x, y) => rank(x.a) - rank(y.a) || x.i - y.i)
-    .map((x) => x.a);
+  return [...actions].sort((x, y) => rank(x) - rank(y) || (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
 }
 
 function rank(a: PlannedAction): number {

@@ -47,7 +47,7 @@ describe('failed actions: exit 1', () => {
     const p = await runCli(['preview', 'dana.leaver@example.com', '--json'], env);
     expect(p.code).toBe(1);
     expect(JSON.parse(p.stdout).failures).toEqual([
-      { vendor: 'cloudmanager', tenantId: 'cloudmanager-demo', errorCode: expect.any(String) },
+      { vendor: 'cloudmanager', tenantId: 'cloudmanager-demo', errorCode: 'vendor_auth' },
     ]);
   });
 });

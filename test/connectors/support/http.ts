@@ -8,11 +8,14 @@ import { MemorySecrets } from './memory-secrets.ts';
 
 /** Sleeps advance a virtual offset instead of waiting; `sleeps` lists every requested delay. */
 export function fakeTiming(random = 0.5): Timing & { sleeps: number[]; advance(ms: number): void } {
+  // A clock that moves only when the code under test sleeps or a test advances it, so a loaded
+  // machine never shifts the figures the tests assert.
+  const base = Date.now();
   let offset = 0;
   const sleeps: number[] = [];
   return {
     sleeps,
-    now: () => Date.now() + offset,
+    now: () => base + offset,
     sleep: async (ms: number) => {
       sleeps.push(ms);
       offset += ms;
