@@ -32,5 +32,4 @@ export const ACTORS = {
   retrySweep: 'schedule:retry-sweep',
 } as const;
 
-export const nowIso = (deps: Pick<EngineDeps, 'clock'>) => deps.clock.now().toISOString();
 export const nowMs = (deps: Pick<EngineDeps, 'clock'>) => deps.clock.now().getTime();

@@ -88,8 +88,6 @@ export function toLeaverError(e: unknown): LeaverError {
   return new LeaverError('internal', 'Internal error', { cause: e });
 }
 
-export const badRequest = (message: string, details?: Record<string, unknown>) =>
-  new LeaverError('invalid_request', message, { details });
 export const notFound = (message: string) => new LeaverError('not_found', message);
 export const conflict = (message: string, details?: Record<string, unknown>) =>
   new LeaverError('conflict', message, { details });

@@ -41,7 +41,10 @@ export function parseConfigText(source: ConfigSource): LeaverConfig {
   try {
     value = JSON.parse(source.text);
   } catch (e) {
-    throw new ConfigInvalidError([`${source.origin}: not valid JSON (${(e as Error).message})`]);
+    // JSON.parse's message may quote the text around the error (a webhook URL, say): keep only
+    // the position it names.
+    const at = /at position (\d+)/.exec((e as Error).message)?.[1];
+    throw new ConfigInvalidError([`${source.origin}: not valid JSON${at ? ` (at position ${at})` : ''}`]);
   }
   try {
     return parseConfig(value);

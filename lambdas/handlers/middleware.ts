@@ -21,9 +21,10 @@ export function flushMetrics(): MiddlewareObj {
 export function withMiddleware<TEvent, TResult>(
   fn: (event: TEvent, context: Context) => Promise<TResult>,
 ): middy.MiddyfiedHandler<TEvent, TResult, Error, Context> {
+  // A response can hold raw emails (offboardings, audit exports): never copy it into a trace.
   return middy<TEvent, TResult, Error, Context>(fn)
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(captureLambdaHandler(tracer))
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(flushMetrics());
 }
 

@@ -33,7 +33,3 @@ export function writeResponse(res: ServerResponse, r: SandboxResponse): void {
   res.writeHead(r.status, headers);
   res.end(payload);
 }
-
-export function jsonResponse(status: number, body: unknown): SandboxResponse {
-  return { status, body };
-}

@@ -73,6 +73,17 @@ describe('loadConfig', () => {
     expect(failure({ LEAVER_CONFIG_JSON: '[]' }).message).toContain('LEAVER_CONFIG_JSON: (root)');
   });
 
+  it('never quotes the document in a JSON syntax error (it may hold a webhook URL)', () => {
+    // V8's "Unexpected token" messages quote the text around the error.
+    const docs = ['{"notifications":{"slackWebhookUrl":s3cr3tHookPart}}', 's3cr3tHookPart'];
+    for (const doc of docs) {
+      const message = failure({ LEAVER_CONFIG_JSON: doc }).message;
+      expect(message).toContain('LEAVER_CONFIG_JSON: not valid JSON');
+      expect(message).not.toContain('s3cr3t');
+    }
+    expect(failure({ LEAVER_CONFIG_JSON: '{"a":1,}' }).message).toContain('not valid JSON (at position 7)');
+  });
+
   it('describeConfigError ignores other errors', () => {
     expect(describeConfigError(new Error('x'))).toBeUndefined();
   });
