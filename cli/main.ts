@@ -39,8 +39,8 @@ Commands:
   status <id>
   list [--email <email>] [--status <status>] [--from <date>] [--to <date>] [--limit <n>] [--all] [-q]
   cancel <id> [--reason <text>]
-  retry <id>
-  release <id>
+  retry <id> [--wait] [--timeout <s>]
+  release <id> [--wait] [--timeout <s>]
   revoke --vendor <v> --tenant <id> --kind <kind> --id <key=value>... --reason <text> [--email <email>]
   audit export [--email <email>] [--from <date>] [--to <date>] [--format jsonl|csv|ocsf] [--out <file>] [--limit <n>]
   audit verify <id>
@@ -101,8 +101,8 @@ const COMMAND_OPTIONS = {
     quiet: { type: 'boolean', short: 'q' },
   },
   cancel: { reason: { type: 'string' } },
-  retry: {},
-  release: {},
+  retry: { wait: { type: 'boolean' }, timeout: { type: 'string' }, interval: { type: 'string' } },
+  release: { wait: { type: 'boolean' }, timeout: { type: 'string' }, interval: { type: 'string' } },
   revoke: {
     vendor: { type: 'string' },
     tenant: { type: 'string' },
@@ -273,13 +273,43 @@ async function run(p: Parsed, io: Io): Promise<number> {
   const client = await makeClient(p, io);
   const sleep = io.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
 
+  /** Follows an offboarding until it ends (or is quarantined, or not due yet), with progress on stderr. */
+  const waitForEnd = async (start: OffboardingLike, timeoutS: number, intervalS: number): Promise<number> => {
+    let o = start;
+    const until = Date.now() + timeoutS * 1000;
+    let last = '';
+    for (;;) {
+      o = await client.json<OffboardingLike>('GET', `/v1/offboardings/${encodeURIComponent(o.id)}`);
+      const progress = `  ${o.status}: ${countsLine(o.counts)}`;
+      if (!asJson && !quiet && progress !== last) io.err(progress);
+      last = progress;
+      if (TERMINAL.has(o.status) || o.status === 'quarantined') break;
+      if (o.status === 'scheduled' && Date.parse(o.effectiveAt) > Date.now() + 60_000) {
+        // Not due yet: nothing to wait for now.
+        print(o, () => `Offboarding ${o.id} is scheduled for ${o.effectiveAt}.`);
+        return 0;
+      }
+      if (Date.now() >= until) {
+        io.err(`Timed out after ${timeoutS} s; the offboarding is still ${o.status}.`);
+        print(o, () => offboardingText(o));
+        return 1;
+      }
+      await sleep(intervalS * 1000);
+    }
+    print(o, () => offboardingText(o));
+    if (o.status === 'quarantined') {
+      if (!asJson && !quiet)
+        io.err(`Quarantined by the blast-radius guard. Release it with: leaver release ${o.id}`);
+      return 1;
+    }
+    return offboardingExit(o);
+  };
+
   switch (p.command) {
     case 'offboard': {
       const email = onePositional(p, 'email');
       const reason = need(p, 'reason');
       const aliases = (p.values.alias as string[] | undefined) ?? [];
-      const timeoutS = secondsOption(p, 'timeout', 300);
-      const intervalS = secondsOption(p, 'interval', 1);
       const body: Record<string, unknown> = { email, reason };
       if (aliases.length) body.aliases = aliases;
       if (p.values.at !== undefined) body.effectiveAt = need(p, 'at');
@@ -289,39 +319,13 @@ async function run(p: Parsed, io: Io): Promise<number> {
         print(plan, () => planText(plan));
         return plan.failures.length > 0 ? 1 : 0;
       }
-      let o = await client.json<OffboardingLike>('POST', '/v1/offboardings', { body });
+      const o = await client.json<OffboardingLike>('POST', '/v1/offboardings', { body });
       if (!p.values.wait) {
         print(o, () => `Offboarding ${o.id} accepted (${o.status}). Follow it with: leaver status ${o.id}`);
         return 0;
       }
       if (!asJson && !quiet) io.err(`Offboarding ${o.id} accepted (${o.status}); waiting...`);
-      const until = Date.now() + timeoutS * 1000;
-      let last = '';
-      for (;;) {
-        o = await client.json<OffboardingLike>('GET', `/v1/offboardings/${encodeURIComponent(o.id)}`);
-        const progress = `  ${o.status}: ${countsLine(o.counts)}`;
-        if (!asJson && !quiet && progress !== last) io.err(progress);
-        last = progress;
-        if (TERMINAL.has(o.status) || o.status === 'quarantined') break;
-        if (o.status === 'scheduled' && Date.parse(o.effectiveAt) > Date.now() + 60_000) {
-          // Not due yet: nothing to wait for now.
-          print(o, () => `Offboarding ${o.id} is scheduled for ${o.effectiveAt}.`);
-          return 0;
-        }
-        if (Date.now() >= until) {
-          io.err(`Timed out after ${timeoutS} s; the offboarding is still ${o.status}.`);
-          print(o, () => offboardingText(o));
-          return 1;
-        }
-        await sleep(intervalS * 1000);
-      }
-      print(o, () => offboardingText(o));
-      if (o.status === 'quarantined') {
-        if (!asJson && !quiet)
-          io.err(`Quarantined by the blast-radius guard. Release it with: leaver release ${o.id}`);
-        return 1;
-      }
-      return offboardingExit(o);
+      return waitForEnd(o, secondsOption(p, 'timeout', 300), secondsOption(p, 'interval', 1));
     }
     case 'preview': {
       const email = onePositional(p, 'email');
@@ -392,6 +396,10 @@ async function run(p: Parsed, io: Io): Promise<number> {
         `/v1/offboardings/${encodeURIComponent(id)}/${p.command}`,
         reason ? { body: { reason } } : {},
       );
+      if (p.command !== 'cancel' && p.values.wait) {
+        if (!asJson && !quiet) io.err(`${p.command}: offboarding ${o.id} is now ${o.status}; waiting...`);
+        return waitForEnd(o, secondsOption(p, 'timeout', 300), secondsOption(p, 'interval', 1));
+      }
       print(o, () => `${p.command}: offboarding ${o.id} is now ${o.status}`);
       return 0;
     }

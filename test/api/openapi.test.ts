@@ -1,8 +1,13 @@
 /**
  * The OpenAPI 3.1 document: generated from the route table's zod schemas, structurally valid, and
  * in one-to-one correspondence with the router (every route documented, nothing documented that
- * does not route). Responses conform to their schemas in every other API test (helpers.ts).
+ * does not route). The document passes the official OpenAPI 3.1 schema, and live answers conform
+ * to the document's own response schemas (every other API test checks them against the zod schemas
+ * too, helpers.ts).
  */
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { router } from '../../lambdas/api/app.ts';
 import { buildOpenApi } from '../../lambdas/api/openapi.ts';
@@ -203,6 +208,62 @@ describe('the OpenAPI document', () => {
     // Routes without a token: health and this document.
     const publicOps = operations(doc).filter((o) => (o.op.security as unknown[]).length === 0);
     expect(publicOps.map((o) => o.path).sort()).toEqual(['/v1/health', '/v1/openapi.json']);
+  });
+
+  it('passes the official OpenAPI 3.1 JSON schema (and its $refs resolve)', async () => {
+    const validator = new Validator();
+    const verdict = await validator.validate(structuredClone(doc));
+    expect(verdict.errors ?? [], JSON.stringify(verdict.errors, null, 2)).toEqual([]);
+    expect(verdict.valid).toBe(true);
+    expect(validator.version).toBe('3.1');
+  });
+
+  it('describes what the API really answers: live bodies validate against the document', async () => {
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    addFormats.default(ajv);
+    ajv.addSchema(doc, 'openapi');
+    const pointer = (...parts: string[]) =>
+      parts.map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
+    /** Validates an answer against the schema the document gives its status (or `default`). */
+    const conforms = (method: string, template: string, res: { status: number; body: unknown }) => {
+      const op = ((doc.paths as Json)[template] as Json)[method] as Json;
+      const responses = op.responses as Json;
+      const status = String(res.status) in responses ? String(res.status) : 'default';
+      const content = ((responses[status] as Json).content ?? {}) as Json;
+      const media = Object.keys(content)[0]!;
+      const ref = `openapi#/${pointer('paths', template, method, 'responses', status, 'content', media, 'schema')}`;
+      const validate = ajv.getSchema(ref) ?? ajv.compile({ $ref: ref });
+      const ok = validate(res.body);
+      expect(ok, `${method} ${template} ${res.status}: ${ajv.errorsText(validate.errors)}`).toBe(true);
+      return status;
+    };
+    const health = await call('GET', '/v1/health', { token: null });
+    expect(conforms('get', '/v1/health', health)).toBe('200');
+    const plan = await call('POST', '/v1/preview', { body: { email: 'sam.stays@example.com' } });
+    expect(conforms('post', '/v1/preview', plan)).toBe('200');
+    const created = await call('POST', '/v1/offboardings', {
+      body: { email: 'doc.check@example.com', reason: 'OpenAPI check', effectiveAt: '2099-01-01' },
+    });
+    expect(conforms('post', '/v1/offboardings', created)).toBe('202');
+    const id = (created.body as { id: string }).id;
+    expect(conforms('get', '/v1/offboardings/{id}', await call('GET', `/v1/offboardings/${id}`))).toBe('200');
+    const list = await call('GET', '/v1/offboardings?status=scheduled&limit=2');
+    expect(conforms('get', '/v1/offboardings', list)).toBe('200');
+    const audit = await call('GET', `/v1/offboardings/${id}/audit`);
+    expect(conforms('get', '/v1/offboardings/{id}/audit', audit)).toBe('200');
+    const cancelled = await call('POST', `/v1/offboardings/${id}/cancel`, { body: { reason: 'check' } });
+    expect(conforms('post', '/v1/offboardings/{id}/cancel', cancelled)).toBe('200');
+    const kill = await call('GET', '/v1/kill-switch');
+    expect(conforms('get', '/v1/kill-switch', kill)).toBe('200');
+    // Problems: unknown id, bad input, no credentials, a conflict.
+    const missing = await call('GET', '/v1/offboardings/off_00000000000000000000000000');
+    expect(conforms('get', '/v1/offboardings/{id}', missing)).toBe('404');
+    const bad = await call('POST', '/v1/preview', { body: { email: 'not-an-email' } });
+    expect(conforms('post', '/v1/preview', bad)).toBe('400');
+    const anonymous = await call('GET', '/v1/kill-switch', { token: null });
+    expect(conforms('get', '/v1/kill-switch', anonymous)).toBe('401');
+    const again = await call('POST', `/v1/offboardings/${id}/cancel`, { body: { reason: 'again' } });
+    expect(conforms('post', '/v1/offboardings/{id}/cancel', again)).toBe('409');
   });
 
   it('documents 401 on every authenticated route and 415 on every route with a body', () => {

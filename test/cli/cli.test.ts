@@ -1,6 +1,7 @@
 /**
- * The `leaver` CLI as a child process against the local runtime: every command, human and --json
- * output, and the exit codes (0 done, 1 failed actions or server error, 2 bad usage).
+ * The `leaver` CLI against the local runtime: every command, human and --json output, and the exit
+ * codes (0 done, 1 failed actions or server error, 2 bad usage). Commands run in process through
+ * `main`; the bin itself is run as a child process once per exit code.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
@@ -10,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../lambdas/core/audit-chain.ts';
 import type { LocalRuntime } from '../../local/main.ts';
 import { startRuntime } from '../api/helpers.ts';
-import { onlyMongoTenants, runCli } from './helpers.ts';
+import { onlyMongoTenants, runCli, spawnCli } from './helpers.ts';
 
 let rt: LocalRuntime;
 let env: Record<string, string>;
@@ -26,6 +27,23 @@ afterAll(async () => {
 });
 
 const cli = (...args: string[]) => runCli(args, env);
+
+describe('the leaver bin (cli/bin.js as a child process)', () => {
+  it('exits 0 for help, 2 for bad usage, 1 for a server error, and prints the API answer', async () => {
+    const help = await spawnCli(['--help'], env);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: leaver <command>');
+    const bad = await spawnCli(['bogus'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('Usage: leaver <command>');
+    const unknown = await spawnCli(['status', 'off_00000000000000000000000000'], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('not_found');
+    const health = await spawnCli(['kill-switch', 'status', '--json'], env);
+    expect(health.code).toBe(0);
+    expect(JSON.parse(health.stdout)).toHaveProperty('enabled', false);
+  }, 120_000);
+});
 
 describe('usage (exit 2)', () => {
   it('no command, unknown command, unknown flag, missing argument: usage on stderr, exit 2', async () => {
@@ -344,7 +362,8 @@ describe('connection and auth', () => {
     await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
     const port = (server.address() as { port: number }).port;
     try {
-      const r = await runCli(
+      // The standard chain reads the process environment: run the bin.
+      const r = await spawnCli(
         ['--url', `http://127.0.0.1:${port}`, '--sigv4', '--region', 'eu-west-1', 'kill-switch', 'status'],
         {
           AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',

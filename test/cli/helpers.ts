@@ -1,5 +1,9 @@
-/** Runs the `leaver` bin as a child process (the way a user runs it). */
+/**
+ * Runs the `leaver` CLI: in this process through `main(argv, io)` (fast; what most tests need), or
+ * as the `cli/bin.js` child process a user runs (`spawnCli`, for the bin itself and its exit codes).
+ */
 import { execFile } from 'node:child_process';
+import { main } from '../../cli/main.ts';
 
 export interface CliResult {
   code: number;
@@ -7,7 +11,28 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
+export async function runCli(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, {
+    out: (s) => {
+      stdout += `${s}\n`;
+    },
+    write: (s) => {
+      stdout += s;
+    },
+    err: (s) => {
+      stderr += `${s}\n`;
+    },
+    env: { ...process.env, LEAVER_TOKEN: undefined, LEAVER_URL: undefined, ...env },
+  });
+  return { code, stdout, stderr };
+}
+
+export function spawnCli(args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,

@@ -2,19 +2,43 @@
  * Smoke test of the local runtime (`npm start`) in process on random ports, driven over HTTP the
  * way a newcomer drives it: the demo script, the health route, bad requests, the schedules.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigInvalidError } from '../../../lambdas/core/config.ts';
-import { logger } from '../../../lambdas/handlers/observability.ts';
+import { GRANT_KINDS, type Grant, type GrantKind, grantKey } from '../../../lambdas/core/model.ts';
+import { logger, makeCtx } from '../../../lambdas/handlers/observability.ts';
 import { runDemo } from '../../../local/demo.ts';
 import { type LocalRuntime, startLocal } from '../../../local/main.ts';
 import { standardHook, terminationBody } from '../handlers/support.ts';
 import { DANA, SAM } from './pipeline.ts';
 
 let rt: LocalRuntime;
+
+/** What the runtime's own connectors still find for `email` at every demo tenant. */
+async function grantsAt(email: string): Promise<Grant[]> {
+  const ctx = makeCtx({ deadline: Date.now() + 60_000 });
+  const found: Grant[] = [];
+  for (const tenant of rt.config.tenants) {
+    found.push(...(await rt.deps.connectors[tenant.vendor]!.discover([{ email, aliases: [] }], tenant, ctx)));
+  }
+  return found;
+}
+
+/** A free loopback port (asked of the OS, then released). */
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((done, fail) => {
+    const srv = createServer();
+    srv.once('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => done(port));
+    });
+  });
+}
 
 beforeAll(async () => {
   logger.setLogLevel('WARN');
@@ -33,6 +57,12 @@ describe('the local runtime', () => {
   });
 
   it('npm run demo: a signed termination ends completed with real revocations and a table of actions', async () => {
+    // The demo leaver holds every kind of access a person can hold (the targeted-only
+    // itwin_group_member is removed by the API, not found per person).
+    const before = await grantsAt(DANA);
+    const personKinds = (Object.keys(GRANT_KINDS) as GrantKind[]).filter((k) => k !== 'itwin_group_member');
+    expect(new Set(before.map((g) => g.kind))).toEqual(new Set(personKinds));
+    const samBefore = (await grantsAt(SAM)).map(grantKey).sort();
     let printed = '';
     const result = await runDemo({
       email: DANA,
@@ -46,8 +76,15 @@ describe('the local runtime', () => {
     });
     expect(result.status).toBe('completed');
     expect(result.exitCode).toBe(0);
-    expect(result.actions.filter((a) => a.outcome === 'revoked').length).toBeGreaterThan(10);
-    expect(result.actions.some((a) => a.outcome === 'skipped' && a.skipReason === 'last_owner')).toBe(true);
+    // As the README says: 17 revoked, her sole ownership of an iTwin skipped as last_owner.
+    const revoked = result.actions.filter((a) => a.outcome === 'revoked');
+    const skipped = result.actions.filter((a) => a.outcome === 'skipped');
+    expect(revoked).toHaveLength(17);
+    expect(skipped.map((a) => [a.kind, a.skipReason])).toEqual([['itwin_owner_member', 'last_owner']]);
+    expect(result.actions.filter((a) => a.outcome === 'failed')).toEqual([]);
+    // Every vendor really changed: all that is left of her is the skipped ownership.
+    expect((await grantsAt(DANA)).map((g) => g.kind)).toEqual(['itwin_owner_member']);
+    expect((await grantsAt(SAM)).map(grantKey).sort()).toEqual(samBefore);
     expect(printed).toContain(`Offboarding ${result.offboardingId}: completed`);
     expect(printed).toMatch(/cloudmanager\s+cloudmanager-demo\s+cloudmanager_org_invitation\s+.*revoked/);
     // The sandbox really changed: no pending Cloud Manager invitation of the leaver is left.
@@ -146,6 +183,42 @@ describe('the local runtime', () => {
     expect(pending()).toEqual([]);
     await rt.runSchedule('retry-sweep'); // nothing to retry: must simply not fail
   });
+});
+
+describe('npm start (local/main.ts as a process)', () => {
+  it('listens on PORT, prints where and what to try next, answers, and stops cleanly on SIGINT', async () => {
+    const [port, sandboxPort] = [await freePort(), await freePort()];
+    const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
+      env: {
+        ...process.env,
+        PORT: String(port),
+        SANDBOX_PORT: String(sandboxPort),
+        POWERTOOLS_LOG_LEVEL: 'WARN',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (t: string) => {
+      out += t;
+    });
+    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!out.includes('Stop with Ctrl+C.') && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(out).toContain(`Leaver local runtime listening on http://127.0.0.1:${port}`);
+      expect(out).toContain(`Sandbox        http://127.0.0.1:${sandboxPort}`);
+      expect(out).toContain('Try next (in another terminal):');
+      expect(out).toContain('npm run demo -- dana.leaver@example.com');
+      const health = await fetch(`http://127.0.0.1:${port}/v1/health`);
+      expect(health.status).toBe(200);
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
+    expect(out).toContain('SIGINT: stopping');
+  }, 90_000);
 });
 
 describe('start-up problems', () => {
