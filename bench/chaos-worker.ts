@@ -9,6 +9,11 @@
  * CHAOS_CLOCK_OFFSET_MS (short CI form only) moves this process's clock forward: a replacement for
  * a killed worker then starts after the dead worker's lease (its deadline + 60 s) instead of waiting
  * it out in real time. Only one worker runs at a time in that form, so no live lease is taken over.
+ *
+ * CHAOS_STALL_AFTER_DELETE=1: the first removal the vendor answers with a 2xx is held back (its
+ * answer never reaches the connector) and the process prints `CHAOS {"event":"delete-landed"}`; the
+ * parent kills it then. The grant is removed at the vendor but its `action_finished` never written,
+ * so the next run must repeat the delete, and the vendor answers 404 (`already_absent`).
  */
 import './support/env.ts';
 
@@ -26,6 +31,24 @@ if (offset !== 0) {
     }
   }
   globalThis.Date = ShiftedDate as DateConstructor;
+}
+
+if (process.env.CHAOS_STALL_AFTER_DELETE === '1') {
+  const realFetch = globalThis.fetch.bind(globalThis);
+  let stalled = false;
+  globalThis.fetch = (async (input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {
+    const res = await realFetch(input, init);
+    const method = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
+    const url = input instanceof Request ? input.url : String(input);
+    const removal =
+      method === 'DELETE' || method === 'PATCH' || (method === 'POST' && url.includes(':removeUser'));
+    if (!stalled && removal && res.status >= 200 && res.status < 300) {
+      stalled = true;
+      process.stdout.write(`CHAOS ${JSON.stringify({ event: 'delete-landed', method, url })}\n`);
+      return new Promise<Response>(() => {}); // held until the parent kills this process
+    }
+    return res;
+  }) as typeof fetch;
 }
 
 const { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } = await import('@aws-sdk/client-sqs');

@@ -7,13 +7,20 @@
  *   runs the due and retry sweeps every few seconds, as EventBridge would.
  * - The sandbox (own process) injects ~20% 5xx, 10% 429, connection resets and hung requests on every
  *   vendor call (tokens included); client timeouts are 2 s so hung requests end.
- * - Workers are SIGKILLed mid-batch and replaced. Full form: several workers at once in real time (a
- *   killed worker's offboardings wait out its lease: its deadline + 60 s). CI form: one worker at a
- *   time, the replacement's clock moved past the dead worker's lease (see chaos-worker.ts).
+ *   One reset and one hang are also forced early (a rule matching every GET, removed as soon as the
+ *   request log shows it fired), so every run has each kind whatever the dice say.
+ * - Workers are SIGKILLed mid-batch and replaced. The first kill is deterministic: the first worker
+ *   holds back the answer of its first successful removal (chaos-worker.ts) and is killed then, so
+ *   the grant is gone at the vendor but not audited finished and the next run repeats its delete.
+ *   The others come after 1-4 more removals have landed. Full form: several workers at once in
+ *   real time (a killed worker's offboardings wait out its lease: its deadline + 60 s). CI form: one
+ *   worker at a time, the replacement's clock moved past the dead worker's lease.
  *
  * Then it checks: every grant revoked in sandbox state; each vendor effect once (repeats are 404 =
- * already_absent); every action audited; every hash chain verifies (verifyStream); nothing left
- * `running`. Exits 1 when a check fails.
+ * already_absent); a repeated delete landed on already_absent; every action audited; every hash
+ * chain verifies (verifyStream); nothing left `running`; and that the run was the one intended:
+ * 5xx, 429s, resets and hangs injected (request log, by fault rule), workers killed mid-batch, one
+ * of them after a removal landed. Exits 1 when a check fails.
  */
 import './support/env.ts';
 import type { ChildProcess } from 'node:child_process';
@@ -44,8 +51,13 @@ import {
   checkAudited,
   checkChains,
   checkEffectsOnce,
+  checkFaultsInjected,
   checkFinished,
+  checkKills,
   checkNothingLeft,
+  checkRepeatedDeleteAbsent,
+  type FaultKind,
+  injectedFaults,
 } from './support/chaos-checks.ts';
 import { SandboxClient } from './support/control.ts';
 import { spawnTs, startMoto, startSandboxProcess, stopChild } from './support/processes.ts';
@@ -58,7 +70,8 @@ const P = CI
   ? {
       leavers: 10,
       workers: 1,
-      kills: 2,
+      // Besides the first worker's kill right after its first landed removal.
+      kills: 1,
       visibilityS: 5,
       budgetMs: 60_000,
       limitS: 80,
@@ -68,7 +81,8 @@ const P = CI
   : {
       leavers: 60,
       workers: 3,
-      kills: 5,
+      // Besides each first worker's kill right after its first landed removal.
+      kills: 3,
       visibilityS: 10,
       budgetMs: 40_000,
       limitS: 480,
@@ -85,7 +99,15 @@ const say = (m: string) =>
 const moto = await startMoto();
 const sandboxProc = await startSandboxProcess();
 const sandbox = new SandboxClient(sandboxProc.url);
-const workers = new Set<{ child: ChildProcess; busy: boolean; offset: number }>();
+interface Worker {
+  child: ChildProcess;
+  busy: boolean;
+  offset: number;
+  /** Held back the answer of a removal that landed (CHAOS_STALL_AFTER_DELETE): kill it now. */
+  stalled: boolean;
+  killed: boolean;
+}
+const workers = new Set<Worker>();
 let exitCode = 1;
 try {
   // ---- vendor state and faults
@@ -164,7 +186,35 @@ try {
     { type: 'reset' as const, share: 0.03 },
     { type: 'hang' as const, share: 0.02 },
   ];
-  for (const f of faults) await sandbox.addFault(f);
+  const kindOf = (f: { type: string }): FaultKind | undefined =>
+    f.type === 'error'
+      ? '5xx'
+      : f.type === 'rate-limit'
+        ? '429'
+        : f.type === 'reset'
+          ? 'reset'
+          : f.type === 'hang'
+            ? 'hang'
+            : undefined;
+  /** Fault rule id -> what it injects (the request log names the rule that decided each answer). */
+  const faultRules = new Map<string, FaultKind>();
+  for (const f of faults) {
+    const { id } = await sandbox.addFault(f);
+    const kind = kindOf(f);
+    if (kind) faultRules.set(id, kind);
+  }
+  // One reset, then one hang, forced on the next GET (any vendor), each rule removed once it fired.
+  const primers = (async () => {
+    for (const type of ['reset', 'hang'] as const) {
+      const { id } = await sandbox.addFault({ type, method: 'GET' });
+      faultRules.set(id, type);
+      for (let waited = 0; waited < 60_000; waited += 200) {
+        await new Promise((r) => setTimeout(r, 200));
+        if ((await sandbox.requests()).some((e) => e.fault === id)) break;
+      }
+      await sandbox.removeFault(id);
+    }
+  })();
 
   // ---- webhooks through the intake handler
   const ids: string[] = [];
@@ -176,15 +226,42 @@ try {
     if (r.statusCode !== 202) throw new Error(`intake answered ${r.statusCode}: ${r.body}`);
     ids.push((JSON.parse(r.body) as { offboardingId: string }).offboardingId);
   }
-  say(`${ids.length} terminations accepted; ${P.workers} worker process(es), ${P.kills} kills planned`);
+  say(
+    `${ids.length} terminations accepted; ${P.workers} worker process(es), each killed after its first removal, then ${P.kills} more kills`,
+  );
 
   // ---- worker processes, killed mid-batch
-  const spawnWorker = (offset: number) => {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  let kills = 0;
+  let killsAfterDelete = 0;
+  let seen = 0;
+  const revocations = async () =>
+    (await sandbox.requests()).filter((e) => callKind(e) === 'revoke' && e.status !== null && e.status < 300)
+      .length;
+  /** SIGKILLs a worker and starts its replacement (CI form: its clock past the dead one's lease). */
+  const killAndReplace = async (victim: Worker, how: string) => {
+    if (victim.killed) return;
+    victim.killed = true;
+    victim.child.kill('SIGKILL');
+    const n = ++kills;
+    if (victim.stalled) killsAfterDelete++;
+    const offset = CI ? victim.offset + LEASE_JUMP_MS : 0;
+    if (CI) clockOffset = offset;
+    const exited = new Promise((r) => victim.child.once('exit', r));
+    seen = await revocations();
+    say(
+      `killed worker pid ${victim.child.pid} ${how}, ${seen} removals so far (kill ${n}); replacement started`,
+    );
+    await exited;
+    spawnWorker(offset);
+  };
+  const spawnWorker = (offset: number, stallAfterDelete = false) => {
     const child = spawnTs(resolve(import.meta.dirname, 'chaos-worker.ts'), {
       ...env,
       CHAOS_CLOCK_OFFSET_MS: String(offset),
+      CHAOS_STALL_AFTER_DELETE: stallAfterDelete ? '1' : '0',
     });
-    const w = { child, busy: false, offset };
+    const w: Worker = { child, busy: false, offset, stalled: false, killed: false };
     let buf = '';
     child.stdout?.on('data', (d: Buffer) => {
       buf += d.toString();
@@ -194,7 +271,11 @@ try {
         buf = buf.slice(nl + 1);
         if (line.startsWith('CHAOS ')) {
           const ev = JSON.parse(line.slice(6)) as { event: string };
-          w.busy = ev.event === 'batch-start';
+          if (ev.event === 'delete-landed') {
+            // A removal landed and its answer is held back: kill now, before it can be audited.
+            w.stalled = true;
+            void killAndReplace(w, 'right after a removal landed, before its action_finished');
+          } else w.busy = ev.event === 'batch-start';
         }
         nl = buf.indexOf('\n');
       }
@@ -204,38 +285,29 @@ try {
     workers.add(w);
     return w;
   };
-  for (let i = 0; i < P.workers; i++) spawnWorker(0);
+  // Every first worker holds back the answer of its first landed removal and is killed then; their
+  // replacements do not. Then P.kills more, each after 1-4 more removals have landed.
+  for (let i = 0; i < P.workers; i++) spawnWorker(0, true);
 
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-  let kills = 0;
   let killerDone = false;
-  const revocations = async () =>
-    (await sandbox.requests()).filter((e) => callKind(e) === 'revoke' && e.status !== null && e.status < 300)
-      .length;
   const killer = (async () => {
-    let seen = 0;
-    while (kills < P.kills) {
+    // The forced kill first (the first landed removal): a random kill racing it could take the
+    // worker between its removal landing and the parent reading its `delete-landed` line.
+    for (let waited = 0; waited < 60_000 && killsAfterDelete === 0; waited += 100) await sleep(100);
+    for (let k = 0; k < P.kills; k++) {
       const [lo, hi] = P.killAfterMs as [number, number];
       await sleep(lo + Math.random() * (hi - lo));
-      // Kill in the middle of revoking: after 1-4 more removals have landed at the vendors.
       const target = seen + 1 + Math.floor(Math.random() * 4);
-      let victim: { child: ChildProcess; busy: boolean; offset: number } | undefined;
+      let victim: Worker | undefined;
       for (let waited = 0; waited < 20_000 && !victim; waited += 100) {
-        const busy = [...workers].find((w) => w.busy);
-        if (busy && (await revocations()) >= target) victim = busy;
+        const live = (w: Worker) => w.busy && !w.stalled && !w.killed && workers.has(w);
+        const busy = [...workers].find(live);
+        // Checked again after the await: a worker may have stalled (and been killed) meanwhile.
+        if (busy && (await revocations()) >= target && live(busy)) victim = busy;
         else await sleep(100);
       }
-      if (!victim) break; // no batch left to interrupt: the run is nearly over
-      victim.child.kill('SIGKILL');
-      seen = await revocations();
-      kills++;
-      const offset = CI ? victim.offset + LEASE_JUMP_MS : 0;
-      if (CI) clockOffset = offset;
-      say(
-        `killed worker pid ${victim.child.pid} mid-batch after ${seen} removals (${kills}/${P.kills}); replacement started`,
-      );
-      await new Promise((r) => victim!.child.once('exit', r));
-      spawnWorker(offset);
+      if (!victim) break; // no batch left to interrupt: the run is nearly over (checkKills judges)
+      await killAndReplace(victim, 'mid-batch');
     }
     killerDone = true;
   })();
@@ -273,6 +345,7 @@ try {
     );
   }
   await killer;
+  await primers;
   await Promise.all([...workers].map((w) => stopChild(w.child)));
   say(finished ? 'all offboardings completed' : `time limit ${P.limitS}s reached`);
 
@@ -295,13 +368,18 @@ try {
   const grants = auditedGrants(streams);
   const expected = sc.grants.itwin + sc.grants.atlas + sc.grants.cloudmanager;
   const effects = checkEffectsOnce(log, grants, expected);
+  const repeated = checkRepeatedDeleteAbsent(streams, log);
   const audited = checkAudited(streams, log);
+  const injected = injectedFaults(log, faultRules);
   const checks: CheckResult[] = [
     checkNothingLeft(remaining.total),
     effects,
+    repeated,
     audited,
     chainResults.length ? chainResults[0]! : checkChains(streams),
     checkFinished(offs),
+    checkFaultsInjected(injected),
+    checkKills(kills, killsAfterDelete),
   ];
   const s = summarise(log);
   const summary = {
@@ -310,13 +388,16 @@ try {
     leavers: ids.length,
     grants: expected,
     workerKills: kills,
+    workerKillsAfterDelete: killsAfterDelete,
     vendorCalls: s.total,
     injected: {
-      serverErrors: s.serverErrors,
-      rateLimited: s.rateLimited,
-      resetsOrHangs: log.filter((e) => e.status === null).length,
+      serverErrors: injected['5xx'],
+      rateLimited: injected['429'],
+      resets: injected.reset,
+      hangs: injected.hang,
     },
     repeatedDeletes: effects.repeatedDeletes,
+    repeatedDeletesAlreadyAbsent: repeated.repeatedAbsent,
     repeatedDeleteRoutes: Object.fromEntries([
       ...log
         .filter((e) => callKind(e) === 'revoke' && e.status === 404)
@@ -341,7 +422,7 @@ try {
     }
   }
   say(
-    `vendor calls ${s.total}: ${s.serverErrors} 5xx, ${s.rateLimited} 429, ${summary.injected.resetsOrHangs} resets/hangs injected; ${kills} worker(s) killed mid-batch; ${summary.attempts} runs for ${ids.length} offboardings`,
+    `vendor calls ${s.total}: ${injected['5xx']} 5xx, ${injected['429']} 429, ${injected.reset} resets, ${injected.hang} hangs injected; ${kills} worker(s) killed mid-batch (${killsAfterDelete} after a removal landed); ${effects.repeatedDeletes} repeated deletes (${repeated.repeatedAbsent} audited already_absent); ${summary.attempts} runs for ${ids.length} offboardings`,
   );
   writeFileSync(
     resolve(import.meta.dirname, CI ? 'chaos-ci-results.json' : 'chaos-results.json'),

@@ -4,13 +4,16 @@
  *
  *   1 intake        signed Standard Webhooks through the intake handler (dynalite; and in memory)
  *   2 one leaver    grants in 100 (and 10) tenants per vendor, 40 ms a call: time to last revocation
- *   3 mass layoff   1,000 leavers, vendor rate limits enforced: elapsed / lower bound
- *   4 calls         vendor calls per leaver / the minimum
+ *   3 mass layoff   1,000 leavers, vendor rate limits enforced: elapsed / lower bound (from the
+ *                   fewest calls the whole job needs, support/minimum.ts)
+ *   4 calls         vendor calls per leaver / that minimum (the minimum for batches of 10 beside it)
  *   5 cold start    bundle size and module load time per Lambda function
  *   + the sandbox's own capacity and dynalite's, so a reader sees what bounds what.
  *
  * Processes: this one runs Leaver (handlers, core, connectors, adapters); the sandbox and dynalite
- * run in their own (bench/support/*-child.ts). Options: --skip-mass, --skip-cold, --leavers N.
+ * run in their own (bench/support/*-child.ts). Options: --skip-mass, --skip-cold, --only-mass (the
+ * mass layoff alone), --leavers N, --workers N, --batch-size N (offboardings per worker invocation,
+ * default 10 as SQS delivers them; worker.batchSize allows up to 100).
  */
 import './support/env.ts';
 import { writeFileSync } from 'node:fs';
@@ -61,27 +64,44 @@ const add = (id: string, figure: string, value: string, target: string, v: strin
   rows.push({ id, figure, value, target, verdict: v });
 const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
 
+const onlyMass = flag('--only-mass');
+
 // ---- sandbox capacity (its own in-process sandbox, before anything else runs)
-log('sandbox capacity...');
-const capacity = await measureSandboxCapacity({ seconds: 4, connections: 16 });
-results.sandboxCapacity = capacity;
-add(
-  'S',
-  'sandbox capacity (simple authenticated GETs, one process)',
-  `${capacity.requestsPerSecond} req/s`,
-  '>= 5,000 req/s',
-  verdict(capacity.requestsPerSecond, 5000, true),
-);
+if (!onlyMass) {
+  log('sandbox capacity...');
+  const capacity = await measureSandboxCapacity({ seconds: 4, connections: 16 });
+  results.sandboxCapacity = capacity;
+  add(
+    'S',
+    'sandbox capacity (simple authenticated GETs, one process)',
+    `${capacity.requestsPerSecond} req/s`,
+    '>= 5,000 req/s',
+    verdict(capacity.requestsPerSecond, 5000, true),
+  );
+}
 
 const dynalite = await startDynaliteProcess();
 const sandboxProc = await startSandboxProcess(true);
 const sandbox = new SandboxClient(sandboxProc.url, true);
 try {
-  // ---- 1 intake
+  // ---- 1 intake, 2 one leaver
+  if (!onlyMass) await quickParts();
+
+  // ---- 3 + 4 mass layoff
+  if (!flag('--skip-mass')) await massLayoff();
+
+  // ---- 5 cold start
+  if (!flag('--skip-cold') && !onlyMass) await coldStarts();
+} finally {
+  await sandboxProc.stop();
+  await dynalite.stop();
+}
+
+async function quickParts() {
   log('dynalite capacity...');
   const puts = await measureDynalitePuts(dynalite.url);
   results.dynalitePutsPerSecond = puts;
-  add('D', 'dynalite PutItem capacity (16 in flight)', `${puts}/s`, '(context: 4 calls per webhook)', '-');
+  add('D', 'dynalite PutItem capacity (16 in flight)', `${puts}/s`, '(context: 3 calls per webhook)', '-');
   log('intake (dynalite)...');
   const intake = await measureIntake({
     dynamoEndpoint: dynalite.url,
@@ -157,7 +177,7 @@ try {
     );
     add(
       '2',
-      `  ratio to lower bound ${r.lowerBoundMs} ms (chain 8 x 40 ms); calls ${r.calls} / min ${r.minimumCalls}`,
+      `  ratio to lower bound ${r.lowerBoundMs} ms = max(rate ${r.rateBoundMs} ms, chain ${r.chainCalls} x ${r.latencyMs} ms); calls ${r.calls} / min ${r.minimumCalls}`,
       `${r.ratio}`,
       '<= 1.3',
       verdict(r.ratio, 1.3),
@@ -182,9 +202,10 @@ try {
     );
   }
   results.singleLeaver = single;
+}
 
-  // ---- 3 + 4 mass layoff
-  if (!flag('--skip-mass')) {
+async function massLayoff() {
+  {
     const leavers = opt('--leavers', 1000);
     const f = leavers / 1000;
     log(`mass layoff, ${leavers} leavers (about 2-3 minutes)...`);
@@ -194,6 +215,7 @@ try {
       leavers,
       latencyMs: 10,
       workerConcurrency: opt('--workers', 4),
+      batchSize: opt('--batch-size', 10),
       rates: {
         itwin: { capacity: 50, refillPerSecond: 45 * f },
         atlas: { capacity: 50, refillPerSecond: 45 * f },
@@ -204,10 +226,17 @@ try {
     const lost = mass.remaining === 0 ? 'nothing lost' : `${mass.remaining} grants LEFT`;
     add(
       '3',
-      `mass layoff, ${mass.leavers} leavers, ${mass.grants} grants, ${mass.batches} batches of 10 (${mass.workerConcurrency} at once): elapsed / lower bound`,
+      `mass layoff, ${mass.leavers} leavers, ${mass.grants} grants, ${mass.batches} batches of ${mass.perBatch.batchSize} (${mass.workerConcurrency} at once): elapsed / lower bound of the job's fewest calls`,
       `${mass.elapsedSeconds} s / ${mass.lowerBoundSeconds} s = ${mass.ratio}`,
       '<= 1.15',
       verdict(mass.ratio, 1.15),
+    );
+    add(
+      '3',
+      `  context: against the minimum for batches of ${mass.perBatch.batchSize} (each batch lists every scope twice; SQS's batch size is 10)`,
+      `${mass.elapsedSeconds} s / ${mass.perBatch.lowerBoundSeconds} s = ${mass.perBatch.ratio}`,
+      '(context)',
+      '-',
     );
     add(
       '3',
@@ -218,15 +247,23 @@ try {
     );
     add(
       '4',
-      'vendor calls per leaver / minimum',
+      `vendor calls per leaver / the job's minimum (${mass.minimumRemovalCalls} removals + ${mass.minimumListingCalls} listing pages + ${mass.minimumCalls - mass.minimumRemovalCalls - mass.minimumListingCalls} tokens/challenges)`,
       `${mass.callsPerLeaver} / ${mass.minimumCallsPerLeaver} = ${mass.callsRatio}`,
       '<= 1.1',
       verdict(mass.callsRatio, 1.1),
     );
+    add(
+      '4',
+      `  context: listing calls made ${mass.listingCalls}; against the minimum for batches of ${mass.perBatch.batchSize} (${mass.perBatch.minimumCallsPerLeaver} a leaver)`,
+      `${mass.callsPerLeaver} / ${mass.perBatch.minimumCallsPerLeaver} = ${mass.perBatch.callsRatio}`,
+      '(context)',
+      '-',
+    );
   }
+}
 
-  // ---- 5 cold start
-  if (!flag('--skip-cold')) {
+async function coldStarts() {
+  {
     log('cold start (bundling and loading each function)...');
     const cold = await measureColdStarts(5);
     results.coldStart = cold;
@@ -249,9 +286,6 @@ try {
       );
     }
   }
-} finally {
-  await sandboxProc.stop();
-  await dynalite.stop();
 }
 
 results.finishedAt = new Date().toISOString();

@@ -13,7 +13,12 @@
  * - The Audit table is append only for every function: PutItem, GetItem, Query allowed; UpdateItem,
  *   DeleteItem, BatchWriteItem, PartiQL, UpdateTimeToLive... explicitly denied (AUDIT_DENIED_ACTIONS).
  * - `/hooks/{source}` is public (HR systems cannot sign SigV4) and verified by the intake against
- *   the source's secret; `/v1/*` requires IAM (SigV4) or, when configured, a JWT.
+ *   the source's secret; `GET /v1/health` and `GET /v1/openapi.json` are public too (the router's
+ *   `public` routes: liveness and the API description); every other `/v1/*` route requires IAM
+ *   (SigV4) or, when configured, a JWT.
+ * - Vendor rate limits hold across processes: every process that may call a vendor at once is
+ *   counted in LEAVER_RATE_SHARE (see `vendorRateShare`), and each takes that share of a tenant's
+ *   `rateLimit` (the vendor's own limit).
  */
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -60,6 +65,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { AUDIT, OFFBOARDINGS } from '../lambdas/adapters/tables.ts';
 import type { LeaverConfig } from '../lambdas/core/config.ts';
+import { PUBLIC_API_ROUTES, VENDOR_CALLING_ROUTES } from '../lambdas/handlers/vendor-routes.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from './metrics.ts';
 import { LeaverMonitoring } from './monitoring.ts';
 
@@ -83,11 +89,20 @@ export const FUNCTION_SPECS = {
    */
   worker: { file: 'worker.ts', memoryMb: 1024, timeoutSeconds: 300 },
   /**
-   * Management API: mostly DynamoDB reads, but a dry-run preview and targeted revocations call the
-   * vendors inside the request. HTTP API integrations time out at 30 s, so 29 s is the useful
-   * maximum; 1024 MB for the same reason as the worker.
+   * Management API: every /v1 route except the ones that call vendors (mostly DynamoDB reads and
+   * commands that enqueue). It has no tenant credentials and refuses the vendor-calling routes
+   * (LEAVER_API_VENDOR_CALLS=off), so it scales freely without touching a vendor's rate limit.
+   * HTTP API integrations time out at 30 s, so 29 s is the useful maximum; 1024 MB for the
+   * same reason as the worker.
    */
   api: { file: 'api.ts', memoryMb: 1024, timeoutSeconds: 29 },
+  /**
+   * The same handler for the /v1 routes that call vendors inside the request (dry-run plans,
+   * previews, targeted revocations: lambdas/handlers/vendor-routes.ts), on its own function so its
+   * concurrency can be capped (reserved concurrency `apiVendorConcurrency`) and counted in the
+   * vendor rate-limit share. Same limits as `api`.
+   */
+  apiVendor: { file: 'api.ts', memoryMb: 1024, timeoutSeconds: 29 },
   /** Due sweep: one GSI query for due offboardings and a few enqueues, every minute. */
   dueSweep: { file: 'due-sweep.ts', memoryMb: 256, timeoutSeconds: 60 },
   /**
@@ -128,11 +143,18 @@ export interface LeaverProps {
   readonly logRetention?: RetentionDays;
   /**
    * Concurrent worker invocations at most (the SQS event source's maximum concurrency, 2..1000).
-   * Each invocation talks to every tenant within that tenant's `rateLimit`, so a tenant sees up to
-   * this many times its configured rate: set `rateLimit.perSecond` to the vendor's limit divided by
-   * this number. Default 4.
+   * Configure each tenant's `rateLimit` as the vendor's own limit: Leaver splits it, every process
+   * that may call a vendor at once (these workers, the reconciler and `apiVendorConcurrency` API
+   * calls; see `vendorRateShare`) takes an equal share. Default 4.
    */
   readonly workerMaxConcurrency?: number;
+  /**
+   * Concurrent executions at most of the API's vendor-calling routes (dry-run plans, previews,
+   * targeted revocations, and starting an offboarding, which shares the route): the reserved
+   * concurrency of the `apiVendor` function, 1..100. Beyond it API Gateway answers 500 for the
+   * throttled request. Each one counts in the vendor rate-limit share. Default 2.
+   */
+  readonly apiVendorConcurrency?: number;
   /**
    * Reserved concurrency for the worker (guarantees capacity, and is a hard cap). Optional: on new
    * accounts with a small concurrency quota a reservation can fail the deployment.
@@ -187,9 +209,34 @@ export const OFFBOARDINGS_ACTIONS = [
 /** The API alone lists every offboarding (GET /v1/offboardings without email or status): a Scan of the table. */
 export const OFFBOARDINGS_LIST_ACTIONS = ['dynamodb:Scan'];
 /** Functions that enqueue work (intake, API commands, due and retry sweeps); the worker only consumes. */
-export const ENQUEUERS = ['intake', 'api', 'dueSweep', 'retrySweep'] as const;
-/** Functions that read vendor tenant credentials: everything that calls a vendor. */
-export const TENANT_SECRET_READERS = ['worker', 'api', 'reconcile'] as const;
+export const ENQUEUERS = ['intake', 'api', 'apiVendor', 'dueSweep', 'retrySweep'] as const;
+/**
+ * Functions that read vendor tenant credentials: everything that calls a vendor, and only those,
+ * each counted in `vendorRateShare`.
+ */
+export const TENANT_SECRET_READERS = ['worker', 'apiVendor', 'reconcile'] as const;
+
+/**
+ * Reconciliation runs one at a time (reserved concurrency 1): `reconcileMinutes` may be 1 while a
+ * run may take 15 minutes, and overlapping runs would repeat the same discovery and multiply its
+ * vendor calls.
+ */
+export const RECONCILE_CONCURRENCY = 1;
+/** Default `apiVendorConcurrency`. */
+export const DEFAULT_API_VENDOR_CONCURRENCY = 2;
+/** Default `workerMaxConcurrency`. */
+export const DEFAULT_WORKER_MAX_CONCURRENCY = 4;
+
+/**
+ * LEAVER_RATE_SHARE: how many processes may call the same vendor tenant at once, each of which
+ * takes 1/share of the tenant's `rateLimit` (lambdas/connectors/common/tenant-http.ts). Exactly the
+ * TENANT_SECRET_READERS, each at its concurrency cap: the worker (SQS maximum concurrency), the
+ * reconciler (reserved 1) and the API's vendor-calling function (reserved `apiVendorConcurrency`).
+ * Defaults: 4 + 1 + 2 = 7.
+ */
+export function vendorRateShare(o: { workerMaxConcurrency: number; apiVendorConcurrency: number }): number {
+  return o.workerMaxConcurrency + RECONCILE_CONCURRENCY + o.apiVendorConcurrency;
+}
 /** Functions that read HR source secrets: only the intake verifies webhooks. */
 export const SOURCE_SECRET_READERS = ['intake'] as const;
 /** The Audit table is append only: these are the only actions allowed on it. */
@@ -258,9 +305,13 @@ export class Leaver extends Construct {
     const dataRemoval = props.dataRemovalPolicy ?? RemovalPolicy.RETAIN;
     const logsRemoval = props.logsRemovalPolicy ?? RemovalPolicy.DESTROY;
     const logRetention = props.logRetention ?? RetentionDays.THREE_MONTHS;
-    const workerMaxConcurrency = props.workerMaxConcurrency ?? 4;
+    const workerMaxConcurrency = props.workerMaxConcurrency ?? DEFAULT_WORKER_MAX_CONCURRENCY;
     if (!Number.isInteger(workerMaxConcurrency) || workerMaxConcurrency < 2 || workerMaxConcurrency > 1000) {
       throw new Error(`workerMaxConcurrency must be an integer from 2 to 1000 (got ${workerMaxConcurrency})`);
+    }
+    const apiVendorConcurrency = props.apiVendorConcurrency ?? DEFAULT_API_VENDOR_CONCURRENCY;
+    if (!Number.isInteger(apiVendorConcurrency) || apiVendorConcurrency < 1 || apiVendorConcurrency > 100) {
+      throw new Error(`apiVendorConcurrency must be an integer from 1 to 100 (got ${apiVendorConcurrency})`);
     }
     const handlersDir = props.handlersDir ?? DEFAULT_HANDLERS_DIR;
 
@@ -428,12 +479,14 @@ export class Leaver extends Construct {
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       NODE_OPTIONS: '--enable-source-maps',
-      // Client-side rate limiters live per process: up to workerMaxConcurrency workers plus the
-      // reconciler call a vendor at once, so each takes that share of every tenant's rate.
-      LEAVER_RATE_SHARE: String(workerMaxConcurrency + 1),
+      // Client-side rate limiters live per process: every process that may call a vendor at once
+      // (vendorRateShare) takes that share of every tenant's rate, so together they stay within it.
+      LEAVER_RATE_SHARE: String(vendorRateShare({ workerMaxConcurrency, apiVendorConcurrency })),
     };
+    /** The general API function refuses the vendor-calling routes (lambdas/handlers/api.ts). */
+    const apiOnlyEnvironment = { LEAVER_API_VENDOR_CALLS: 'off' };
     // Tokens resolve to ARNs/URLs/names of bounded size; 200 bytes each is a generous estimate.
-    const envBytes = Object.entries(environment).reduce(
+    const envBytes = Object.entries({ ...environment, ...apiOnlyEnvironment }).reduce(
       (n, [k, v]) => n + k.length + (v.startsWith('${Token') ? 200 : Buffer.byteLength(v)),
       0,
     );
@@ -444,6 +497,12 @@ export class Leaver extends Construct {
       );
     }
 
+    /** Reserved concurrency: a hard cap where the vendor rate-limit share counts on one. */
+    const reserved: Partial<Record<FunctionName, number>> = {
+      reconcile: RECONCILE_CONCURRENCY,
+      apiVendor: apiVendorConcurrency,
+      ...(props.workerReservedConcurrency !== undefined ? { worker: props.workerReservedConcurrency } : {}),
+    };
     const roles = {} as Record<FunctionName, Role>;
     const functions = {} as Record<FunctionName, NodejsFunction>;
     for (const [name, spec] of Object.entries(FUNCTION_SPECS) as [
@@ -477,12 +536,10 @@ export class Leaver extends Construct {
         role,
         logGroup: logs,
         loggingFormat: LoggingFormat.JSON,
-        environment,
+        environment: name === 'api' ? { ...environment, ...apiOnlyEnvironment } : environment,
         environmentEncryption: this.dataKey,
         bundling: LEAVER_BUNDLING,
-        ...(name === 'worker' && props.workerReservedConcurrency !== undefined
-          ? { reservedConcurrentExecutions: props.workerReservedConcurrency }
-          : {}),
+        ...(reserved[name] !== undefined ? { reservedConcurrentExecutions: reserved[name] } : {}),
       });
       Validations.of(fn).acknowledge({
         id: 'AwsSolutions-L1',
@@ -656,12 +713,40 @@ export class Leaver extends Construct {
             jwtAudience: config.api.jwt.audience,
           })
         : new HttpIamAuthorizer();
+    const apiIntegration = new HttpLambdaIntegration('ApiIntegration', functions.api);
     this.api.addRoutes({
       path: '/v1/{proxy+}',
       methods: [HttpMethod.ANY],
-      integration: new HttpLambdaIntegration('ApiIntegration', functions.api),
+      integration: apiIntegration,
       authorizer,
     });
+    // The vendor-calling routes go to their own, capped function (more specific routes win over
+    // the proxy), with the same authoriser.
+    const apiVendorIntegration = new HttpLambdaIntegration('ApiVendorIntegration', functions.apiVendor);
+    for (const r of VENDOR_CALLING_ROUTES) {
+      this.api.addRoutes({
+        path: r.path,
+        methods: [HttpMethod[r.method]],
+        integration: apiVendorIntegration,
+        authorizer,
+      });
+    }
+    // Liveness and the OpenAPI document need no credentials (the router serves them to anyone).
+    for (const r of PUBLIC_API_ROUTES) {
+      for (const route of this.api.addRoutes({
+        path: r.path,
+        methods: [HttpMethod[r.method]],
+        integration: apiIntegration,
+      })) {
+        Validations.of(route).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason:
+            `${r.method} ${r.path} is public on purpose (the router's public route): it answers liveness and ` +
+            'the API description only, no offboarding, audit or vendor data, reads nothing but the kill ' +
+            'switch, and is throttled at the stage; every other /v1 route keeps the authoriser.',
+        });
+      }
+    }
 
     // Route-level throttling for the public routes, on the stage the L2 created.
     const cfnStage = this.stage.node.defaultChild as CfnStage;
@@ -687,6 +772,12 @@ export class Leaver extends Construct {
       ['ReconcileSchedule', config.schedules.reconcileMinutes, functions.reconcile, 'reconciliation'],
       ['RetrySweepSchedule', config.schedules.retryMinutes, functions.retrySweep, 'retry sweep'],
     ];
+    // Reserved concurrency 1 throttles a reconcile tick that arrives while a run is still going;
+    // Lambda would keep such an asynchronous event for up to 6 hours and run the missed ticks back
+    // to back. Drop it once the next tick is due instead.
+    functions.reconcile.configureAsyncInvoke({
+      maxEventAge: Duration.seconds(Math.min(Math.max(config.schedules.reconcileMinutes * 60, 60), 21_600)),
+    });
     for (const [ruleId, minutes, fn, what] of schedules) {
       new Rule(this, ruleId, {
         description: `Leaver ${what} every ${minutes} minute(s)`,

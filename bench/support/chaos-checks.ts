@@ -147,3 +147,73 @@ export function checkFinished(offboardings: readonly (Offboarding | undefined)[]
     detail: JSON.stringify(counts),
   };
 }
+
+/** What a fault rule of the run injects, by the rule id the request log names (`entry.fault`). */
+export type FaultKind = '5xx' | '429' | 'reset' | 'hang';
+
+/** Injected faults by kind, from the request log (latency rules decide no outcome and never count). */
+export function injectedFaults(
+  log: readonly RequestLogEntry[],
+  rules: ReadonlyMap<string, FaultKind>,
+): Record<FaultKind, number> {
+  const out: Record<FaultKind, number> = { '5xx': 0, '429': 0, reset: 0, hang: 0 };
+  for (const e of log) {
+    const kind = e.fault ? rules.get(e.fault) : undefined;
+    if (kind) out[kind]++;
+  }
+  return out;
+}
+
+/** The faults the run is about really happened: at least one 5xx, 429, reset and hang injected. */
+export function checkFaultsInjected(counts: Record<FaultKind, number>): CheckResult {
+  const missing = (Object.keys(counts) as FaultKind[]).filter((k) => counts[k] < 1);
+  return {
+    name: 'faults injected (5xx, 429, connection reset, hung request)',
+    ok: missing.length === 0,
+    detail: `${counts['5xx']} 5xx, ${counts['429']} 429, ${counts.reset} resets, ${counts.hang} hangs${
+      missing.length ? `; none of: ${missing.join(', ')}` : ''
+    }`,
+  };
+}
+
+/**
+ * Workers were killed mid-batch: at least one kill, and at least one between a removal landing at
+ * the vendor and its `action_finished` (the kill that leaves a grant for the next run to repeat).
+ */
+export function checkKills(midBatch: number, afterDelete: number): CheckResult {
+  return {
+    name: 'workers killed mid-batch (one after a removal landed, before it was audited)',
+    ok: midBatch >= 1 && afterDelete >= 1,
+    detail: `${midBatch} kill(s) mid-batch, ${afterDelete} of them after a removal landed`,
+  };
+}
+
+/**
+ * A repeated delete lands on `already_absent`: some grant had a successful removal, then a later
+ * removal of it answered 404, and the audit finished that grant `already_absent`. Counts them.
+ */
+export function checkRepeatedDeleteAbsent(
+  streams: ReadonlyMap<string, readonly AuditRecord[]>,
+  log: readonly RequestLogEntry[],
+): CheckResult & { repeatedAbsent: number } {
+  const absent = new Set<string>();
+  for (const records of streams.values()) {
+    for (const r of records) {
+      if (r.event === 'action_finished' && r.outcome === 'already_absent' && r.grantKey)
+        absent.add(r.grantKey);
+    }
+  }
+  let repeatedAbsent = 0;
+  for (const [key, grant] of auditedGrants(streams)) {
+    if (!absent.has(key)) continue;
+    const calls = callsFor(grant, log);
+    const firstOk = calls.find(ok2xx);
+    if (firstOk && calls.some((c) => c.status === 404 && c.seq > firstOk.seq)) repeatedAbsent++;
+  }
+  return {
+    name: 'a repeated delete lands on already_absent',
+    ok: repeatedAbsent >= 1,
+    detail: `${repeatedAbsent} grant(s) removed, removed again (404) and audited already_absent`,
+    repeatedAbsent,
+  };
+}

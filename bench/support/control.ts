@@ -52,6 +52,9 @@ export class SandboxClient {
   addFault(spec: FaultSpec): Promise<{ id: string }> {
     return this.call('POST', '/faults', spec);
   }
+  removeFault(id: string): Promise<unknown> {
+    return this.call('DELETE', `/faults/${encodeURIComponent(id)}`);
+  }
   clearFaults(): Promise<unknown> {
     return this.call('DELETE', '/faults');
   }

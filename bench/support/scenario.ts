@@ -21,7 +21,17 @@
  *
  * A batch of leavers lists each tenant once for all of them, so per batch the listings are paid
  * once and the removals once per grant. Longer lists cost one call per page (iTwin 100 items,
- * MongoDB 500); the mass-layoff benchmark counts the pages each listing needed from the request log.
+ * MongoDB 500); the mass layoff's minimum (support/minimum.ts) counts the pages from the scenario's
+ * list sizes, for the whole job (one discovery and one verification per scope).
+ *
+ * Per rate bucket (each tenant has its own: iTwin per OAuth client, Atlas per endpoint set x org,
+ * Cloud Manager per API key; tokens and the Digest challenge count in none):
+ *   iTwin: everything but the token = (4 + G) + removals + (4 + G)
+ *   Atlas, per endpoint set x the org or project the path names (sandbox/atlas/rate-limits.ts):
+ *          users@org: org users and each team's users, listed twice, + org user and team removals;
+ *          users@project (each project): its users listed twice + the project user removal;
+ *          invites@org and invites@project: the invitation list twice + the invitation removal
+ *   Cloud Manager: everything but the challenge
  *
  * Longest chain of calls that must follow one another (x the latency of one call):
  *   iTwin: token, groups -> group invitations, invitations wave, memberships wave (group read ->
@@ -69,9 +79,27 @@ function baseConfig(tenants: TenantInput[], verifyRounds = 3): LeaverConfigInput
 
 /** Fewest calls and longest chain per tenant of the single-leaver scenario (see the header). */
 export const ONE_LEAVER_PER_TENANT = {
-  itwin: { groups: 2, grants: 3, calls: 1 + (4 + 2) + (1 + 2 + 1) + (4 + 2), chain: 8 },
-  atlas: { grants: 5, calls: 1 + 5 + 5 + 5, chain: 6 },
-  cloudmanager: { grants: 5, calls: 1 + 5 + 5 + 5, chain: 6 },
+  itwin: {
+    groups: 2,
+    grants: 3,
+    calls: 1 + (4 + 2) + (1 + 2 + 1) + (4 + 2),
+    chain: 8,
+    buckets: { itwin: 4 + 2 + (1 + 2 + 1) + (4 + 2) },
+  },
+  atlas: {
+    grants: 5,
+    calls: 1 + 5 + 5 + 5,
+    chain: 6,
+    // P = T = 1, per endpoint set x the org or project the path names: org users + team users
+    // listings and removals (org scope), project users; org and project invitations.
+    buckets: {
+      'atlas:users@org': 2 + 2 + 2,
+      'atlas:users@project': 1 + 1 + 1,
+      'atlas:invites@org': 1 + 1 + 1,
+      'atlas:invites@project': 1 + 1 + 1,
+    },
+  },
+  cloudmanager: { grants: 5, calls: 1 + 5 + 5 + 5, chain: 6, buckets: { cloudmanager: 5 + 5 + 5 } },
 } as const;
 
 /**

@@ -9,6 +9,12 @@
  * offboarding is missing (its creator crashed between the two puts) the caller writes it itself, so
  * the next call heals the gap. Whoever wins step 2 reports `created: true`, so exactly one caller
  * does. GSI attributes (gsi1*, gsi2*, gsi3pk) are recomputed on every write of the META item.
+ * The subject's aliases get one index item each (`ALIAS#<alias>` / `OFF#<id>`), written before the
+ * META item so every stored offboarding can be found by any of its addresses.
+ *
+ * Bounded sets (`addToBoundedSet`, the blast-radius counters) are one item each holding a string
+ * set; the check and the add are one conditional UpdateItem (ADD with a condition on the set's
+ * size), so concurrent processes can never together take a set past its limit. No transactions.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
@@ -60,6 +66,11 @@ type Patch = Partial<Omit<Offboarding, 'id' | 'status' | 'version'>>;
 const META = 'META';
 const ACT_PREFIX = 'ACT#';
 const KILL_SWITCH_KEY = { pk: 'FLAG#kill-switch', sk: 'FLAG' };
+const aliasPk = (alias: string) => `ALIAS#${alias}`;
+const setKey = (key: string) => ({ pk: `SET#${key}`, sk: 'SET' });
+const cursorKey = (name: string) => ({ pk: `CURSOR#${name}`, sk: 'CURSOR' });
+/** Conditional-write attempts of addToBoundedSet before giving up with storage_unavailable. */
+const SET_ATTEMPTS = 25;
 /** Attributes of the META item that are keys, not Offboarding fields. */
 const KEY_ATTRS = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'type'] as const;
 /** Fields a patch must not touch: identity and the idempotency key. */
@@ -106,6 +117,12 @@ function fromItem(item: Item): Offboarding {
   const o: Item = { ...item };
   for (const k of KEY_ATTRS) delete o[k];
   return o as unknown as Offboarding;
+}
+
+/** A DynamoDB string set as the document client returns it (a Set), as an array. */
+function setMembers(value: unknown): string[] {
+  if (value instanceof Set) return [...value].filter((v): v is string => typeof v === 'string');
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
 
 function actionFromItem(item: Item): ActionResult {
@@ -172,6 +189,7 @@ export class DynamoOffboardingStore implements OffboardingStore {
 
   /** Conditional put of the META item; the caller that writes it is the creator. */
   private async putMeta(offboarding: Offboarding): Promise<{ created: boolean; offboarding: Offboarding }> {
+    await this.putAliases(offboarding);
     try {
       await this.doc.send(
         new PutCommand({
@@ -192,6 +210,146 @@ export class DynamoOffboardingStore implements OffboardingStore {
       });
     }
     return { created: false, offboarding: stored };
+  }
+
+  /** One index item per alias (idempotent puts), before the META item exists. */
+  private async putAliases(o: Offboarding): Promise<void> {
+    const primary = normaliseEmail(o.subject.email);
+    const aliases = [...new Set((o.subject.aliases ?? []).map(normaliseEmail))].filter(
+      (a) => a.length > 0 && a !== primary,
+    );
+    await Promise.all(
+      aliases.map((alias) =>
+        this.run('Storing an alias of the offboarding', () =>
+          this.doc.send(
+            new PutCommand({
+              TableName: this.table,
+              Item: {
+                pk: aliasPk(alias),
+                sk: `OFF#${o.id}`,
+                type: 'alias',
+                offboardingId: o.id,
+                receivedAt: o.receivedAt,
+              },
+            }),
+          ),
+        ),
+      ),
+    );
+  }
+
+  async queryByAlias(email: string): Promise<Offboarding[]> {
+    const alias = typeof email === 'string' ? normaliseEmail(email) : '';
+    if (!alias)
+      throw new LeaverError('invalid_request', 'email must not be empty', { details: { field: 'email' } });
+    const ids: string[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.run('Querying offboardings by alias', () =>
+        this.doc.send(
+          new QueryCommand({
+            TableName: this.table,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': aliasPk(alias) },
+            ConsistentRead: true,
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      );
+      for (const item of page.Items ?? []) {
+        if (typeof item.offboardingId === 'string') ids.push(item.offboardingId);
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && ids.length < this.maxLimit);
+    const found = await Promise.all(ids.map((id) => this.get(id)));
+    // An index item whose offboarding was never written (its creator crashed) names nothing.
+    return found.filter(
+      (o): o is Offboarding => o?.subject.aliases.map(normaliseEmail).includes(alias) === true,
+    );
+  }
+
+  async addToBoundedSet(
+    key: string,
+    members: readonly string[],
+    max: number,
+    opts: { expiresAt?: string } = {},
+  ): Promise<{ added: boolean; members: string[] }> {
+    if (!key) throw new LeaverError('invalid_request', 'A bounded set needs a key');
+    const wanted = [...new Set(members)];
+    const itemKey = setKey(key);
+    /** The set as last read; undefined until read (the first attempt writes without reading). */
+    let known: Set<string> | undefined;
+    for (let attempt = 1; attempt <= SET_ATTEMPTS; attempt++) {
+      let add = wanted;
+      let condition: string;
+      const values: Record<string, unknown> = {};
+      if (known === undefined && wanted.length > 0 && wanted.length <= max) {
+        // Optimistic: whatever the set holds, adding `wanted` to at most max - |wanted| stays <= max.
+        condition = 'attribute_not_exists(#m) OR size(#m) <= :room';
+        values[':room'] = max - wanted.length;
+      } else {
+        known ??= await this.readSet(itemKey);
+        const held = known;
+        add = wanted.filter((m) => !held.has(m));
+        if (add.length === 0) return { added: true, members: [...held] };
+        if (held.size + add.length > max) return { added: false, members: [...held] };
+        // Exactly the size we read: adding |add| keeps it <= max even if members changed meanwhile.
+        condition = held.size === 0 ? 'attribute_not_exists(#m)' : 'size(#m) = :n';
+        if (held.size > 0) values[':n'] = held.size;
+      }
+      try {
+        const out = await this.doc.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: itemKey,
+            UpdateExpression: `ADD #m :add SET #type = :type${opts.expiresAt ? ', #exp = :exp' : ''}`,
+            ConditionExpression: condition,
+            ExpressionAttributeNames: {
+              '#m': 'members',
+              '#type': 'type',
+              ...(opts.expiresAt ? { '#exp': 'expiresAt' } : {}),
+            },
+            ExpressionAttributeValues: {
+              ...values,
+              ':add': new Set(add),
+              ':type': 'bounded-set',
+              ...(opts.expiresAt ? { ':exp': opts.expiresAt } : {}),
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return { added: true, members: setMembers(out.Attributes?.members) };
+      } catch (e) {
+        if (!isConditionalCheckFailed(e))
+          throw toLeaverAwsError(e, 'Updating a blast-radius counter', 'storage_unavailable');
+      }
+      known = await this.readSet(itemKey);
+      if (attempt > 2) await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
+    }
+    throw new LeaverError('storage_unavailable', 'A blast-radius counter is too contended; try again', {
+      retryable: true,
+    });
+  }
+
+  private async readSet(key: { pk: string; sk: string }): Promise<Set<string>> {
+    return new Set(setMembers((await this.getItem(key))?.members));
+  }
+
+  async getCursor(name: string): Promise<string | undefined> {
+    const item = await this.getItem(cursorKey(name));
+    return typeof item?.value === 'string' ? item.value : undefined;
+  }
+
+  async setCursor(name: string, value: string | undefined): Promise<void> {
+    // Cleared by writing the item without a value: the functions get no DeleteItem.
+    await this.run('Storing a cursor', () =>
+      this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...cursorKey(name), type: 'cursor', ...(value !== undefined ? { value } : {}) },
+        }),
+      ),
+    );
   }
 
   async get(id: string): Promise<Offboarding | undefined> {

@@ -7,6 +7,9 @@
  *   pk = `OFF#<id>`, sk = `ACT#<grantKey>`  one action result (the worker's memory across redeliveries)
  *   pk = `SRC#<origin>#<eventId>`, sk = `SRC` the intake dedupe marker -> offboarding id
  *   pk = `FLAG#kill-switch`, sk = `FLAG`    the kill switch
+ *   pk = `ALIAS#<alias>`, sk = `OFF#<id>`   an offboarding whose subject has that alias
+ *   pk = `SET#<key>`, sk = `SET`            a bounded set (blast-radius counters per window)
+ *   pk = `CURSOR#<name>`, sk = `CURSOR`     a named position (the reconciliation's rotation)
  * Audit (append only):
  *   pk = streamId (offboarding id or `global`), sk = seq (number)
  */

@@ -5,13 +5,16 @@
  * waves (invitations, then memberships by order), in parallel inside a wave up to the tenant's
  * `maxConcurrency`; tenants run in parallel. When a tenant's vendor is down (a retryable vendor error
  * after the HTTP layer's own retries), its remaining actions fail at once without a call, so one
- * outage fails only that vendor's actions.
+ * outage fails only that vendor's actions. The kill switch is checked before every vendor call (the
+ * flag read is cached for at most a second): switched on mid-run, it stops the run as the deadline
+ * does (what is left waits for the next delivery) and is audited on the offboarding.
  */
 
 import { mapLimit } from './concurrency.ts';
 import type { TenantConfig } from './config.ts';
 import type { EngineDeps } from './deps.ts';
 import { type LeaverError, toLeaverError } from './errors.ts';
+import { type KillSwitchCache, type KillSwitchState, killSwitchCached } from './guards.ts';
 import { auditOffboarding, deadlineNear } from './lifecycle.ts';
 import type { ActionResult, Offboarding } from './model.ts';
 import { notify, subjectRef } from './notifications.ts';
@@ -24,6 +27,8 @@ export interface BatchState {
   downTenants: Map<string, string>;
   /** Set when the deadline (or the kill switch) stopped the run: what is left waits for the next delivery. */
   cut: boolean;
+  /** The kill switch as last read (checked before every vendor call, re-read at most once a second). */
+  killSwitch: KillSwitchCache;
 }
 
 export interface RunState {
@@ -38,6 +43,8 @@ export interface RunState {
   batch: BatchState;
   /** Reconciliation: every result is marked `reinvited`. */
   reinvited?: boolean;
+  /** Set once the kill switch stopped this run (its `kill_switch` record is written once). */
+  killSwitchStopped?: boolean;
 }
 
 const VENDOR_DOWN_CODES = new Set([
@@ -51,7 +58,7 @@ const VENDOR_DOWN_CODES = new Set([
 ]);
 
 export function newBatchState(): BatchState {
-  return { downTenants: new Map(), cut: false };
+  return { downTenants: new Map(), cut: false, killSwitch: {} };
 }
 
 export async function executeActions(
@@ -129,6 +136,14 @@ async function executeOne(
     run.batch.cut = true;
     return;
   }
+  // Before every vendor call: the kill switch stops a run already under way, as the deadline does.
+  const ks = await killSwitchCached(deps, run.batch.killSwitch);
+  if (ks.enabled) {
+    run.batch.cut = true;
+    await auditKillSwitchStop(deps, run, ks);
+    return;
+  }
+  if (run.batch.cut) return;
   const down = run.batch.downTenants.get(grant.tenantId);
   const connector = deps.connectors[grant.vendor];
   if (down || !connector || !tenant) {
@@ -209,6 +224,23 @@ async function executeOne(
   // A repeated delete of something already revoked keeps the revocation's record (its time counts).
   if (result.outcome === 'already_absent' && prev?.outcome === 'revoked') return;
   await store(deps, run, result);
+}
+
+/**
+ * Audits, once per run, that the kill switch stopped it with work left: `kill_switch` with
+ * `stopped: true` (the next delivery, held while the switch is on, finishes it).
+ */
+export async function auditKillSwitchStop(
+  deps: EngineDeps,
+  run: RunState,
+  ks: KillSwitchState,
+): Promise<void> {
+  if (run.killSwitchStopped) return;
+  run.killSwitchStopped = true;
+  await auditOffboarding(deps, run.offboarding, 'kill_switch', run.actor, {
+    attempt: run.attempt,
+    detail: { stopped: true, switchAt: ks.at ?? 'configuration', source: ks.source ?? 'flag' },
+  });
 }
 
 async function store(deps: EngineDeps, run: RunState, result: ActionResult): Promise<void> {

@@ -1,12 +1,13 @@
 /**
  * The worker's first step for each delivered id: load it, decide whether it may run now, apply the
- * kill switch and the blast-radius rate limit, and claim it (scheduled -> running, conditional on
+ * kill switch and the blast-radius rate limit (each fresh start claims a slot of the window's atomic
+ * counter; none left: quarantined), and claim it (scheduled -> running, conditional on
  * the status, so a concurrent worker loses cleanly; a `running` one is taken over only once its
  * previous worker's lease has lapsed).
  */
 import { ACTORS, type EngineDeps } from './deps.ts';
 import { isLeaverError } from './errors.ts';
-import { type KillSwitchState, killSwitchState, startsAllowed } from './guards.ts';
+import { claimStart, type KillSwitchState, killSwitchState } from './guards.ts';
 import { auditOffboarding, deadlineNear, isDue, leaseHeld, leaseUntil } from './lifecycle.ts';
 import { type Offboarding, type OffboardingStatus, TERMINAL_STATUSES } from './model.ts';
 import { notify, subjectRef } from './notifications.ts';
@@ -70,14 +71,21 @@ export async function admit(deps: EngineDeps, ids: readonly string[], ctx: Ctx):
     (o) => o.status === 'scheduled' && o.attempts === 0 && !o.releasedAt && !o.dryRun,
   );
   if (fresh.length > 0) {
-    let allowed = await startsAllowed(deps);
     const order = [...fresh].sort((a, b) => a.receivedAt.localeCompare(b.receivedAt));
     const over = new Set<string>();
     for (const off of order) {
-      if (allowed > 0) allowed--;
-      else over.add(off.id);
+      try {
+        if (!(await claimStart(deps, off.id))) over.add(off.id);
+      } catch (e) {
+        ctx.log.warn('could not count the start against the blast radius', {
+          offboardingId: off.id,
+          errorCode: codeOf(e),
+        });
+        verdicts.set(off.id, 'retry');
+        over.add(off.id);
+      }
     }
-    for (const off of order.filter((o) => over.has(o.id))) {
+    for (const off of order.filter((o) => over.has(o.id) && !verdicts.has(o.id))) {
       await quarantine(deps, off, ['scheduled'], {
         reason: 'rate',
         maxOffboardings: deps.config.safety.blastRadius.maxOffboardings,

@@ -9,7 +9,7 @@ import { aliases, bad, defaultCtx, email, instant, principalOf, reasonOf } from 
 import type { EngineDeps } from './deps.ts';
 import { discoverAll, grantsOf, type TenantFailure } from './discovery.ts';
 import { conflict, isLeaverError, notFound } from './errors.ts';
-import { enqueueQuietly, openOffboarding } from './intake.ts';
+import { enqueueQuietly, normaliseSubject, openOffboarding } from './intake.ts';
 import { auditOffboarding, isDue, leaseHeld } from './lifecycle.ts';
 import type { Offboarding, OffboardingStatus, Subject } from './model.ts';
 import { type PlanItem, planGrants, toPlanItems } from './plan.ts';
@@ -22,7 +22,8 @@ export interface Plan {
   failedTenants: TenantFailure[];
 }
 
-async function planFor(deps: EngineDeps, subject: Subject, ctx: Ctx): Promise<Plan> {
+async function planFor(deps: EngineDeps, given: Subject, ctx: Ctx): Promise<Plan> {
+  const subject = normaliseSubject(deps.config, given);
   const disc = await discoverAll(deps, [subject], ctx);
   const items = toPlanItems(planGrants(grantsOf(subject, disc.grants), { safety: deps.config.safety }));
   return { subject: { email: subject.email, aliases: subject.aliases }, items, failedTenants: disc.failures };

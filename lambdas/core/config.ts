@@ -157,10 +157,43 @@ export const apiSchema = z
     path: ['jwt'],
   });
 
+/**
+ * More addresses of one person, by primary email: `{ "dana@example.com": ["d.leaver@example.org"] }`.
+ * Merged with the aliases an HR event or API call names (HR sources such as Okta, BambooHR and HiBob
+ * send none). Compared case-insensitively; an address may appear only once in the whole map.
+ */
+export const aliasesSchema = z
+  .record(z.string(), z.array(z.email()).max(20))
+  .default({})
+  .superRefine((map, ctx) => {
+    const seen = new Set<string>();
+    for (const [primary, aliases] of Object.entries(map)) {
+      if (!z.email().safeParse(primary).success) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'must be an email address (the primary email)',
+          path: [primary],
+        });
+      }
+      [primary, ...aliases].forEach((address, i) => {
+        const key = address.trim().toLowerCase();
+        if (seen.has(key)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: 'address listed more than once (as a primary email or an alias)',
+            path: i === 0 ? [primary] : [primary, i - 1],
+          });
+        }
+        seen.add(key);
+      });
+    }
+  });
+
 export const configSchema = z
   .object({
     tenants: z.array(tenantSchema).default([]),
     sources: z.array(sourceSchema).default([]),
+    aliases: aliasesSchema,
     safety: safetySchema,
     schedules: schedulesSchema,
     api: apiSchema,

@@ -4,15 +4,19 @@
  * the due sweep finds every scheduled offboarding whose time has come (so a 202 is never a lie).
  *
  * - terminate: creates the offboarding, idempotent on (source, event id) (a retry with a new
- *   timestamp is the same event). Status `scheduled` with `effectiveAt` (now when absent): audited
+ *   timestamp is the same event). The subject's aliases are the event's merged with the configured
+ *   ones (`config.aliases`). Status `scheduled` with `effectiveAt` (now when absent): audited
  *   `received`; enqueued at once when effective now or within `safety.graceSeconds`, else audited
- *   `scheduled` and left to the due sweep. A duplicate enqueues nothing.
- * - cancel: cancels the subject's pending (scheduled or quarantined, never run) HR offboardings, audited
+ *   `scheduled` and left to the due sweep. A duplicate enqueues nothing, except when the first
+ *   delivery stopped after storing and before auditing `received`: the retry then writes it.
+ * - cancel: finds the person's offboardings by every address (primary email or alias, the event's and
+ *   the configured ones); cancels the pending (scheduled or quarantined, never run) HR ones, audited
  *   `cancelled`; when the latest one already ran, audits `cancel_after_run` on it and notifies.
  *   API-started offboardings are never cancelled by HR.
  * - rehire: audited `rehire` (stream `hr-event:<source>:<event id>`) and notified; never grants access.
  */
 import { allPages } from './concurrency.ts';
+import type { LeaverConfig } from './config.ts';
 import type { EngineDeps } from './deps.ts';
 import { isLeaverError, type LeaverError } from './errors.ts';
 import { auditOffboarding, isDue } from './lifecycle.ts';
@@ -49,9 +53,29 @@ export const actorOf = (origin: Origin) =>
 
 const emptyCounts = () => ({ planned: 0, revoked: 0, alreadyAbsent: 0, skipped: 0, failed: 0 });
 
-function normaliseSubject(s: Subject): Subject {
+/**
+ * The other addresses `config.aliases` gives the person `email` belongs to (as the primary email or
+ * as one of its aliases); none when the configuration does not list it.
+ */
+export function configuredAddresses(config: Pick<LeaverConfig, 'aliases'>, email: string): string[] {
+  const e = normaliseEmail(email);
+  for (const [primary, aliases] of Object.entries(config.aliases ?? {})) {
+    const group = [primary, ...aliases].map(normaliseEmail);
+    if (group.includes(e)) return group.filter((a) => a !== e);
+  }
+  return [];
+}
+
+/** Every address of a subject: its own, the aliases it names, and the configured ones of each. */
+export function addressesOf(config: Pick<LeaverConfig, 'aliases'>, s: Pick<Subject, 'email' | 'aliases'>) {
+  const own = [s.email, ...(s.aliases ?? [])].map(normaliseEmail);
+  return [...new Set([...own, ...own.flatMap((a) => configuredAddresses(config, a))])];
+}
+
+/** The subject lower-cased, its aliases merged with the configured ones (`config.aliases`). */
+export function normaliseSubject(config: Pick<LeaverConfig, 'aliases'>, s: Subject): Subject {
   const email = normaliseEmail(s.email);
-  const aliases = [...new Set((s.aliases ?? []).map(normaliseEmail))].filter((a) => a !== email);
+  const aliases = addressesOf(config, s).filter((a) => a !== email);
   return {
     email,
     aliases,
@@ -68,7 +92,7 @@ export async function openOffboarding(
   const now = deps.clock.now().toISOString();
   const draft: Offboarding = {
     id: deps.ids.offboardingId(),
-    subject: normaliseSubject(input.subject),
+    subject: normaliseSubject(deps.config, input.subject),
     origin: input.origin,
     sourceEventId: input.sourceEventId,
     ...(input.reason ? { reason: input.reason } : {}),
@@ -81,7 +105,9 @@ export async function openOffboarding(
     version: 0,
   };
   const { created, offboarding } = await deps.store.create(draft);
-  if (!created) return { offboarding, created };
+  // A duplicate normally finds the `received` record written; when the first delivery stopped
+  // between storing and auditing, the retry writes it (and schedules or enqueues, as it would have).
+  if (!created && (await hasReceived(deps, offboarding.id))) return { offboarding, created };
   await auditOffboarding(deps, offboarding, 'received', input.actor, {
     detail: {
       origin: offboarding.origin,
@@ -90,8 +116,10 @@ export async function openOffboarding(
       aliases: offboarding.subject.aliases.length,
       ...(offboarding.reason ? { reason: offboarding.reason } : {}),
       ...(offboarding.dryRun ? { dryRun: true } : {}),
+      ...(created ? {} : { late: true }),
     },
   });
+  if (!created && offboarding.status !== 'scheduled') return { offboarding, created };
   if (isDue(deps, offboarding.effectiveAt)) {
     await enqueueQuietly(deps, offboarding.id);
   } else {
@@ -100,6 +128,15 @@ export async function openOffboarding(
     });
   }
   return { offboarding, created };
+}
+
+/** Whether the offboarding's stream has its `received` record (normally its first one). */
+async function hasReceived(deps: EngineDeps, id: string): Promise<boolean> {
+  const first = await deps.audit.stream(id, { limit: 1 });
+  if (first.items[0]?.event === 'received') return true;
+  if (first.items.length === 0) return false;
+  const all = await allPages((cursor) => deps.audit.stream(id, { limit: 500, cursor }));
+  return all.some((r) => r.event === 'received');
 }
 
 /** Enqueues; on failure logs and returns false (the due sweep picks the offboarding up). */
@@ -141,18 +178,24 @@ export async function acceptHrEvents(
   return out;
 }
 
-async function offboardingsOf(deps: EngineDeps, email: string): Promise<Offboarding[]> {
-  const all = await allPages((cursor) =>
-    deps.store.query({ email: normaliseEmail(email), cursor, limit: 100 }),
-  );
-  return all.sort((a, b) => b.receivedAt.localeCompare(a.receivedAt));
+/**
+ * The offboardings of the person an event names, newest first: found by every address it has (the
+ * event's email and aliases and the configured ones), as a primary email or as an alias.
+ */
+async function offboardingsOf(deps: EngineDeps, subject: Subject): Promise<Offboarding[]> {
+  const byId = new Map<string, Offboarding>();
+  for (const email of addressesOf(deps.config, subject)) {
+    const primary = await allPages((cursor) => deps.store.query({ email, cursor, limit: 100 }));
+    for (const o of [...primary, ...(await deps.store.queryByAlias(email))]) byId.set(o.id, o);
+  }
+  return [...byId.values()].sort((a, b) => b.receivedAt.localeCompare(a.receivedAt));
 }
 
 const PENDING: readonly OffboardingStatus[] = ['scheduled', 'quarantined'];
 
 async function cancelForSubject(deps: EngineDeps, event: HrEvent, origin: Origin): Promise<IntakeResult> {
   const actor = actorOf(origin);
-  const hr = (await offboardingsOf(deps, event.subject.email)).filter((o) => o.origin.type === 'hr');
+  const hr = (await offboardingsOf(deps, event.subject)).filter((o) => o.origin.type === 'hr');
   let firstCancelled: string | undefined;
   for (const off of hr.filter((o) => PENDING.includes(o.status) && o.attempts === 0)) {
     try {
@@ -193,7 +236,7 @@ async function cancelForSubject(deps: EngineDeps, event: HrEvent, origin: Origin
 
 async function recordRehire(deps: EngineDeps, event: HrEvent, origin: Origin): Promise<IntakeResult> {
   const streamId = `hr-event:${origin.id}:${event.sourceEventId}`;
-  const latest = (await offboardingsOf(deps, event.subject.email))[0];
+  const latest = (await offboardingsOf(deps, event.subject))[0];
   const existing = await deps.audit.stream(streamId, { limit: 1 });
   if (existing.items.length > 0) {
     return { offboardingId: latest?.id, created: false, status: 'recorded', kind: 'rehire' };

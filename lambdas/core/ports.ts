@@ -59,6 +59,29 @@ export interface OffboardingStore {
   /** Per-action results, keyed by grant key; the worker's memory across redeliveries. */
   putAction(offboardingId: string, action: import('./model.ts').ActionResult): Promise<void>;
   listActions(offboardingId: string): Promise<import('./model.ts').ActionResult[]>;
+  /**
+   * Offboardings whose subject lists `email` among its aliases (`query({ email })` finds the primary
+   * email), so an HR event naming any address of a person finds their offboardings.
+   */
+  queryByAlias(email: string): Promise<Offboarding[]>;
+  /**
+   * Adds `members` to the set named `key` only if the set then holds at most `max` members (a member
+   * it already holds counts once). Atomic across processes: the check and the add are one conditional
+   * write, so concurrent callers can never together take the set past `max`. Returns whether the
+   * members are in the set now (true also when they all were already) and the members it holds.
+   * The blast-radius guard keeps one set per limit and time window. `expiresAt` (ISO-8601) is kept
+   * on the item for housekeeping.
+   */
+  addToBoundedSet(
+    key: string,
+    members: readonly string[],
+    max: number,
+    opts?: { expiresAt?: string },
+  ): Promise<{ added: boolean; members: string[] }>;
+  /** A small named position kept beside the offboardings (the reconciliation's rotation cursor). */
+  getCursor(name: string): Promise<string | undefined>;
+  /** Sets (or, with undefined, clears) a named position. */
+  setCursor(name: string, value: string | undefined): Promise<void>;
   /** Kill switch flag kept beside the offboardings (DynamoDB in AWS, dynalite locally). */
   getKillSwitch(): Promise<{ enabled: boolean; reason?: string; by?: string; at?: string }>;
   setKillSwitch(state: { enabled: boolean; reason: string; by: string; at: string }): Promise<void>;

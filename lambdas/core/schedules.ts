@@ -6,6 +6,9 @@
  * - reconcile: offboardings finished in the last `reconcileLookbackDays` are discovered again in
  *   batches (each tenant listed once per batch); a revocable grant found (someone re-invited the
  *   leaver) is audited `reinvited`, revoked, and notified. Failed grants are left to the retry sweep.
+ *   The kill switch is re-checked for every leaver (and before every vendor call). A run cut short
+ *   (deadline or kill switch) stores a cursor: the next run starts after the last leaver it checked
+ *   and wraps around, so every leaver of the window is checked in turn.
  * - retrySweep: `completed_with_failures` offboardings whose `nextRetryAt` has come go back to
  *   `scheduled` and onto the queue (the worker moves them to running); the worker stops scheduling
  *   retries after `schedules.retry.maxAttempts` runs and audits and notifies `retry_exhausted`.
@@ -72,29 +75,56 @@ async function recentlyFinished(deps: EngineDeps): Promise<Offboarding[]> {
   return out;
 }
 
+/** The named cursor where reconciliation remembers the last leaver a cut-short run checked. */
+export const RECONCILE_CURSOR = 'reconcile';
+
+/**
+ * The leavers in the order this run checks them: by id (ids sort by creation), starting after the
+ * last one an earlier, cut-short run checked and wrapping around, so that runs which each run out of
+ * time still check every leaver of the window in turn.
+ */
+function rotate(offs: Offboarding[], cursor: string | undefined): Offboarding[] {
+  const sorted = [...offs].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  if (cursor === undefined) return sorted;
+  const start = sorted.findIndex((o) => o.id > cursor);
+  return start <= 0 ? sorted : [...sorted.slice(start), ...sorted.slice(0, start)];
+}
+
 export async function reconcile(deps: EngineDeps, ctx: Ctx): Promise<ReconcileResult> {
   const result: ReconcileResult = { checked: 0, unreadTenants: 0, reinvited: 0, revoked: 0, failed: 0 };
   if ((await killSwitchState(deps)).enabled) return { ...result, held: true };
-  const offs = await recentlyFinished(deps);
+  const cursor = await deps.store.getCursor(RECONCILE_CURSOR);
+  const offs = rotate(await recentlyFinished(deps), cursor);
+  let lastChecked: string | undefined;
+  /** Stops early: the next run starts after the last leaver fully checked. */
+  const stop = async (extra: Partial<ReconcileResult> = {}): Promise<ReconcileResult> => {
+    if (lastChecked !== undefined) await deps.store.setCursor(RECONCILE_CURSOR, lastChecked);
+    return { ...result, partial: true, ...extra };
+  };
   for (let i = 0; i < offs.length; i += RECONCILE_BATCH) {
-    if (deadlineNear(deps, ctx)) return { ...result, partial: true };
+    if (deadlineNear(deps, ctx)) return stop();
     const batchOffs = offs.slice(i, i + RECONCILE_BATCH);
     const disc = await discoverAll(
       deps,
       batchOffs.map((o) => o.subject),
       ctx,
     );
-    result.checked += batchOffs.length;
     result.unreadTenants += disc.failures.length;
     const batch = newBatchState();
     for (const off of batchOffs) {
+      // Re-checked for every leaver (and before every vendor call, by executeActions).
+      if ((await killSwitchState(deps)).enabled) return stop({ held: true });
       const stored = new Map<string, ActionResult>();
       for (const a of await deps.store.listActions(off.id)) stored.set(a.grantKey, a);
       // New access only: grants already failed are the retry sweep's, skips were already recorded.
       const found = planGrants(grantsOf(off.subject, disc.grants), { safety: deps.config.safety }).filter(
         (p) => p.decision === 'revoke' && stored.get(p.key)?.outcome !== 'failed',
       );
-      if (found.length === 0) continue;
+      if (found.length === 0) {
+        result.checked++;
+        lastChecked = off.id;
+        continue;
+      }
       const run: RunState = {
         offboarding: off,
         actor: ACTORS.reconcile,
@@ -138,11 +168,16 @@ export async function reconcile(deps: EngineDeps, ctx: Ctx): Promise<ReconcileRe
         kind: 'reinvited',
         offboardingId: off.id,
         vendor: vendors.length === 1 ? vendors[0] : undefined,
-        message: `${subjectRef(off.subject.email)} had access again after offboarding (${found.length} grant(s) at ${vendors.join(', ')}); revoked`,
+        message: `${subjectRef(off.subject.email)} had access again after offboarding (${found.length} grant(s) at ${vendors.join(', ')}); ${batch.cut ? 'revocation interrupted, the next run continues' : 'revoked'}`,
       });
-      if (batch.cut) return { ...result, partial: true };
+      // Cut by the deadline or the kill switch: this leaver is checked again first next time.
+      if (batch.cut) return stop(run.killSwitchStopped ? { held: true } : {});
+      result.checked++;
+      lastChecked = off.id;
     }
   }
+  // Every leaver was checked: the next run starts from the first again.
+  if (cursor !== undefined) await deps.store.setCursor(RECONCILE_CURSOR, undefined);
   return result;
 }
 

@@ -3,20 +3,29 @@
  * the whole batch at once: discover (each tenant listed once for every leaver of the batch), apply
  * the blast-radius share limit, revoke (invitations first, then memberships), verify by
  * discovering again up to `worker.verifyRounds` rounds, and finish with counts and time-to-revoke.
+ * The blast-radius share limit counts the people removed from each tenant within the window across
+ * batches and workers (an atomic set in the store), not only this batch's.
  *
  * Redelivery repeats no effect: terminal offboardings are skipped, stored results are reused and a
  * repeated delete lands on `already_absent`. A run cut by the deadline (or a kill switch flipped
  * mid-run) stays `running` with its lease released, answers 'retry', and the next delivery finishes it.
  */
-import { type BatchState, countActions, executeActions, newBatchState, type RunState } from './actions.ts';
+import {
+  auditKillSwitchStop,
+  type BatchState,
+  countActions,
+  executeActions,
+  newBatchState,
+  type RunState,
+} from './actions.ts';
 import { admit, quarantine, type Verdict } from './admission.ts';
 import { allPages } from './concurrency.ts';
 import { ACTORS, type EngineDeps } from './deps.ts';
 import { type Discovery, discoverAll, grantsOf } from './discovery.ts';
 import { isLeaverError } from './errors.ts';
-import { killSwitchState, shareExceeded } from './guards.ts';
+import { blastWindow, killSwitchState, maxPeopleRemoved } from './guards.ts';
 import { auditOffboarding, deadlineNear, retryDelayMs } from './lifecycle.ts';
-import { type ActionResult, type Grant, grantKey, type Offboarding } from './model.ts';
+import { type ActionResult, type Grant, grantKey, normaliseEmail, type Offboarding } from './model.ts';
 import { notify, subjectRef } from './notifications.ts';
 import { type PlannedAction, planGrants } from './plan.ts';
 import type { Ctx } from './ports.ts';
@@ -171,8 +180,14 @@ async function runBatch(
   for (let round = 1; round <= deps.config.worker.verifyRounds && !batch.cut; round++) {
     const verifying = active.filter((r) => !r.offboarding.dryRun && !r.broken);
     if (verifying.length === 0) break;
-    if (deadlineNear(deps, ctx) || (await killSwitchState(deps)).enabled) {
+    if (deadlineNear(deps, ctx)) {
       batch.cut = true;
+      break;
+    }
+    const ks = await killSwitchState(deps);
+    if (ks.enabled) {
+      batch.cut = true;
+      await eachRun(deps, verifying, (run) => auditKillSwitchStop(deps, run, ks));
       break;
     }
     disc = await discoverAndAudit(deps, verifying, round, ctx);
@@ -205,24 +220,57 @@ async function runBatch(
   return verdicts;
 }
 
-/** Quarantines the runs that would remove too large a share of a tenant's people. */
+/**
+ * Quarantines the runs that would take the people removed from a tenant within the blast-radius
+ * window, counted across every batch and worker, past `maxPercentOfPeople` % of the people its
+ * connector saw plus those removed earlier in the window (who no longer show). Each tenant and window
+ * has one atomic set of the people removed (by primary email):
+ * a batch's new people are added only if the set then stays within the limit, else they are held.
+ * Released runs (a person let them through) are counted but never held; dry runs are not counted.
+ */
 async function applyShareGuard(deps: EngineDeps, runs: WorkerRun[], disc: Discovery): Promise<Set<string>> {
   const out = new Set<string>();
   const maxPercent = deps.config.safety.blastRadius.maxPercentOfPeople;
-  const eligible = runs.filter((r) => !r.offboarding.releasedAt && !r.offboarding.dryRun);
+  // The share is of the people there were, the removed included: 100 % can never be exceeded.
+  if (maxPercent >= 100) return out;
+  const window = blastWindow(deps);
+  const person = (run: WorkerRun) => normaliseEmail(run.offboarding.subject.email);
+  const candidates = runs.filter((r) => !r.offboarding.dryRun);
   for (const [tenantId, seen] of disc.peopleSeen) {
-    const removing = eligible.filter((run) =>
-      planFor(deps, run, disc, 0).some((p) => p.decision === 'revoke' && p.grant.tenantId === tenantId),
+    if (seen <= 0) continue;
+    const removing = candidates.filter(
+      (run) =>
+        !out.has(run.offboarding.id) &&
+        planFor(deps, run, disc, 0).some((p) => p.decision === 'revoke' && p.grant.tenantId === tenantId),
     );
-    if (!shareExceeded(removing.length, seen, maxPercent)) continue;
-    for (const run of removing) {
-      if (out.has(run.offboarding.id)) continue;
+    if (removing.length === 0) continue;
+    const key = `blast:share:${tenantId}:${window.key}`;
+    const opts = { expiresAt: window.end };
+    const released = removing.filter((r) => r.offboarding.releasedAt);
+    if (released.length > 0) {
+      await deps.store.addToBoundedSet(key, released.map(person), Number.MAX_SAFE_INTEGER, opts);
+    }
+    const held = removing.filter((r) => !r.offboarding.releasedAt);
+    if (held.length === 0) continue;
+    // People removed earlier in this window no longer show at the vendor, so `seen` shrinks as a
+    // layoff proceeds: count them back in, or the limit would tighten with every batch.
+    const batchPeople = new Set(removing.map(person));
+    const earlier = await deps.store.addToBoundedSet(key, [], Number.MAX_SAFE_INTEGER, opts);
+    const goneEarlier = earlier.members.filter((m) => !batchPeople.has(m)).length;
+    const limit = maxPeopleRemoved(seen + goneEarlier, maxPercent);
+    const claim = await deps.store.addToBoundedSet(key, held.map(person), limit, opts);
+    if (claim.added) continue;
+    const counted = new Set(claim.members);
+    const refused = held.filter((r) => !counted.has(person(r)));
+    const people = new Set([...counted, ...refused.map(person)]).size;
+    for (const run of refused) {
       await quarantine(deps, run.offboarding, ['running'], {
         reason: 'share',
         tenantId,
-        people: removing.length,
+        people,
         peopleSeen: seen,
         maxPercentOfPeople: maxPercent,
+        window: window.start,
       });
       out.add(run.offboarding.id);
     }

@@ -5,14 +5,45 @@
  * application/problem+json.
  */
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { handleApiEvent } from '../api/app.ts';
+import { handleApiEvent, router } from '../api/app.ts';
+import { decodeEvent } from '../api/router.ts';
+import { LeaverError } from '../core/errors.ts';
 import { describeConfigError } from './config-loader.ts';
 import { type HttpResult, problem } from './http-response.ts';
 import { withMiddleware } from './middleware.ts';
 import { deadlineFrom, logger } from './observability.ts';
+import { callsVendors } from './vendor-routes.ts';
 import { getDeps, runtimeMode } from './wiring.ts';
 
+/**
+ * In AWS the routes that call vendors have their own function with a concurrency cap that the
+ * vendor rate-limit share counts (vendor-routes.ts). This one, the general API function, runs with
+ * LEAVER_API_VENDOR_CALLS=off and no tenant credentials: it refuses those routes, e.g.
+ * `POST /v1/preview/` (trailing slash), which API Gateway sends to `/v1/{proxy+}` but the router
+ * would match to the preview. Unset (the local runtime), every route is served.
+ */
+export function refusedVendorRoute(
+  event: APIGatewayProxyEventV2,
+  env: NodeJS.ProcessEnv = process.env,
+): HttpResult | undefined {
+  if (env.LEAVER_API_VENDOR_CALLS?.trim() !== 'off') return undefined;
+  const req = decodeEvent(event);
+  let matched: { method: string; path: string };
+  try {
+    matched = router.match(req.method, req.path).route;
+  } catch {
+    return undefined; // 404/405: the router answers it
+  }
+  if (!callsVendors(matched)) return undefined;
+  return problem(
+    new LeaverError('not_found', `No route ${req.method} ${req.path}: use ${matched.method} ${matched.path}`),
+    event.rawPath,
+  );
+}
+
 export async function apiHandler(event: APIGatewayProxyEventV2, context: Context): Promise<HttpResult> {
+  const refused = refusedVendorRoute(event);
+  if (refused) return refused;
   let deps: Awaited<ReturnType<typeof getDeps>>;
   try {
     deps = await getDeps();

@@ -109,7 +109,8 @@ export function createAwsDeps(
     audit: new DynamoAuditLog({ client: dynamo, tableName: required(env, 'AUDIT_TABLE'), clock }),
     queue: new SqsJobQueue({ client: sqs, queueUrl: required(env, 'QUEUE_URL') }),
     notifier,
-    // Every concurrent worker instance has its own limiter: each takes its share of the rate.
+    // Each process has its own limiters: every process that may call a vendor at once takes
+    // 1/LEAVER_RATE_SHARE of each tenant's rate (infra/leaver-construct.ts, vendorRateShare).
     connectors: createConnectors({ secrets, log, rateShare: Number(env.LEAVER_RATE_SHARE ?? 1) }),
     clock,
     ids: new UlidIds(),

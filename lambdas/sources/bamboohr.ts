@@ -14,10 +14,15 @@
  * An employee whose Status, Employment Status or Termination Date changed and who is now Inactive
  * or Terminated -> terminate. One whose Status or Employment Status changed back to active ->
  * cancel (cancels a scheduled offboarding; harmless for a new hire). Other changes are ignored.
- * BambooHR sends no event id: it is derived from the change (`<employee id>:terminate:<date>`,
- * `<employee id>:cancel:<timestamp>`) so a retried delivery is the same event. Unknown fields are ignored.
+ * BambooHR sends no event id, so one is derived from what identifies the change: the employee entry
+ * itself (`id`, `changedFields`, `fields`, and the entry's own `timestamp`/`action` when BambooHR
+ * sends them). `<employee id>:<kind>:<digest>`, the digest a SHA-256 of that entry in canonical JSON
+ * (keys sorted, changed field names normalised and sorted). A retried delivery carries the same body
+ * (only the `X-BambooHR-Timestamp` header of the attempt changes, and it is not part of the id), so
+ * it is the same event; a separate change (a new termination date, another change's timestamp or
+ * values) is a new event. Unknown fields are ignored.
  */
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { LeaverError } from '../core/errors.ts';
 import type { HrEvent } from '../core/model.ts';
 import {
@@ -54,6 +59,22 @@ function fieldValue(fields: Json, ...names: string[]): unknown {
     }
   }
   return undefined;
+}
+
+/** JSON with object keys sorted at every level, so equal entries always serialise alike. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (isObject(value)) {
+    const keys = Object.keys(value).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** What identifies one employee change: the whole entry, its changed field names normalised and sorted. */
+function changeDigest(emp: Json, changed: ReadonlySet<string>): string {
+  const entry = { ...emp, changedFields: [...changed].sort() };
+  return createHash('sha256').update(canonical(entry), 'utf8').digest('hex').slice(0, 32);
 }
 
 const lower = (v: unknown) => (typeof v === 'string' ? v.trim().toLowerCase() : undefined);
@@ -108,8 +129,7 @@ export const bamboohrSource: HrSource = {
         kind === 'terminate'
           ? optionalInstant(fieldValue(fields, 'terminationDate'), `${at}.fields["Termination Date"]`)
           : undefined;
-      const sourceEventId =
-        kind === 'terminate' ? `${id}:terminate:${effectiveAt ?? '-'}` : `${id}:cancel:${seconds ?? '-'}`;
+      const sourceEventId = `${id}:${kind}:${changeDigest(emp, changed)}`;
       out.push({
         kind,
         source: raw.sourceId,

@@ -15,7 +15,7 @@ import { Router } from '../mongodb/router.ts';
 import { resolveScope } from '../mongodb/scope.ts';
 import type { MongoSeed } from '../mongodb/seed.ts';
 import { type CredentialRec, MongoStore } from '../mongodb/store.ts';
-import { AtlasRateLimits } from './rate-limits.ts';
+import { AtlasRateLimits, bucketScope } from './rate-limits.ts';
 import type { AtlasRoute } from './route-types.ts';
 import { ATLAS_ROUTES } from './routes.ts';
 import { ServiceAccountTokens } from './tokens.ts';
@@ -26,11 +26,17 @@ const JSON_TYPE = 'application/json';
 
 export type AtlasSeed = MongoSeed;
 
+type FaultedRequest = { method: string; path: string };
+
+/** The resource a 429 names: the first path segment below v2, e.g. `api/atlas/v2/groups`. */
+const resourceOf = (sub: string) => `api/atlas/v2/${sub.split('/')[1] ?? ''}`;
+
 /**
  * MongoDB Atlas Administration API v2 emulator (vendors.md section 2 and the vendor's OpenAPI
  * subset): service-account OAuth2 tokens and HTTP Digest API keys, versioned media types,
  * invitations (bare arrays), MongoDB Cloud Users with ACTIVE/PENDING status, teams, paging,
- * envelope/pretty, ApiError bodies, token-bucket rate limits per endpoint set x org.
+ * envelope/pretty, ApiError bodies, token-bucket rate limits per endpoint set x organisation,
+ * project or user (whichever the path names), and `:removeRole` on org and project users.
  *
  * Request pipeline: auth (401 + Digest challenge) -> route (404/405) -> version (406) -> ids
  * (400) and existence (404) -> roles (403) -> rate limit (429) -> handler.
@@ -100,10 +106,25 @@ export function createAtlasEmulator(
     const version = negotiateVersion(req.headers.accept, meta.versions);
     const scope = resolveScope(store, m.params);
     if (!allowed(cred.roles, meta.need, scope.orgId, scope.groupId)) throw forbidden();
-    const resource = `api/atlas/v2/${sub.split('/')[1] ?? ''}`;
-    const { headers } = limits.take(meta.set, scope.orgId ?? `${cred.kind}:${cred.id}`, resource);
+    const bucket = bucketScope(sub, scope, `${cred.kind}:${cred.id}`);
+    const { headers } = limits.take(meta.set, bucket, resourceOf(sub));
     const out = meta.run({ req, params: m.params, scope, store, version });
     return render(req, out.status, out.body, mediaType(version), headers);
+  }
+
+  /**
+   * An injected 429 (fault rules `rate-limit`, `storm`) answers exactly as the limit it stands for
+   * would: the token endpoint's own 429 there, elsewhere the bucket 429 of the endpoint set the path
+   * belongs to (`RATE_LIMITED_TOKEN_BUCKET`, `RateLimit-Limit`, `RateLimit-Remaining: 0`,
+   * `Retry-After`), so a client handles both the same way.
+   */
+  function injected429(req: FaultedRequest | undefined, retryAfter: number): SandboxResponse {
+    if (req?.path === '/api/oauth/token') return tokens.exceeded(retryAfter);
+    const sub = req?.path.startsWith(`${V2}/`) ? req.path.slice(V2.length) : '/';
+    const m = req ? router.match(req.method, sub) : undefined;
+    const set = m?.kind === 'ok' ? m.route.meta.set : 'users';
+    const err = limits.exceeded(set, resourceOf(sub), retryAfter);
+    return { status: 429, headers: { 'Content-Type': JSON_TYPE, ...err.headers }, body: err.body };
   }
 
   return {
@@ -144,12 +165,9 @@ export function createAtlasEmulator(
       return r;
     },
     setRateLimit,
-    faultResponse(status: number, retryAfter?: number): SandboxResponse {
+    faultResponse(status: number, retryAfter?: number, req?: FaultedRequest): SandboxResponse {
+      if (status === 429) return injected429(req, retryAfter ?? 1);
       const headers: Record<string, string> = { 'Content-Type': JSON_TYPE };
-      if (status === 429) {
-        headers['Retry-After'] = String(retryAfter ?? 1);
-        return { status, headers, body: apiErrorBody(429, 'RATE_LIMITED', 'Too many requests.') };
-      }
       if (status === 503 && retryAfter !== undefined) headers['Retry-After'] = String(retryAfter);
       return { status, headers, body: apiErrorBody(status, 'UNEXPECTED_ERROR', 'Unexpected error.') };
     },

@@ -5,16 +5,34 @@ import { MongoApiError } from '../mongodb/api-error.ts';
 export type EndpointSet = 'users' | 'invites' | 'teams';
 export const ENDPOINT_SETS: readonly EndpointSet[] = ['users', 'invites', 'teams'];
 
-/** Default per endpoint set x organisation: 100 requests burst, 10 per second refill. */
+/** Default per endpoint set x scope: 100 requests burst, 10 per second refill. */
 export const DEFAULT_LIMIT = { capacity: 100, refillPerSecond: 10 };
 
 export type LimitResult = { headers: Record<string, string> };
 
 /**
+ * The scope a request's bucket is counted in (vendors.md 2.7: each endpoint set is limited per
+ * organization, project, user or IP). `/orgs/{orgId}/...` counts per organisation and
+ * `/groups/{groupId}/...` per project, as the path names them; the rest (`/users/...`) per user,
+ * i.e. the calling credential [I]. A project is not its org: a busy project does not throttle the
+ * org endpoints, nor its sibling projects.
+ */
+export function bucketScope(
+  sub: string,
+  scope: { orgId?: string; groupId?: string },
+  caller: string,
+): string {
+  const root = sub.split('/')[1];
+  if (root === 'groups' && scope.groupId) return `project:${scope.groupId}`;
+  if (root === 'orgs' && scope.orgId) return `org:${scope.orgId}`;
+  return `user:${caller}`;
+}
+
+/**
  * Atlas rate limits: a token bucket per endpoint set (the users, invitations and teams endpoints
- * separately) x organisation. Success responses carry `RateLimit-Limit` and `RateLimit-Remaining`;
- * an empty bucket answers 429 `RATE_LIMITED_TOKEN_BUCKET` with `Retry-After` and the detail text
- * of the vendor's rate-limit page.
+ * separately) x scope (`bucketScope`). Success responses carry `RateLimit-Limit` and
+ * `RateLimit-Remaining`; an empty bucket answers 429 `RATE_LIMITED_TOKEN_BUCKET` with `Retry-After`
+ * and the detail text of the vendor's rate-limit page.
  */
 export class AtlasRateLimits {
   private settings = new Map<EndpointSet, { capacity: number; refillPerSecond: number } | null>();
@@ -60,16 +78,33 @@ export class AtlasRateLimits {
       this.buckets.set(key, b);
     }
     const r = b.take();
-    const limit = String(setting.capacity);
-    if (r.ok) return { headers: { 'RateLimit-Limit': limit, 'RateLimit-Remaining': String(r.remaining) } };
+    if (r.ok) {
+      return {
+        headers: { 'RateLimit-Limit': String(setting.capacity), 'RateLimit-Remaining': String(r.remaining) },
+      };
+    }
+    throw this.exceeded(set, resource, r.retryAfterSeconds);
+  }
+
+  /**
+   * The 429 of an empty bucket of `set`. Injected 429s (fault rules) use it too, so a client
+   * cannot tell them from the emulator's own: same code, detail, parameters and headers. With the
+   * set's limit switched off it reports the default limit (the vendor always has one).
+   */
+  exceeded(set: EndpointSet, resource: string, retryAfterSeconds: number): MongoApiError {
+    const setting = this.settings.get(set) ?? DEFAULT_LIMIT;
     const refill = Math.round(setting.refillPerSecond * 60 * 1000) / 1000;
-    throw new MongoApiError(
+    return new MongoApiError(
       429,
       'RATE_LIMITED_TOKEN_BUCKET',
-      `Rate limit exceeded for ${resource}. Please retry after ${r.retryAfterSeconds} seconds. ` +
+      `Rate limit exceeded for ${resource}. Please retry after ${retryAfterSeconds} seconds. ` +
         `Request capacity: ${setting.capacity}. Refill rate: ${refill} per 60 seconds.`,
-      [resource, r.retryAfterSeconds, setting.capacity, refill, 60],
-      { 'Retry-After': String(r.retryAfterSeconds), 'RateLimit-Limit': limit, 'RateLimit-Remaining': '0' },
+      [resource, retryAfterSeconds, setting.capacity, refill, 60],
+      {
+        'Retry-After': String(retryAfterSeconds),
+        'RateLimit-Limit': String(setting.capacity),
+        'RateLimit-Remaining': '0',
+      },
     );
   }
 }

@@ -6,6 +6,8 @@ import type { CredentialRec, MongoStore } from '../mongodb/store.ts';
 
 export const TOKEN_LIFETIME_SECONDS = 3600;
 const JSON_TYPE = 'application/json';
+/** 50 requests per minute per client (vendors.md 2.2). */
+const DEFAULT_TOKEN_LIMIT = { capacity: 50, refillPerSecond: 50 / 60 };
 
 /**
  * Service-account OAuth2 (client credentials): `POST /api/oauth/token` with Basic client auth and
@@ -17,10 +19,7 @@ const JSON_TYPE = 'application/json';
 export class ServiceAccountTokens {
   private readonly tokens = new Map<string, { clientId: string; expiresAt: number }>();
   private buckets = new Map<string, TokenBucket>();
-  private limit: { capacity: number; refillPerSecond: number } | null = {
-    capacity: 50,
-    refillPerSecond: 50 / 60,
-  };
+  private limit: { capacity: number; refillPerSecond: number } | null = { ...DEFAULT_TOKEN_LIMIT };
   private issued = 0;
 
   constructor(
@@ -41,7 +40,7 @@ export class ServiceAccountTokens {
   reset(): void {
     this.tokens.clear();
     this.buckets = new Map();
-    this.limit = { capacity: 50, refillPerSecond: 50 / 60 };
+    this.limit = { ...DEFAULT_TOKEN_LIMIT };
   }
 
   activeCount(): number {
@@ -75,20 +74,7 @@ export class ServiceAccountTokens {
         this.buckets.set(basic.clientId, b);
       }
       const taken = b.take();
-      if (!taken.ok) {
-        const perMinutes = Math.max(1, Math.round(this.limit.capacity / this.limit.refillPerSecond / 60));
-        return {
-          status: 429,
-          identity,
-          headers: { 'Content-Type': JSON_TYPE, 'Retry-After': String(taken.retryAfterSeconds) },
-          body: apiErrorBody(
-            429,
-            'RATE_LIMITED',
-            `Resource /api/oauth/token is limited to ${this.limit.capacity} requests every ${perMinutes} minutes.`,
-            ['/api/oauth/token', this.limit.capacity, perMinutes],
-          ),
-        };
-      }
+      if (!taken.ok) return { ...this.exceeded(taken.retryAfterSeconds), identity };
     }
     const sa = this.store.serviceAccounts.get(basic.clientId);
     if (!sa || !safeEqual(sa.secret, basic.secret)) {
@@ -107,6 +93,25 @@ export class ServiceAccountTokens {
       identity,
       headers: { 'Content-Type': JSON_TYPE, 'Cache-Control': 'no-store' },
       body: { access_token: token, expires_in: TOKEN_LIFETIME_SECONDS, token_type: 'Bearer' },
+    };
+  }
+
+  /**
+   * The token endpoint's 429 as seen in practice (vendors.md 2.2): `RATE_LIMITED`, no `RateLimit-*`
+   * headers. Injected 429s on the token path use it too. With the limit off it reports the default.
+   */
+  exceeded(retryAfterSeconds: number): SandboxResponse {
+    const limit = this.limit ?? DEFAULT_TOKEN_LIMIT;
+    const perMinutes = Math.max(1, Math.round(limit.capacity / limit.refillPerSecond / 60));
+    return {
+      status: 429,
+      headers: { 'Content-Type': JSON_TYPE, 'Retry-After': String(retryAfterSeconds) },
+      body: apiErrorBody(
+        429,
+        'RATE_LIMITED',
+        `Resource /api/oauth/token is limited to ${limit.capacity} requests every ${perMinutes} minutes.`,
+        ['/api/oauth/token', limit.capacity, perMinutes],
+      ),
     };
   }
 

@@ -105,7 +105,11 @@ export function pendingGroupUserView(store: MongoStore, i: OrgInviteRec, groupId
   };
 }
 
-/** Deprecated `CloudAppUser` (2023-01-01 user endpoints): roles as `[{orgId|groupId, roleName}]`. */
+/**
+ * Deprecated `CloudAppUser` (2023-01-01 user endpoints): roles as `[{orgId|groupId, roleName}]`.
+ * Never `password` ("MongoDB Cloud does not return this parameter except in response to creating a
+ * new MongoDB Cloud user").
+ */
 export function cloudAppUserView(store: MongoStore, rootUrl: string, a: AccountRec) {
   const roles: { orgId?: string; groupId?: string; roleName: string }[] = [];
   for (const [orgId, rs] of a.orgRoles) for (const roleName of rs) roles.push({ orgId, roleName });
@@ -114,6 +118,9 @@ export function cloudAppUserView(store: MongoStore, rootUrl: string, a: AccountR
     ...activeFields(a),
     emailAddress: a.username,
     links: [{ href: `${rootUrl}${V2}/users/${a.id}`, rel: 'self' }],
+    // The spec lists mobileNumber among CloudAppUser's required fields; with none on record the
+    // value is an empty string [I] (what the vendor sends then is not documented).
+    mobileNumber: a.mobileNumber ?? '',
     roles,
     teamIds: store.teamsOf(a.id),
     username: a.username,

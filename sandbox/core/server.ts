@@ -127,7 +127,7 @@ async function handle(
     }
     const status = action.kind === 'error' ? action.status : 429;
     const retryAfter = action.kind === 'rate-limit' ? action.retryAfterSeconds : undefined;
-    const r = faultResponse(emulator, status, retryAfter);
+    const r = faultResponse(emulator, status, retryAfter, { method, path: rest });
     writeResponse(res, r);
     logIt(r.status, undefined, action.ruleId);
     return;
@@ -154,9 +154,14 @@ async function handle(
   logIt(r.status, identity);
 }
 
-function faultResponse(emulator: VendorEmulator, status: number, retryAfter?: number): SandboxResponse {
+function faultResponse(
+  emulator: VendorEmulator,
+  status: number,
+  retryAfter: number | undefined,
+  req: { method: string; path: string },
+): SandboxResponse {
   const base: SandboxResponse = emulator.faultResponse
-    ? emulator.faultResponse(status, retryAfter)
+    ? emulator.faultResponse(status, retryAfter, req)
     : { status, body: { error: status === 429 ? 'too_many_requests' : 'injected_fault', status } };
   if (retryAfter === undefined) return base;
   const headers = { ...(base.headers ?? {}) };

@@ -80,7 +80,13 @@ export interface VendorEmulator<Seed = unknown, State = unknown> {
   setRateLimit?(setting: RateLimitSetting | null): void;
   /**
    * Optional: the response an injected fault should send (a 5xx or a 429 in the vendor's error body
-   * shape). Without it the framework sends a generic JSON body.
+   * shape, with the headers the vendor's own answer would carry). `req` is the faulted request
+   * (method, path below the vendor root), for emulators whose answer depends on the endpoint.
+   * Without it the framework sends a generic JSON body.
    */
-  faultResponse?(status: number, retryAfterSeconds?: number): SandboxResponse;
+  faultResponse?(
+    status: number,
+    retryAfterSeconds?: number,
+    req?: { method: string; path: string },
+  ): SandboxResponse;
 }

@@ -9,8 +9,13 @@ import {
   checkAudited,
   checkChains,
   checkEffectsOnce,
+  checkFaultsInjected,
   checkFinished,
+  checkKills,
   checkNothingLeft,
+  checkRepeatedDeleteAbsent,
+  type FaultKind,
+  injectedFaults,
 } from '../../bench/support/chaos-checks.ts';
 import { GENESIS_HASH, hashRecord } from '../../lambdas/core/audit-chain.ts';
 import type { AuditRecord, Grant, Offboarding } from '../../lambdas/core/model.ts';
@@ -128,5 +133,45 @@ describe('chaos checks', () => {
     expect(checkFinished([off('completed'), off('running')]).ok).toBe(false);
     expect(checkFinished([off('scheduled')]).ok).toBe(false);
     expect(checkFinished([undefined]).ok).toBe(false);
+  });
+
+  it('repeated delete: a removal, a later 404 and an already_absent audit pass; any missing fails', () => {
+    const absent = chain('off_1', [
+      { event: 'action_started', grantKey: KEY, grant },
+      { event: 'action_started', grantKey: KEY, grant },
+      { event: 'action_finished', grantKey: KEY, grant, outcome: 'already_absent' },
+    ]);
+    const ok = checkRepeatedDeleteAbsent(new Map([['off_1', absent]]), [entry(204), entry(404)]);
+    expect(ok.ok).toBe(true);
+    expect(ok.repeatedAbsent).toBe(1);
+    // No repeat at all, a 404 before the removal, or the repeat audited as revoked: not exercised.
+    expect(checkRepeatedDeleteAbsent(new Map([['off_1', absent]]), [entry(204)]).ok).toBe(false);
+    expect(checkRepeatedDeleteAbsent(new Map([['off_1', absent]]), [entry(404), entry(204)]).ok).toBe(false);
+    expect(checkRepeatedDeleteAbsent(new Map([['off_1', goodStream()]]), [entry(204), entry(404)]).ok).toBe(
+      false,
+    );
+  });
+
+  it('faults injected: counted by the rule that decided each answer; every kind must appear', () => {
+    const rules = new Map<string, FaultKind>([
+      ['fault-2', '5xx'],
+      ['fault-3', '429'],
+      ['fault-4', 'reset'],
+      ['fault-5', 'hang'],
+    ]);
+    const hit = (status: number | null, fault: string) => ({ ...entry(status, 'GET'), fault });
+    const log = [hit(500, 'fault-2'), hit(429, 'fault-3'), hit(null, 'fault-4'), hit(null, 'fault-5')];
+    // A latency rule (fault-1) decides no outcome and is not in the map.
+    const counts = injectedFaults([...log, hit(200, 'fault-1'), entry(429)], rules);
+    expect(counts).toEqual({ '5xx': 1, '429': 1, reset: 1, hang: 1 });
+    expect(checkFaultsInjected(counts).ok).toBe(true);
+    expect(checkFaultsInjected(injectedFaults(log.slice(0, 3), rules)).ok).toBe(false);
+    expect(checkFaultsInjected(injectedFaults([], rules)).ok).toBe(false);
+  });
+
+  it('kills: at least one mid-batch kill, one of them after a removal landed', () => {
+    expect(checkKills(2, 1).ok).toBe(true);
+    expect(checkKills(0, 0).ok).toBe(false);
+    expect(checkKills(3, 0).ok).toBe(false);
   });
 });

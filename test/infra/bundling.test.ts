@@ -14,7 +14,7 @@ import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { describe, expect, it } from 'vitest';
 import { LEAVER_BUNDLING } from '../../infra/leaver-construct.ts';
-import { EXAMPLE_CONFIG_PATH, FIXTURE_HANDLERS } from './support.ts';
+import { EXAMPLE_CONFIG_PATH, FIXTURE_HANDLERS, SLOW_TEST_TIMEOUT_MS } from './support.ts';
 
 describe('bundling', () => {
   it('the shared options (every function uses them) are ESM, minified, source-mapped, SDK from the runtime', () => {
@@ -28,7 +28,9 @@ describe('bundling', () => {
     });
   });
 
-  it('builds an ESM bundle with the createRequire banner and a linked source map, locally', () => {
+  it('builds an ESM bundle with the createRequire banner and a linked source map, locally', {
+    timeout: SLOW_TEST_TIMEOUT_MS,
+  }, () => {
     const outdir = mkdtempSync(join(tmpdir(), 'leaver-cdk-out-'));
     const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
     const stack = new Stack(app, 'Bundle');
@@ -52,11 +54,13 @@ describe('bundling', () => {
     expect(code).toMatch(/export\s*\{/); // ESM export of the handler
     expect(code).toContain('//# sourceMappingURL=index.mjs.map');
     expect(existsSync(join(outdir, assetPath!, 'index.mjs.map'))).toBe(true);
-  }, 60_000);
+  });
 });
 
 describe('infra/app.ts', () => {
-  it('prints the configuration problems and exits 1 without a stack trace', () => {
+  it('prints the configuration problems and exits 1 without a stack trace', {
+    timeout: SLOW_TEST_TIMEOUT_MS,
+  }, () => {
     const dir = mkdtempSync(join(tmpdir(), 'leaver-app-'));
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ api: { auth: 'jwt' } }));

@@ -8,9 +8,11 @@ import {
   AUDIT_ALLOWED_ACTIONS,
   AUDIT_DENIED_ACTIONS,
   DATA_KEY_ACTIONS,
+  ENQUEUERS,
   FUNCTION_SPECS,
   type FunctionName,
   OFFBOARDINGS_ACTIONS,
+  TENANT_SECRET_READERS,
 } from '../../infra/leaver-construct.ts';
 import {
   actionsOf,
@@ -19,6 +21,7 @@ import {
   refersTo,
   resources,
   resourcesOf,
+  SLOW_TEST_TIMEOUT_MS,
   type Statement,
   statementsOfRole,
 } from './support.ts';
@@ -182,7 +185,7 @@ describe('data access', () => {
             'sqs:GetQueueUrl',
             'sqs:ReceiveMessage',
           ]
-        : ['intake', 'api', 'dueSweep', 'retrySweep'].includes(n)
+        : ['intake', 'api', 'apiVendor', 'dueSweep', 'retrySweep'].includes(n)
           ? ['sqs:SendMessage']
           : [];
     expect(actionsOn(allow(n), queueId)).toEqual(expectedQueue);
@@ -218,10 +221,12 @@ describe('secrets', () => {
     }
   });
 
-  it('only the worker, the API and reconciliation read vendor tenant secrets', () => {
-    for (const n of ['worker', 'api', 'reconcile'] as const)
-      expect(secretIdsReadBy(n), n).toEqual(tenantSecretIds);
-    for (const n of ['intake', 'dueSweep', 'retrySweep'] as const) {
+  it("only the vendor callers (worker, the API's vendor-calling function, reconciliation) read vendor tenant secrets", () => {
+    expect([...TENANT_SECRET_READERS].sort()).toEqual(['apiVendor', 'reconcile', 'worker']);
+    expect([...ENQUEUERS].sort()).toEqual(['api', 'apiVendor', 'dueSweep', 'intake', 'retrySweep']);
+    for (const n of TENANT_SECRET_READERS) expect(secretIdsReadBy(n), n).toEqual(tenantSecretIds);
+    // the general API function is not counted in the vendor rate-limit share: no vendor credentials
+    for (const n of ['intake', 'api', 'dueSweep', 'retrySweep'] as const) {
       expect(
         secretIdsReadBy(n).filter((id) => tenantSecretIds.includes(id)),
         n,
@@ -238,7 +243,7 @@ describe('secrets', () => {
     }
   });
 
-  it('a secret shared by two tenants is created once', () => {
+  it('a secret shared by two tenants is created once', { timeout: SLOW_TEST_TIMEOUT_MS }, () => {
     const input = JSON.parse(JSON.stringify(config)) as typeof config;
     input.tenants[1]!.secretName = input.tenants[0]!.secretName;
     const { template: t } = buildStack(input);

@@ -6,11 +6,27 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
-import { FUNCTION_SPECS, type FunctionName } from '../../infra/leaver-construct.ts';
+import {
+  FUNCTION_SPECS,
+  type FunctionName,
+  RECONCILE_CONCURRENCY,
+  TENANT_SECRET_READERS,
+  vendorRateShare,
+} from '../../infra/leaver-construct.ts';
 import { THRESHOLDS } from '../../infra/monitoring.ts';
 import { AUDIT, OFFBOARDINGS } from '../../lambdas/adapters/tables.ts';
+import { ROUTES } from '../../lambdas/api/routes.ts';
 import { parseConfig } from '../../lambdas/core/config.ts';
-import { buildStack, exampleConfig, exampleConfigInput, logicalId, only, resources } from './support.ts';
+import { PUBLIC_API_ROUTES, VENDOR_CALLING_ROUTES } from '../../lambdas/handlers/vendor-routes.ts';
+import {
+  buildStack,
+  exampleConfig,
+  exampleConfigInput,
+  logicalId,
+  only,
+  resources,
+  SLOW_TEST_TIMEOUT_MS,
+} from './support.ts';
 
 const built = buildStack();
 const { template, config } = built;
@@ -156,7 +172,9 @@ describe('tables', () => {
     }
   });
 
-  it('a DESTROY data removal policy is honoured only when asked for', () => {
+  it('a DESTROY data removal policy is honoured only when asked for', {
+    timeout: SLOW_TEST_TIMEOUT_MS,
+  }, () => {
     const { template: t } = buildStack(exampleConfig(), {
       leaver: { dataRemovalPolicy: RemovalPolicy.DESTROY, deletionProtection: false },
     });
@@ -207,11 +225,13 @@ describe('queue and dead-letter queue', () => {
     });
   });
 
-  it('the cap, the batch size and a reservation follow the props and the configuration', () => {
+  it('the cap, the batch size and a reservation follow the props and the configuration', {
+    timeout: SLOW_TEST_TIMEOUT_MS,
+  }, () => {
     const input = exampleConfigInput();
     input.worker = { batchSize: 25 };
     const { template: t } = buildStack(parseConfig(input), {
-      leaver: { workerMaxConcurrency: 7, workerReservedConcurrency: 9 },
+      leaver: { workerMaxConcurrency: 7, workerReservedConcurrency: 9, apiVendorConcurrency: 3 },
     });
     const [, esm] = only(t, 'AWS::Lambda::EventSourceMapping');
     expect(esm.Properties).toMatchObject({
@@ -223,10 +243,23 @@ describe('queue and dead-letter queue', () => {
       Description: 'Leaver worker',
       ReservedConcurrentExecutions: 9,
     });
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'Leaver apiVendor',
+      ReservedConcurrentExecutions: 3,
+    });
+    // the share follows both caps: 7 workers + 1 reconcile + 3 API vendor calls
+    for (const fn of Object.values(resources(t, 'AWS::Lambda::Function'))) {
+      expect(
+        (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables.LEAVER_RATE_SHARE,
+      ).toBe('11');
+    }
   });
 
-  it('refuses a concurrency cap SQS does not accept', () => {
+  it('refuses a concurrency cap SQS does not accept, and an API vendor cap outside 1..100', {
+    timeout: SLOW_TEST_TIMEOUT_MS,
+  }, () => {
     expect(() => buildStack(exampleConfig(), { leaver: { workerMaxConcurrency: 1 } })).toThrow(/2 to 1000/);
+    expect(() => buildStack(exampleConfig(), { leaver: { apiVendorConcurrency: 0 } })).toThrow(/1 to 100/);
   });
 });
 
@@ -257,7 +290,7 @@ describe('functions', () => {
     expect(FUNCTION_SPECS.worker.timeoutSeconds).toBeGreaterThanOrEqual(120);
   });
 
-  it.each(NAMES)('%s: the environment of contracts.md', (n) => {
+  it.each(NAMES)('%s: the environment lambdas/handlers/wiring.ts reads', (n) => {
     const vars = (fnOf(n).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
     expect(JSON.parse(vars.LEAVER_CONFIG_JSON as string)).toEqual(config);
     expect(vars.OFFBOARDINGS_TABLE).toEqual({
@@ -269,16 +302,20 @@ describe('functions', () => {
     expect(vars.POWERTOOLS_SERVICE_NAME).toBe('leaver');
     expect(vars.POWERTOOLS_METRICS_NAMESPACE).toBe('Leaver');
     expect(vars.NODE_OPTIONS).toBe('--enable-source-maps');
-    // Four worker instances (the default cap) plus the reconciler share each vendor rate limit.
-    expect(vars.LEAVER_RATE_SHARE).toBe('5');
+    // 4 workers (the default cap) + 1 reconciler + 2 API vendor calls share each vendor rate limit.
+    expect(vars.LEAVER_RATE_SHARE).toBe('7');
+    // only the general API function refuses the vendor-calling routes
+    expect(vars.LEAVER_API_VENDOR_CALLS).toBe(n === 'api' ? 'off' : undefined);
   });
 
-  it('a Slack webhook URL (a credential, unused in AWS) never reaches the environment', () => {
+  it('a Slack webhook URL (a credential, unused in AWS) never reaches the environment', {
+    timeout: SLOW_TEST_TIMEOUT_MS,
+  }, () => {
     const input = exampleConfigInput();
     input.notifications = { slackWebhookUrl: 'https://hooks.slack.com/services/T000/B000/secretpart' };
     const { template: t } = buildStack(parseConfig(input));
     const fns = Object.values(resources(t, 'AWS::Lambda::Function'));
-    expect(fns).toHaveLength(6);
+    expect(fns).toHaveLength(NAMES.length);
     for (const fn of fns) {
       const vars = (fn.Properties.Environment as { Variables: Record<string, string> }).Variables;
       expect(vars.LEAVER_CONFIG_JSON).not.toContain('hooks.slack.com');
@@ -286,17 +323,19 @@ describe('functions', () => {
     }
   });
 
-  it('the default entries are the handler files of contracts.md, and they exist', () => {
-    expect(
-      Object.values(FUNCTION_SPECS)
-        .map((s) => s.file)
-        .sort(),
-    ).toEqual(['api.ts', 'due-sweep.ts', 'intake.ts', 'reconcile.ts', 'retry-sweep.ts', 'worker.ts'].sort());
+  it('the default entries are the handler files in lambdas/handlers, and they exist', () => {
+    expect([...new Set(Object.values(FUNCTION_SPECS).map((s) => s.file))].sort()).toEqual(
+      ['api.ts', 'due-sweep.ts', 'intake.ts', 'reconcile.ts', 'retry-sweep.ts', 'worker.ts'].sort(),
+    );
+    // the API's vendor-calling routes run the same handler on their own, capped function
+    expect(FUNCTION_SPECS.apiVendor).toEqual(FUNCTION_SPECS.api);
     const dir = fileURLToPath(new URL('../../lambdas/handlers/', import.meta.url));
     for (const s of Object.values(FUNCTION_SPECS)) expect(existsSync(join(dir, s.file)), s.file).toBe(true);
   });
 
-  it('a configuration too large for a Lambda environment stops the synth with a clear message', () => {
+  it('a configuration too large for a Lambda environment stops the synth with a clear message', {
+    timeout: SLOW_TEST_TIMEOUT_MS,
+  }, () => {
     const input = exampleConfigInput();
     input.safety = {
       protectedEmails: Array.from({ length: 200 }, (_, i) => `service-account-${i}@example.com`),
@@ -305,16 +344,68 @@ describe('functions', () => {
   });
 });
 
+describe('vendor rate-limit share', () => {
+  const fns = resources(template, 'AWS::Lambda::Function');
+  const reservedOf = (n: FunctionName) => fnOf(n).Properties.ReservedConcurrentExecutions;
+
+  it('LEAVER_RATE_SHARE = 4 workers + 1 reconcile + 2 API vendor calls = 7, on every function', () => {
+    expect(vendorRateShare({ workerMaxConcurrency: 4, apiVendorConcurrency: 2 })).toBe(7);
+    for (const fn of Object.values(fns)) {
+      expect(
+        (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables.LEAVER_RATE_SHARE,
+      ).toBe('7');
+    }
+  });
+
+  it('every function that may call a vendor is capped, and the share counts each cap once', () => {
+    // the vendor callers are exactly the tenant-secret readers (iam.test.ts pins the grants)
+    expect([...TENANT_SECRET_READERS].sort()).toEqual(['apiVendor', 'reconcile', 'worker']);
+    const [, esm] = only(template, 'AWS::Lambda::EventSourceMapping');
+    const workerCap = (esm.Properties.ScalingConfig as { MaximumConcurrency: number }).MaximumConcurrency;
+    expect(workerCap).toBe(4);
+    expect(reservedOf('reconcile')).toBe(RECONCILE_CONCURRENCY);
+    expect(RECONCILE_CONCURRENCY).toBe(1);
+    expect(reservedOf('apiVendor')).toBe(2);
+    expect(workerCap + (reservedOf('reconcile') as number) + (reservedOf('apiVendor') as number)).toBe(7);
+    // nothing else reserves concurrency (a reservation is taken from the account's pool)
+    for (const n of NAMES.filter((x) => !['reconcile', 'apiVendor'].includes(x))) {
+      expect(reservedOf(n), n).toBeUndefined();
+    }
+  });
+
+  it('reconciliation never overlaps: one at a time, and a throttled tick is dropped when the next is due', () => {
+    // a run may outlast the shortest schedule (reconcileMinutes: 1), hence reserved concurrency 1
+    expect(FUNCTION_SPECS.reconcile.timeoutSeconds).toBeGreaterThan(60);
+    const [, invoke] = only(template, 'AWS::Lambda::EventInvokeConfig');
+    expect(invoke.Properties).toEqual({
+      FunctionName: { Ref: logicalId(template, 'AWS::Lambda::Function', 'ReconcileFunction') },
+      Qualifier: '$LATEST',
+      MaximumEventAgeInSeconds: config.schedules.reconcileMinutes * 60,
+    });
+  });
+
+  it('the API vendor routes are exactly the router routes that call vendors, and exist in it', () => {
+    const keys = ROUTES.map((r) => `${r.method} ${r.path}`);
+    for (const r of [...VENDOR_CALLING_ROUTES, ...PUBLIC_API_ROUTES]) {
+      expect(keys).toContain(`${r.method} ${r.path}`);
+    }
+    const ops = ROUTES.filter((r) =>
+      VENDOR_CALLING_ROUTES.some((v) => v.method === r.method && v.path === r.path),
+    ).map((r) => r.operationId);
+    expect(ops.sort()).toEqual(['previewOffboarding', 'revokeGrant', 'startOffboarding']);
+  });
+});
+
 describe('HTTP API', () => {
   const routes = resources(template, 'AWS::ApiGatewayV2::Route');
   const byKey = Object.fromEntries(Object.values(routes).map((r) => [r.Properties.RouteKey as string, r]));
+  const PUBLIC_V1 = ['GET /v1/health', 'GET /v1/openapi.json'];
+  const VENDOR_V1 = ['POST /v1/offboardings', 'POST /v1/preview', 'POST /v1/revocations'];
 
-  it('has exactly the webhook routes and the /v1 proxy', () => {
-    expect(Object.keys(byKey).sort()).toEqual([
-      'ANY /v1/{proxy+}',
-      'GET /hooks/{source}',
-      'POST /hooks/{source}',
-    ]);
+  it('has exactly the webhook routes, the /v1 proxy, the vendor-calling routes and the two public /v1 routes', () => {
+    expect(Object.keys(byKey).sort()).toEqual(
+      ['ANY /v1/{proxy+}', 'GET /hooks/{source}', 'POST /hooks/{source}', ...PUBLIC_V1, ...VENDOR_V1].sort(),
+    );
   });
 
   it('the webhook routes are public (verified by signature in the intake)', () => {
@@ -324,14 +415,32 @@ describe('HTTP API', () => {
     }
   });
 
-  it('every /v1 route requires IAM by default', () => {
-    const v1 = Object.values(routes).filter((r) => String(r.Properties.RouteKey).includes(' /v1'));
-    expect(v1.length).toBeGreaterThan(0);
+  it('GET /v1/health and GET /v1/openapi.json need no credentials: exactly the router public routes', () => {
+    for (const key of PUBLIC_V1) {
+      expect(byKey[key]!.Properties.AuthorizationType).toBe('NONE');
+      expect(byKey[key]!.Properties.AuthorizerId).toBeUndefined();
+    }
+    expect(
+      ROUTES.filter((r) => r.public)
+        .map((r) => `${r.method} ${r.path}`)
+        .sort(),
+    ).toEqual(PUBLIC_V1);
+    expect(PUBLIC_API_ROUTES.map((r) => `${r.method} ${r.path}`)).toEqual(PUBLIC_V1);
+  });
+
+  it('every other /v1 route requires IAM by default', () => {
+    const v1 = Object.values(routes).filter(
+      (r) =>
+        String(r.Properties.RouteKey).includes(' /v1') && !PUBLIC_V1.includes(String(r.Properties.RouteKey)),
+    );
+    expect(v1).toHaveLength(1 + VENDOR_V1.length);
     for (const r of v1) expect(r.Properties.AuthorizationType).toBe('AWS_IAM');
     expect(Object.keys(resources(template, 'AWS::ApiGatewayV2::Authorizer'))).toHaveLength(0);
   });
 
-  it('every /v1 route uses the JWT authoriser when config.api.auth is "jwt", and /hooks stays public', () => {
+  it('every other /v1 route uses the JWT authoriser when config.api.auth is "jwt"; /hooks, health and openapi.json stay public', {
+    timeout: SLOW_TEST_TIMEOUT_MS,
+  }, () => {
     const input = exampleConfigInput();
     input.api = { auth: 'jwt', jwt: { issuer: 'https://login.example.com/', audience: ['leaver-api'] } };
     const { template: t } = buildStack(parseConfig(input));
@@ -342,8 +451,10 @@ describe('HTTP API', () => {
       JwtConfiguration: { Issuer: 'https://login.example.com/', Audience: ['leaver-api'] },
     });
     const all = Object.values(resources(t, 'AWS::ApiGatewayV2::Route'));
+    expect(all).toHaveLength(Object.keys(byKey).length);
     for (const r of all) {
-      if (String(r.Properties.RouteKey).includes(' /v1')) {
+      const key = String(r.Properties.RouteKey);
+      if (key.includes(' /v1') && !PUBLIC_V1.includes(key)) {
         expect(r.Properties.AuthorizationType).toBe('JWT');
         expect(r.Properties.AuthorizerId).toEqual({ Ref: authId });
       } else {
@@ -352,7 +463,7 @@ describe('HTTP API', () => {
     }
   });
 
-  it('the webhook routes go to the intake, /v1 to the API function', () => {
+  it('the webhook routes go to the intake, the vendor-calling routes to apiVendor, the rest of /v1 to api', () => {
     const integrations = resources(template, 'AWS::ApiGatewayV2::Integration');
     const target = (key: string) => {
       const id = JSON.stringify(byKey[key]!.Properties.Target).match(/"Ref":"([^"]+)"/)![1]!;
@@ -364,7 +475,13 @@ describe('HTTP API', () => {
     expect(target('GET /hooks/{source}')).toContain(
       logicalId(template, 'AWS::Lambda::Function', 'IntakeFunction'),
     );
-    expect(target('ANY /v1/{proxy+}')).toContain(logicalId(template, 'AWS::Lambda::Function', 'ApiFunction'));
+    const api = logicalId(template, 'AWS::Lambda::Function', 'ApiFunction');
+    const apiVendor = logicalId(template, 'AWS::Lambda::Function', 'ApiVendorFunction');
+    for (const key of ['ANY /v1/{proxy+}', ...PUBLIC_V1]) expect(target(key), key).toContain(api);
+    for (const key of VENDOR_V1) {
+      expect(target(key), key).toContain(apiVendor);
+      expect(target(key), key).not.toContain(`"${api}"`);
+    }
   });
 
   it('the stage logs access (without paths) to the encrypted log group and throttles routes', () => {
@@ -406,7 +523,9 @@ describe('schedules', () => {
     for (const r of rules) expect(r.Properties.State).toBe('ENABLED');
   });
 
-  it('the rates follow config.schedules', () => {
+  it('the rates follow config.schedules (and the reconcile event age its rate)', {
+    timeout: SLOW_TEST_TIMEOUT_MS,
+  }, () => {
     const input = exampleConfigInput();
     input.schedules = { dueSweepMinutes: 2, reconcileMinutes: 30, retryMinutes: 7 };
     const { template: t } = buildStack(parseConfig(input));
@@ -414,6 +533,8 @@ describe('schedules', () => {
       .map((r) => r.Properties.ScheduleExpression)
       .sort();
     expect(all).toEqual(['rate(2 minutes)', 'rate(30 minutes)', 'rate(7 minutes)']);
+    const [, invoke] = only(t, 'AWS::Lambda::EventInvokeConfig');
+    expect(invoke.Properties.MaximumEventAgeInSeconds).toBe(1800);
   });
 
   it('EventBridge may invoke exactly the scheduled functions', () => {
@@ -525,7 +646,7 @@ describe('alerts', () => {
     }
   });
 
-  it('only the vendors in use get a failure-rate alarm', () => {
+  it('only the vendors in use get a failure-rate alarm', { timeout: SLOW_TEST_TIMEOUT_MS }, () => {
     const input = exampleConfigInput();
     input.tenants = input.tenants!.filter((t) => t.vendor === 'cloudmanager');
     const { template: t } = buildStack(parseConfig(input));
@@ -543,7 +664,9 @@ describe('alerts', () => {
     for (const o of ['revoked', 'already_absent', 'skipped', 'failed']) expect(body).toContain(o);
   });
 
-  it('the alerts topic gets the e-mail subscription only when one is given', () => {
+  it('the alerts topic gets the e-mail subscription only when one is given', {
+    timeout: SLOW_TEST_TIMEOUT_MS,
+  }, () => {
     expect(Object.keys(resources(template, 'AWS::SNS::Subscription'))).toHaveLength(0);
     const { template: t } = buildStack(exampleConfig(), { alarmEmail: 'secops@example.com' });
     t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'secops@example.com' });
@@ -567,7 +690,9 @@ describe('outputs', () => {
     }
   });
 
-  it('a disabled source gets no webhook URL (its secret is kept for when it is enabled)', () => {
+  it('a disabled source gets no webhook URL (its secret is kept for when it is enabled)', {
+    timeout: SLOW_TEST_TIMEOUT_MS,
+  }, () => {
     const input = exampleConfigInput();
     input.sources = input.sources!.map((s) => (s.id === 'hibob' ? { ...s, enabled: false } : s));
     const { template: t } = buildStack(parseConfig(input));

@@ -13,6 +13,12 @@ import { type LeaverConfig, type LeaverConfigInput, parseConfig } from '../../la
 export const FIXTURE_HANDLERS = fileURLToPath(new URL('./fixtures/handlers/', import.meta.url));
 export const EXAMPLE_CONFIG_PATH = fileURLToPath(new URL('../../infra/example-config.json', import.meta.url));
 
+/**
+ * Timeout of a test that synthesizes a stack or runs cdk-nag or cfn-lint: one synth takes seconds
+ * alone and several times that on a loaded two-core machine, beyond vitest's default 30 s.
+ */
+export const SLOW_TEST_TIMEOUT_MS = 120_000;
+
 export function exampleConfigInput(): LeaverConfigInput {
   return JSON.parse(readFileSync(EXAMPLE_CONFIG_PATH, 'utf8')) as LeaverConfigInput;
 }

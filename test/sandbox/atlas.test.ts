@@ -7,6 +7,7 @@ let sb: Sandbox;
 let token: string;
 const ORG = D.orgId;
 const PROJECT = D.projectId;
+const SECOND_PROJECT = '6a1b0000000000000000a102';
 const TEAM = D.teamId;
 const DANA_USER = '6a1b0000000000000000d003';
 const SAM_USER = '6a1b0000000000000000d002';
@@ -96,6 +97,7 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   sb.control.seed('demo');
+  sb.control.clearFaults();
   token = (await tokenRequest()).json.access_token as string;
 });
 
@@ -143,8 +145,18 @@ describe('service-account tokens', () => {
 
   it('limits the token endpoint to 50 requests per minute per client', async () => {
     sb.control.reset();
-    for (let i = 0; i < 50; i++) expect((await tokenRequest()).status).toBe(200);
-    const limited = await tokenRequest();
+    // The bucket also refills on real time (50 per 60 s): on a busy machine the burst itself can
+    // earn a token or two, so only the tokens that elapsed time explains may pass after the 50.
+    const started = Date.now();
+    const burst = await Promise.all(Array.from({ length: 50 }, () => tokenRequest()));
+    expect(burst.map((r) => r.status)).toEqual(Array(50).fill(200));
+    let limited = await tokenRequest();
+    let extra = 0;
+    while (limited.status === 200 && extra < 10) {
+      extra++;
+      limited = await tokenRequest();
+    }
+    expect(extra).toBeLessThanOrEqual(Math.floor((((Date.now() - started) / 1000) * 50) / 60));
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(limited.json).toEqual({
@@ -519,6 +531,144 @@ describe('MongoDB Cloud Users', () => {
   });
 });
 
+describe(':removeRole (vendors.md 2.3 row 17)', () => {
+  const TWO = '6a1b0000000000000000d301';
+  const orgRole = (user: string, body: unknown, opts: { accept?: string; digest?: DigestClient } = {}) =>
+    api('POST', `/orgs/${ORG}/users/${user}:removeRole`, { body, ...opts });
+  const groupRole = (user: string, body: unknown, opts: { digest?: DigestClient } = {}) =>
+    api('POST', `/groups/${PROJECT}/users/${user}:removeRole`, { body, ...opts });
+
+  beforeEach(() => {
+    sb.control.vendorAction('atlas', 'add-user', {
+      id: TWO,
+      username: 'two.roles@example.com',
+      orgRoles: [{ orgId: ORG, roles: ['ORG_MEMBER', 'ORG_BILLING_ADMIN'] }],
+      projectRoles: [{ groupId: PROJECT, roles: ['GROUP_OWNER', 'GROUP_READ_ONLY'] }],
+    });
+  });
+
+  it('removes one org role of an ACTIVE user (200 OrgUserResponse) but never the last one', async () => {
+    const r = await orgRole(TWO, { orgRole: 'ORG_BILLING_ADMIN' });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toBe(V2025);
+    expect(r.json).toMatchObject({
+      id: TWO,
+      orgMembershipStatus: 'ACTIVE',
+      roles: { orgRoles: ['ORG_MEMBER'], groupRoleAssignments: [{ groupId: PROJECT }] },
+    });
+    // A role the user does not hold (e.g. a retry after a lost answer): unchanged, 200.
+    const again = await orgRole(TWO, { orgRole: 'ORG_BILLING_ADMIN' });
+    expect(again.status).toBe(200);
+    expect(again.json.roles.orgRoles).toEqual(['ORG_MEMBER']);
+    const last = await orgRole(TWO, { orgRole: 'ORG_MEMBER' });
+    expect(last.status).toBe(400);
+    expect(last.json).toMatchObject({
+      error: 400,
+      errorCode: 'CANNOT_REMOVE_LAST_ROLE',
+      reason: 'Bad Request',
+    });
+    expect((await api('GET', `/orgs/${ORG}/users/${TWO}`)).json.roles.orgRoles).toEqual(['ORG_MEMBER']);
+    // The project roles are another scope: untouched.
+    expect((await api('GET', `/groups/${PROJECT}/users/${TWO}`)).json.roles).toEqual([
+      'GROUP_OWNER',
+      'GROUP_READ_ONLY',
+    ]);
+  });
+
+  it('removes one project role (200 GroupUserResponse) but never the last one in the project', async () => {
+    const r = await groupRole(TWO, { groupRole: 'GROUP_OWNER' });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toBe(V2025);
+    expect(r.json).toMatchObject({ id: TWO, orgMembershipStatus: 'ACTIVE', roles: ['GROUP_READ_ONLY'] });
+    expect((await groupRole(TWO, { groupRole: 'GROUP_READ_ONLY' })).json.errorCode).toBe(
+      'CANNOT_REMOVE_LAST_ROLE',
+    );
+    const s = state().users.find((u) => u.id === TWO)!;
+    expect(s.projectRoles).toEqual([{ groupId: PROJECT, roles: ['GROUP_READ_ONLY'] }]);
+    expect(s.orgRoles).toEqual([{ orgId: ORG, roles: ['ORG_MEMBER', 'ORG_BILLING_ADMIN'] }]);
+  });
+
+  it('works on a pending user (the org invitation) and shows in the invite list', async () => {
+    const created = await api('POST', `/orgs/${ORG}/users`, {
+      body: {
+        username: 'jo@example.com',
+        roles: {
+          orgRoles: ['ORG_MEMBER', 'ORG_READ_ONLY'],
+          groupRoleAssignments: [{ groupId: PROJECT, groupRoles: ['GROUP_READ_ONLY', 'GROUP_OWNER'] }],
+        },
+      },
+    });
+    const id = created.json.id as string;
+    const org = await orgRole(id, { orgRole: 'ORG_READ_ONLY' });
+    expect(org.status).toBe(200);
+    expect(org.json).toMatchObject({
+      id,
+      orgMembershipStatus: 'PENDING',
+      roles: { orgRoles: ['ORG_MEMBER'] },
+    });
+    const grp = await groupRole(id, { groupRole: 'GROUP_OWNER' });
+    expect(grp.json).toMatchObject({ id, orgMembershipStatus: 'PENDING', roles: ['GROUP_READ_ONLY'] });
+    expect((await groupRole(id, { groupRole: 'GROUP_READ_ONLY' })).status).toBe(400);
+    const inv = await api('GET', `/orgs/${ORG}/invites/${id}`, { accept: V2023 });
+    expect(inv.json).toMatchObject({
+      roles: ['ORG_MEMBER'],
+      groupRoleAssignments: [{ groupId: PROJECT, groupRole: 'GROUP_READ_ONLY' }],
+    });
+  });
+
+  it('404 for users it cannot reach, 400 for bad bodies, 406 before 2025-02-19, 403 without the role', async () => {
+    // Users invited through the deprecated project-invite endpoint are not users here.
+    expect((await groupRole(DANA_PROJECT_INVITE, { groupRole: 'GROUP_READ_ONLY' })).json).toMatchObject({
+      error: 404,
+      errorCode: 'USER_NOT_FOUND',
+    });
+    expect((await orgRole('6a1b0000000000000000ffff', { orgRole: 'ORG_MEMBER' })).status).toBe(404);
+    // breakglass is an org owner without a role in the project.
+    expect((await groupRole('6a1b0000000000000000d001', { groupRole: 'GROUP_OWNER' })).status).toBe(404);
+    expect((await orgRole(TWO, {})).json.errorCode).toBe('MISSING_ATTRIBUTE');
+    expect((await orgRole(TWO, { role: 'ORG_MEMBER' })).json.errorCode).toBe('INVALID_ATTRIBUTE');
+    expect((await orgRole(TWO, { orgRole: 5 })).json.errorCode).toBe('INVALID_ATTRIBUTE');
+    expect((await groupRole(TWO, { orgRole: 'GROUP_OWNER' })).json.errorCode).toBe('INVALID_ATTRIBUTE');
+    expect((await orgRole('zz', { orgRole: 'ORG_MEMBER' })).json.errorCode).toBe('INVALID_USER_ID');
+    expect((await orgRole(TWO, { orgRole: 'ORG_BILLING_ADMIN' }, { accept: V2023 })).status).toBe(406);
+    sb.control.seed({
+      atlas: {
+        ...atlasDemoSeed,
+        users: [
+          ...(atlasDemoSeed.users ?? []),
+          {
+            id: TWO,
+            username: 'two.roles@example.com',
+            orgRoles: [{ orgId: ORG, roles: ['ORG_MEMBER', 'ORG_BILLING_ADMIN'] }],
+            projectRoles: [{ groupId: PROJECT, roles: ['GROUP_OWNER', 'GROUP_READ_ONLY'] }],
+          },
+        ],
+        apiKeys: [
+          {
+            publicKey: 'ro',
+            privateKey: 'ro-secret',
+            roles: [
+              { orgId: ORG, roleName: 'ORG_MEMBER' },
+              { groupId: PROJECT, roleName: 'GROUP_READ_ONLY' },
+            ],
+          },
+          {
+            publicKey: 'ua',
+            privateKey: 'ua-secret',
+            roles: [{ groupId: PROJECT, roleName: 'GROUP_USER_ADMIN' }],
+          },
+        ],
+      },
+    });
+    // An org member who reads the project, and a Project Access Manager.
+    const ro = new DigestClient('ro', 'ro-secret');
+    expect((await orgRole(TWO, { orgRole: 'ORG_BILLING_ADMIN' }, { digest: ro })).status).toBe(403);
+    expect((await groupRole(TWO, { groupRole: 'GROUP_OWNER' }, { digest: ro })).status).toBe(403);
+    const ua = new DigestClient('ua', 'ua-secret');
+    expect((await groupRole(TWO, { groupRole: 'GROUP_OWNER' }, { digest: ua })).status).toBe(200);
+  });
+});
+
 describe('ids, roles and rate limits', () => {
   it('answers 400 for malformed ids and 404 for unknown ones', async () => {
     const bad = await api('GET', '/orgs/abc/users');
@@ -615,6 +765,101 @@ describe('ids, roles and rate limits', () => {
     expect((await api('GET', `/orgs/${ORG}/users`)).status).toBe(200);
     expect((await api('GET', `/orgs/${ORG}/users`)).status).toBe(429);
     expect((await api('GET', `/orgs/${other}/users`)).status).toBe(200);
+  });
+});
+
+describe('rate-limit scopes and injected 429s', () => {
+  it('keys each endpoint set by the scope the path names: org, project, user (vendors.md 2.7)', async () => {
+    sb.control.setRateLimit('atlas', { capacity: 1, refillPerSecond: 0, scope: 'users' });
+    expect((await api('GET', `/orgs/${ORG}/users`)).status).toBe(200);
+    const org = await api('GET', `/orgs/${ORG}/users`);
+    expect(org.status).toBe(429);
+    expect(org.json.parameters[0]).toBe('api/atlas/v2/orgs');
+    // The org's bucket is empty, but a project endpoint of the same set is counted per project.
+    expect((await api('GET', `/groups/${PROJECT}/users`)).status).toBe(200);
+    const project = await api('GET', `/groups/${PROJECT}/users/${DANA_USER}`);
+    expect(project.status).toBe(429);
+    expect(project.json).toMatchObject({ errorCode: 'RATE_LIMITED_TOKEN_BUCKET', error: 429 });
+    expect(project.json.detail).toMatch(/^Rate limit exceeded for api\/atlas\/v2\/groups\. /);
+    expect(project.json.parameters).toEqual(['api/atlas/v2/groups', 3600, 1, 0, 60]);
+    expect(project.headers.get('ratelimit-remaining')).toBe('0');
+    // Each project has its own bucket.
+    expect((await api('GET', `/groups/${SECOND_PROJECT}/users`)).status).toBe(200);
+    // User endpoints count per caller: another credential is another bucket.
+    expect((await api('GET', `/users/byName/${DANA}`, { accept: V2023 })).status).toBe(200);
+    expect((await api('GET', `/users/byName/${DANA}`, { accept: V2023 })).status).toBe(429);
+    const key = new DigestClient(D.publicKey, D.privateKey);
+    expect((await api('GET', `/users/byName/${DANA}`, { accept: V2023, digest: key })).status).toBe(200);
+  });
+
+  it('an injected 429 carries the code, detail and headers of the bucket 429 it stands for', async () => {
+    const headers = (r: Res) =>
+      Object.fromEntries(
+        ['content-type', 'retry-after', 'ratelimit-limit', 'ratelimit-remaining'].map((h) => [
+          h,
+          r.headers.get(h),
+        ]),
+      );
+    // A real one: the teams set emptied.
+    sb.control.setRateLimit('atlas', { capacity: 1, refillPerSecond: 5 / 60, scope: 'teams' });
+    await api('GET', `/groups/${PROJECT}/teams`, { accept: V2023 });
+    const real = await api('GET', `/groups/${PROJECT}/teams`, { accept: V2023 });
+    expect(real.status).toBe(429);
+    // The same endpoint answered by a fault rule instead of the bucket.
+    sb.control.setRateLimit('atlas', { capacity: 1, refillPerSecond: 5 / 60, scope: 'teams' });
+    sb.control.addFault({
+      type: 'rate-limit',
+      vendor: 'atlas',
+      pathPattern: '/teams$',
+      retryAfterSeconds: 12,
+    });
+    const injected = await api('GET', `/groups/${PROJECT}/teams`, { accept: V2023 });
+    expect(injected.status).toBe(429);
+    expect(headers(injected)).toEqual(headers(real));
+    expect(headers(injected)).toEqual({
+      'content-type': 'application/json',
+      'retry-after': '12',
+      'ratelimit-limit': '1',
+      'ratelimit-remaining': '0',
+    });
+    expect(injected.json).toEqual(real.json);
+    expect(injected.json).toEqual({
+      detail:
+        'Rate limit exceeded for api/atlas/v2/groups. Please retry after 12 seconds. Request capacity: 1. Refill rate: 5 per 60 seconds.',
+      error: 429,
+      errorCode: 'RATE_LIMITED_TOKEN_BUCKET',
+      parameters: ['api/atlas/v2/groups', 12, 1, 5, 60],
+      reason: 'Too Many Requests',
+    });
+  });
+
+  it('storms answer the same 429, with the default limit when none is configured', async () => {
+    sb.control.addFault({ type: 'storm', vendor: 'atlas', requests: 1, pathPattern: '/orgs/' });
+    const storm = await api('GET', `/orgs/${ORG}/users`);
+    expect(storm.status).toBe(429);
+    expect(storm.headers.get('retry-after')).toBe('1');
+    expect(storm.headers.get('ratelimit-limit')).toBe('100');
+    expect(storm.headers.get('ratelimit-remaining')).toBe('0');
+    expect(storm.json).toMatchObject({
+      errorCode: 'RATE_LIMITED_TOKEN_BUCKET',
+      parameters: ['api/atlas/v2/orgs', 1, 100, 600, 60],
+    });
+    expect((await api('GET', `/orgs/${ORG}/users`)).status).toBe(200);
+  });
+
+  it('an injected 429 on the token endpoint is the token endpoint’s own 429', async () => {
+    sb.control.addFault({ type: 'rate-limit', vendor: 'atlas', pathPattern: '^/api/oauth/token$' });
+    const r = await tokenRequest();
+    expect(r.status).toBe(429);
+    expect(r.headers.get('retry-after')).toBe('1');
+    expect(r.headers.get('ratelimit-limit')).toBeNull();
+    expect(r.json).toEqual({
+      detail: 'Resource /api/oauth/token is limited to 50 requests every 1 minutes.',
+      error: 429,
+      errorCode: 'RATE_LIMITED',
+      parameters: ['/api/oauth/token', 50, 1],
+      reason: 'Too Many Requests',
+    });
   });
 });
 

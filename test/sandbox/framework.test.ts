@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ControllableClock } from '../../sandbox/core/clock.ts';
-import { sampleLatency } from '../../sandbox/core/faults.ts';
+import { FaultInjector, sampleLatency } from '../../sandbox/core/faults.ts';
 import { RequestLog } from '../../sandbox/core/request-log.ts';
 import { TokenBucket } from '../../sandbox/core/token-bucket.ts';
 import { ATLAS_DEMO } from '../../sandbox/demo.ts';
@@ -277,20 +277,80 @@ describe('faults', () => {
     expect(sb.control.requests()[0]!.durationMs).toBeGreaterThanOrEqual(119);
   });
 
-  it('samples the latency distributions', () => {
-    const half = () => 0.5;
-    expect(sampleLatency({ kind: 'fixed', ms: 40 }, half)).toBe(40);
-    expect(sampleLatency({ kind: 'uniform', minMs: 10, maxMs: 30 }, half)).toBe(20);
-    const seq = [0.5, 0.25];
-    let i = 0;
-    // u = 1 - 0.5, v = 0.25 -> cos(pi/2) = 0 -> exactly the mean.
-    expect(sampleLatency({ kind: 'normal', meanMs: 100, stddevMs: 10 }, () => seq[i++ % 2]!)).toBeCloseTo(
-      100,
-      6,
+  it('samples the latency distributions: uniform spans [min, max], normal applies mean and stddev', () => {
+    const seq = (...values: number[]) => {
+      let i = 0;
+      return () => values[i++ % values.length]!;
+    };
+    expect(sampleLatency({ kind: 'fixed', ms: 40 }, seq(0.5))).toBe(40);
+    const uniform = { kind: 'uniform', minMs: 10, maxMs: 30 } as const;
+    expect(sampleLatency(uniform, seq(0))).toBe(10);
+    expect(sampleLatency(uniform, seq(0.25))).toBe(15);
+    expect(sampleLatency(uniform, seq(0.999_999))).toBeCloseTo(30, 3);
+    // Box-Muller: u = 1 - r1, v = r2, z = sqrt(-2 ln u) * cos(2 pi v). r1 = 1 - e^-2, r2 = 0 -> z = 2;
+    // r2 = 0.5 -> z = -2. So the answer is mean +/- 2 stddev, and only a working sampler gets it.
+    const plus2 = seq(1 - Math.exp(-2), 0);
+    const minus2 = seq(1 - Math.exp(-2), 0.5);
+    expect(sampleLatency({ kind: 'normal', meanMs: 100, stddevMs: 10 }, plus2)).toBeCloseTo(120, 9);
+    expect(sampleLatency({ kind: 'normal', meanMs: 100, stddevMs: 25 }, plus2)).toBeCloseTo(150, 9);
+    expect(sampleLatency({ kind: 'normal', meanMs: 100, stddevMs: 10 }, minus2)).toBeCloseTo(80, 9);
+    // Clamped at 0, never negative.
+    expect(sampleLatency({ kind: 'normal', meanMs: 10, stddevMs: 100 }, minus2)).toBe(0);
+  });
+
+  it('the spread of many samples matches the distribution (seeded random source)', () => {
+    // mulberry32: a small deterministic PRNG, so the check never flakes.
+    let a = 0x2f6b_9d3c;
+    const rng = () => {
+      a = (a + 0x6d2b79f5) | 0;
+      let t = Math.imul(a ^ (a >>> 15), 1 | a);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const stats = (xs: number[]) => {
+      const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
+      const sd = Math.sqrt(xs.reduce((s, x) => s + (x - mean) ** 2, 0) / xs.length);
+      return { mean, sd, min: Math.min(...xs), max: Math.max(...xs) };
+    };
+    const n = 20_000;
+    const normal = stats(
+      Array.from({ length: n }, () => sampleLatency({ kind: 'normal', meanMs: 200, stddevMs: 30 }, rng)),
     );
-    expect(sampleLatency({ kind: 'normal', meanMs: 1, stddevMs: 1000 }, () => 0.999)).toBeGreaterThanOrEqual(
-      0,
+    expect(normal.mean).toBeGreaterThan(199);
+    expect(normal.mean).toBeLessThan(201);
+    expect(normal.sd).toBeGreaterThan(29);
+    expect(normal.sd).toBeLessThan(31);
+    const uniform = stats(
+      Array.from({ length: n }, () => sampleLatency({ kind: 'uniform', minMs: 50, maxMs: 150 }, rng)),
     );
+    expect(uniform.min).toBeGreaterThanOrEqual(50);
+    expect(uniform.max).toBeLessThanOrEqual(150);
+    expect(uniform.min).toBeLessThan(51);
+    expect(uniform.max).toBeGreaterThan(149);
+    expect(uniform.mean).toBeGreaterThan(99);
+    expect(uniform.mean).toBeLessThan(101);
+    // sd of U(a, b) = (b - a) / sqrt(12) = 28.87
+    expect(uniform.sd).toBeGreaterThan(28);
+    expect(uniform.sd).toBeLessThan(29.7);
+  });
+
+  it('a latency rule delays by what its distribution samples from the injector’s random source', () => {
+    const injector = new FaultInjector(
+      new ControllableClock(),
+      (() => {
+        const values = [1 - Math.exp(-2), 0];
+        let i = 0;
+        return () => values[i++ % 2]!;
+      })(),
+    );
+    injector.add({
+      type: 'latency',
+      vendor: 'atlas',
+      distribution: { kind: 'normal', meanMs: 100, stddevMs: 10 },
+    });
+    injector.add({ type: 'latency', vendor: 'atlas', distribution: { kind: 'fixed', ms: 5 } });
+    expect(injector.decide('atlas', 'GET', '/x').delayMs).toBeCloseTo(125, 9);
+    expect(injector.decide('itwin', 'GET', '/x').delayMs).toBe(0);
   });
 
   it('hangs a request until the client gives up, and close() still finishes', async () => {

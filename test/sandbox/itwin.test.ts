@@ -770,6 +770,60 @@ describe('groups', () => {
   });
 });
 
+describe('users deleted from IMS (vendors.md 1.4)', () => {
+  const userId = (email: string) => h.state().users.find((u) => u.email === email)!.id;
+  const NULLS = { email: null, givenName: null, surname: null, organization: null };
+
+  it('members, owners and group members come back with null profile fields; roles and ids stay', async () => {
+    const bob = userId('bob@example.com');
+    const carol = userId('carol@example.com');
+    expect(h.control('delete-user', { email: 'bob@example.com' })).toEqual({ userId: bob });
+    h.control('delete-user', { email: 'carol@example.com' });
+    const members = (await get(`/${A}/members/users`)).body.members;
+    expect(members.find((m: { id: string }) => m.id === bob)).toEqual({
+      id: bob,
+      ...NULLS,
+      roles: [expect.objectContaining({ id: READ, displayName: 'Read Access' })],
+    });
+    expect(members.find((m: { id: string }) => m.id !== bob).email).toBe('alice@example.com');
+    expect((await get(`/${A}/members/users/${bob}`)).body.member).toMatchObject({ id: bob, ...NULLS });
+    const owners = (await get(`/${A}/members/owners`)).body.members;
+    expect(owners.find((m: { id: string }) => m.id === carol)).toEqual({ id: carol, ...NULLS });
+    const group = (await get(`/${A}/groups/${G1}`)).body.group;
+    expect(group.members).toEqual([
+      expect.objectContaining({ email: 'alice@example.com' }),
+      { userId: bob, ...NULLS },
+    ]);
+    // "you can also delete them by memberId"
+    expect((await del(`/${A}/members/users/${bob}`)).status).toBe(204);
+    expect((await get(`/${A}/members/users/${bob}`)).status).toBe(404);
+  });
+
+  it('group PATCH: the list without them drops them (full replacement, needs remove_member); their old email is unknown', async () => {
+    const bob = userId('bob@example.com');
+    h.control('delete-user', { email: 'bob@example.com' });
+    // Naming the deleted user by its old email: IMS no longer knows it -> 404, nothing changes.
+    const old = await send('PATCH', `/${A}/groups/${G1}`, {
+      members: ['alice@example.com', 'bob@example.com'],
+    });
+    expect(old.status).toBe(404);
+    expect(old.body.error).toMatchObject({ code: 'TeamMemberNotFound', target: 'members[1]' });
+    // A PATCH without `members` keeps the set, the null member included.
+    const renamed = await send('PATCH', `/${A}/groups/${G1}`, { name: 'Engineers 2' });
+    expect(renamed.body.group.members.map((m: { userId: string }) => m.userId)).toContain(bob);
+    // Dropping them is a removal: Group Manager (no administration_remove_member) may not.
+    const gm = await send('PATCH', `/${A}/groups/${G1}`, { members: ['alice@example.com'] }, 'gm');
+    expect(gm.status).toBe(403);
+    const r = await send('PATCH', `/${A}/groups/${G1}`, { members: ['alice@example.com'] }, 'admin');
+    expect(r.status).toBe(200);
+    expect(r.body.group.members).toEqual([expect.objectContaining({ email: 'alice@example.com' })]);
+    const g1 = itwinState().groups.find((g) => g.id === G1)!;
+    expect(g1.members.map((m) => m.email)).toEqual(['alice@example.com']);
+    // The iTwin membership is a separate grant: still there (with null fields) until deleted by id.
+    expect((await get(`/${A}/members/users/${bob}`)).body.member).toMatchObject({ id: bob, ...NULLS });
+  });
+});
+
 describe('roles and permissions', () => {
   it('lists and gets roles; unknown role 404 RoleNotFound', async () => {
     const list = await get(`/${A}/roles`, 'reader');
@@ -932,7 +986,7 @@ describe('sandbox framework integration', () => {
 });
 
 describe('demo seed', () => {
-  it('matches contracts.md and the demo story', async () => {
+  it('has the ids, credentials and grants sandbox/itwin/demo.ts documents (the demo story)', async () => {
     h.seed(itwinDemoSeed);
     const t = await clientToken(h.root, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET);
     const q = (path: string) => call(ac(path), { token: t });

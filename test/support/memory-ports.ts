@@ -160,7 +160,43 @@ export class MemoryStore implements OffboardingStore {
     return [...(this.actions.get(offboardingId)?.values() ?? [])].map(clone);
   }
 
+  async queryByAlias(email: string) {
+    this.check('queryByAlias');
+    const e = normaliseEmail(email);
+    return [...this.offboardings.values()]
+      .filter((o) => o.subject.aliases.map(normaliseEmail).includes(e))
+      .map(clone);
+  }
+
+  readonly sets = new Map<string, Set<string>>();
+  readonly cursors = new Map<string, string>();
+
+  async addToBoundedSet(key: string, members: readonly string[], max: number) {
+    this.check('addToBoundedSet');
+    const set = this.sets.get(key) ?? new Set<string>();
+    const missing = [...new Set(members)].filter((m) => !set.has(m));
+    if (set.size + missing.length > max) return { added: false, members: [...set] };
+    for (const m of missing) set.add(m);
+    this.sets.set(key, set);
+    return { added: true, members: [...set] };
+  }
+
+  async getCursor(name: string) {
+    this.check('getCursor');
+    return this.cursors.get(name);
+  }
+
+  async setCursor(name: string, value: string | undefined) {
+    this.check('setCursor');
+    if (value === undefined) this.cursors.delete(name);
+    else this.cursors.set(name, value);
+  }
+
+  /** Number of getKillSwitch() calls (the worker caches the flag for a bounded age). */
+  killSwitchReads = 0;
+
   async getKillSwitch() {
+    this.killSwitchReads++;
     return clone(this.killSwitch);
   }
 

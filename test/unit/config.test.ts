@@ -35,4 +35,33 @@ describe('parseConfig', () => {
     };
     expect(() => parseConfig({ tenants: [t, t] })).toThrow(/duplicate tenant id/);
   });
+
+  it('aliases: a map of primary email -> alias emails, each address listed once (case-insensitive)', () => {
+    expect(parseConfig({}).aliases).toEqual({});
+    expect(parseConfig({ aliases: { 'dana@example.com': ['d.leaver@example.org'] } }).aliases).toEqual({
+      'dana@example.com': ['d.leaver@example.org'],
+    });
+    const problems = (value: unknown) => {
+      try {
+        parseConfig({ aliases: value });
+      } catch (e) {
+        return (e as ConfigInvalidError).problems;
+      }
+      return [];
+    };
+    expect(problems({ 'not-an-email': ['a@example.com'] })).toContain(
+      'aliases.not-an-email: must be an email address (the primary email)',
+    );
+    expect(problems({ 'dana@example.com': ['nope'] })).toEqual([
+      'aliases.dana@example.com[0]: Invalid email address',
+    ]);
+    expect(problems({ 'dana@example.com': ['a@example.com', 'A@Example.com'] })).toEqual([
+      'aliases.dana@example.com[1]: address listed more than once (as a primary email or an alias)',
+    ]);
+    expect(
+      problems({ 'dana@example.com': ['a@example.com'], 'sam@example.com': ['a@example.com'] }),
+    ).toHaveLength(1);
+    expect(problems({ 'dana@example.com': ['sam@example.com'], 'Sam@example.com': [] })).toHaveLength(1);
+    expect(problems({ 'dana@example.com': ['Dana@example.com'] })).toHaveLength(1);
+  });
 });

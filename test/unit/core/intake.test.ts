@@ -92,6 +92,142 @@ describe('intake: terminate', () => {
   });
 });
 
+describe('intake: configured aliases', () => {
+  const config = { aliases: { [DANA]: ['D.Leaver@Old.example.com', 'dana@contractor.example.net'] } };
+
+  it('merges the configured aliases into an event that names none (Okta, BambooHR, HiBob), and the worker revokes them', async () => {
+    const { deps, fakes, work } = engine(config);
+    const old = grants.cmOrgUser('d.leaver@old.example.com');
+    const contractor = grants.atlasInvitation('dana@contractor.example.net');
+    fakes.cloudmanager.add(old, grants.cmOrgUser(DANA));
+    fakes.atlas.add(contractor);
+    const [r] = await acceptHrEvents(deps, [ev('terminate', 'okta-1')], { type: 'hr', id: 'okta' });
+    expect(deps.store.must(r!.offboardingId!).subject.aliases).toEqual([
+      'd.leaver@old.example.com',
+      'dana@contractor.example.net',
+    ]);
+    await work();
+    expect(fakes.cloudmanager.has(old)).toBe(false);
+    expect(fakes.atlas.has(contractor)).toBe(false);
+    expect(deps.store.must(r!.offboardingId!).status).toBe('completed');
+  });
+
+  it('merges with the payload aliases; an event naming a configured alias gets the whole group', async () => {
+    const { deps } = engine(config);
+    const [a] = await acceptHrEvents(
+      deps,
+      [ev('terminate', 't1', { subject: { email: DANA, aliases: ['dana@home.example.org'] } })],
+      HR,
+    );
+    expect(deps.store.must(a!.offboardingId!).subject.aliases.sort()).toEqual([
+      'd.leaver@old.example.com',
+      'dana@contractor.example.net',
+      'dana@home.example.org',
+    ]);
+    const [b] = await acceptHrEvents(
+      deps,
+      [ev('terminate', 't2', { subject: { email: 'dana@contractor.example.net', aliases: [] } })],
+      HR,
+    );
+    expect(deps.store.must(b!.offboardingId!).subject).toMatchObject({
+      email: 'dana@contractor.example.net',
+      aliases: [DANA, 'd.leaver@old.example.com'],
+    });
+  });
+
+  it('an HR cancel naming an alias (configured, or only given by the termination) finds the offboarding', async () => {
+    const { deps } = engine(config);
+    const future = new Date(deps.clock.now().getTime() + 86_400_000).toISOString();
+    const [t1] = await acceptHrEvents(deps, [ev('terminate', 't1', { effectiveAt: future })], HR);
+    const [c1] = await acceptHrEvents(
+      deps,
+      [ev('cancel', 'c1', { subject: { email: 'D.Leaver@old.example.com', aliases: [] } })],
+      HR,
+    );
+    expect(c1).toMatchObject({ offboardingId: t1!.offboardingId, status: 'cancelled' });
+    expect(deps.store.must(t1!.offboardingId!).status).toBe('cancelled');
+
+    // Not configured: the alias came with the termination only.
+    const [t2] = await acceptHrEvents(
+      deps,
+      [
+        ev('terminate', 't2', {
+          effectiveAt: future,
+          subject: { email: 'lee@example.com', aliases: ['lee.chen@example.org'] },
+        }),
+      ],
+      HR,
+    );
+    const [c2] = await acceptHrEvents(
+      deps,
+      [ev('cancel', 'c2', { subject: { email: 'lee.chen@example.org', aliases: [] } })],
+      HR,
+    );
+    expect(c2).toMatchObject({ offboardingId: t2!.offboardingId, status: 'cancelled' });
+    // And the reverse: the cancel names the primary email while the termination named an alias.
+    const [t3] = await acceptHrEvents(
+      deps,
+      [
+        ev('terminate', 't3', {
+          effectiveAt: future,
+          subject: { email: 'dana@contractor.example.net', aliases: [] },
+        }),
+      ],
+      HR,
+    );
+    const [c3] = await acceptHrEvents(deps, [ev('cancel', 'c3')], HR);
+    expect(c3).toMatchObject({ offboardingId: t3!.offboardingId, status: 'cancelled' });
+  });
+});
+
+describe('intake: a crash between storing and auditing received', () => {
+  it('the retried delivery writes the missing received record (once) and enqueues the offboarding', async () => {
+    const { deps, chainOk } = engine();
+    deps.audit.failNextAppend = new LeaverError('storage_unavailable', 'process killed');
+    await expect(acceptHrEvents(deps, [ev('terminate', 'msg_1')], HR)).rejects.toMatchObject({
+      code: 'storage_unavailable',
+    });
+    const [id] = [...deps.store.offboardings.keys()];
+    expect(deps.audit.events(id!)).toEqual([]);
+    expect(deps.queue.messages).toEqual([]);
+
+    const [retry] = await acceptHrEvents(deps, [ev('terminate', 'msg_1')], HR);
+    expect(retry).toMatchObject({ offboardingId: id, created: false });
+    expect(deps.audit.events(id!)).toEqual(['received']);
+    expect(deps.audit.records(id!)[0]!.detail).toMatchObject({ sourceEventId: 'msg_1', late: true });
+    expect(deps.queue.messages).toEqual([id]);
+    // Idempotent: a further duplicate writes nothing more.
+    await acceptHrEvents(deps, [ev('terminate', 'msg_1')], HR);
+    expect(deps.audit.events(id!)).toEqual(['received']);
+    expect(deps.queue.messages).toEqual([id]);
+    expect(chainOk(id!)).toBe(true);
+  });
+
+  it('a future-dated one is audited scheduled too; one a worker already started only gets received', async () => {
+    const { deps, work } = engine();
+    const future = new Date(deps.clock.now().getTime() + 86_400_000).toISOString();
+    deps.audit.failNextAppend = new LeaverError('storage_unavailable', 'process killed');
+    await expect(
+      acceptHrEvents(deps, [ev('terminate', 'f1', { effectiveAt: future })], HR),
+    ).rejects.toThrow();
+    const [f] = await acceptHrEvents(deps, [ev('terminate', 'f1', { effectiveAt: future })], HR);
+    expect(deps.audit.events(f!.offboardingId!)).toEqual(['received', 'scheduled']);
+
+    deps.audit.failNextAppend = new LeaverError('storage_unavailable', 'process killed');
+    await expect(acceptHrEvents(deps, [ev('terminate', 'n1')], HR)).rejects.toThrow();
+    const id = [...deps.store.offboardings.keys()].at(-1)!;
+    deps.queue.messages.push(id); // the due sweep found it
+    await work();
+    expect(deps.store.must(id).status).toBe('completed');
+    deps.queue.drain();
+    await acceptHrEvents(deps, [ev('terminate', 'n1')], HR);
+    const events = deps.audit.events(id);
+    expect(events.filter((e) => e === 'received')).toHaveLength(1);
+    expect(events.at(-1)).toBe('received');
+    expect(deps.queue.messages).toEqual([]);
+  });
+});
+
 describe('intake: cancel', () => {
   it('cancels a scheduled termination; a later delivery runs nothing', async () => {
     const { deps, fakes, work, chainOk } = engine();

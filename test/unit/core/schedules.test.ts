@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { setKillSwitch } from '../../../lambdas/core/commands.ts';
 import { LeaverError } from '../../../lambdas/core/errors.ts';
 import { grantKey } from '../../../lambdas/core/model.ts';
-import { dueSweep, reconcile, retrySweep } from '../../../lambdas/core/schedules.ts';
+import { dueSweep, RECONCILE_BATCH, reconcile, retrySweep } from '../../../lambdas/core/schedules.ts';
 import { processOffboardings } from '../../../lambdas/core/worker.ts';
 import { grants } from '../../support/fake-connector.ts';
 import { ALEX, DANA, engine } from './engine.ts';
@@ -137,6 +137,46 @@ describe('reconciliation', () => {
     await work();
     fakes.itwin.failDiscover.set('itwin-main', new LeaverError('vendor_unavailable', 'down'));
     expect(await reconcile(deps, ctx())).toMatchObject({ checked: 1, unreadTenants: 1 });
+  });
+
+  it('a run that runs out of time resumes after the last leaver it checked: every leaver is checked in turn', async () => {
+    const { deps, fakes, terminate, work, ctx } = engine({
+      safety: { blastRadius: { maxOffboardings: 1000 } },
+    });
+    const n = RECONCILE_BATCH * 3;
+    const emails = Array.from({ length: n }, (_, i) => `leaver${String(i).padStart(3, '0')}@example.com`);
+    const ids: string[] = [];
+    for (const e of emails) ids.push(await terminate(e));
+    await work(600_000);
+    expect(ids.every((id) => deps.store.must(id).status === 'completed')).toBe(true);
+    deps.clock.advance(DAY);
+    // Each run has time for one batch only: listing takes the rest of its time.
+    const seen: string[][] = [];
+    fakes.itwin.discover = async (subjects) => {
+      seen.push(subjects.map((s) => s.email));
+      deps.clock.advance(10_000);
+      return [];
+    };
+    const runs = [];
+    for (let i = 0; i < 3; i++) runs.push(await reconcile(deps, ctx(11_000)));
+    expect(runs.map((r) => [r.checked, r.partial])).toEqual([
+      [RECONCILE_BATCH, true],
+      [RECONCILE_BATCH, true],
+      [RECONCILE_BATCH, true],
+    ]);
+    expect(new Set(seen.flat())).toEqual(new Set(emails));
+    // Without the rotation every run would list the first batch only. It goes on: the fourth run
+    // starts from the first leaver again.
+    const fourth = await reconcile(deps, ctx(11_000));
+    expect(fourth.partial).toBe(true);
+    expect(seen[3]).toEqual(emails.slice(0, RECONCILE_BATCH));
+    // A run with time for everything checks all and starts from the first next time.
+    seen.length = 0;
+    expect(await reconcile(deps, ctx(600_000))).toMatchObject({ checked: n });
+    expect(seen[0]).toEqual(emails.slice(RECONCILE_BATCH, 2 * RECONCILE_BATCH));
+    seen.length = 0;
+    await reconcile(deps, ctx(600_000));
+    expect(seen[0]).toEqual(emails.slice(0, RECONCILE_BATCH));
   });
 
   it('holds while the kill switch is on', async () => {

@@ -1,6 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { acceptHrEvents } from '../../../lambdas/core/intake.ts';
 import { getSource } from '../../../lambdas/sources/index.ts';
+import { engine } from '../core/engine.ts';
 import { codeOf, errorOf, raw } from './helpers.ts';
 
 const NOW = new Date('2026-11-23T12:00:00Z');
@@ -88,7 +90,7 @@ describe('bamboohr source: parsing', () => {
       {
         kind: 'terminate',
         source: 'bamboohr',
-        sourceEventId: '123:terminate:2026-11-30T00:00:00.000Z',
+        sourceEventId: expect.stringMatching(/^123:terminate:[0-9a-f]{32}$/),
         subject: { email: 'dana.leaver@example.com', aliases: [], employeeId: '123' },
         effectiveAt: '2026-11-30T00:00:00.000Z',
         occurredAt: NOW.toISOString(),
@@ -96,7 +98,7 @@ describe('bamboohr source: parsing', () => {
       {
         kind: 'terminate',
         source: 'bamboohr',
-        sourceEventId: '124:terminate:-',
+        sourceEventId: expect.stringMatching(/^124:terminate:[0-9a-f]{32}$/),
         subject: { email: 'sam@example.com', aliases: [], employeeId: '124' },
         effectiveAt: undefined,
         occurredAt: NOW.toISOString(),
@@ -111,7 +113,7 @@ describe('bamboohr source: parsing', () => {
     );
     expect(e).toMatchObject({
       kind: 'cancel',
-      sourceEventId: `123:cancel:${nowSec}`,
+      sourceEventId: expect.stringMatching(/^123:cancel:[0-9a-f]{32}$/),
       subject: { email: 'dana@example.com' },
     });
   });
@@ -121,6 +123,76 @@ describe('bamboohr source: parsing', () => {
     const a = source.parse(signed(body, nowSec), NOW)[0]!;
     const b = source.parse(signed(body, nowSec + 60), NOW)[0]!;
     expect(a.sourceEventId).toBe(b.sourceEventId);
+  });
+
+  it('a retried cancellation (new X-BambooHR-Timestamp, same body) is the same event: cancel_after_run is audited and alerted once', async () => {
+    const body = {
+      employees: [employee({ 'Work Email': 'dana@example.com', Status: 'Active' }, ['Status'], '321')],
+    };
+    const first = source.parse(signed(body, nowSec), NOW);
+    const retry = source.parse(signed(body, nowSec + 90), new Date(NOW.getTime() + 90_000));
+    expect(first[0]!.sourceEventId).toBe(retry[0]!.sourceEventId);
+    expect(first[0]!.sourceEventId).not.toContain(String(nowSec));
+
+    // Through intake: the offboarding already ran, so a cancel alerts once, not once per delivery.
+    const { deps, terminate, work } = engine();
+    const id = await terminate('dana@example.com');
+    await work();
+    const origin = { type: 'hr', id: 'bamboohr' } as const;
+    expect((await acceptHrEvents(deps, first, origin))[0]!.status).toBe('cancel_after_run');
+    expect((await acceptHrEvents(deps, retry, origin))[0]!.status).toBe('cancel_after_run');
+    expect(deps.audit.events(id).filter((e) => e === 'cancel_after_run')).toHaveLength(1);
+    expect(deps.notifier.kinds()).toEqual(['cancel_after_run']);
+  });
+
+  it('a later, separate termination without a date is a new event; its retry is not', async () => {
+    const first = {
+      employees: [
+        {
+          ...employee(
+            { workEmail: 'lee@example.com', employmentStatus: 'Terminated' },
+            ['employmentStatus'],
+            '77',
+          ),
+          action: 'Updated',
+          timestamp: '2026-11-01T09:00:00+0000',
+        },
+      ],
+    };
+    const later = structuredClone(first);
+    later.employees[0]!.timestamp = '2026-11-23T11:58:00+0000';
+    const a = source.parse(signed(first, nowSec), NOW)[0]!;
+    const aRetry = source.parse(signed(first, nowSec + 200), NOW)[0]!;
+    const b = source.parse(signed(later, nowSec), NOW)[0]!;
+    expect(a.effectiveAt).toBeUndefined();
+    expect(aRetry.sourceEventId).toBe(a.sourceEventId);
+    expect(b.sourceEventId).not.toBe(a.sourceEventId);
+    // Without an entry timestamp, a change with other values (another status date) differs too.
+    const withDate = (date: string) =>
+      source.parse(
+        signed({
+          employees: [
+            employee(
+              { workEmail: 'lee@example.com', Status: 'Inactive', 'Employment Status: Date': date },
+              ['Status'],
+              '77',
+            ),
+          ],
+        }),
+        NOW,
+      )[0]!.sourceEventId;
+    expect(withDate('2026-11-01')).not.toBe(withDate('2026-11-23'));
+
+    // Through intake: the rehire-then-terminate-again case opens a second offboarding.
+    const { deps } = engine();
+    const origin = { type: 'hr', id: 'bamboohr' } as const;
+    const [r1] = await acceptHrEvents(deps, [a], origin);
+    const [r1Again] = await acceptHrEvents(deps, [aRetry], origin);
+    const [r2] = await acceptHrEvents(deps, [b], origin);
+    expect(r1!.created).toBe(true);
+    expect(r1Again).toMatchObject({ created: false, offboardingId: r1!.offboardingId });
+    expect(r2!.created).toBe(true);
+    expect(r2!.offboardingId).not.toBe(r1!.offboardingId);
   });
 
   it('refuses a termination without an email, malformed JSON, no employees, a bad date', () => {
