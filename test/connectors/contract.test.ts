@@ -7,6 +7,7 @@ import { createConnectors } from '../../lambdas/connectors/index.ts';
 import type { TenantConfig } from '../../lambdas/core/config.ts';
 import { type Grant, grantPhase, type Subject } from '../../lambdas/core/model.ts';
 import type { Connector, RevokeResult } from '../../lambdas/core/ports.ts';
+import { ATLAS_DEMO } from '../../sandbox/demo.ts';
 import { type Sandbox, startSandbox } from '../../sandbox/index.ts';
 import { testCtx } from './support/ctx.ts';
 import { DANA, DRIVERS, type Driver, SAM } from './support/drivers.ts';
@@ -73,7 +74,9 @@ describe.each(DRIVERS)('$vendor connector contract', (driver: Driver) => {
     expect(
       grants.every((g) => g.email === DANA && g.vendor === driver.vendor && g.tenantId === tenant.id),
     ).toBe(true);
-    // One listing per scope for all subjects: never a per-person query.
+    // One listing per scope for all subjects. A per-person (`username`) query is only ever made by
+    // Atlas when a listing has more pages left than the batch has addresses (see the Atlas listing
+    // tests below); the demo's lists are one page each, so never here.
     expect(apiRequests().every((r) => !r.query.toLowerCase().includes('dana'))).toBe(true);
     const samGrants = await connector.discover([{ email: SAM, aliases: [] }], tenant, testCtx());
     expect(samGrants.every((g) => g.email === SAM)).toBe(true);
@@ -274,5 +277,104 @@ describe('atlas with an API key (HTTP Digest)', () => {
     const log = sb.control.requests({ vendor: 'atlas' });
     expect(log.filter((r) => r.status === 401)).toHaveLength(1);
     expect(log.some((r) => r.path.includes('oauth'))).toBe(false);
+  });
+});
+
+describe('atlas Cloud Users listings: the rest of the pages or one username query per address', () => {
+  const driver = DRIVERS.find((d) => d.vendor === 'atlas')!;
+  const { orgId, projectId } = ATLAS_DEMO;
+  const zed = 'zed.last@example.com';
+  let connector: Connector;
+  let tenant: TenantConfig;
+
+  /** The demo org with 1,100 more members (3 pages of 500); `zed` joins last, on page 3. */
+  function bigOrg(zedRoles: string[] = ['ORG_MEMBER'], opts: { project?: boolean } = {}) {
+    sb.control.seed(driver.seed());
+    sb.control.reset();
+    for (let i = 0; i < 1100; i++)
+      sb.control.vendorAction('atlas', 'add-user', {
+        username: `bulk${i}@example.com`,
+        orgRoles: [{ orgId, roles: ['ORG_MEMBER'] }],
+        ...(opts.project ? { projectRoles: [{ groupId: projectId, roles: ['GROUP_READ_ONLY'] }] } : {}),
+      });
+    sb.control.vendorAction('atlas', 'add-user', {
+      username: zed,
+      orgRoles: [{ orgId, roles: zedRoles }],
+      ...(opts.project ? { projectRoles: [{ groupId: projectId, roles: ['GROUP_READ_ONLY'] }] } : {}),
+    });
+    const secrets = new MemorySecrets({ [driver.secretName]: driver.secret });
+    connector = createConnectors({ secrets }).atlas;
+    tenant = driver.tenant(sb);
+    sb.control.clearRequests();
+  }
+  const reads = (path: string) =>
+    sb.control.requests({ vendor: 'atlas', method: 'GET', path: `${path}$` }).map((r) => {
+      const q = new URLSearchParams(r.query);
+      return (
+        q.get('username') ?? `page ${q.get('pageNum')}${q.get('includeCount') === 'true' ? ' +count' : ''}`
+      );
+    });
+
+  it('more pages left than addresses: the first page, then one username query per address not on it', async () => {
+    bigOrg();
+    const seen: number[] = [];
+    const grants = await connector.discover([{ email: 'Zed.Last@Example.com', aliases: [] }], tenant, {
+      ...testCtx(),
+      onPeopleSeen: (i) => seen.push(i.people),
+    });
+    expect(grants.find((g) => g.kind === 'atlas_org_user')).toMatchObject({ email: zed });
+    // 2 pages left > 1 address: 1 query instead of 2 pages.
+    expect(reads(`/orgs/${orgId}/users`)).toEqual(['page 1 +count', zed]);
+    // The blast-radius denominator still counts the whole org (totalCount), not the pages read.
+    expect(seen[0]).toBeGreaterThanOrEqual(1100);
+  });
+
+  it('as many addresses (aliases count) as pages left: the listing is paged to the end, no username query', async () => {
+    bigOrg();
+    const grants = await connector.discover(
+      [{ email: zed, aliases: ['zed.alias@example.com'] }],
+      tenant,
+      testCtx(),
+    );
+    expect(grants.find((g) => g.kind === 'atlas_org_user')).toMatchObject({ email: zed });
+    expect(reads(`/orgs/${orgId}/users`)).toEqual(['page 1 +count', 'page 2 +count', 'page 3 +count']);
+  });
+
+  it('project users follow the same rule', async () => {
+    bigOrg(['ORG_MEMBER'], { project: true });
+    const grants = await connector.discover([{ email: zed, aliases: [] }], tenant, testCtx());
+    expect(grants.map((g) => g.kind).sort()).toEqual(['atlas_org_user', 'atlas_project_user']);
+    expect(reads(`/groups/${projectId}/users`)).toEqual(['page 1 +count', zed]);
+    const removed = await connector.revoke(
+      grants.find((g) => g.kind === 'atlas_project_user')!,
+      tenant,
+      testCtx(),
+    );
+    expect(removed.outcome).toBe('revoked');
+  });
+
+  it('an owner found by username query with no other owner on page 1: the rest is read to settle the last owner', async () => {
+    bigOrg(['ORG_OWNER']);
+    // Page 1 holds the demo's owner (breakglass): another owner stays, no more pages needed.
+    let grants = await connector.discover([{ email: zed, aliases: [] }], tenant, testCtx());
+    expect(grants.find((g) => g.kind === 'atlas_org_user')!.lastOwner).toBeUndefined();
+    expect(reads(`/orgs/${orgId}/users`)).toEqual(['page 1 +count', zed]);
+    // The demo's owner leaves in the same batch: only the whole list can tell.
+    sb.control.clearRequests();
+    grants = await connector.discover(
+      [
+        { email: zed, aliases: [] },
+        { email: 'breakglass-admin@example.com', aliases: [] },
+      ],
+      tenant,
+      testCtx(),
+    );
+    expect(
+      grants
+        .filter((g) => g.lastOwner)
+        .map((g) => g.email)
+        .sort(),
+    ).toEqual(['breakglass-admin@example.com', zed]);
+    expect(reads(`/orgs/${orgId}/users`)).toEqual(['page 1 +count', zed, 'page 2 +count', 'page 3 +count']);
   });
 });

@@ -8,6 +8,21 @@
  * Cloud Users endpoints: vendors.md open question 4), org users (ACTIVE and PENDING), project
  * users, and users of each configured team.
  *
+ * Cloud Users listings (org, project, team users) take the fewest calls: the first page is read
+ * with `includeCount=true`; when the pages still to read outnumber the batch's addresses not yet
+ * seen on it (subjects and their aliases), each of those addresses gets one `username` query
+ * (2025-02-19) instead of the remaining pages; otherwise the listing is paged to the end. A
+ * partly read org list is paged to the end after all when a leaver is an ACTIVE ORG_OWNER and no
+ * other owner was seen (the last-owner check needs every owner).
+ *
+ * Last owner (DESIGN 5): the ACTIVE org user of a leaver holding ORG_OWNER gets `lastOwner` when no
+ * ACTIVE org user outside the batch's subjects holds ORG_OWNER (the worker skips and alerts).
+ *
+ * A PENDING org user with the id of a listed org invitation is that invitation and is revoked
+ * through it; when the invitations endpoint cannot find or delete it (404/409/410), the revocation
+ * looks the id up as an org user and, if it is still PENDING, removes it through the users
+ * endpoint.
+ *
  * Ordering (Grant.order, lower first within a phase; invitations are a phase before memberships):
  * a PENDING org user is the invitation of the new user model, but its kind stays atlas_org_user
  * (membership phase) with order 0, so it goes first among memberships, right after the
@@ -16,7 +31,7 @@
  * into 404s and hide what was removed.
  */
 import type { AtlasTenant, TenantConfig } from '../../core/config.ts';
-import type { Grant, Subject } from '../../core/model.ts';
+import { type Grant, normaliseEmail, type Subject } from '../../core/model.ts';
 import type { Connector, Ctx, RevokeResult } from '../../core/ports.ts';
 import {
   arrayBody,
@@ -31,7 +46,7 @@ import {
 } from '../common/grants.ts';
 import type { TenantClients } from '../common/tenant-http.ts';
 import type { VendorHttp } from '../http/client.ts';
-import { mongoPages } from '../http/paging.ts';
+import { MongoPager, mongoPages, type PageRequest } from '../http/paging.ts';
 import { routeTemplate } from '../http/route.ts';
 
 export const ATLAS_INVITES_VERSION = 'application/vnd.atlas.2023-01-01+json';
@@ -40,6 +55,9 @@ export const ATLAS_ORDER = { pendingOrgUser: 0, projectOrTeamUser: 10, activeOrg
 
 const V2 = '/api/atlas/v2';
 const LIVE_STATUSES = new Set(['ACTIVE', 'PENDING']);
+const ORG_OWNER = 'ORG_OWNER';
+/** Answers of the invitations DELETE after which the pending org user is looked up instead. */
+const INVITE_GONE = [404, 409, 410];
 
 interface Invitation {
   id: string;
@@ -49,6 +67,22 @@ interface CloudUser {
   id: string;
   username?: string;
   orgMembershipStatus?: string;
+  /** OrgUserResponse: `{ orgRoles, groupRoleAssignments }`; GroupUserResponse: project roles. */
+  roles?: { orgRoles?: unknown } | unknown[];
+}
+
+/** A Cloud Users listing: every user (complete) or its first page plus `username` answers. */
+interface UserListing {
+  list: CloudUser[];
+  complete: boolean;
+  pager: MongoPager<CloudUser>;
+}
+
+const isActive = (u: CloudUser) => (u.orgMembershipStatus ?? 'ACTIVE') === 'ACTIVE';
+
+function isOrgOwner(u: CloudUser): boolean {
+  const roles = u.roles && !Array.isArray(u.roles) ? u.roles.orgRoles : undefined;
+  return Array.isArray(roles) && roles.includes(ORG_OWNER);
 }
 
 export function atlasConnector(clients: TenantClients): Connector {
@@ -85,21 +119,39 @@ export function atlasConnector(clients: TenantClients): Connector {
       );
       return arrayBody<Invitation>(http, res, routeTemplate(`${V2}${path}`));
     };
-    const users = (path: string, limitKey: string) =>
-      mongoPages<CloudUser>(
-        http,
-        {
-          url: join(tenant.baseUrl, `${V2}${path}`),
-          route: routeTemplate(`${V2}${path}`),
-          headers: { accept: ATLAS_USERS_VERSION },
-          limitKey,
-        },
-        ctx,
+    const users = async (path: string, limitKey: string): Promise<UserListing> => {
+      const req: PageRequest = {
+        url: join(tenant.baseUrl, `${V2}${path}`),
+        route: routeTemplate(`${V2}${path}`),
+        headers: { accept: ATLAS_USERS_VERSION },
+        limitKey,
+      };
+      const pager = new MongoPager<CloudUser>(http, req, ctx);
+      await pager.next();
+      const left = pager.pagesLeft;
+      const onFirst = new Set(
+        pager.items.map((u) => (typeof u.username === 'string' ? normaliseEmail(u.username) : '')),
       );
+      const missing = found.addresses.filter((a) => !onFirst.has(a));
+      if (left === undefined || left <= missing.length) {
+        return { list: await pager.rest(), complete: true, pager };
+      }
+      // Fewer calls: one `username` query per address not on the first page (a username is
+      // listed once), instead of `left` more pages.
+      const answers = await Promise.all(
+        missing.map((username) => {
+          const url = new URL(req.url);
+          url.searchParams.set('username', username);
+          return mongoPages<CloudUser>(http, { ...req, url: url.href }, ctx);
+        }),
+      );
+      if (pager.totalCount !== undefined) found.atLeast(pager.totalCount);
+      return { list: [...pager.items, ...answers.flat()], complete: false, pager };
+    };
     const live = (u: CloudUser) =>
       u.orgMembershipStatus === undefined || LIVE_STATUSES.has(u.orgMembershipStatus);
 
-    let orgUsers: CloudUser[] = [];
+    let orgUsers: UserListing | undefined;
     const orgInvitationIds = new Set<string>();
     const tasks: Promise<void>[] = [
       invites(`/orgs/${enc(org)}/invites`, `org:${org}:invites`).then((list) => {
@@ -110,8 +162,8 @@ export function atlasConnector(clients: TenantClients): Connector {
           add('atlas_org_invitation', email, { orgId: org, invitationId: inv.id }, 0, `org ${org}`);
         }
       }),
-      users(`/orgs/${enc(org)}/users`, `org:${org}:users`).then((list) => {
-        orgUsers = list;
+      users(`/orgs/${enc(org)}/users`, `org:${org}:users`).then((listing) => {
+        orgUsers = listing;
       }),
     ];
     for (const groupId of tenant.projectIds) {
@@ -129,7 +181,7 @@ export function atlasConnector(clients: TenantClients): Connector {
               );
           }
         }),
-        users(`/groups/${enc(groupId)}/users`, `group:${groupId}:users`).then((list) => {
+        users(`/groups/${enc(groupId)}/users`, `group:${groupId}:users`).then(({ list }) => {
           for (const u of list) {
             const email = found.match(u.username);
             if (email && live(u))
@@ -146,7 +198,7 @@ export function atlasConnector(clients: TenantClients): Connector {
     }
     for (const teamId of tenant.teamIds) {
       tasks.push(
-        users(`/orgs/${enc(org)}/teams/${enc(teamId)}/users`, `org:${org}:teams`).then((list) => {
+        users(`/orgs/${enc(org)}/teams/${enc(teamId)}/users`, `org:${org}:teams`).then(({ list }) => {
           for (const u of list) {
             const email = found.match(u.username);
             if (email && live(u))
@@ -162,14 +214,39 @@ export function atlasConnector(clients: TenantClients): Connector {
       );
     }
     await Promise.all(tasks);
-    for (const u of orgUsers) {
+    const listing = orgUsers!;
+    const leaving = new Set(found.addresses);
+    const leaverOwner = (u: CloudUser) =>
+      isActive(u) &&
+      isOrgOwner(u) &&
+      typeof u.username === 'string' &&
+      leaving.has(normaliseEmail(u.username));
+    const stayingOwner = (list: CloudUser[]) =>
+      list.some((u) => isActive(u) && isOrgOwner(u) && !leaverOwner(u));
+    let list = listing.list;
+    if (!listing.complete && list.some(leaverOwner) && !stayingOwner(list)) {
+      // Only the whole list can tell whether another owner stays.
+      list = [...(await listing.pager.rest()), ...list];
+    }
+    const noOwnerStays = !stayingOwner(list);
+    for (const u of list) {
       const email = found.match(u.username);
       if (!email || !live(u)) continue;
       const pending = u.orgMembershipStatus === 'PENDING';
       // A PENDING org user with the id of a listed org invitation is that same invitation.
       if (pending && orgInvitationIds.has(u.id)) continue;
       const order = pending ? ATLAS_ORDER.pendingOrgUser : ATLAS_ORDER.activeOrgUser;
-      add('atlas_org_user', email, { orgId: org, userId: u.id }, order, `org ${org}`);
+      const g: Grant = {
+        vendor: 'atlas',
+        tenantId: tenant.id,
+        kind: 'atlas_org_user',
+        email,
+        ids: { orgId: org, userId: u.id },
+        order,
+        scopeName: `org ${org}`,
+      };
+      if (noOwnerStays && isOrgOwner(u) && isActive(u)) g.lastOwner = true;
+      found.add(g);
     }
     return found.finish(ctx, 'atlas', tenant.id);
   }
@@ -192,12 +269,24 @@ export function atlasConnector(clients: TenantClients): Connector {
         ctx,
       );
     switch (grant.kind) {
-      case 'atlas_org_invitation':
-        return del(
-          `/orgs/${enc(ids.orgId!)}/invites/${enc(ids.invitationId!)}`,
-          ATLAS_INVITES_VERSION,
-          `org:${ids.orgId}:invites`,
+      case 'atlas_org_invitation': {
+        const path = `${V2}/orgs/${enc(ids.orgId!)}/invites/${enc(ids.invitationId!)}`;
+        const res = await http.request(
+          {
+            method: 'DELETE',
+            url: join(tenant.baseUrl, path),
+            route: routeTemplate(path),
+            headers: { accept: ATLAS_INVITES_VERSION },
+            limitKey: `org:${ids.orgId}:invites`,
+            acceptStatuses: INVITE_GONE,
+          },
+          ctx,
         );
+        if (!INVITE_GONE.includes(res.status)) {
+          return { outcome: 'revoked', vendorRequestId: res.vendorRequestId, attempts: res.attempts };
+        }
+        return revokePendingOrgUser(ids.orgId!, ids.invitationId!, res.vendorRequestId, res.attempts);
+      }
       case 'atlas_project_invitation':
         return del(
           `/groups/${enc(ids.groupId!)}/invites/${enc(ids.invitationId!)}`,
@@ -233,6 +322,33 @@ export function atlasConnector(clients: TenantClients): Connector {
       }
       default:
         throw unsupported(grant);
+    }
+
+    /**
+     * The invitations endpoint could not find or delete the invitation: the pending org user with
+     * its id (the same object in the new user model) may still be there. Removed through the users
+     * endpoint if it is still PENDING; an ACTIVE user (accepted meanwhile) is left to the membership
+     * found by the next discovery, so the org user still goes last.
+     */
+    async function revokePendingOrgUser(
+      orgId: string,
+      userId: string,
+      requestId: string | undefined,
+      attempts: number,
+    ): Promise<RevokeResult> {
+      const path = `${V2}/orgs/${enc(orgId)}/users/${enc(userId)}`;
+      const req = {
+        url: join(tenant.baseUrl, path),
+        route: routeTemplate(path),
+        headers: { accept: ATLAS_USERS_VERSION },
+        limitKey: `org:${orgId}:users`,
+      };
+      const got = await http.request<CloudUser>({ ...req, method: 'GET', acceptStatuses: [404] }, ctx);
+      if (got.status === 404 || got.body?.orgMembershipStatus !== 'PENDING') {
+        return { outcome: 'already_absent', vendorRequestId: requestId, attempts };
+      }
+      const removed = await removeCall(http, { ...req, method: 'DELETE' }, ctx);
+      return { ...removed, attempts: attempts + got.attempts + removed.attempts };
     }
   }
 

@@ -2,9 +2,13 @@
  * MongoDB Cloud Manager (Public API v1.0, HTTP Digest). Discovery lists each scope once for all
  * subjects: org invitations, each configured project's invitations, org users, project users and
  * each configured team's users. Removal is a DELETE on the matching resource; 404 = already absent.
+ *
+ * Last owner (DESIGN 5): a leaver's org user holding ORG_OWNER in the org gets `lastOwner` when no
+ * org user outside the batch's subjects holds it (Cloud Manager lists members only, so every listed
+ * org user is an active one); the worker skips it and alerts.
  */
 import type { CloudManagerTenant, TenantConfig } from '../../core/config.ts';
-import type { Grant, Subject } from '../../core/model.ts';
+import { type Grant, normaliseEmail, type Subject } from '../../core/model.ts';
 import type { Connector, Ctx, RevokeResult } from '../../core/ports.ts';
 import {
   arrayBody,
@@ -30,6 +34,13 @@ interface User {
   id: string;
   username?: string;
   emailAddress?: string;
+  roles?: Array<{ roleName?: string; orgId?: string; groupId?: string }>;
+}
+
+const ORG_OWNER = 'ORG_OWNER';
+
+function isOrgOwner(u: User, orgId: string): boolean {
+  return Array.isArray(u.roles) && u.roles.some((r) => r?.roleName === ORG_OWNER && r.orgId === orgId);
 }
 
 const HEADERS = { accept: 'application/json' };
@@ -74,16 +85,23 @@ export function cloudManagerConnector(clients: TenantClients): Connector {
         }
       }),
       pages<User>(`/orgs/${enc(org)}/users`).then((users) => {
+        const leaving = new Set(found.addresses);
+        const isLeaver = (u: User) =>
+          [u.username, u.emailAddress].some((e) => typeof e === 'string' && leaving.has(normaliseEmail(e)));
+        const noOwnerStays = !users.some((u) => isOrgOwner(u, org) && !isLeaver(u));
         for (const u of users) {
           const email = found.match(u.username) ?? found.match(u.emailAddress);
           if (email)
-            grant(
-              'cloudmanager_org_user',
+            found.add({
+              vendor: 'cloudmanager',
+              tenantId: tenant.id,
+              kind: 'cloudmanager_org_user',
               email,
-              { orgId: org, userId: u.id },
-              CLOUDMANAGER_ORDER.orgUser,
-              `org ${org}`,
-            );
+              ids: { orgId: org, userId: u.id },
+              order: CLOUDMANAGER_ORDER.orgUser,
+              scopeName: `org ${org}`,
+              ...(noOwnerStays && isOrgOwner(u, org) ? { lastOwner: true } : {}),
+            });
         }
       }),
     ];

@@ -25,9 +25,23 @@ export function emailIndex(subjects: readonly Subject[]): Map<string, number> {
 export class GrantCollector {
   private readonly seen = new Set<string>();
   private readonly people = new Set<string>();
+  private peopleFloor = 0;
   readonly grants: Grant[] = [];
 
   constructor(private readonly index: Map<string, number>) {}
+
+  /** Every address of every subject (lower-case). */
+  get addresses(): string[] {
+    return [...this.index.keys()];
+  }
+
+  /**
+   * A listing read only in part (Atlas `username` queries instead of its later pages) still knows
+   * from its `totalCount` how many people it holds: report at least that many.
+   */
+  atLeast(people: number): void {
+    if (Number.isFinite(people)) this.peopleFloor = Math.max(this.peopleFloor, people);
+  }
 
   /** The matched, lower-cased address if `email` belongs to a subject. */
   match(email: unknown): string | undefined {
@@ -39,7 +53,7 @@ export class GrantCollector {
 
   /** Tells the caller how many distinct people the listing saw, then returns the grants. */
   finish(ctx: Ctx, vendor: VendorId, tenantId: string): Grant[] {
-    ctx.onPeopleSeen?.({ vendor, tenantId, people: this.people.size });
+    ctx.onPeopleSeen?.({ vendor, tenantId, people: Math.max(this.people.size, this.peopleFloor) });
     return this.grants;
   }
 

@@ -22,8 +22,10 @@ export interface HttpDeps {
   timing?: Timing;
   retry?: Partial<RetryPolicy>;
   /**
-   * How many processes share each tenant's rate limit (e.g. the worker's maximum concurrency in
-   * AWS): each process takes 1/rateShare of the rate and burst, so together they stay within it.
+   * How many processes may call each tenant at once (LEAVER_RATE_SHARE in AWS: the worker's maximum
+   * concurrency + the reconciler + the API's vendor-calling function, see vendorRateShare in
+   * infra/leaver-construct.ts). A tenant's `rateLimit` is the vendor's own limit; each process takes
+   * 1/rateShare of its rate and burst, so together they stay within it.
    */
   rateShare?: number;
 }

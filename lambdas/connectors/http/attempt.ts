@@ -20,12 +20,16 @@ import {
 import { vendorRequestIdOf } from './request-id.ts';
 import type { FetchLike, FetchResponse, HttpRequest, Timing } from './types.ts';
 
-export type AttemptOutcome =
+export type AttemptOutcome = (
   | { kind: 'ok'; status: number; body: unknown; requestId?: string }
   | { kind: 'challenge' }
   | { kind: 'rejected'; error: LeaverError }
   | { kind: 'retry'; error: LeaverError; retryAfterMs?: number }
-  | { kind: 'fail'; error: LeaverError };
+  | { kind: 'fail'; error: LeaverError }
+) & {
+  /** The vendor's `RateLimit-Remaining` header (Atlas sends it on every answer), when present. */
+  rateLimitRemaining?: number;
+};
 
 export interface AttemptDeps {
   auth: AuthPlugin;
@@ -128,11 +132,30 @@ export async function runAttempt(
   }
   report(res.status, deps.timing.now() - started);
   const requestId = vendorRequestIdOf(res.headers);
+  const left = rateLimitRemaining(res.headers.get('ratelimit-remaining'));
+  const outcome = verdict(deps, req, call, res, text, authorization, requestId);
+  return left === undefined ? outcome : { ...outcome, rateLimitRemaining: left };
+}
 
+/** `RateLimit-Remaining: 7` (also the draft's structured form `r=7` or `7;w=60`). */
+export function rateLimitRemaining(header: string | null): number | undefined {
+  const m = header?.match(/^\s*(?:r=)?(\d+)/);
+  return m ? Number(m[1]) : undefined;
+}
+
+function verdict(
+  deps: AttemptDeps,
+  req: HttpRequest,
+  call: CallInfo,
+  res: FetchResponse,
+  text: string,
+  authorization: string | undefined,
+  requestId: string | undefined,
+): AttemptOutcome {
   if (res.status === 401 && !req.acceptStatuses?.includes(401)) {
-    const verdict = deps.auth.onUnauthorized(res, authorization);
+    const answer = deps.auth.onUnauthorized(res, authorization);
     deps.auth.done?.(authorization);
-    if (verdict === 'challenge') return { kind: 'challenge' };
+    if (answer === 'challenge') return { kind: 'challenge' };
     return {
       kind: 'rejected',
       error: statusError(401, call, { vendorRequestId: requestId, vendorCode: vendorErrorCode(text) }),

@@ -72,7 +72,14 @@ export class VendorHttp {
       if (!(await this.guard(() => limiter.take(req.limitKey, ctx.deadline, ctx.signal), ctx, call, last))) {
         throw deadlineError(call, last);
       }
-      const release = await this.guard(() => limiter.concurrency.acquire(ctx.signal), ctx, call, last);
+      bucket.sent();
+      let release: () => void;
+      try {
+        release = await this.guard(() => limiter.concurrency.acquire(ctx.signal), ctx, call, last);
+      } catch (e) {
+        bucket.answered();
+        throw e;
+      }
       attempts += 1;
       const generation = this.credentialGeneration;
       let outcome: AttemptOutcome;
@@ -91,9 +98,11 @@ export class VendorHttp {
           attempts,
         );
       } finally {
+        bucket.answered();
         release();
       }
       delay = 0;
+      if (outcome.rateLimitRemaining !== undefined) bucket.onRemaining(outcome.rateLimitRemaining);
       switch (outcome.kind) {
         case 'ok':
           bucket.onSuccess();

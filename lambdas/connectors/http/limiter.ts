@@ -1,7 +1,13 @@
 /**
  * Client-side rate limiting for one vendor tenant: token buckets (one per key: the tenant, or an
  * Atlas endpoint set) plus a concurrency cap. A 429 pauses the bucket until Retry-After and halves
- * its rate for every caller of that bucket; successes bring the rate back step by step.
+ * its rate for every caller of that bucket; successes bring the rate back step by step. The
+ * vendor's own count wins when it sends one (`RateLimit-Remaining`, less the requests still in
+ * flight on the bucket): fewer left than the bucket believes lowers its tokens (other processes
+ * may share the vendor's bucket); a full burst or more left fills it, so a vendor whose real bucket
+ * is larger than the default is not throttled to the default's refill. Without the header the
+ * configured (documented) rate holds. When a Retry-After pause ends one request may go at once,
+ * since the vendor said it would take one then.
  */
 import type { Timing } from './types.ts';
 
@@ -18,6 +24,10 @@ export class TokenBucket {
   private last: number;
   private factor = 1;
   private pausedUntil = 0;
+  /** The pause came from the vendor's Retry-After: one request may go when it ends. */
+  private resumeToken = false;
+  /** Requests sent on this bucket whose answers have not come back. */
+  private inFlight = 0;
 
   constructor(
     private readonly spec: RateSpec,
@@ -37,6 +47,10 @@ export class TokenBucket {
     const now = this.now();
     if (now < this.pausedUntil) return this.pausedUntil - now;
     this.refill(now);
+    if (this.resumeToken) {
+      this.resumeToken = false;
+      this.tokens = Math.max(this.tokens, 1);
+    }
     if (this.tokens >= 1) {
       this.tokens -= 1;
       return 0;
@@ -55,6 +69,29 @@ export class TokenBucket {
     this.tokens = 0;
     const pause = retryAfterMs ?? Math.ceil(1000 / this.rate);
     this.pausedUntil = Math.max(this.pausedUntil, now + pause);
+    if (retryAfterMs !== undefined) this.resumeToken = true;
+  }
+
+  /** A request of this bucket went out / its answer (or failure) came back. */
+  sent(): void {
+    this.inFlight += 1;
+  }
+
+  answered(): void {
+    this.inFlight = Math.max(0, this.inFlight - 1);
+  }
+
+  /**
+   * The vendor said how many requests its bucket has left (`RateLimit-Remaining`), counted before
+   * the requests still in flight reached it. Fewer than the bucket holds: the bucket drops to that
+   * (0 makes the next caller wait for a refill). A full burst or more: the bucket is full again.
+   */
+  onRemaining(remaining: number): void {
+    if (!Number.isFinite(remaining) || remaining < 0) return;
+    this.refill(this.now());
+    const free = Math.max(0, remaining - this.inFlight);
+    if (free < this.tokens) this.tokens = free;
+    else if (free >= this.spec.burst) this.tokens = this.spec.burst;
   }
 
   onSuccess(): void {

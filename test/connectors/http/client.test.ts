@@ -227,6 +227,53 @@ describe('VendorHttp retries', () => {
   });
 });
 
+describe("VendorHttp and the vendor's rate-limit headers", () => {
+  it('RateLimit-Remaining: 0 on a success makes the next call wait for a token', async () => {
+    server = await startServer((_req, res) =>
+      json(res, 200, { ok: true }, { 'ratelimit-limit': '10', 'ratelimit-remaining': '0' }),
+    );
+    const timing = fakeTiming();
+    const { http } = makeHttp({ timing, rate: { perSecond: 2, burst: 10 } });
+    await http.request({ method: 'GET', url: `${server.url}/a`, route: '/a' }, testCtx());
+    expect(timing.sleeps).toEqual([]);
+    await http.request({ method: 'GET', url: `${server.url}/a`, route: '/a' }, testCtx());
+    expect(timing.sleeps).toEqual([500]);
+  });
+
+  it('a vendor that says it has plenty left is not throttled to the configured refill', async () => {
+    server = await startServer((_req, res) =>
+      json(res, 200, { ok: true }, { 'ratelimit-limit': '100', 'ratelimit-remaining': '90' }),
+    );
+    const timing = fakeTiming();
+    const { http } = makeHttp({ timing, rate: { perSecond: 5 / 60, burst: 2 } });
+    for (let i = 0; i < 6; i++)
+      await http.request({ method: 'GET', url: `${server.url}/a`, route: '/a' }, testCtx());
+    expect(timing.sleeps).toEqual([]);
+  });
+
+  it('without the header the burst is used as configured, then the configured refill', async () => {
+    server = await startServer((_req, res) => ok(res));
+    const timing = fakeTiming();
+    const { http } = makeHttp({ timing, rate: { perSecond: 2, burst: 10 } });
+    for (let i = 0; i < 10; i++)
+      await http.request({ method: 'GET', url: `${server.url}/a`, route: '/a' }, testCtx());
+    expect(timing.sleeps).toEqual([]);
+    await http.request({ method: 'GET', url: `${server.url}/a`, route: '/a' }, testCtx());
+    expect(timing.sleeps).toEqual([500]);
+  });
+
+  it('a 429 with Retry-After at the documented Atlas rate retries right after the pause', async () => {
+    server = await startServer(
+      scripted([(res) => json(res, 429, { error: 429 }, { 'retry-after': '1' }), ok]),
+    );
+    const timing = fakeTiming();
+    const { http } = makeHttp({ timing, rate: { perSecond: 5 / 60, burst: 10 } });
+    const res = await http.request({ method: 'GET', url: `${server.url}/a`, route: '/a' }, testCtx());
+    expect(res.status).toBe(200);
+    expect(timing.sleeps).toEqual([1000]);
+  });
+});
+
 describe('VendorHttp credentials', () => {
   it('an unreadable secret fails at once as secret_unavailable, without a vendor call', async () => {
     server = await startServer((_req, res) => ok(res));

@@ -36,6 +36,42 @@ describe('token bucket', () => {
     expect(b.rate).toBe(10);
   });
 
+  it('when a Retry-After pause ends one request may go, even at a slow documented rate', () => {
+    let now = 0;
+    // Atlas's documented bucket: 10, refilled 5 a minute; a 429 halves that to one per 24 s.
+    const b = new TokenBucket({ perSecond: 5 / 60, burst: 10 }, () => now);
+    b.onRateLimited(1000);
+    now += 1000;
+    expect(b.tryTake()).toBe(0);
+    expect(b.tryTake()).toBeGreaterThan(20_000);
+  });
+
+  it('RateLimit-Remaining below the tokens lowers them (0 = wait for a refill)', () => {
+    let now = 0;
+    const b = new TokenBucket({ perSecond: 2, burst: 10 }, () => now);
+    b.onRemaining(2);
+    expect([b.tryTake(), b.tryTake()]).toEqual([0, 0]);
+    expect(b.tryTake()).toBe(500);
+    now += 500;
+    b.onRemaining(0);
+    expect(b.tryTake()).toBe(500);
+  });
+
+  it('RateLimit-Remaining of a full burst or more, less the requests in flight, fills the bucket; less than that adds nothing', () => {
+    const now = 0;
+    const b = new TokenBucket({ perSecond: 5 / 60, burst: 3 }, () => now);
+    for (let i = 0; i < 3; i++) expect(b.tryTake()).toBe(0);
+    b.onRemaining(2); // fewer than a burst: the documented refill still applies
+    expect(b.tryTake()).toBeGreaterThan(10_000);
+    b.sent();
+    b.onRemaining(3); // 3 left, 1 of ours in flight: 2 free, less than a burst
+    expect(b.tryTake()).toBeGreaterThan(10_000);
+    b.answered();
+    b.onRemaining(80); // the vendor's bucket is far larger than the default
+    expect([b.tryTake(), b.tryTake(), b.tryTake()]).toEqual([0, 0, 0]);
+    expect(b.tryTake()).toBeGreaterThan(10_000);
+  });
+
   it('repeated 429s keep slowing down to a floor', () => {
     const b = new TokenBucket({ perSecond: 16, burst: 1 }, () => 0);
     for (let i = 0; i < 10; i++) b.onRateLimited(0);

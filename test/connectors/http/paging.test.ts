@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { itwinPages, mongoPages } from '../../../lambdas/connectors/http/paging.ts';
+import { itwinPages, MongoPager, mongoPages } from '../../../lambdas/connectors/http/paging.ts';
 import { routeTemplate } from '../../../lambdas/connectors/http/route.ts';
 import { testCtx } from '../support/ctx.ts';
 import { makeHttp } from '../support/http.ts';
@@ -75,18 +75,27 @@ describe('iTwin $top/$skip paging', () => {
 
 describe('MongoDB itemsPerPage/pageNum paging', () => {
   const many = Array.from({ length: 1100 }, (_, i) => ({ id: String(i) }));
-  it('asks 500 a page and stops on the short page', async () => {
-    server = await startServer((req, res) => {
-      const u = new URL(req.url, server!.url);
-      const per = Number(u.searchParams.get('itemsPerPage'));
+  /** A MongoDB listing of `items`; `next` links and `totalCount` only when asked; `cap` limits itemsPerPage. */
+  const listing =
+    (items: Array<{ id: string }>, o: { next?: boolean; count?: boolean; cap?: number } = {}) =>
+    (req: { url: string }, res: Parameters<typeof json>[0]) => {
+      const u = new URL(req.url, 'http://x');
+      const per = Math.min(Number(u.searchParams.get('itemsPerPage')), o.cap ?? 500);
       const n = Number(u.searchParams.get('pageNum'));
-      const results = many.slice((n - 1) * per, n * per);
       const links = [
         { rel: 'self', href: 'x' },
-        ...(n * per < many.length ? [{ rel: 'next', href: 'y' }] : []),
+        ...(o.next && n * per < items.length ? [{ rel: 'next', href: 'y' }] : []),
       ];
-      json(res, 200, { results, totalCount: many.length, links });
-    });
+      json(res, 200, {
+        results: items.slice((n - 1) * per, n * per),
+        links,
+        ...(o.count ? { totalCount: items.length } : {}),
+      });
+    };
+  const pageNums = () => server!.seen.map((s) => new URL(s.url, 'http://x').searchParams.get('pageNum'));
+
+  it('asks 500 a page with includeCount=true and stops on the short page', async () => {
+    server = await startServer(listing(many, { next: true, count: true }));
     const { http } = makeHttp({});
     const got = await mongoPages(
       http,
@@ -95,20 +104,62 @@ describe('MongoDB itemsPerPage/pageNum paging', () => {
     );
     expect(got).toHaveLength(1100);
     expect(server.seen.map((s) => s.url)).toEqual([
-      '/orgs/o/users?itemsPerPage=500&pageNum=1',
-      '/orgs/o/users?itemsPerPage=500&pageNum=2',
-      '/orgs/o/users?itemsPerPage=500&pageNum=3',
+      '/orgs/o/users?itemsPerPage=500&pageNum=1&includeCount=true',
+      '/orgs/o/users?itemsPerPage=500&pageNum=2&includeCount=true',
+      '/orgs/o/users?itemsPerPage=500&pageNum=3&includeCount=true',
     ]);
   });
 
-  it('stops when a full page has no next link', async () => {
-    server = await startServer((_req, res) =>
-      json(res, 200, { results: many.slice(0, 500), links: [{ rel: 'self', href: 'x' }] }),
-    );
+  it('goes on after a full page without a next link (next is only inferred) and stops on the empty page', async () => {
+    server = await startServer(listing(many.slice(0, 1000)));
     const { http } = makeHttp({});
     const got = await mongoPages(http, { url: `${server.url}/u`, route: '/u' }, testCtx());
-    expect(got).toHaveLength(500);
+    expect(got).toHaveLength(1000);
+    expect(pageNums()).toEqual(['1', '2', '3']);
+  });
+
+  it('without next links, reads every page while totalCount says more remain, and no page more', async () => {
+    server = await startServer(listing(many, { count: true }));
+    const { http } = makeHttp({});
+    const got = await mongoPages(http, { url: `${server.url}/u`, route: '/u' }, testCtx());
+    expect(got.map((x) => (x as { id: string }).id)).toEqual(many.map((x) => x.id));
+    expect(pageNums()).toEqual(['1', '2', '3']);
+  });
+
+  it('keeps going on short pages while totalCount says more remain (a vendor capping itemsPerPage)', async () => {
+    server = await startServer(listing(many.slice(0, 450), { count: true, cap: 200 }));
+    const { http } = makeHttp({});
+    const got = await mongoPages(http, { url: `${server.url}/u`, route: '/u' }, testCtx());
+    expect(got).toHaveLength(450);
+    expect(pageNums()).toEqual(['1', '2', '3']);
+  });
+
+  it('a short page without next link or totalCount ends the listing', async () => {
+    server = await startServer(listing(many.slice(0, 30)));
+    const { http } = makeHttp({});
+    expect(await mongoPages(http, { url: `${server.url}/u`, route: '/u' }, testCtx())).toHaveLength(30);
     expect(server.seen).toHaveLength(1);
+  });
+
+  it('a vendor that ignores pageNum (the same full page again) is vendor_bad_response, not an endless loop', async () => {
+    server = await startServer((_req, res) => json(res, 200, { results: many.slice(0, 500), links: [] }));
+    const { http } = makeHttp({});
+    const err = await mongoPages(http, { url: `${server.url}/u`, route: '/u' }, testCtx()).catch((e) => e);
+    expect(err).toMatchObject({ code: 'vendor_bad_response' });
+    expect(server.seen).toHaveLength(2);
+  });
+
+  it('MongoPager tells the pages still to read from totalCount after the first page', async () => {
+    server = await startServer(listing(many, { count: true }));
+    const { http } = makeHttp({});
+    const pager = new MongoPager(http, { url: `${server.url}/u`, route: '/u' }, testCtx());
+    expect(pager.pagesLeft).toBeUndefined();
+    await pager.next();
+    expect(pager.totalCount).toBe(1100);
+    expect(pager.pagesLeft).toBe(2);
+    expect(await pager.rest()).toHaveLength(1100);
+    expect(pager.pagesLeft).toBe(0);
+    expect(server.seen).toHaveLength(3);
   });
 });
 
