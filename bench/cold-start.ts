@@ -5,7 +5,7 @@
  * repository so the external AWS SDK resolves from node_modules, and its load time counts.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 
@@ -69,6 +69,31 @@ export async function measureColdStarts(runs = 5): Promise<ColdStartRow[]> {
     rmSync(out, { recursive: true, force: true });
   }
   return rows;
+}
+
+/**
+ * The AWS SDK clients every function loads at start (DynamoDB, its document client, Secrets
+ * Manager), alone in a fresh process: the part of a cold start the Lambda runtime's SDK costs
+ * whatever Leaver does, so a reader can tell Leaver's own share from the machine's speed.
+ */
+export function measureSdkLoad(runs = 5): number {
+  const cache = resolve(import.meta.dirname, '../node_modules/.cache');
+  mkdirSync(cache, { recursive: true });
+  const dir = mkdtempSync(join(cache, 'leaver-sdk-'));
+  try {
+    const file = join(dir, 'sdk.mjs');
+    writeFileSync(
+      file,
+      [
+        "import '@aws-sdk/client-dynamodb';",
+        "import '@aws-sdk/lib-dynamodb';",
+        "import '@aws-sdk/client-secrets-manager';",
+      ].join('\n'),
+    );
+    return measureLoad(file, runs);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

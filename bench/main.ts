@@ -19,7 +19,7 @@ import './support/env.ts';
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
-import { measureColdStarts } from './cold-start.ts';
+import { measureColdStarts, measureSdkLoad } from './cold-start.ts';
 import { measureDynalitePuts, measureIntake } from './intake.ts';
 import { measureMassLayoff } from './mass-layoff.ts';
 import { measureSandboxCapacity } from './sandbox-capacity.ts';
@@ -266,7 +266,9 @@ async function coldStarts() {
   {
     log('cold start (bundling and loading each function)...');
     const cold = await measureColdStarts(5);
+    const sdkMs = measureSdkLoad(5);
     results.coldStart = cold;
+    results.coldStartSdkMs = sdkMs;
     for (const c of cold) {
       const kib = c.bundleBytes / 1024;
       const size =
@@ -285,6 +287,14 @@ async function coldStarts() {
         `${kib < 1024 && c.loadMs < 150 ? 'PASS' : 'MISS'} (${size}; ${load})`,
       );
     }
+    const own = cold.map((c) => c.loadMs - sdkMs);
+    add(
+      '5',
+      "  context: the AWS SDK clients alone (DynamoDB, lib-dynamodb, Secrets Manager); Leaver's own share",
+      `${sdkMs.toFixed(0)} ms; +${Math.min(...own).toFixed(0)} to +${Math.max(...own).toFixed(0)} ms`,
+      '(context)',
+      '-',
+    );
   }
 }
 
