@@ -118,12 +118,39 @@ export async function sigv4Auth(region: string): Promise<Auth> {
   };
 }
 
+export interface RetryOptions {
+  /** Tries after the first (default 3). */
+  retries?: number;
+  /** First pause; doubled each time, with full jitter (default 500 ms). */
+  baseDelayMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * Answers that mean the request never reached Leaver's code, so sending it again is safe: a 429 or
+ * 503, or a 500/502 that is not Leaver's own problem+json (API Gateway's answer when a function is
+ * throttled by its reserved concurrency, or failed before it could answer).
+ */
+export function isGatewayRefusal(status: number, contentType: string | null): boolean {
+  if (status === 429 || status === 503) return true;
+  return (status === 500 || status === 502) && !(contentType ?? '').includes('application/problem+json');
+}
+
 export class ApiClient {
+  private readonly retries: number;
+  private readonly baseDelayMs: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
   constructor(
     readonly baseUrl: string,
     private readonly auth: Auth,
     private readonly fetchImpl: typeof fetch = fetch,
-  ) {}
+    retry: RetryOptions = {},
+  ) {
+    this.retries = retry.retries ?? 3;
+    this.baseDelayMs = retry.baseDelayMs ?? 500;
+    this.sleep = retry.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  }
 
   /** A path (`/v1/...`, optionally with a query) or an absolute `next` link of the same API. */
   url(pathOrLink: string, query?: Record<string, string | number | undefined>): URL {
@@ -157,15 +184,25 @@ export class ApiClient {
       headers['content-type'] = 'application/json';
     }
     if (this.auth.kind === 'bearer') headers.authorization = `Bearer ${this.auth.token}`;
-    if (this.auth.kind === 'sigv4')
-      Object.assign(headers, await this.auth.sign({ method, url, headers, body }));
     let res: Response;
-    try {
-      res = await this.fetchImpl(url, { method, headers, body });
-    } catch (e) {
-      const c = (e as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } }).cause;
-      const cause = c?.code ?? c?.errors?.[0]?.code ?? c?.message ?? (e as Error).message;
-      throw new ApiError(0, 'network', `Cannot reach ${url.origin} (${cause})`);
+    for (let attempt = 0; ; attempt++) {
+      // SigV4 signatures carry the time: sign each try anew.
+      const sent =
+        this.auth.kind === 'sigv4'
+          ? { ...headers, ...(await this.auth.sign({ method, url, headers, body })) }
+          : headers;
+      try {
+        res = await this.fetchImpl(url, { method, headers: sent, body });
+      } catch (e) {
+        const c = (e as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } }).cause;
+        const cause = c?.code ?? c?.errors?.[0]?.code ?? c?.message ?? (e as Error).message;
+        throw new ApiError(0, 'network', `Cannot reach ${url.origin} (${cause})`);
+      }
+      if (attempt >= this.retries || !isGatewayRefusal(res.status, res.headers.get('content-type'))) break;
+      await res.text();
+      const retryAfter = Number(res.headers.get('retry-after'));
+      const backoff = Math.random() * this.baseDelayMs * 2 ** attempt;
+      await this.sleep(Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : backoff);
     }
     const text = await res.text();
     const response: ApiResponse = {

@@ -5,6 +5,7 @@
  * (unknown id, conflict, auth, 5xx, unreachable); 2 bad usage (unknown command or flag, missing or
  * invalid argument, and a 400 from the server, which means the input was wrong).
  */
+import { randomUUID } from 'node:crypto';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
@@ -248,7 +249,7 @@ async function makeClient(p: Parsed, io: Io): Promise<ApiClient> {
       readLocalToken(io.env.LEAVER_SECRETS_FILE || DEFAULT_SECRETS_FILE);
     auth = token ? { kind: 'bearer', token } : { kind: 'none' };
   }
-  return new ApiClient(url, auth, io.fetch ?? fetch);
+  return new ApiClient(url, auth, io.fetch ?? fetch, { sleep: io.sleep });
 }
 
 const TERMINAL = new Set(['completed', 'completed_with_failures', 'cancelled']);
@@ -319,7 +320,11 @@ async function run(p: Parsed, io: Io): Promise<number> {
         print(plan, () => planText(plan));
         return plan.failures.length > 0 ? 1 : 0;
       }
-      const o = await client.json<OffboardingLike>('POST', '/v1/offboardings', { body });
+      // A key per command: a retried request (a throttled function, say) can never create two.
+      const o = await client.json<OffboardingLike>('POST', '/v1/offboardings', {
+        body,
+        headers: { 'idempotency-key': `cli-${randomUUID()}` },
+      });
       if (!p.values.wait) {
         print(o, () => `Offboarding ${o.id} accepted (${o.status}). Follow it with: leaver status ${o.id}`);
         return 0;
