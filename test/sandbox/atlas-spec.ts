@@ -16,13 +16,20 @@
  *   invitations"; CloudAppUser's `password` is required by the (shared request/response) schema but
  *   "MongoDB Cloud does not return this parameter except in response to creating a new ... user".
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
 
-/** `<repo>/../shared/specs/...`: the spec lives beside the repository, not in it. */
-export const SPEC_URL = new URL('../../../shared/specs/atlas-admin-v2-offboarding.yaml', import.meta.url);
+/**
+ * `<repo>/../shared/specs/...`: the spec lives beside the repository, not in it (CI checks the
+ * repository out with `shared/` beside it); `LEAVER_SHARED_DIR` points elsewhere.
+ */
+export const SPEC_URL = process.env.LEAVER_SHARED_DIR
+  ? pathToFileURL(join(process.env.LEAVER_SHARED_DIR, 'specs/atlas-admin-v2-offboarding.yaml'))
+  : new URL('../../../shared/specs/atlas-admin-v2-offboarding.yaml', import.meta.url);
 export const V2_PREFIX = '/api/atlas/v2';
 
 const OBJECT_ID_PATTERN = '^([a-f0-9]{24})$';
@@ -122,6 +129,11 @@ function applyDescriptions(schemas: Record<string, Obj>): void {
 }
 
 export function loadAtlasSpec(): AtlasSpec {
+  if (!existsSync(SPEC_URL)) {
+    throw new Error(
+      `MongoDB's Atlas spec is not at ${fileURLToPath(SPEC_URL)}: check out shared/ beside the repository or set LEAVER_SHARED_DIR`,
+    );
+  }
   const doc = parse(readFileSync(SPEC_URL, 'utf8')) as Obj;
   const components = doc.components as Obj;
   const schemas = components.schemas as Record<string, Obj>;
