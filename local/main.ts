@@ -408,6 +408,9 @@ function printBanner(rt: LocalRuntime, secretsFile: string, dataDir: string | un
 }
 
 async function main(): Promise<void> {
+  // The deployed functions run on nodejs22.x; a local try-out may run on Node 20, where the AWS SDK
+  // prints a support notice at every start that says nothing about Leaver.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   let runtime: LocalRuntime;
   try {
     runtime = await startLocal({ banner: true });
