@@ -59,11 +59,22 @@ const emptyCounts = () => ({ planned: 0, revoked: 0, alreadyAbsent: 0, skipped: 
  */
 export function configuredAddresses(config: Pick<LeaverConfig, 'aliases'>, email: string): string[] {
   const e = normaliseEmail(email);
-  for (const [primary, aliases] of Object.entries(config.aliases ?? {})) {
-    const group = [primary, ...aliases].map(normaliseEmail);
-    if (group.includes(e)) return group.filter((a) => a !== e);
+  return (aliasGroups(config.aliases ?? {}).get(e) ?? []).filter((a) => a !== e);
+}
+
+/** Address -> every address of its person, built once per configuration (intake runs per webhook). */
+const groupsByConfig = new WeakMap<object, Map<string, string[]>>();
+function aliasGroups(aliases: Record<string, string[]>): Map<string, string[]> {
+  let index = groupsByConfig.get(aliases);
+  if (!index) {
+    index = new Map();
+    for (const [primary, more] of Object.entries(aliases)) {
+      const group = [primary, ...more].map(normaliseEmail);
+      for (const a of group) index.set(a, group);
+    }
+    groupsByConfig.set(aliases, index);
   }
-  return [];
+  return index;
 }
 
 /** Every address of a subject: its own, the aliases it names, and the configured ones of each. */

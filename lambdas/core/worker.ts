@@ -246,17 +246,16 @@ async function applyShareGuard(deps: EngineDeps, runs: WorkerRun[], disc: Discov
     if (removing.length === 0) continue;
     const key = `blast:share:${tenantId}:${window.key}`;
     const opts = { expiresAt: window.end };
-    const released = removing.filter((r) => r.offboarding.releasedAt);
-    if (released.length > 0) {
-      await deps.store.addToBoundedSet(key, released.map(person), Number.MAX_SAFE_INTEGER, opts);
-    }
+    // Released runs are counted unconditionally; the same call (with none, a plain read) returns
+    // who was removed so far in the window.
+    const released = removing.filter((r) => r.offboarding.releasedAt).map(person);
+    const sofar = await deps.store.addToBoundedSet(key, released, Number.MAX_SAFE_INTEGER, opts);
     const held = removing.filter((r) => !r.offboarding.releasedAt);
     if (held.length === 0) continue;
     // People removed earlier in this window no longer show at the vendor, so `seen` shrinks as a
     // layoff proceeds: count them back in, or the limit would tighten with every batch.
     const batchPeople = new Set(removing.map(person));
-    const earlier = await deps.store.addToBoundedSet(key, [], Number.MAX_SAFE_INTEGER, opts);
-    const goneEarlier = earlier.members.filter((m) => !batchPeople.has(m)).length;
+    const goneEarlier = sofar.members.filter((m) => !batchPeople.has(m)).length;
     const limit = maxPeopleRemoved(seen + goneEarlier, maxPercent);
     const claim = await deps.store.addToBoundedSet(key, held.map(person), limit, opts);
     if (claim.added) continue;
