@@ -1,0 +1,161 @@
+/**
+ * Recovery: finds every accepted offboarding that still has work to do without trusting a
+ * secondary index, repairs the index entries a crash left out, and hands the stranded ones to a
+ * worker again (the worker tolerates duplicates: a message for an offboarding that is done or
+ * claimed by a live run changes nothing).
+ *
+ * Why not the status index alone: a process killed while writing an offboarding can leave its
+ * index entries out of step with the item (dynalite writes them one by one before the item; a
+ * status change deletes the old entry first), and the due and retry sweeps read only that index.
+ *
+ * - `recoverAll` reads every page at once: the local runtime runs it at start, so work interrupted
+ *   by a crash resumes within seconds of the restart.
+ * - `recoveryStep` reads a few pages per call and keeps its position in a named cursor: the due
+ *   sweep runs it on every tick, so a full pass spreads over several ticks and starts again every
+ *   `schedules.recoveryScanMinutes` (AWS and local alike: an index-independent safety net whose
+ *   cost, a read of the whole table, is paid at that low frequency).
+ */
+import type { EngineDeps } from './deps.ts';
+import { isLeaverError } from './errors.ts';
+import { killSwitchState } from './guards.ts';
+import { enqueueQuietly } from './intake.ts';
+import { isDue, leaseHeld } from './lifecycle.ts';
+import type { Offboarding, OffboardingStatus } from './model.ts';
+
+/**
+ * Statuses whose offboardings may wait for work: run now (scheduled, running), after a release
+ * (quarantined) or after a retry delay (completed_with_failures). Only the first two are enqueued
+ * here; the others need their index entries, which the release and the retry sweep rely on.
+ */
+export const RECOVERABLE_STATUSES: readonly OffboardingStatus[] = [
+  'scheduled',
+  'running',
+  'quarantined',
+  'completed_with_failures',
+];
+
+/** The named cursor where `recoveryStep` keeps its position between due sweeps. */
+export const RECOVERY_CURSOR = 'recovery-scan';
+/** Items read per Scan page. */
+const PAGE_SIZE = 500;
+/** Scan pages one `recoveryStep` reads at most. */
+export const RECOVERY_STEP_PAGES = 10;
+
+export interface RecoveryResult {
+  /** Offboardings found in a recoverable status. */
+  found: number;
+  /** Offboardings whose missing index entries were written again. */
+  repaired: number;
+  /** Offboardings handed to a worker again. */
+  enqueued: number;
+  /** The kill switch is on: repaired but nothing enqueued (the due sweep does it once it is off). */
+  held?: boolean;
+}
+
+/** Whether a worker should take `off` up now: due and scheduled, or running without a live lease. */
+export function needsWorker(deps: Pick<EngineDeps, 'clock' | 'config' | 'leaseHolder'>, off: Offboarding) {
+  if (off.status === 'scheduled') return isDue(deps, off.effectiveAt);
+  return off.status === 'running' && !leaseHeld(off, deps.clock.now(), deps.leaseHolder);
+}
+
+async function recoverOffboardings(
+  deps: EngineDeps,
+  offs: readonly Offboarding[],
+  enqueue: boolean,
+  into: RecoveryResult,
+): Promise<void> {
+  for (const off of offs) {
+    into.found++;
+    // A finished run with no retry coming waits for nobody: its index entries are left as they are.
+    if (off.status === 'completed_with_failures' && !off.nextRetryAt) continue;
+    try {
+      if (await deps.store.repairIndexes(off)) {
+        into.repaired++;
+        deps.log.warn('offboarding was missing from the indexes (interrupted write); written again', {
+          offboardingId: off.id,
+          status: off.status,
+        });
+      }
+    } catch (e) {
+      // Enqueuing does not need the index: go on, the next pass repairs it.
+      deps.log.warn('could not repair the indexes of an offboarding', {
+        offboardingId: off.id,
+        errorCode: isLeaverError(e) ? e.code : 'internal',
+      });
+    }
+    if (enqueue && needsWorker(deps, off) && (await enqueueQuietly(deps, off.id))) into.enqueued++;
+  }
+}
+
+/** One full pass over the offboardings: every page, now. */
+export async function recoverAll(deps: EngineDeps): Promise<RecoveryResult> {
+  const enqueue = !(await killSwitchState(deps)).enabled;
+  const result: RecoveryResult = { found: 0, repaired: 0, enqueued: 0, ...(enqueue ? {} : { held: true }) };
+  let cursor: string | undefined;
+  do {
+    const page = await deps.store.scanByStatus(RECOVERABLE_STATUSES, { limit: PAGE_SIZE, cursor });
+    await recoverOffboardings(deps, page.items, enqueue, result);
+    cursor = page.cursor;
+  } while (cursor);
+  return result;
+}
+
+/** Where a pass stands: mid-pass (`cursor`) or waiting until `nextAt` to start the next one. */
+interface StepState {
+  cursor?: string;
+  nextAt?: string;
+}
+
+function readState(value: string | undefined): StepState {
+  if (!value) return {};
+  try {
+    const v = JSON.parse(value) as StepState;
+    return {
+      ...(typeof v.cursor === 'string' ? { cursor: v.cursor } : {}),
+      ...(typeof v.nextAt === 'string' ? { nextAt: v.nextAt } : {}),
+    };
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Up to `maxPages` Scan pages of a pass, resuming where the previous step stopped; a pass that
+ * ends schedules the next one `schedules.recoveryScanMinutes` later. Returns undefined when no pass
+ * is due yet.
+ */
+export async function recoveryStep(
+  deps: EngineDeps,
+  maxPages = RECOVERY_STEP_PAGES,
+): Promise<(RecoveryResult & { passDone: boolean }) | undefined> {
+  const now = deps.clock.now();
+  const state = readState(await deps.store.getCursor(RECOVERY_CURSOR));
+  if (state.cursor === undefined && state.nextAt !== undefined && Date.parse(state.nextAt) > now.getTime()) {
+    return undefined;
+  }
+  const enqueue = !(await killSwitchState(deps)).enabled;
+  const result: RecoveryResult = { found: 0, repaired: 0, enqueued: 0, ...(enqueue ? {} : { held: true }) };
+  const scan = async (from: string | undefined) => {
+    try {
+      return await deps.store.scanByStatus(RECOVERABLE_STATUSES, { limit: PAGE_SIZE, cursor: from });
+    } catch (e) {
+      // A stored position the store no longer accepts: the pass starts again from the beginning.
+      if (from === undefined || !(isLeaverError(e) && e.code === 'invalid_request')) throw e;
+      return deps.store.scanByStatus(RECOVERABLE_STATUSES, { limit: PAGE_SIZE });
+    }
+  };
+  let cursor = state.cursor;
+  for (let pages = 0; pages < maxPages; pages++) {
+    const page = await scan(cursor);
+    await recoverOffboardings(deps, page.items, enqueue, result);
+    cursor = page.cursor;
+    if (cursor === undefined) break;
+  }
+  const next: StepState = cursor
+    ? { cursor }
+    : {
+        nextAt: new Date(now.getTime() + deps.config.schedules.recoveryScanMinutes * 60_000).toISOString(),
+      };
+  await deps.store.setCursor(RECOVERY_CURSOR, JSON.stringify(next));
+  return { ...result, passDone: cursor === undefined };
+}
