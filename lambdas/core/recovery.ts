@@ -63,6 +63,7 @@ async function recoverOffboardings(
   offs: readonly Offboarding[],
   enqueue: boolean,
   into: RecoveryResult,
+  alreadyEnqueued: ReadonlySet<string> = new Set(),
 ): Promise<void> {
   for (const off of offs) {
     into.found++;
@@ -83,7 +84,8 @@ async function recoverOffboardings(
         errorCode: isLeaverError(e) ? e.code : 'internal',
       });
     }
-    if (enqueue && needsWorker(deps, off) && (await enqueueQuietly(deps, off.id))) into.enqueued++;
+    if (!enqueue || alreadyEnqueued.has(off.id) || !needsWorker(deps, off)) continue;
+    if (await enqueueQuietly(deps, off.id)) into.enqueued++;
   }
 }
 
@@ -122,12 +124,13 @@ function readState(value: string | undefined): StepState {
 /**
  * Up to `maxPages` Scan pages of a pass, resuming where the previous step stopped; a pass that
  * ends schedules the next one `schedules.recoveryScanMinutes` later. Returns undefined when no pass
- * is due yet.
+ * is due yet. `alreadyEnqueued`: ids the caller has just enqueued (not enqueued twice).
  */
 export async function recoveryStep(
   deps: EngineDeps,
-  maxPages = RECOVERY_STEP_PAGES,
+  opts: { maxPages?: number; alreadyEnqueued?: ReadonlySet<string> } = {},
 ): Promise<(RecoveryResult & { passDone: boolean }) | undefined> {
+  const maxPages = opts.maxPages ?? RECOVERY_STEP_PAGES;
   const now = deps.clock.now();
   const state = readState(await deps.store.getCursor(RECOVERY_CURSOR));
   if (state.cursor === undefined && state.nextAt !== undefined && Date.parse(state.nextAt) > now.getTime()) {
@@ -147,7 +150,7 @@ export async function recoveryStep(
   let cursor = state.cursor;
   for (let pages = 0; pages < maxPages; pages++) {
     const page = await scan(cursor);
-    await recoverOffboardings(deps, page.items, enqueue, result);
+    await recoverOffboardings(deps, page.items, enqueue, result, opts.alreadyEnqueued);
     cursor = page.cursor;
     if (cursor === undefined) break;
   }

@@ -50,10 +50,18 @@ export async function dueSweep(
   const running = await allPages((cursor) => deps.store.query({ status: 'running', cursor, limit: 500 }));
   const stale = running.filter((o) => !leaseHeld(o, now, deps.leaseHolder));
   let enqueued = 0;
-  for (const off of [...due, ...stale]) if (await enqueueQuietly(deps, off.id)) enqueued++;
+  const sent = new Set<string>();
+  for (const off of [...due, ...stale]) {
+    if (await enqueueQuietly(deps, off.id)) {
+      enqueued++;
+      sent.add(off.id);
+    }
+  }
   // The safety net for what the index lost: a few pages of a table pass, when a pass is due.
-  const recovery = await recoveryStep(deps);
-  return { enqueued, stale: stale.length, ...(recovery ? { recovery } : {}) };
+  const recovery = await recoveryStep(deps, { alreadyEnqueued: sent });
+  if (!recovery || (recovery.enqueued === 0 && recovery.repaired === 0))
+    return { enqueued, stale: stale.length };
+  return { enqueued: enqueued + recovery.enqueued, stale: stale.length, recovery };
 }
 
 export interface ReconcileResult {
