@@ -90,12 +90,16 @@ async function recoverOffboardings(
 }
 
 /** One full pass over the offboardings: every page, now. */
-export async function recoverAll(deps: EngineDeps): Promise<RecoveryResult> {
+export async function recoverAll(
+  deps: EngineDeps,
+  opts: { pageSize?: number } = {},
+): Promise<RecoveryResult> {
+  const limit = opts.pageSize ?? PAGE_SIZE;
   const enqueue = !(await killSwitchState(deps)).enabled;
   const result: RecoveryResult = { found: 0, repaired: 0, enqueued: 0, ...(enqueue ? {} : { held: true }) };
   let cursor: string | undefined;
   do {
-    const page = await deps.store.scanByStatus(RECOVERABLE_STATUSES, { limit: PAGE_SIZE, cursor });
+    const page = await deps.store.scanByStatus(RECOVERABLE_STATUSES, { limit, cursor });
     await recoverOffboardings(deps, page.items, enqueue, result);
     cursor = page.cursor;
   } while (cursor);
@@ -128,9 +132,10 @@ function readState(value: string | undefined): StepState {
  */
 export async function recoveryStep(
   deps: EngineDeps,
-  opts: { maxPages?: number; alreadyEnqueued?: ReadonlySet<string> } = {},
+  opts: { maxPages?: number; pageSize?: number; alreadyEnqueued?: ReadonlySet<string> } = {},
 ): Promise<(RecoveryResult & { passDone: boolean }) | undefined> {
   const maxPages = opts.maxPages ?? RECOVERY_STEP_PAGES;
+  const limit = opts.pageSize ?? PAGE_SIZE;
   const now = deps.clock.now();
   const state = readState(await deps.store.getCursor(RECOVERY_CURSOR));
   if (state.cursor === undefined && state.nextAt !== undefined && Date.parse(state.nextAt) > now.getTime()) {
@@ -140,11 +145,11 @@ export async function recoveryStep(
   const result: RecoveryResult = { found: 0, repaired: 0, enqueued: 0, ...(enqueue ? {} : { held: true }) };
   const scan = async (from: string | undefined) => {
     try {
-      return await deps.store.scanByStatus(RECOVERABLE_STATUSES, { limit: PAGE_SIZE, cursor: from });
+      return await deps.store.scanByStatus(RECOVERABLE_STATUSES, { limit, cursor: from });
     } catch (e) {
       // A stored position the store no longer accepts: the pass starts again from the beginning.
       if (from === undefined || !(isLeaverError(e) && e.code === 'invalid_request')) throw e;
-      return deps.store.scanByStatus(RECOVERABLE_STATUSES, { limit: PAGE_SIZE });
+      return deps.store.scanByStatus(RECOVERABLE_STATUSES, { limit });
     }
   };
   let cursor = state.cursor;
