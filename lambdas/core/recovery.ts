@@ -15,6 +15,7 @@
  *   `schedules.recoveryScanMinutes` (AWS and local alike: an index-independent safety net whose
  *   cost, a read of the whole table, is paid at that low frequency).
  */
+import { allPages } from './concurrency.ts';
 import type { EngineDeps } from './deps.ts';
 import { isLeaverError } from './errors.ts';
 import { killSwitchState } from './guards.ts';
@@ -58,19 +59,44 @@ export function needsWorker(deps: Pick<EngineDeps, 'clock' | 'config' | 'leaseHo
   return off.status === 'running' && !leaseHeld(off, deps.clock.now(), deps.leaseHolder);
 }
 
+/** What one pass works with: whether it may enqueue, and what the status index lists. */
+interface Pass {
+  enqueue: boolean;
+  /** Ids the status index lists under their status: only the others need a closer look. */
+  indexed: ReadonlySet<string>;
+  /** Ids the caller has just enqueued. */
+  alreadyEnqueued: ReadonlySet<string>;
+  result: RecoveryResult;
+}
+
+async function startPass(deps: EngineDeps, alreadyEnqueued: ReadonlySet<string> = new Set()): Promise<Pass> {
+  const enqueue = !(await killSwitchState(deps)).enabled;
+  // One listing per status instead of one index lookup per offboarding found.
+  const indexed = new Set<string>();
+  for (const status of RECOVERABLE_STATUSES) {
+    const listed = await allPages((cursor) => deps.store.query({ status, cursor, limit: PAGE_SIZE }));
+    for (const o of listed) indexed.add(o.id);
+  }
+  return {
+    enqueue,
+    indexed,
+    alreadyEnqueued,
+    result: { found: 0, repaired: 0, enqueued: 0, ...(enqueue ? {} : { held: true }) },
+  };
+}
+
 async function recoverOffboardings(
   deps: EngineDeps,
   offs: readonly Offboarding[],
-  enqueue: boolean,
-  into: RecoveryResult,
-  alreadyEnqueued: ReadonlySet<string> = new Set(),
+  pass: Pass,
 ): Promise<void> {
+  const into = pass.result;
   for (const off of offs) {
     into.found++;
     // A finished run with no retry coming waits for nobody: its index entries are left as they are.
     if (off.status === 'completed_with_failures' && !off.nextRetryAt) continue;
     try {
-      if (await deps.store.repairIndexes(off)) {
+      if (!pass.indexed.has(off.id) && (await deps.store.repairIndexes(off))) {
         into.repaired++;
         deps.log.warn('offboarding was missing from the indexes (interrupted write); written again', {
           offboardingId: off.id,
@@ -84,7 +110,7 @@ async function recoverOffboardings(
         errorCode: isLeaverError(e) ? e.code : 'internal',
       });
     }
-    if (!enqueue || alreadyEnqueued.has(off.id) || !needsWorker(deps, off)) continue;
+    if (!pass.enqueue || pass.alreadyEnqueued.has(off.id) || !needsWorker(deps, off)) continue;
     if (await enqueueQuietly(deps, off.id)) into.enqueued++;
   }
 }
@@ -95,15 +121,14 @@ export async function recoverAll(
   opts: { pageSize?: number } = {},
 ): Promise<RecoveryResult> {
   const limit = opts.pageSize ?? PAGE_SIZE;
-  const enqueue = !(await killSwitchState(deps)).enabled;
-  const result: RecoveryResult = { found: 0, repaired: 0, enqueued: 0, ...(enqueue ? {} : { held: true }) };
+  const pass = await startPass(deps);
   let cursor: string | undefined;
   do {
     const page = await deps.store.scanByStatus(RECOVERABLE_STATUSES, { limit, cursor });
-    await recoverOffboardings(deps, page.items, enqueue, result);
+    await recoverOffboardings(deps, page.items, pass);
     cursor = page.cursor;
   } while (cursor);
-  return result;
+  return pass.result;
 }
 
 /** Where a pass stands: mid-pass (`cursor`) or waiting until `nextAt` to start the next one. */
@@ -141,8 +166,7 @@ export async function recoveryStep(
   if (state.cursor === undefined && state.nextAt !== undefined && Date.parse(state.nextAt) > now.getTime()) {
     return undefined;
   }
-  const enqueue = !(await killSwitchState(deps)).enabled;
-  const result: RecoveryResult = { found: 0, repaired: 0, enqueued: 0, ...(enqueue ? {} : { held: true }) };
+  const pass = await startPass(deps, opts.alreadyEnqueued);
   const scan = async (from: string | undefined) => {
     try {
       return await deps.store.scanByStatus(RECOVERABLE_STATUSES, { limit, cursor: from });
@@ -155,7 +179,7 @@ export async function recoveryStep(
   let cursor = state.cursor;
   for (let pages = 0; pages < maxPages; pages++) {
     const page = await scan(cursor);
-    await recoverOffboardings(deps, page.items, enqueue, result, opts.alreadyEnqueued);
+    await recoverOffboardings(deps, page.items, pass);
     cursor = page.cursor;
     if (cursor === undefined) break;
   }
@@ -165,5 +189,5 @@ export async function recoveryStep(
         nextAt: new Date(now.getTime() + deps.config.schedules.recoveryScanMinutes * 60_000).toISOString(),
       };
   await deps.store.setCursor(RECOVERY_CURSOR, JSON.stringify(next));
-  return { ...result, passDone: cursor === undefined };
+  return { ...pass.result, passDone: cursor === undefined };
 }
