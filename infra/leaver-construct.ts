@@ -206,8 +206,14 @@ export const OFFBOARDINGS_ACTIONS = [
   'dynamodb:Query',
   'dynamodb:UpdateItem',
 ];
-/** The API alone lists every offboarding (GET /v1/offboardings without email or status): a Scan of the table. */
+/** A Scan of the Offboardings table itself (never its indexes). */
 export const OFFBOARDINGS_LIST_ACTIONS = ['dynamodb:Scan'];
+/**
+ * Functions that Scan the table: the API lists every offboarding (GET /v1/offboardings without
+ * email or status); the due sweep reads a few pages per run of the recovery pass that finds
+ * offboardings missing from the status index (lambdas/core/recovery.ts).
+ */
+export const OFFBOARDINGS_SCANNERS = ['api', 'dueSweep'] as const;
 /** Functions that enqueue work (intake, API commands, due and retry sweeps); the worker only consumes. */
 export const ENQUEUERS = ['intake', 'api', 'apiVendor', 'dueSweep', 'retrySweep'] as const;
 /**
@@ -637,13 +643,15 @@ export class Leaver extends Construct {
       can.notify(role);
     }
     for (const name of ENQUEUERS) can.enqueue(roles[name]);
-    roles.api.addToPolicy(
-      new PolicyStatement({
-        sid: 'OffboardingsList',
-        actions: OFFBOARDINGS_LIST_ACTIONS,
-        resources: [this.offboardingsTable.tableArn],
-      }),
-    );
+    for (const name of OFFBOARDINGS_SCANNERS) {
+      roles[name].addToPolicy(
+        new PolicyStatement({
+          sid: 'OffboardingsList',
+          actions: OFFBOARDINGS_LIST_ACTIONS,
+          resources: [this.offboardingsTable.tableArn],
+        }),
+      );
+    }
     for (const name of SOURCE_SECRET_READERS)
       can.readSecrets(roles[name], sourceSecrets, 'ReadHrSourceSecrets');
     for (const name of TENANT_SECRET_READERS)

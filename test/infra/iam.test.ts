@@ -12,6 +12,7 @@ import {
   FUNCTION_SPECS,
   type FunctionName,
   OFFBOARDINGS_ACTIONS,
+  OFFBOARDINGS_SCANNERS,
   TENANT_SECRET_READERS,
 } from '../../infra/leaver-construct.ts';
 import {
@@ -144,7 +145,8 @@ describe('Audit table: append only', () => {
 
 describe('data access', () => {
   it.each(NAMES)('%s reads and writes Offboardings with named actions only (table + 3 GSIs)', (n) => {
-    const expected = [...OFFBOARDINGS_ACTIONS, ...(n === 'api' ? ['dynamodb:Scan'] : [])].sort();
+    const scans = (OFFBOARDINGS_SCANNERS as readonly string[]).includes(n);
+    const expected = [...OFFBOARDINGS_ACTIONS, ...(scans ? ['dynamodb:Scan'] : [])].sort();
     expect(actionsOn(allow(n), offboardingsId)).toEqual(expected);
     expect([...OFFBOARDINGS_ACTIONS].sort()).toEqual([
       'dynamodb:GetItem',
@@ -156,10 +158,11 @@ describe('data access', () => {
     expect(resourcesOf(stmt)).toHaveLength(4);
   });
 
-  it('only the API may Scan, and only the Offboardings table itself', () => {
+  it('only the API and the due sweep (its recovery pass) may Scan, and only the Offboardings table itself', () => {
+    expect([...OFFBOARDINGS_SCANNERS].sort()).toEqual(['api', 'dueSweep']);
     for (const n of NAMES) {
       const scans = allow(n).filter((s) => actionsOf(s).includes('dynamodb:Scan'));
-      if (n !== 'api') {
+      if (!(OFFBOARDINGS_SCANNERS as readonly string[]).includes(n)) {
         expect(scans, n).toEqual([]);
         continue;
       }
