@@ -301,7 +301,10 @@ describe('commands', () => {
     expect(events.every((e) => e.class_uid === 3001 || e.class_uid === 3005)).toBe(true);
 
     const meta = await cli('audit', 'export', '--email', DANA, '--out', join(dir, 'a.jsonl'), '--json');
-    expect(JSON.parse(meta.stdout)).toMatchObject({ format: 'jsonl', records: Number(m[1]) });
+    expect(JSON.parse(meta.stdout)).toMatchObject({ format: 'jsonl', records: Number(m[1]), pages: 1 });
+    // One page is "1 page", not "1 pages".
+    const single = await cli('audit', 'export', '--email', DANA, '--out', join(dir, 'one.csv'));
+    expect(single.stdout).toContain(`Exported ${m[1]} records (1 page) to`);
   });
 
   it('audit verify: intact chain, exit 0; unknown id, exit 1', async () => {
