@@ -77,7 +77,7 @@ describe('the local runtime', () => {
     });
     expect(result.status).toBe('completed');
     expect(result.exitCode).toBe(0);
-    // As the README says: 17 revoked, her sole ownership of an iTwin skipped as last_owner.
+    // As the README's demo section says: 17 revoked, her sole ownership of an iTwin skipped as last_owner.
     const revoked = result.actions.filter((a) => a.outcome === 'revoked');
     const skipped = result.actions.filter((a) => a.outcome === 'skipped');
     expect(revoked).toHaveLength(17);
