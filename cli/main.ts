@@ -301,7 +301,7 @@ async function run(p: Parsed, io: Io): Promise<number> {
     print(o, () => offboardingText(o));
     if (o.status === 'quarantined') {
       if (!asJson && !quiet)
-        io.err(`Quarantined by the blast-radius guard. Release it with: leaver release ${o.id}`);
+        io.err(`Quarantined by the blast-radius guard. Release it with: npx leaver release ${o.id}`);
       return 1;
     }
     return offboardingExit(o);
@@ -327,7 +327,10 @@ async function run(p: Parsed, io: Io): Promise<number> {
         headers: { 'idempotency-key': `cli-${randomUUID()}` },
       });
       if (!p.values.wait) {
-        print(o, () => `Offboarding ${o.id} accepted (${o.status}). Follow it with: leaver status ${o.id}`);
+        print(
+          o,
+          () => `Offboarding ${o.id} accepted (${o.status}). Follow it with: npx leaver status ${o.id}`,
+        );
         return 0;
       }
       if (!asJson && !quiet) io.err(`Offboarding ${o.id} accepted (${o.status}); waiting...`);

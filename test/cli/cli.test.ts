@@ -199,6 +199,12 @@ describe('commands', () => {
     expect(w.stdout).toContain('scheduled for 2099-06-01');
   });
 
+  it('offboard without --wait names the command that follows it, as a newcomer types it', async () => {
+    const r = await cli('offboard', 'follow.me@example.com', '--reason', 'left');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/accepted \(\w+\)\. Follow it with: npx leaver status off_\S+/);
+  });
+
   it('list: a table, --json, paging with --all', async () => {
     for (let i = 0; i < 3; i++)
       await cli('offboard', 'list-me@example.com', '--reason', `n${i}`, '--at', '2099-01-01');
