@@ -81,6 +81,7 @@ describe('the local runtime', () => {
     const revoked = result.actions.filter((a) => a.outcome === 'revoked');
     const skipped = result.actions.filter((a) => a.outcome === 'skipped');
     expect(revoked).toHaveLength(17);
+    expect(readFileSync('README.md', 'utf8')).toContain(`**${revoked.length} grants revoked**`);
     expect(skipped.map((a) => [a.kind, a.skipReason])).toEqual([['itwin_owner_member', 'last_owner']]);
     expect(result.actions.filter((a) => a.outcome === 'failed')).toEqual([]);
     // Every vendor really changed: all that is left of her is the skipped ownership.
