@@ -11,6 +11,11 @@ export function table(headers: string[], rows: (string | number | undefined)[][]
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 
+/** `1 page`, `2 pages`: a count with its noun in the right number. */
+export function counted(n: number, noun: string): string {
+  return `${n} ${n === 1 ? noun : `${noun}s`}`;
+}
+
 export function duration(ms: number | undefined): string {
   if (ms === undefined) return '-';
   if (ms < 1000) return `${Math.round(ms)} ms`;

@@ -23,6 +23,7 @@ import {
   UsageError,
 } from './client.ts';
 import {
+  counted,
   countsLine,
   duration,
   type OffboardingLike,
@@ -300,7 +301,7 @@ async function run(p: Parsed, io: Io): Promise<number> {
     print(o, () => offboardingText(o));
     if (o.status === 'quarantined') {
       if (!asJson && !quiet)
-        io.err(`Quarantined by the blast-radius guard. Release it with: leaver release ${o.id}`);
+        io.err(`Quarantined by the blast-radius guard. Release it with: npx leaver release ${o.id}`);
       return 1;
     }
     return offboardingExit(o);
@@ -326,7 +327,10 @@ async function run(p: Parsed, io: Io): Promise<number> {
         headers: { 'idempotency-key': `cli-${randomUUID()}` },
       });
       if (!p.values.wait) {
-        print(o, () => `Offboarding ${o.id} accepted (${o.status}). Follow it with: leaver status ${o.id}`);
+        print(
+          o,
+          () => `Offboarding ${o.id} accepted (${o.status}). Follow it with: npx leaver status ${o.id}`,
+        );
         return 0;
       }
       if (!asJson && !quiet) io.err(`Offboarding ${o.id} accepted (${o.status}); waiting...`);
@@ -473,11 +477,11 @@ async function run(p: Parsed, io: Io): Promise<number> {
         records += Number(res.headers.get('x-record-count') ?? 0);
         pages++;
         link = nextLink(res.headers.get('link'));
-        if (!asJson && out) io.err(`  page ${pages}: ${records} records`);
+        if (!asJson && out) io.err(`  page ${pages}: ${counted(records, 'record')}`);
       }
       if (out) {
         if (asJson) io.out(JSON.stringify({ file: out, format, records, pages }));
-        else io.out(`Exported ${records} records (${pages} pages) to ${out}`);
+        else io.out(`Exported ${counted(records, 'record')} (${counted(pages, 'page')}) to ${out}`);
       }
       return 0;
     }
@@ -508,7 +512,7 @@ async function run(p: Parsed, io: Io): Promise<number> {
       };
       print(result, () =>
         valid
-          ? `Audit chain of ${id}: intact (${records.length} records, verified by the server and locally)`
+          ? `Audit chain of ${id}: intact (${counted(records.length, 'record')}, verified by the server and locally)`
           : `Audit chain of ${id}: BROKEN${local.ok ? '' : ` at seq ${local.brokenAt}: ${local.reason}`}${
               server!.valid ? '' : ` (server: seq ${server!.brokenAt}: ${server!.reason})`
             }`,

@@ -430,14 +430,14 @@ export class Leaver extends Construct {
     // read grant names one secret (no `name-??????` wildcard), the secrets are encrypted with the
     // data key, and `cdk deploy` on a fresh account needs no manual step before it. The generated
     // value is a placeholder that no source or connector accepts (fail closed) until an operator
-    // puts the real value (the README, Deploying to AWS); CloudFormation never regenerates it on later deploys.
+    // puts the real value (docs/deploying.md#secrets); CloudFormation never regenerates it on later deploys.
     this.secrets = new Map();
     const secretFor = (name: string, purpose: string): Secret => {
       const existing = this.secrets.get(name);
       if (existing) return existing;
       const secret = new Secret(this, `Secret-${idFor(name)}`, {
         secretName: name,
-        description: `Leaver: ${purpose}. Replace the placeholder value (see the README, Deploying to AWS).`,
+        description: `Leaver: ${purpose}. Replace the placeholder value (see docs/deploying.md#secrets in the Leaver repository).`,
         encryptionKey: this.dataKey,
         removalPolicy: props.secretsRemovalPolicy ?? RemovalPolicy.DESTROY,
         generateSecretString: {
@@ -451,7 +451,7 @@ export class Leaver extends Construct {
         reason:
           'The value is a credential issued by a vendor (iTwin/Atlas/Cloud Manager API client) or an HR ' +
           'system (webhook signing key); Secrets Manager cannot create a new one there, so rotation is ' +
-          "done in the vendor's console and put here (README, Deploying to AWS), not by a rotation Lambda.",
+          "done in the vendor's console and put here (docs/deploying.md#secrets), not by a rotation Lambda.",
       });
       this.secrets.set(name, secret);
       return secret;

@@ -38,7 +38,7 @@ export interface LeaverMonitoringProps {
   readonly api: HttpApi;
 }
 
-/** Thresholds, exported so the tests and README "Deploying to AWS" quote the same numbers. */
+/** Thresholds, exported so the tests and docs/operations.md quote the same numbers. */
 export const THRESHOLDS = {
   /** Seconds a message may wait in the work queue before the age alarm fires. */
   oldestMessageAgeSeconds: 900,

@@ -399,7 +399,7 @@ function printBanner(rt: LocalRuntime, secretsFile: string, dataDir: string | un
     `  curl -s ${rt.url}/v1/health`,
     `  TOKEN=${token}`,
     `  curl -s -H "Authorization: Bearer $TOKEN" ${rt.url}/v1/offboardings/<id>`,
-    `  LEAVER_URL=${rt.url} node cli/bin.js list   the command-line client (node cli/bin.js --help)`,
+    `  LEAVER_URL=${rt.url} npx leaver list   the command-line client (npx leaver --help)`,
     '',
     'Stop with Ctrl+C.',
     '',

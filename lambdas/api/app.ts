@@ -9,7 +9,8 @@ import type { SecretStore } from '../core/ports.ts';
 import type { HttpResult } from '../handlers/http-response.ts';
 import type { AuthMode } from './auth.ts';
 import { decodeEvent, Router } from './router.ts';
-import { API_VERSION, ROUTES } from './routes.ts';
+import { ROUTES } from './routes.ts';
+import { API_VERSION } from './version.ts';
 
 export const router = new Router(ROUTES);
 

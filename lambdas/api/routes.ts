@@ -35,9 +35,8 @@ import {
   StartOffboardingBody,
   StreamAuditQuery,
 } from './schemas.ts';
+import { API_VERSION } from './version.ts';
 import { auditView, detailView, summaryView } from './views.ts';
-
-export const API_VERSION = '1.0.0';
 
 const JSON_TYPE = 'application/json';
 

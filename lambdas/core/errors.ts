@@ -1,5 +1,5 @@
 /**
- * Leaver's one error taxonomy (DESIGN.md section 7). Every error carries a stable `code` and a
+ * Leaver's one error taxonomy (docs/contributing.md#errors). Every error carries a stable `code` and a
  * `retryable` flag; `ERROR_TABLE` maps each code to its HTTP answer, its queue behaviour and its
  * audit outcome, so handlers, the worker and the API never invent their own mapping.
  *

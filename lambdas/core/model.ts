@@ -1,5 +1,5 @@
 /**
- * Leaver's domain model (DESIGN.md section 2). Plain data: no AWS, no fetch, no env.
+ * Leaver's domain model (docs/contributing.md#concepts). Plain data: no AWS, no fetch, no env.
  */
 
 export const VENDORS = ['itwin', 'atlas', 'cloudmanager'] as const;
@@ -215,7 +215,7 @@ export interface AuditRecord {
 /** What callers give the AuditLog; it adds seq, prevHash and hash. */
 export type AuditEntry = Omit<AuditRecord, 'seq' | 'prevHash' | 'hash'>;
 
-/** Normalised HR event (hr-sources.md). */
+/** Normalised HR event (docs/hr-sources.md#normalised-event). */
 export interface HrEvent {
   kind: 'terminate' | 'cancel' | 'rehire';
   source: string;

@@ -1,5 +1,5 @@
 /**
- * What core needs from the outside (DESIGN.md section 4). Adapters implement these for AWS and
+ * What core needs from the outside (docs/contributing.md#ports). Adapters implement these for AWS and
  * for the local runtime; core never imports an SDK.
  */
 

@@ -1,5 +1,5 @@
 /**
- * The worker (DESIGN.md section 5): admit (load, kill switch, blast-radius rate, claim), then for
+ * The worker (docs/contributing.md#the-worker): admit (load, kill switch, blast-radius rate, claim), then for
  * the whole batch at once: discover (each tenant listed once for every leaver of the batch), apply
  * the blast-radius share limit, revoke (invitations first, then memberships), verify by
  * discovering again up to `worker.verifyRounds` rounds, and finish with counts and time-to-revoke.

@@ -23,7 +23,7 @@ import { withMiddleware } from './middleware.ts';
 import { coreLog, logger } from './observability.ts';
 import { getDeps, type HandlerDeps } from './wiring.ts';
 
-/** Largest body accepted, in decoded bytes (hr-sources.md: 64 KiB is generous). */
+/** Largest body accepted, in decoded bytes (HR payloads are a few KiB; docs/hr-sources.md#common-rules). */
 export { MAX_BODY_BYTES };
 
 /** Sources that deliver several events per request answer with a list of ids. */

@@ -32,8 +32,8 @@ type FaultedRequest = { method: string; path: string };
 const resourceOf = (sub: string) => `api/atlas/v2/${sub.split('/')[1] ?? ''}`;
 
 /**
- * MongoDB Atlas Administration API v2 emulator (vendors.md section 2 and the vendor's OpenAPI
- * subset): service-account OAuth2 tokens and HTTP Digest API keys, versioned media types,
+ * MongoDB Atlas Administration API v2 emulator (docs/vendors.md#atlas-versions onwards, and the
+ * vendor's OpenAPI subset in test/fixtures/atlas-openapi): service-account OAuth2 tokens and HTTP Digest API keys, versioned media types,
  * invitations (bare arrays), MongoDB Cloud Users with ACTIVE/PENDING status, teams, paging,
  * envelope/pretty, ApiError bodies, token-bucket rate limits per endpoint set x organisation,
  * project or user (whichever the path names), and `:removeRole` on org and project users.

@@ -199,6 +199,12 @@ describe('commands', () => {
     expect(w.stdout).toContain('scheduled for 2099-06-01');
   });
 
+  it('offboard without --wait names the command that follows it, as a newcomer types it', async () => {
+    const r = await cli('offboard', 'follow.me@example.com', '--reason', 'left');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/accepted \(\w+\)\. Follow it with: npx leaver status off_\S+/);
+  });
+
   it('list: a table, --json, paging with --all', async () => {
     for (let i = 0; i < 3; i++)
       await cli('offboard', 'list-me@example.com', '--reason', `n${i}`, '--at', '2099-01-01');
@@ -301,7 +307,10 @@ describe('commands', () => {
     expect(events.every((e) => e.class_uid === 3001 || e.class_uid === 3005)).toBe(true);
 
     const meta = await cli('audit', 'export', '--email', DANA, '--out', join(dir, 'a.jsonl'), '--json');
-    expect(JSON.parse(meta.stdout)).toMatchObject({ format: 'jsonl', records: Number(m[1]) });
+    expect(JSON.parse(meta.stdout)).toMatchObject({ format: 'jsonl', records: Number(m[1]), pages: 1 });
+    // One page is "1 page", not "1 pages".
+    const single = await cli('audit', 'export', '--email', DANA, '--out', join(dir, 'one.csv'));
+    expect(single.stdout).toContain(`Exported ${m[1]} records (1 page) to`);
   });
 
   it('audit verify: intact chain, exit 0; unknown id, exit 1', async () => {

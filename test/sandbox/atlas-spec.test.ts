@@ -6,13 +6,15 @@
  * body valid against its schema, and the headers it declares present and integers. When the
  * sandbox and the spec disagree, the sandbox is fixed: the vendor is right.
  */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AtlasSeed } from '../../sandbox/atlas/index.ts';
 import { ATLAS_ROUTES } from '../../sandbox/atlas/routes.ts';
 import { atlasDemoSeed, ATLAS_DEMO as D } from '../../sandbox/demo.ts';
 import { type Sandbox, startSandbox } from '../../sandbox/index.ts';
 import { DigestClient } from '../support/digest-test-client.ts';
-import { loadAtlasSpec, type SpecOperation, V2_PREFIX } from './atlas-spec.ts';
+import { loadAtlasSpec, SPEC_URL, type SpecOperation, V2_PREFIX } from './atlas-spec.ts';
 
 const spec = loadAtlasSpec();
 
@@ -372,6 +374,13 @@ beforeEach(async () => {
 });
 
 describe('the subset and the sandbox', () => {
+  it('is the file PROVENANCE.md describes (same SHA-256, same operations)', () => {
+    const provenance = readFileSync(new URL('PROVENANCE.md', SPEC_URL), 'utf8');
+    const sha = createHash('sha256').update(readFileSync(SPEC_URL)).digest('hex');
+    expect(provenance).toContain(`\`${sha}\``);
+    for (const op of spec.operations) expect(provenance).toContain(`\`${op.operationId}\``);
+  });
+
   it('the sandbox serves every operation of the subset, and each has a plan here', () => {
     const served = new Set(ATLAS_ROUTES.map((r) => `${r.method} ${V2_PREFIX}${r.pattern}`));
     const missing = spec.operations.filter((o) => !served.has(`${o.method} ${o.path}`));
@@ -408,7 +417,7 @@ describe.each(Object.keys(PLANS))('%s', (opId) => {
     conforms(op, a);
   });
 
-  it('406 for an unversioned Accept is an ApiError too (not in the spec: vendors.md 2.1 [C-3p])', async () => {
+  it('406 for an unversioned Accept is an ApiError too (not in the spec: seen in practice, docs/vendors.md#atlas-versions)', async () => {
     const op = spec.byId(opId);
     const a = await send(op, PLANS[opId]!.ok[0]!, 'sa', 'application/json');
     expect(a.status).toBe(406);

@@ -1,13 +1,13 @@
 /**
- * MongoDB's own OpenAPI subset for the Atlas Admin API v2 (`../shared/specs/...` beside the repo;
- * vendors.md "Also beside this file"), loaded for checking the emulator's answers: operations by
- * method and path, their listed responses, and ajv validators for the response schemas.
+ * MongoDB's own OpenAPI subset for the Atlas Admin API v2 (a fixture in this repository, with its
+ * provenance beside it), loaded for checking the emulator's answers: operations by method and path,
+ * their listed responses, and ajv validators for the response schemas.
  *
- * The schemas are used as the vendor wrote them, with these readings, each from the spec itself or
- * from vendors.md:
- * - `pattern`s are skipped (vendors.md: the name patterns use `\p{L}` and, as transcribed, refuse
- *   the vendor's own default names with spaces; mobileNumber's is double-escaped and matches no
- *   number), except the exact 24-hex ObjectId pattern every id must match.
+ * The schemas are used as the vendor wrote them, with these readings, each from the spec itself:
+ * - `pattern`s are skipped (the name patterns use `\p{L}`, which strict regex validators refuse,
+ *   and, as transcribed, refuse the vendor's own default names with spaces; mobileNumber's is
+ *   double-escaped and matches no number), except the exact 24-hex ObjectId pattern every id must
+ *   match.
  * - `x-xgen-discriminator` (per `orgMembershipStatus`: which fields a user has, and which it must
  *   have) is enforced as if/then, and the status is limited to the mapping's values (the spec calls
  *   it a "String enum").
@@ -16,20 +16,13 @@
  *   invitations"; CloudAppUser's `password` is required by the (shared request/response) schema but
  *   "MongoDB Cloud does not return this parameter except in response to creating a new ... user".
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
 
-/**
- * `<repo>/../shared/specs/...`: the spec lives beside the repository, not in it (CI checks the
- * repository out with `shared/` beside it); `LEAVER_SHARED_DIR` points elsewhere.
- */
-export const SPEC_URL = process.env.LEAVER_SHARED_DIR
-  ? pathToFileURL(join(process.env.LEAVER_SHARED_DIR, 'specs/atlas-admin-v2-offboarding.yaml'))
-  : new URL('../../../shared/specs/atlas-admin-v2-offboarding.yaml', import.meta.url);
+/** The spec subset, committed as a fixture (see PROVENANCE.md beside it for its origin and licence). */
+export const SPEC_URL = new URL('../fixtures/atlas-openapi/atlas-admin-v2-offboarding.yaml', import.meta.url);
 export const V2_PREFIX = '/api/atlas/v2';
 
 const OBJECT_ID_PATTERN = '^([a-f0-9]{24})$';
@@ -129,11 +122,6 @@ function applyDescriptions(schemas: Record<string, Obj>): void {
 }
 
 export function loadAtlasSpec(): AtlasSpec {
-  if (!existsSync(SPEC_URL)) {
-    throw new Error(
-      `MongoDB's Atlas spec is not at ${fileURLToPath(SPEC_URL)}: check out shared/ beside the repository or set LEAVER_SHARED_DIR`,
-    );
-  }
   const doc = parse(readFileSync(SPEC_URL, 'utf8')) as Obj;
   const components = doc.components as Obj;
   const schemas = components.schemas as Record<string, Obj>;

@@ -770,7 +770,7 @@ describe('groups', () => {
   });
 });
 
-describe('users deleted from IMS (vendors.md 1.4)', () => {
+describe('users deleted from IMS (docs/vendors.md#itwin-schemas)', () => {
   const userId = (email: string) => h.state().users.find((u) => u.email === email)!.id;
   const NULLS = { email: null, givenName: null, surname: null, organization: null };
 

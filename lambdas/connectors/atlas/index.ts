@@ -5,7 +5,7 @@
  *
  * Discovery (each scope listed once for all subjects): org invitations, invitations of each
  * configured project (users invited through the deprecated project endpoint are invisible to the
- * Cloud Users endpoints: vendors.md open question 4), org users (ACTIVE and PENDING), project
+ * Cloud Users endpoints: docs/vendors.md#atlas-endpoints), org users (ACTIVE and PENDING), project
  * users, and users of each configured team.
  *
  * Cloud Users listings (org, project, team users) take the fewest calls: the first page is read
@@ -15,7 +15,7 @@
  * partly read org list is paged to the end after all when a leaver is an ACTIVE ORG_OWNER and no
  * other owner was seen (the last-owner check needs every owner).
  *
- * Last owner (DESIGN 5): the ACTIVE org user of a leaver holding ORG_OWNER gets `lastOwner` when no
+ * Last owner (a run never leaves a scope without an owner): the ACTIVE org user of a leaver holding ORG_OWNER gets `lastOwner` when no
  * ACTIVE org user outside the batch's subjects holds ORG_OWNER (the worker skips and alerts).
  *
  * A PENDING org user with the id of a listed org invitation is that invitation and is revoked

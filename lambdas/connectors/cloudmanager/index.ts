@@ -3,7 +3,7 @@
  * subjects: org invitations, each configured project's invitations, org users, project users and
  * each configured team's users. Removal is a DELETE on the matching resource; 404 = already absent.
  *
- * Last owner (DESIGN 5): a leaver's org user holding ORG_OWNER in the org gets `lastOwner` when no
+ * Last owner (a run never leaves a scope without an owner): a leaver's org user holding ORG_OWNER in the org gets `lastOwner` when no
  * org user outside the batch's subjects holds it (Cloud Manager lists members only, so every listed
  * org user is an active one); the worker skips it and alerts.
  */

@@ -4,7 +4,7 @@
  *   another host/path than the one called, so a `next` outside the URL we called is rebuilt from
  *   its `$skip/$top` on our URL (or by advancing `$skip`).
  * - MongoDB (Atlas, Cloud Manager): `itemsPerPage/pageNum/includeCount=true`,
- *   `{ results, totalCount, links }`. The `next` link is only inferred (vendors.md 2.5), so it is
+ *   `{ results, totalCount, links }`. The `next` link is only inferred (docs/vendors.md#mongodb-paging), so it is
  *   not needed to go on: the next page is read while the page was full, `totalCount` says more
  *   remain (a vendor that caps `itemsPerPage` below ours sends short pages) or a `next` link is
  *   there; an empty page ends the listing, and so does a short page once `totalCount` (or its

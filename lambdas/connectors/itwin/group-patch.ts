@@ -1,6 +1,6 @@
 /**
  * Removing one address from an iTwin group: the vendor has no per-member DELETE, only
- * `PATCH /groups/{id}` with the full `members` email list (vendors.md 1.3).
+ * `PATCH /groups/{id}` with the full `members` email list (docs/vendors.md#itwin-groups).
  */
 import type { ITwinTenant } from '../../core/config.ts';
 import { LeaverError } from '../../core/errors.ts';

@@ -1,5 +1,6 @@
 /**
- * Groups and group-member invitations (vendors.md 1.3 rows 12-16).
+ * Groups and group-member invitations (docs/vendors.md#itwin-endpoints rows 12-16,
+ * docs/vendors.md#itwin-groups).
  *
  * - Reading groups needs Org Admin per the docs; the emulator also lets owners and holders of
  *   administration_manage_groups read them [I] (they may PATCH, so they must be able to read).
@@ -9,10 +10,10 @@
  * - PATCH `members` is the full replacement set of emails (max `groupPatchMaxMembers`, default 50,
  *   each of members/imsGroups; more -> 422 InvalidiTwinsGroupRequest InvalidValue). Each email:
  *   already in the group -> kept; an internal IMS user -> added; an external IMS user -> a pending
- *   group-member invitation (vendors.md 1.3 [I]); an email IMS does not know -> 404
- *   TeamMemberNotFound with target `members[i]` (vendors.md 1.6). Adding needs
+ *   group-member invitation (docs/vendors.md#itwin-groups, [I]); an email IMS does not know -> 404
+ *   TeamMemberNotFound with target `members[i]` (docs/vendors.md#itwin-errors). Adding needs
  *   administration_invite_member, removing needs administration_remove_member, on top of
- *   administration_manage_groups (BDOC update-itwin-group).
+ *   administration_manage_groups (docs/vendors.md#itwin-permissions).
  * - Group-member invitations: visibility as member invitations (owner/Org Admin: all; others: the
  *   ones they sent); unknown group -> 404 GroupNotFound; unknown invitation -> 404 InvitationNotFound.
  */
