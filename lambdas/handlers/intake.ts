@@ -118,6 +118,7 @@ export async function handleIntake(event: APIGatewayProxyEventV2, deps: HandlerD
         ? sourceNotConfigured('malformed')
         : undefined;
     if (unconfigured) {
+      deps.secrets.invalidate(source.secretName); // the corrected value is read on the next request
       countUnconfigured();
       logger.error('webhook refused: the source secret is not configured', {
         reason: unconfigured.details?.reason,

@@ -54,7 +54,11 @@ export async function sourceSecret(
     if (isLeaverError(e) && e.code === 'secret_unavailable') throw sourceNotConfigured('unreadable');
     throw e;
   }
-  if (isPlaceholderSecret(value)) throw sourceNotConfigured('placeholder');
+  if (isPlaceholderSecret(value)) {
+    // Not kept in the cache: the first request after the operator puts the value must see it.
+    secrets.invalidate(source.secretName);
+    throw sourceNotConfigured('placeholder');
+  }
   return value;
 }
 
