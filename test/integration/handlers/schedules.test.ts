@@ -22,12 +22,12 @@ let store: DynamoOffboardingStore;
 
 const TENANT = {
   id: 'cm-unreadable',
-  vendor: 'cloudmanager',
+  vendor: 'cloudmanager' as const,
   // Never reached: the tenant's secret does not exist, so its discovery fails before any call.
   baseUrl: 'http://127.0.0.1:9/api/public/v1.0',
   orgId: '5e0a1b2c3d4e5f6a7b8c9d0e',
-  projectIds: [],
-  teamIds: [],
+  projectIds: [] as string[],
+  teamIds: [] as string[],
 };
 
 beforeAll(async () => {
