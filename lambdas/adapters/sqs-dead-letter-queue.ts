@@ -10,7 +10,7 @@
  *   idempotent per offboarding). Receives wait one second (long polling): a short poll of SQS
  *   samples only some of its servers and can answer empty while messages wait.
  */
-import type { Message, SQSClient } from '@aws-sdk/client-sqs';
+import type { Message, SendMessageBatchCommandOutput, SQSClient } from '@aws-sdk/client-sqs';
 import { LeaverError } from '../core/errors.ts';
 import type { DeadLetter, DeadLetterQueue } from '../core/ports.ts';
 import { toLeaverAwsError } from './aws-errors.ts';
@@ -140,12 +140,19 @@ export class SqsDeadLetterQueue implements DeadLetterQueue {
       while (moved + failed < limit) {
         const batch = await this.receive(limit - moved - failed);
         if (batch.length === 0) break;
-        const sent = await client.send(
-          new SendMessageBatchCommand({
-            QueueUrl: this.targetQueueUrl,
-            Entries: batch.map((m, i) => ({ Id: String(i), MessageBody: m.Body ?? '' })),
-          }),
-        );
+        let sent: SendMessageBatchCommandOutput;
+        try {
+          sent = await client.send(
+            new SendMessageBatchCommand({
+              QueueUrl: this.targetQueueUrl,
+              Entries: batch.map((m, i) => ({ Id: String(i), MessageBody: m.Body ?? '' })),
+            }),
+          );
+        } catch (e) {
+          // Nothing of this batch moved: it is visible in the DLQ again at once.
+          await this.release(batch).catch(() => {});
+          throw e;
+        }
         const ok = new Set((sent.Successful ?? []).map((s) => Number(s.Id)));
         const accepted = batch.filter((_, i) => ok.has(i));
         const refused = batch.filter((_, i) => !ok.has(i));

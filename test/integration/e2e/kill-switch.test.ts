@@ -41,7 +41,10 @@ const revocations = () =>
 
 describe('kill switch: hold and resume', () => {
   it('holds what comes due (message deleted, held visible), resumes it when switched off, then completes it', async () => {
-    const on = await call('PUT', '/v1/kill-switch', { ...iam, body: { enabled: true, reason: 'incident 7' } });
+    const on = await call('PUT', '/v1/kill-switch', {
+      ...iam,
+      body: { enabled: true, reason: 'incident 7' },
+    });
     expect(on.status).toBe(200);
     expect(on.body.enabled).toBe(true);
     try {
@@ -72,7 +75,10 @@ describe('kill switch: hold and resume', () => {
       expect(await p.moto.receiveIds()).toEqual([]);
 
       // Off: every held offboarding goes back on the queue, audited with the caller.
-      const off = await call('PUT', '/v1/kill-switch', { ...iam, body: { enabled: false, reason: 'resolved' } });
+      const off = await call('PUT', '/v1/kill-switch', {
+        ...iam,
+        body: { enabled: false, reason: 'resolved' },
+      });
       expect(off.status).toBe(200);
       expect(off.body).toMatchObject({ enabled: false, resumed: { resumed: 1, notEnqueued: 0 } });
       const resumed = (await p.records(id)).filter((r) => r.event === 'kill_switch').at(-1)!;
