@@ -33,7 +33,12 @@ describe('kill switch', () => {
     const off = await setKillSwitch(deps, 'alice', { enabled: false, reason: 'resolved' });
     expect(off.resumed).toEqual({ resumed: 1, notEnqueued: 0 });
     expect(deps.queue.drain()).toEqual([id]);
-    expect(deps.audit.records(id).filter((r) => r.event === 'kill_switch').at(-1)).toMatchObject({
+    expect(
+      deps.audit
+        .records(id)
+        .filter((r) => r.event === 'kill_switch')
+        .at(-1),
+    ).toMatchObject({
       actor: 'alice',
       detail: { resumed: true },
     });
