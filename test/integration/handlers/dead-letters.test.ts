@@ -135,4 +135,17 @@ describe('the dead-letter routes in AWS mode (moto SQS)', () => {
     ]);
     expect((await call('POST', '/v1/dead-letters/redrive', iam)).body).toEqual({ moved: 0, failed: 0 });
   });
+
+  it('are described in the OpenAPI document, with the held marker and the resume count', async () => {
+    const doc = (await call('GET', '/v1/openapi.json', { token: null })).body;
+    const list = doc.paths['/v1/dead-letters'].get;
+    expect(list.operationId).toBe('listDeadLetters');
+    expect(JSON.stringify(list.responses['200'])).toContain('DeadLetter');
+    expect(list.parameters.map((q: { name: string }) => q.name)).toEqual(['limit']);
+    const redrive = doc.paths['/v1/dead-letters/redrive'].post;
+    expect(redrive.operationId).toBe('redriveDeadLetters');
+    expect(Object.keys(redrive.responses)).toEqual(expect.arrayContaining(['200', '400', '404', '503']));
+    expect(doc.components.schemas.OffboardingSummary.properties.heldAt).toBeDefined();
+    expect(JSON.stringify(doc.paths['/v1/kill-switch'].put.responses['200'])).toContain('resumed');
+  });
 });

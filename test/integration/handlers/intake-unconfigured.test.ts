@@ -92,8 +92,16 @@ describe.each([
 
   it('counts SourceSecretUnavailable and IntakeServerErrors (the alarms read them), and logs why', async () => {
     await call({ ...standardHook(terminationBody(`counted.${source}@example.com`)), source });
-    expect(emfWith('SourceSecretUnavailable')).toHaveLength(1);
-    expect(emfWith('IntakeServerErrors')).toHaveLength(1);
+    // Exactly the dimensions the alarms read: `service` alone (a metric is its full dimension set).
+    for (const metric of ['SourceSecretUnavailable', 'IntakeServerErrors']) {
+      const docs = emfWith(metric);
+      expect(docs, metric).toHaveLength(1);
+      const emf = (docs[0]!._aws as { CloudWatchMetrics: Array<{ Dimensions: string[][] }> })
+        .CloudWatchMetrics;
+      expect(emf[0]!.Dimensions).toEqual([['service']]);
+      expect(docs[0]!.service).toBe('leaver');
+      expect(docs[0]![metric]).toBe(1);
+    }
     const text = output.text();
     expect(text).toContain('the source secret is not configured');
     expect(text).toContain(`"reason":"${reason}"`);
