@@ -14,6 +14,7 @@ import {
   startOffboarding,
   targetedRevoke,
 } from '../core/commands.ts';
+import { mapLimit } from '../core/concurrency.ts';
 import type { EngineDeps } from '../core/deps.ts';
 import { LeaverError } from '../core/errors.ts';
 import { auditOffboarding } from '../core/lifecycle.ts';
@@ -195,14 +196,15 @@ export async function redriveDeadLetters(
   limit: number,
 ): Promise<{ moved: number; failed: number }> {
   const r = await dlq(env).redrive(limit);
-  for (const id of new Set(r.offboardingIds)) {
+  // One stream per offboarding: their audit writes may run side by side.
+  await mapLimit([...new Set(r.offboardingIds)], 10, async (id) => {
     const off = await env.deps.store.get(id);
     if (off) {
       await auditOffboarding(env.deps, off, 'retry_scheduled', principal, {
         detail: { manual: true, deadLetterRedrive: true },
       });
     }
-  }
+  });
   env.deps.log.warn('dead-letter queue redriven', { moved: r.moved, failed: r.failed, by: principal });
   return { moved: r.moved, failed: r.failed };
 }
