@@ -58,7 +58,14 @@ export interface OffboardingLike {
   finishedAt?: string;
   timeToRevokeMs?: number;
   counts: Counts;
+  /** Present while the kill switch holds it. */
+  heldAt?: string;
   vendors?: { vendor: string; counts: Counts; timeToRevokeMs?: number; actions: ActionLike[] }[];
+}
+
+/** The status, marked `(held)` while the kill switch holds the offboarding. */
+export function statusText(o: Pick<OffboardingLike, 'status' | 'heldAt'>): string {
+  return o.heldAt ? `${o.status} (held)` : o.status;
 }
 
 function scope(a: ActionLike): string {
@@ -69,9 +76,11 @@ export function offboardingText(o: OffboardingLike): string {
   const lines = [
     `Offboarding ${o.id}`,
     `  email         ${o.email}`,
-    `  status        ${o.status}`,
+    `  status        ${statusText(o)}`,
     `  origin        ${o.origin.type}:${o.origin.id}`,
   ];
+  if (o.heldAt)
+    lines.push(`  held          since ${o.heldAt} by the kill switch; resumes when it is turned off`);
   if (o.reason) lines.push(`  reason        ${o.reason}`);
   lines.push(`  effective     ${o.effectiveAt}`, `  received      ${o.receivedAt}`);
   if (o.startedAt) lines.push(`  started       ${o.startedAt}`);
@@ -127,5 +136,31 @@ export function planText(p: PlanLike): string {
   }
   for (const f of p.failures)
     lines.push(`! ${f.vendor} tenant ${f.tenantId} could not be searched: ${f.errorCode}`);
+  return lines.join('\n');
+}
+
+export interface DeadLetterLike {
+  messageId: string;
+  offboardingId?: string;
+  status?: string;
+  receiveCount?: number;
+  sentAt?: string;
+}
+
+export function deadLettersText(items: DeadLetterLike[], more: boolean): string {
+  if (items.length === 0) return 'The dead-letter queue is empty.';
+  const lines = [
+    table(
+      ['OFFBOARDING', 'STATUS', 'RECEIVES', 'SENT', 'MESSAGE'],
+      items.map((d) => [
+        d.offboardingId ?? '(not an offboarding)',
+        d.status ?? '-',
+        d.receiveCount,
+        d.sentAt,
+        d.messageId,
+      ]),
+    ),
+  ];
+  if (more) lines.push('More messages wait: raise --limit to see them.');
   return lines.join('\n');
 }

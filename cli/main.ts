@@ -25,11 +25,14 @@ import {
 import {
   counted,
   countsLine,
+  type DeadLetterLike,
+  deadLettersText,
   duration,
   type OffboardingLike,
   offboardingText,
   type PlanLike,
   planText,
+  statusText,
   table,
 } from './format.ts';
 
@@ -48,6 +51,8 @@ Commands:
   audit verify <id>
   kill-switch on|off --reason <text>
   kill-switch status
+  dlq list [--limit <n>]
+  dlq redrive [--limit <n>]
 
 Global options:
   --url <url>      API base URL (env LEAVER_URL; default ${DEFAULT_URL})
@@ -123,6 +128,8 @@ const COMMAND_OPTIONS = {
   },
   'audit verify': {},
   'kill-switch': { reason: { type: 'string' } },
+  'dlq list': { limit: { type: 'string' } },
+  'dlq redrive': { limit: { type: 'string' } },
 } as const satisfies Record<string, ParseArgsConfig['options']>;
 
 type CommandName = keyof typeof COMMAND_OPTIONS;
@@ -144,7 +151,7 @@ function parseError(e: unknown): UsageError {
 }
 
 function parse(argv: string[]): Parsed | 'help' {
-  // The command is the first positional word (option values are not words); `audit` takes a sub-command.
+  // The command is the first positional word (option values are not words); `audit` and `dlq` take a sub-command.
   let loose: { values: Record<string, unknown>; positionals: string[] };
   try {
     loose = parseArgs({ args: argv, options: ALL_OPTIONS, allowPositionals: true, strict: false });
@@ -166,6 +173,13 @@ function parse(argv: string[]): Parsed | 'help' {
       );
     }
     command = `audit ${sub}`;
+  }
+  if (first === 'dlq') {
+    const sub = words[1];
+    if (sub !== 'list' && sub !== 'redrive') {
+      throw new UsageError(sub ? `unknown dlq command "${sub}"` : 'dlq needs a sub-command: list or redrive');
+    }
+    command = `dlq ${sub}`;
   }
   if (!(command in COMMAND_OPTIONS)) {
     // An unknown option before the command (e.g. "--fo value") is the real mistake: name it.
@@ -189,7 +203,7 @@ function parse(argv: string[]): Parsed | 'help' {
     throw parseError(e);
   }
   if (parsed.values.help) return 'help';
-  const positionals = parsed.positionals.slice(name.startsWith('audit ') ? 2 : 1);
+  const positionals = parsed.positionals.slice(name.includes(' ') ? 2 : 1);
   return { command: name, values: parsed.values as Parsed['values'], positionals };
 }
 
@@ -385,7 +399,7 @@ async function run(p: Parsed, io: Io): Promise<number> {
               items.map((o) => [
                 o.id,
                 o.email,
-                o.status,
+                statusText(o),
                 o.receivedAt,
                 o.counts.revoked,
                 o.counts.failed,
@@ -532,7 +546,29 @@ async function run(p: Parsed, io: Io): Promise<number> {
         body: { enabled: action === 'on', reason: need(p, 'reason') },
       });
       print(k, () => killSwitchText(k));
+      return k.resumed && k.resumed.notEnqueued > 0 ? 1 : 0;
+    }
+    case 'dlq list': {
+      noPositionals(p);
+      const r = await client.json<{ items: DeadLetterLike[]; more: boolean }>('GET', '/v1/dead-letters', {
+        query: { limit: intOption(p, 'limit') },
+      });
+      print(r, () => deadLettersText(r.items, r.more));
       return 0;
+    }
+    case 'dlq redrive': {
+      noPositionals(p);
+      const limit = intOption(p, 'limit');
+      const r = await client.json<{ moved: number; failed: number }>('POST', '/v1/dead-letters/redrive', {
+        body: limit ? { limit } : {},
+      });
+      print(
+        r,
+        () =>
+          `Moved ${r.moved} message(s) from the dead-letter queue back to the work queue` +
+          (r.failed ? `; ${r.failed} could not be moved (run it again)` : ''),
+      );
+      return r.failed > 0 ? 1 : 0;
     }
   }
 }
@@ -541,6 +577,7 @@ interface KillSwitchView {
   enabled: boolean;
   configured: boolean;
   flag?: { enabled: boolean; reason?: string; by?: string; at?: string };
+  resumed?: { resumed: number; notEnqueued: number };
 }
 
 function killSwitchText(k: KillSwitchView): string {
@@ -550,7 +587,14 @@ function killSwitchText(k: KillSwitchView): string {
     : k.flag?.reason
       ? ` (${k.flag.reason}${k.flag.by ? `; by ${k.flag.by}` : ''}${k.flag.at ? ` at ${k.flag.at}` : ''})`
       : '';
-  return `Kill switch ${state}${why}`;
+  const resumed = k.resumed
+    ? `\n${k.resumed.resumed} held offboarding(s) resumed${
+        k.resumed.notEnqueued
+          ? `; ${k.resumed.notEnqueued} could not be enqueued (the due sweep picks them up)`
+          : ''
+      }`
+    : '';
+  return `Kill switch ${state}${why}${resumed}`;
 }
 
 /** Runs the CLI; returns the exit code. */

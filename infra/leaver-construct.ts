@@ -208,6 +208,13 @@ export const OFFBOARDINGS_ACTIONS = [
 ];
 /** The API alone lists every offboarding (GET /v1/offboardings without email or status): a Scan of the table. */
 export const OFFBOARDINGS_LIST_ACTIONS = ['dynamodb:Scan'];
+/** What the API function may do on the dead-letter queue: peek (receive, then release) and redrive. */
+export const DEAD_LETTER_ACTIONS = [
+  'sqs:ChangeMessageVisibility',
+  'sqs:DeleteMessage',
+  'sqs:GetQueueAttributes',
+  'sqs:ReceiveMessage',
+];
 /** Functions that enqueue work (intake, API commands, due and retry sweeps); the worker only consumes. */
 export const ENQUEUERS = ['intake', 'api', 'apiVendor', 'dueSweep', 'retrySweep'] as const;
 /**
@@ -263,6 +270,11 @@ export const AUDIT_DENIED_ACTIONS = [
 ];
 /** What a function needs on the data key to use the encrypted table, queue, topic and secrets. */
 export const DATA_KEY_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'];
+
+/** Every CloudWatch alarm of the stack's account and region (the topic policy's `aws:SourceArn`). */
+export function alarmArnPattern(stack: Stack): string {
+  return `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*`;
+}
 
 /** A construct id from a free-form name ('/' separates construct paths). */
 function idFor(name: string): string {
@@ -424,6 +436,20 @@ export class Leaver extends Construct {
       enforceSSL: true,
     });
     if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
+    // enforceSSL gives the topic a policy, and with it no implicit Allow for CloudWatch: without this
+    // statement an alarm's action may be refused. Only alarms of this account and region may publish.
+    this.topic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsOfThisAccountToPublish',
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: { 'aws:SourceArn': alarmArnPattern(stack) },
+        },
+      }),
+    );
 
     // ---------------------------------------------------------------- secrets
     // Created by the stack (not imported): the stack then knows each secret's exact ARN, so every
@@ -484,7 +510,11 @@ export class Leaver extends Construct {
       LEAVER_RATE_SHARE: String(vendorRateShare({ workerMaxConcurrency, apiVendorConcurrency })),
     };
     /** The general API function refuses the vendor-calling routes (lambdas/handlers/api.ts). */
-    const apiOnlyEnvironment = { LEAVER_API_VENDOR_CALLS: 'off' };
+    // Only the API reads the dead-letter queue (GET /v1/dead-letters, POST /v1/dead-letters/redrive).
+    const apiOnlyEnvironment = {
+      LEAVER_API_VENDOR_CALLS: 'off',
+      DEAD_LETTER_QUEUE_URL: this.deadLetterQueue.queueUrl,
+    };
     // Tokens resolve to ARNs/URLs/names of bounded size; 200 bytes each is a generous estimate.
     const envBytes = Object.entries({ ...environment, ...apiOnlyEnvironment }).reduce(
       (n, [k, v]) => n + k.length + (v.startsWith('${Token') ? 200 : Buffer.byteLength(v)),
@@ -637,6 +667,15 @@ export class Leaver extends Construct {
       can.notify(role);
     }
     for (const name of ENQUEUERS) can.enqueue(roles[name]);
+    // Inspecting and redriving the DLQ (the API's dead-letter routes): peek with a visibility
+    // timeout and put the messages back, or move them to the work queue (SendMessage above).
+    roles.api.addToPolicy(
+      new PolicyStatement({
+        sid: 'DeadLetterQueueInspectAndRedrive',
+        actions: DEAD_LETTER_ACTIONS,
+        resources: [this.deadLetterQueue.queueArn],
+      }),
+    );
     roles.api.addToPolicy(
       new PolicyStatement({
         sid: 'OffboardingsList',
@@ -775,8 +814,11 @@ export class Leaver extends Construct {
     // Reserved concurrency 1 throttles a reconcile tick that arrives while a run is still going;
     // Lambda would keep such an asynchronous event for up to 6 hours and run the missed ticks back
     // to back. Drop it once the next tick is due instead.
+    // A failed run throws (its Errors alarm fires) and the next tick runs it again: Lambda's own
+    // retries of the asynchronous event would repeat up to 15 minutes of vendor discovery twice.
     functions.reconcile.configureAsyncInvoke({
       maxEventAge: Duration.seconds(Math.min(Math.max(config.schedules.reconcileMinutes * 60, 60), 21_600)),
+      retryAttempts: 0,
     });
     for (const [ruleId, minutes, fn, what] of schedules) {
       new Rule(this, ruleId, {
@@ -800,6 +842,7 @@ export class Leaver extends Construct {
       deadLetterQueue: this.deadLetterQueue,
       functions,
       api: this.api,
+      stage: this.stage,
     });
   }
 }

@@ -238,6 +238,7 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalRun
       ids: new UlidIds(),
       log,
       secrets,
+      deadLetters: queue.deadLetterQueue,
     };
     setDeps(deps, 'local');
 

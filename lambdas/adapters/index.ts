@@ -21,6 +21,7 @@ export {
 } from './memory-job-queue.ts';
 export { SecretsManagerStore, type SecretsManagerStoreOptions } from './secrets-manager-store.ts';
 export { SnsNotifier, type SnsNotifierOptions } from './sns-notifier.ts';
+export { SqsDeadLetterQueue, type SqsDeadLetterQueueOptions } from './sqs-dead-letter-queue.ts';
 export {
   type JobMessage,
   MAX_DELAY_SECONDS,

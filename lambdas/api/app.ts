@@ -5,7 +5,7 @@
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { EngineDeps } from '../core/deps.ts';
-import type { SecretStore } from '../core/ports.ts';
+import type { DeadLetterQueue, SecretStore } from '../core/ports.ts';
 import type { HttpResult } from '../handlers/http-response.ts';
 import type { AuthMode } from './auth.ts';
 import { decodeEvent, Router } from './router.ts';
@@ -19,6 +19,8 @@ export interface ApiOptions {
   /** `local`: bearer token from the secret store; `aws`: the API Gateway authoriser's principal. */
   auth: AuthMode;
   secrets?: SecretStore;
+  /** The work queue's dead-letter queue, for the dead-letter routes. */
+  deadLetters?: DeadLetterQueue;
   /** Epoch ms by which vendor calls (preview, targeted revocations) must have ended. */
   deadline?: number;
 }
@@ -29,6 +31,7 @@ export function handleApiEvent(event: APIGatewayProxyEventV2, opts: ApiOptions):
     deps: opts.deps,
     auth: opts.auth,
     secrets: opts.secrets,
+    ...(opts.deadLetters ? { deadLetters: opts.deadLetters } : {}),
     version: API_VERSION,
     deadline: opts.deadline ?? Date.now() + 25_000,
   });

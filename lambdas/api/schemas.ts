@@ -125,6 +125,11 @@ const offboardingFields = {
   attempts: z.number().int(),
   nextRetryAt: isoTime.optional(),
   releasedAt: isoTime.optional(),
+  heldAt: isoTime.optional().meta({
+    description:
+      'Present while the kill switch holds it: when it was held. It waits in the store (no queue message) ' +
+      'and resumes when the kill switch is turned off.',
+  }),
 };
 
 export const OffboardingSummarySchema = z
@@ -316,6 +321,59 @@ export const KillSwitchSchema = z.strictObject({
       at: isoTime.optional(),
     })
     .optional(),
+  /** Turning it off: how many held offboardings went back on the queue (and how many the queue refused). */
+  resumed: z
+    .strictObject({ resumed: z.number().int(), notEnqueued: z.number().int() })
+    .optional()
+    .meta({
+      description:
+        'Only when this request turned the kill switch off: the held offboardings put back on the queue, ' +
+        'and those the queue refused (the due sweep enqueues them).',
+    }),
+});
+
+/**
+ * Largest page of GET /v1/dead-letters, and of one POST /v1/dead-letters/redrive: a redrive of 500
+ * (50 SQS batches, 500 audited offboardings) fits well within the API function's 29 s.
+ */
+export const DEAD_LETTER_PEEK_MAX = 100;
+export const DEAD_LETTER_REDRIVE_MAX = 500;
+
+export const DeadLettersQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(DEAD_LETTER_PEEK_MAX).optional(),
+});
+
+export const RedriveBody = z.strictObject({
+  limit: z.number().int().min(1).max(DEAD_LETTER_REDRIVE_MAX).optional(),
+});
+
+export const DeadLetterSchema = z
+  .strictObject({
+    messageId: z.string(),
+    offboardingId: z
+      .string()
+      .optional()
+      .meta({ description: 'Absent when the message names no offboarding' }),
+    status: status
+      .optional()
+      .meta({ description: "The offboarding's status now (absent when it does not exist)" }),
+    heldAt: isoTime.optional(),
+    receiveCount: z.number().int().optional(),
+    sentAt: isoTime.optional(),
+  })
+  .meta({ id: 'DeadLetter', description: 'One message of the dead-letter queue (left in the queue).' });
+
+export const DeadLetterListSchema = z.strictObject({
+  items: z.array(DeadLetterSchema),
+  /** More messages may wait than were shown. */
+  more: z.boolean(),
+});
+
+export const RedriveResultSchema = z.strictObject({
+  /** Messages moved back to the work queue. */
+  moved: z.number().int(),
+  /** Messages the work queue refused: still in the dead-letter queue. */
+  failed: z.number().int(),
 });
 
 export const HealthSchema = z.strictObject({

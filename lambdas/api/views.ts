@@ -53,6 +53,7 @@ export function summaryView(o: Offboarding): OffboardingSummary {
     attempts: o.attempts ?? 0,
     nextRetryAt: o.nextRetryAt,
     releasedAt: o.releasedAt,
+    heldAt: o.heldAt,
   });
 }
 

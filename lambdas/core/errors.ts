@@ -39,6 +39,8 @@ export const ERROR_TABLE = {
   secret_unavailable: { status: 503, retryable: true, queue: 'retry' },
   storage_unavailable: { status: 503, retryable: true, queue: 'retry' },
   internal: { status: 500, retryable: false, queue: 'retry' },
+  /** A scheduled job (due sweep, retry sweep, reconciliation) could not do all its work this run. */
+  schedule_incomplete: { status: 500, retryable: true, queue: 'retry' },
 } as const satisfies Record<string, { status: number; retryable: boolean; queue: 'retry' | 'drop' }>;
 
 export type ErrorCode = keyof typeof ERROR_TABLE;

@@ -82,6 +82,11 @@ export interface Offboarding {
   leaseUntil?: string;
   /** Set when someone released it from quarantine: the blast-radius guard lets it through. */
   releasedAt?: string;
+  /**
+   * Set while the kill switch holds it (when it was held): its message was deleted and it waits in
+   * the store. Turning the switch off re-enqueues it; the worker clears this when it claims it.
+   */
+  heldAt?: string;
   /** Optimistic-lock version: bumped by every store update. */
   version: number;
 }

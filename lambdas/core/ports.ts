@@ -108,6 +108,28 @@ export interface JobQueue {
   enqueue(offboardingId: string, opts?: { delaySeconds?: number }): Promise<void>;
 }
 
+/** One message of the dead-letter queue, as an operator inspects it. */
+export interface DeadLetter {
+  messageId: string;
+  /** The offboarding the message names; absent when the body names none. */
+  offboardingId?: string;
+  /** How many times the message was delivered (SQS ApproximateReceiveCount). */
+  receiveCount?: number;
+  /** When it was first sent (ISO-8601). */
+  sentAt?: string;
+}
+
+/** The work queue's dead-letter queue: messages that failed every delivery (SQS DLQ in AWS). */
+export interface DeadLetterQueue {
+  /** Up to `limit` messages, left in the queue; `more` when others may wait. */
+  peek(limit: number): Promise<{ items: DeadLetter[]; more: boolean }>;
+  /**
+   * Moves up to `limit` messages back to the work queue; `failed` ones stay in the DLQ.
+   * `offboardingIds`: the offboardings the moved messages name.
+   */
+  redrive(limit: number): Promise<{ moved: number; failed: number; offboardingIds: string[] }>;
+}
+
 export interface SecretStore {
   /** The secret's JSON value; cached with a bounded age. */
   get<T = Record<string, unknown>>(name: string): Promise<T>;

@@ -33,21 +33,27 @@ export const RECONCILE_BATCH = 25;
 
 export interface SweepResult {
   enqueued: number;
+  /** Offboardings it should have enqueued but could not (the queue refused): the run failed. */
+  failed: number;
   held?: boolean;
 }
 
 export async function dueSweep(deps: EngineDeps): Promise<SweepResult & { stale: number }> {
   if ((await killSwitchState(deps)).enabled) {
     deps.log.info('due sweep held by the kill switch');
-    return { enqueued: 0, stale: 0, held: true };
+    return { enqueued: 0, failed: 0, stale: 0, held: true };
   }
   const now = deps.clock.now();
   const due = await deps.store.due(now.toISOString(), 500);
   const running = await allPages((cursor) => deps.store.query({ status: 'running', cursor, limit: 500 }));
   const stale = running.filter((o) => !leaseHeld(o, now));
   let enqueued = 0;
-  for (const off of [...due, ...stale]) if (await enqueueQuietly(deps, off.id)) enqueued++;
-  return { enqueued, stale: stale.length };
+  let failed = 0;
+  for (const off of [...due, ...stale]) {
+    if (await enqueueQuietly(deps, off.id)) enqueued++;
+    else failed++;
+  }
+  return { enqueued, failed, stale: stale.length };
 }
 
 export interface ReconcileResult {
@@ -182,12 +188,13 @@ export async function reconcile(deps: EngineDeps, ctx: Ctx): Promise<ReconcileRe
 }
 
 export async function retrySweep(deps: EngineDeps): Promise<SweepResult & { exhausted: number }> {
-  if ((await killSwitchState(deps)).enabled) return { enqueued: 0, exhausted: 0, held: true };
+  if ((await killSwitchState(deps)).enabled) return { enqueued: 0, failed: 0, exhausted: 0, held: true };
   const now = deps.clock.now();
   const failed = await allPages((cursor) =>
     deps.store.query({ status: 'completed_with_failures', cursor, limit: 500 }),
   );
   let enqueued = 0;
+  let notEnqueued = 0;
   let exhausted = 0;
   for (const off of failed) {
     if (!off.nextRetryAt || Date.parse(off.nextRetryAt) > now.getTime()) continue;
@@ -206,8 +213,9 @@ export async function retrySweep(deps: EngineDeps): Promise<SweepResult & { exha
       if (isLeaverError(e) && e.code === 'conflict') continue;
       throw e;
     }
-    await enqueueQuietly(deps, off.id);
-    enqueued++;
+    // Left `scheduled` when the queue refuses: the due sweep enqueues it later, but the run failed.
+    if (await enqueueQuietly(deps, off.id)) enqueued++;
+    else notEnqueued++;
   }
-  return { enqueued, exhausted };
+  return { enqueued, failed: notEnqueued, exhausted };
 }

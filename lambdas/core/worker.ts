@@ -8,7 +8,9 @@
  *
  * Redelivery repeats no effect: terminal offboardings are skipped, stored results are reused and a
  * repeated delete lands on `already_absent`. A run cut by the deadline (or a kill switch flipped
- * mid-run) stays `running` with its lease released, answers 'retry', and the next delivery finishes it.
+ * mid-run) stays `running` with its lease released; cut by the deadline it answers 'retry' and the
+ * next delivery finishes it, cut while the kill switch is on it is held (core/hold.ts) and answers
+ * 'done' until the switch is turned off.
  */
 import {
   auditKillSwitchStop,
@@ -24,6 +26,7 @@ import { ACTORS, type EngineDeps } from './deps.ts';
 import { type Discovery, discoverAll, grantsOf } from './discovery.ts';
 import { isLeaverError } from './errors.ts';
 import { blastWindow, killSwitchState, maxPeopleRemoved } from './guards.ts';
+import { holdForKillSwitch } from './hold.ts';
 import { auditOffboarding, deadlineNear, retryDelayMs } from './lifecycle.ts';
 import { type ActionResult, type Grant, grantKey, normaliseEmail, type Offboarding } from './model.ts';
 import { notify, subjectRef } from './notifications.ts';
@@ -199,7 +202,15 @@ async function runBatch(
     if (!more) break;
   }
 
+  // Cut while the kill switch is on (not by the deadline): held in the store, messages deleted.
+  const ks = batch.cut ? await killSwitchState(deps).catch(() => undefined) : undefined;
   for (const run of active) {
+    if (batch.cut && !run.broken && ks?.enabled && !run.offboarding.dryRun) {
+      if (await holdForKillSwitch(deps, run.offboarding, ks, run.actor)) {
+        verdicts.set(run.offboarding.id, 'done');
+        continue;
+      }
+    }
     if (batch.cut || run.broken) {
       await releaseLease(deps, run.offboarding);
       verdicts.set(run.offboarding.id, 'retry');

@@ -5,6 +5,7 @@
  * own (dynalite, in-process queue, file secrets) and injects them with `setDeps`.
  *
  *   OFFBOARDINGS_TABLE, AUDIT_TABLE, QUEUE_URL, TOPIC_ARN (optional: log notifier without it),
+ *   DEAD_LETTER_QUEUE_URL (optional: only the API function gets it),
  *   AWS_REGION, AWS_ENDPOINT_URL (optional), LEAVER_CONFIG_JSON / LEAVER_CONFIG.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -16,6 +17,7 @@ import {
   LogNotifier,
   SecretsManagerStore,
   SnsNotifier,
+  SqsDeadLetterQueue,
   SqsJobQueue,
   systemClock,
   UlidIds,
@@ -23,12 +25,15 @@ import {
 import { createConnectors } from '../connectors/index.ts';
 import type { LeaverConfig } from '../core/config.ts';
 import type { EngineDeps } from '../core/deps.ts';
-import type { OffboardingStore, SecretStore } from '../core/ports.ts';
+import type { DeadLetterQueue, OffboardingStore, SecretStore } from '../core/ports.ts';
 import { getConfig } from './config-loader.ts';
 import { coreLog, type MetricsRecorder, recorder, tracer } from './observability.ts';
 
-/** What handlers need: the engine's dependencies plus the secret store (intake verifies with it). */
-export type HandlerDeps = EngineDeps & { secrets: SecretStore };
+/**
+ * What handlers need: the engine's dependencies plus the secret store (intake verifies with it) and,
+ * where the process may inspect it (the API), the work queue's dead-letter queue.
+ */
+export type HandlerDeps = EngineDeps & { secrets: SecretStore; deadLetters?: DeadLetterQueue };
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name]?.trim();
@@ -101,13 +106,24 @@ export function createAwsDeps(
   const notifier = topicArn
     ? new SnsNotifier({ client: sns, topicArn, log })
     : new LogNotifier({ log, slackWebhookUrl: config.notifications.slackWebhookUrl });
+  const queueUrl = required(env, 'QUEUE_URL');
+  const deadLetterQueueUrl = env.DEAD_LETTER_QUEUE_URL?.trim();
   return {
     config,
     store: instrumentStore(
       new DynamoOffboardingStore({ client: dynamo, tableName: required(env, 'OFFBOARDINGS_TABLE') }),
     ),
     audit: new DynamoAuditLog({ client: dynamo, tableName: required(env, 'AUDIT_TABLE'), clock }),
-    queue: new SqsJobQueue({ client: sqs, queueUrl: required(env, 'QUEUE_URL') }),
+    queue: new SqsJobQueue({ client: sqs, queueUrl }),
+    ...(deadLetterQueueUrl
+      ? {
+          deadLetters: new SqsDeadLetterQueue({
+            client: sqs,
+            queueUrl: deadLetterQueueUrl,
+            targetQueueUrl: queueUrl,
+          }),
+        }
+      : {}),
     notifier,
     // Each process has its own limiters: every process that may call a vendor at once takes
     // 1/LEAVER_RATE_SHARE of each tenant's rate (infra/leaver-construct.ts, vendorRateShare).

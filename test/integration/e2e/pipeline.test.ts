@@ -276,7 +276,9 @@ describe('safety', () => {
       const id = res.json.offboardingId as string;
       sandbox.control.clearRequests();
       const run = await p.work({ maxRounds: 2 });
-      expect(run.processed).not.toContain(id);
+      // Held in the store (its message deleted, so it never reaches the DLQ), not run.
+      expect(run.retried).not.toContain(id);
+      expect((await p.offboarding(id)).heldAt).toBeDefined();
       expect(sandbox.control.requests().filter((r) => r.method === 'DELETE' || r.method === 'PATCH')).toEqual(
         [],
       );

@@ -17,7 +17,7 @@ describe('due sweep', () => {
     const effectiveAt = new Date(deps.clock.now().getTime() + 2 * DAY).toISOString();
     const id = await terminate(DANA, { effectiveAt });
     expect(deps.queue.messages).toEqual([]);
-    expect(await dueSweep(deps)).toEqual({ enqueued: 0, stale: 0 });
+    expect(await dueSweep(deps)).toEqual({ enqueued: 0, failed: 0, stale: 0 });
     deps.clock.advance(DAY);
     expect((await dueSweep(deps)).enqueued).toBe(0);
     deps.clock.set(effectiveAt);
@@ -35,7 +35,7 @@ describe('due sweep', () => {
     await terminate(DANA);
     deps.queue.drain();
     await setKillSwitch(deps, 'ops', { enabled: true, reason: 'x' });
-    expect(await dueSweep(deps)).toEqual({ enqueued: 0, stale: 0, held: true });
+    expect(await dueSweep(deps)).toEqual({ enqueued: 0, failed: 0, stale: 0, held: true });
     await setKillSwitch(deps, 'ops', { enabled: false, reason: 'y' });
     expect((await dueSweep(deps)).enqueued).toBe(1);
   });
@@ -54,7 +54,7 @@ describe('due sweep', () => {
       attempts: 1,
       leaseUntil: new Date(now + 60_000).toISOString(),
     });
-    expect(await dueSweep(deps)).toEqual({ enqueued: 1, stale: 1 });
+    expect(await dueSweep(deps)).toEqual({ enqueued: 1, failed: 0, stale: 1 });
     expect(deps.queue.messages).toEqual([a]);
   });
 });
@@ -203,10 +203,10 @@ describe('retry sweep', () => {
     expect(first.status).toBe('completed_with_failures');
     expect(Date.parse(first.nextRetryAt!) - deps.clock.now().getTime()).toBe(5 * 60_000);
 
-    expect(await retrySweep(deps)).toEqual({ enqueued: 0, exhausted: 0 });
+    expect(await retrySweep(deps)).toEqual({ enqueued: 0, failed: 0, exhausted: 0 });
     deps.clock.advance(5 * 60_000);
     down = false;
-    expect(await retrySweep(deps)).toEqual({ enqueued: 1, exhausted: 0 });
+    expect(await retrySweep(deps)).toEqual({ enqueued: 1, failed: 0, exhausted: 0 });
     expect(deps.store.must(id).status).toBe('scheduled');
     await work();
     const off = deps.store.must(id);
@@ -244,7 +244,7 @@ describe('retry sweep', () => {
     expect(deps.notifier.kinds().filter((k) => k === 'retry_exhausted')).toHaveLength(1);
     expect(deps.notifier.kinds().filter((k) => k === 'failure')).toHaveLength(3);
     deps.clock.advance(DAY);
-    expect(await retrySweep(deps)).toEqual({ enqueued: 0, exhausted: 0 });
+    expect(await retrySweep(deps)).toEqual({ enqueued: 0, failed: 0, exhausted: 0 });
   });
 
   it('a retry is not a new burst: the blast-radius rate does not quarantine it', async () => {
