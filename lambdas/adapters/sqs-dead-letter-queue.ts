@@ -130,14 +130,17 @@ export class SqsDeadLetterQueue implements DeadLetterQueue {
     return { items: [...seen.values()].map(deadLetterOf), more: full };
   }
 
-  async redrive(limit: number): Promise<{ moved: number; failed: number; offboardingIds: string[] }> {
+  async redrive(
+    limit: number,
+    opts: { until?: number } = {},
+  ): Promise<{ moved: number; failed: number; offboardingIds: string[] }> {
     const { DeleteMessageBatchCommand, SendMessageBatchCommand } = await import('@aws-sdk/client-sqs');
     let moved = 0;
     let failed = 0;
     const offboardingIds: string[] = [];
     try {
       const client = await this.sqs();
-      while (moved + failed < limit) {
+      while (moved + failed < limit && (opts.until === undefined || Date.now() < opts.until)) {
         const batch = await this.receive(limit - moved - failed);
         if (batch.length === 0) break;
         let sent: SendMessageBatchCommandOutput;

@@ -161,6 +161,9 @@ export async function killSwitchNow(env: Pick<Env, 'deps'>): Promise<KillSwitchV
   return view;
 }
 
+/** Time kept back from the request's deadline for auditing what a redrive moved. */
+const REDRIVE_RESERVE_MS = 8_000;
+
 /** The dead-letter queue, or not_found where this deployment has none wired. */
 function dlq(env: { deadLetters?: DeadLetterQueue }): DeadLetterQueue {
   if (!env.deadLetters)
@@ -191,11 +194,12 @@ export async function deadLetters(
  * `retry_scheduled` (manual, `deadLetterRedrive`) with the caller as actor.
  */
 export async function redriveDeadLetters(
-  env: Pick<Env, 'deps'> & { deadLetters?: DeadLetterQueue },
+  env: Env & { deadLetters?: DeadLetterQueue },
   principal: string,
   limit: number,
 ): Promise<{ moved: number; failed: number }> {
-  const r = await dlq(env).redrive(limit);
+  // No new batch in the request's last seconds: they are kept for the audit records.
+  const r = await dlq(env).redrive(limit, { until: env.deadline - REDRIVE_RESERVE_MS });
   // One stream per offboarding: their audit writes may run side by side.
   await mapLimit([...new Set(r.offboardingIds)], 10, async (id) => {
     const off = await env.deps.store.get(id);

@@ -438,7 +438,8 @@ const redriveDeadLetters = route({
     'Moves up to `limit` (default 100) messages from the dead-letter queue back to the work queue, where ' +
     'the worker runs their offboardings again (finished ones are skipped). Each offboarding moved is ' +
     'audited `retry_scheduled` with the caller as actor. Messages the work queue refuses stay in the ' +
-    'dead-letter queue (`failed`).',
+    'dead-letter queue (`failed`). A call that nears its time limit stops early (fewer `moved` than ' +
+    'asked): call again until GET /v1/dead-letters is empty.',
   tag: 'operations',
   body: RedriveBody,
   bodyOptional: true,

@@ -333,8 +333,8 @@ export const KillSwitchSchema = z.strictObject({
 });
 
 /**
- * Largest page of GET /v1/dead-letters, and of one POST /v1/dead-letters/redrive: a redrive of 500
- * (50 SQS batches, 500 audited offboardings) fits well within the API function's 29 s.
+ * Largest page of GET /v1/dead-letters, and of one POST /v1/dead-letters/redrive (50 SQS batches; a
+ * redrive also stops before the request's time limit, so a slow queue moves fewer per call).
  */
 export const DEAD_LETTER_PEEK_MAX = 100;
 export const DEAD_LETTER_REDRIVE_MAX = 500;

@@ -125,9 +125,13 @@ export interface DeadLetterQueue {
   peek(limit: number): Promise<{ items: DeadLetter[]; more: boolean }>;
   /**
    * Moves up to `limit` messages back to the work queue; `failed` ones stay in the DLQ.
-   * `offboardingIds`: the offboardings the moved messages name.
+   * `offboardingIds`: the offboardings the moved messages name. With `until` (epoch ms) it starts
+   * no new batch after that time (a request's deadline): what is left waits for the next call.
    */
-  redrive(limit: number): Promise<{ moved: number; failed: number; offboardingIds: string[] }>;
+  redrive(
+    limit: number,
+    opts?: { until?: number },
+  ): Promise<{ moved: number; failed: number; offboardingIds: string[] }>;
 }
 
 export interface SecretStore {

@@ -111,8 +111,18 @@ describe('the dead-letter routes in AWS mode (moto SQS)', () => {
     const options = { client: moto.sqs, queueUrl: own, waitSeconds: 0 };
     const refusing = new SqsDeadLetterQueue({ ...options, targetQueueUrl: `${moto.queueUrl}-no-such-queue` });
     await expect(refusing.redrive(10)).rejects.toMatchObject({ name: 'LeaverError' });
-    const still = await new SqsDeadLetterQueue({ ...options, targetQueueUrl: moto.queueUrl }).peek(10);
+    const working = new SqsDeadLetterQueue({ ...options, targetQueueUrl: moto.queueUrl });
+    const still = await working.peek(10);
     expect(still.items.map((d) => d.offboardingId).sort()).toEqual(['off_a', 'off_b']);
+    // Past its `until` (the request's deadline) a redrive starts no batch: nothing moves.
+    expect(await working.redrive(10, { until: Date.now() - 1 })).toEqual({
+      moved: 0,
+      failed: 0,
+      offboardingIds: [],
+    });
+    expect((await working.peek(10)).items).toHaveLength(2);
+    await working.redrive(10); // leave the shared work queue as the next test expects it: with these two
+    await moto.receiveIds();
   });
 
   it('POST /v1/dead-letters/redrive moves the same bodies to the work queue, by limit, audited', async () => {
