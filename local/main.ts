@@ -14,6 +14,7 @@
  * Environment: PORT (3000), LEAVER_CONFIG (local/demo-config.json), LEAVER_SECRETS_FILE,
  * SANDBOX_PORT, LEAVER_SANDBOX, LEAVER_DATA_DIR, POWERTOOLS_LOG_LEVEL.
  */
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -39,6 +40,8 @@ import {
 } from '../lambdas/adapters/index.ts';
 import { createConnectors } from '../lambdas/connectors/index.ts';
 import { type LeaverConfig, parseConfig } from '../lambdas/core/config.ts';
+import { leaseHeld } from '../lambdas/core/lifecycle.ts';
+import { recoverAll } from '../lambdas/core/recovery.ts';
 import { handler as apiHandler } from '../lambdas/handlers/api.ts';
 import { describeConfigError, parseConfigText, readConfigSource } from '../lambdas/handlers/config-loader.ts';
 import { handler as dueSweepHandler } from '../lambdas/handlers/due-sweep.ts';
@@ -209,9 +212,18 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalRun
     await createTables(dynamo, TABLES);
 
     const secrets = new FileSecretStore({ path: secretsFile });
+    // This process is the only one on its storage (LevelDB locks the directory): a lease anyone
+    // else holds was its predecessor's, which died with it.
+    const leaseHolder = { id: `local-${randomUUID()}`, exclusive: true };
     const onMessage = createBatchingWorker({
       batchSize: config.worker.batchSize,
       invoke: (event: SQSEvent) => workerHandler(event, localContext('leaver-worker', WORKER_BUDGET_MS)),
+      busyFor: async (id) => {
+        const off = await deps.store.get(id);
+        const now = deps.clock.now();
+        if (off?.status !== 'running' || !leaseHeld(off, now, leaseHolder)) return undefined;
+        return Date.parse(off.leaseUntil!) - now.getTime();
+      },
     });
     closers.push(async () => setDeps(undefined));
     const queue = new MemoryJobQueue({
@@ -239,16 +251,15 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalRun
       log,
       secrets,
       deadLetters: queue.deadLetterQueue,
+      leaseHolder,
     };
     setDeps(deps, 'local');
 
-    // Offboardings a previous run left `running` (LEAVER_DATA_DIR) go back on the queue.
-    let cursor: string | undefined;
-    do {
-      const page = await deps.store.query({ status: 'running', limit: 100, ...(cursor ? { cursor } : {}) });
-      for (const o of page.items) await queue.enqueue(o.id);
-      cursor = page.cursor;
-    } while (cursor);
+    // What a previous run left unfinished (LEAVER_DATA_DIR) goes back on the queue, found by a
+    // scan of the table itself: a kill can leave an offboarding out of the status index.
+    const recovered = await recoverAll(deps);
+    if (recovered.enqueued > 0 || recovered.repaired > 0)
+      log.info('resumed unfinished offboardings', { ...recovered });
 
     const scheduleEvent = (name: string): ScheduledEvent => ({
       version: '0',

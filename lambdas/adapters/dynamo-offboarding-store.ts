@@ -508,6 +508,101 @@ export class DynamoOffboardingStore implements OffboardingStore {
     return out;
   }
 
+  /**
+   * A paged Scan of the base table filtered on type and status: it reads the offboardings
+   * themselves, so one whose index entries were lost (dynalite writes an item's index entries
+   * before the item, one by one, and a process killed in between leaves them out of step) is found.
+   */
+  async scanByStatus(
+    statuses: readonly OffboardingStatus[],
+    opts: { limit?: number; cursor?: string } = {},
+  ): Promise<Page<Offboarding>> {
+    if (statuses.length === 0) return { items: [] };
+    const limit = pageLimit(opts.limit, this.maxLimit, this.maxLimit);
+    let startKey: Record<string, string | number> | undefined;
+    if (opts.cursor !== undefined) {
+      const c = decodeCursor(opts.cursor);
+      if (c.i !== 'status-scan') throw invalidCursor();
+      startKey = checkKey(c.k, ['pk', 'sk']);
+    }
+    const values: Record<string, unknown> = { ':type': 'offboarding' };
+    statuses.forEach((s, i) => {
+      values[`:s${i}`] = s;
+    });
+    const out = await this.run('Scanning offboardings', () =>
+      this.doc.send(
+        new ScanCommand({
+          TableName: this.table,
+          FilterExpression: `#type = :type AND #status IN (${statuses.map((_, i) => `:s${i}`).join(', ')})`,
+          ExpressionAttributeNames: { '#type': 'type', '#status': 'status' },
+          ExpressionAttributeValues: values,
+          ConsistentRead: true,
+          Limit: limit,
+          ExclusiveStartKey: startKey,
+        }),
+      ),
+    );
+    return {
+      items: (out.Items ?? []).map(fromItem),
+      cursor: out.LastEvaluatedKey ? encodeCursor({ i: 'status-scan', k: out.LastEvaluatedKey }) : undefined,
+    };
+  }
+
+  /**
+   * Looks the offboarding up in the status and email indexes by its exact keys; when either entry
+   * is missing, puts the item again unchanged (condition: same version), which writes every index
+   * entry anew. On DynamoDB, whose indexes follow asynchronously, an entry not there yet is re-put
+   * too: a harmless write of the same attributes.
+   */
+  async repairIndexes(offboarding: Offboarding): Promise<boolean> {
+    const keys = offboardingIndexKeys(offboarding);
+    const { byStatusDue, byEmail } = OFFBOARDINGS.indexes;
+    const present = await Promise.all([
+      this.indexHas(
+        byStatusDue.name,
+        [byStatusDue.partitionKey, keys.gsi2pk],
+        [byStatusDue.sortKey, keys.gsi2sk],
+      ),
+      this.indexHas(byEmail.name, [byEmail.partitionKey, keys.gsi1pk], [byEmail.sortKey, keys.gsi1sk]),
+    ]);
+    if (present.every(Boolean)) return false;
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: toItem(offboarding),
+          ConditionExpression: 'attribute_exists(#pk) AND #version = :version',
+          ExpressionAttributeNames: { '#pk': 'pk', '#version': 'version' },
+          ExpressionAttributeValues: { ':version': offboarding.version },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionalCheckFailed(e)) return false;
+      throw toLeaverAwsError(e, 'Repairing the offboarding', 'storage_unavailable');
+    }
+  }
+
+  private async indexHas(
+    indexName: string,
+    [pkName, pkValue]: [string, string],
+    [skName, skValue]: [string, string],
+  ): Promise<boolean> {
+    const out = await this.run('Checking an offboarding index', () =>
+      this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: indexName,
+          KeyConditionExpression: '#p = :p AND #s = :s',
+          ExpressionAttributeNames: { '#p': pkName, '#s': skName },
+          ExpressionAttributeValues: { ':p': pkValue, ':s': skValue },
+          Limit: 1,
+        }),
+      ),
+    );
+    return (out.Items ?? []).length > 0;
+  }
+
   private async queryIndex(
     indexName: string,
     keyNames: readonly string[],

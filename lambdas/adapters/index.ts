@@ -18,6 +18,7 @@ export {
   type MemoryJobMessage,
   MemoryJobQueue,
   type MemoryJobQueueOptions,
+  type MemoryJobWait,
 } from './memory-job-queue.ts';
 export { SecretsManagerStore, type SecretsManagerStoreOptions } from './secrets-manager-store.ts';
 export { SnsNotifier, type SnsNotifierOptions } from './sns-notifier.ts';

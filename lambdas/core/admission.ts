@@ -3,8 +3,9 @@
  * kill switch and the blast-radius rate limit (each fresh start claims a slot of the window's atomic
  * counter; none left: quarantined), and claim it (scheduled -> running, conditional on
  * the status, so a concurrent worker loses cleanly; a `running` one is taken over only once its
- * previous worker's lease has lapsed). While the kill switch is on, offboardings are held in the
- * store (core/hold.ts) and their messages deleted.
+ * previous worker's lease has lapsed, or at once when this process is the only one on the store and
+ * the lease is not its own: see `leaseHeld`). While the kill switch is on, offboardings are held in
+ * the store (core/hold.ts) and their messages deleted.
  */
 import { ACTORS, type EngineDeps } from './deps.ts';
 import { isLeaverError } from './errors.ts';
@@ -45,7 +46,7 @@ export async function admit(deps: EngineDeps, ids: readonly string[], ctx: Ctx):
     } else if (off.status === 'scheduled' && !isDue(deps, off.effectiveAt)) {
       // Early delivery: the due sweep enqueues it when its time comes.
       verdicts.set(id, 'done');
-    } else if (off.status === 'running' && leaseHeld(off, now)) {
+    } else if (off.status === 'running' && leaseHeld(off, now, deps.leaseHolder)) {
       verdicts.set(id, 'retry');
     } else {
       candidates.push(off);
@@ -103,10 +104,12 @@ export async function admit(deps: EngineDeps, ids: readonly string[], ctx: Ctx):
   for (const off of runnable) {
     try {
       const resumed = off.status === 'running';
+      // The holder is recorded so that a restarted local runtime knows the lease died with it.
+      const lease = { leaseUntil: leaseUntil(deps, ctx), leaseOwner: deps.leaseHolder?.id };
       const patch = resumed
-        ? { leaseUntil: leaseUntil(deps, ctx), heldAt: undefined }
+        ? { ...lease, heldAt: undefined }
         : {
-            leaseUntil: leaseUntil(deps, ctx),
+            ...lease,
             heldAt: undefined,
             startedAt: off.startedAt ?? deps.clock.now().toISOString(),
             attempts: off.attempts + 1,

@@ -145,7 +145,7 @@ export async function retryOffboarding(
 ): Promise<Offboarding> {
   const actor = principalOf(principal);
   const off = await load(deps, id);
-  if (off.status === 'running' && !leaseHeld(off, deps.clock.now())) {
+  if (off.status === 'running' && !leaseHeld(off, deps.clock.now(), deps.leaseHolder)) {
     // Stuck (its worker died and its message is gone): hand it to a worker again.
     await auditOffboarding(deps, off, 'retry_scheduled', actor, { detail: { manual: true, resumed: true } });
     await enqueueQuietly(deps, off.id);

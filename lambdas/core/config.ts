@@ -127,6 +127,12 @@ export const schedulesSchema = z
     reconcileMinutes: z.number().int().min(1).default(60),
     reconcileLookbackDays: z.number().int().min(1).max(365).default(30),
     retryMinutes: z.number().int().min(1).default(5),
+    /**
+     * How often the due sweep starts a pass over the whole offboardings table that does not trust
+     * the status index (a few pages per sweep): it finds and repairs offboardings a crash left out
+     * of the index. The local runtime also runs one full pass at every start.
+     */
+    recoveryScanMinutes: z.number().int().min(1).max(10_080).default(60),
     retry: z
       .object({
         maxAttempts: z.number().int().min(1).max(50).default(6),

@@ -80,6 +80,12 @@ export interface Offboarding {
    * of a `running` offboarding waits until then; a worker killed mid-run is taken over after it.
    */
   leaseUntil?: string;
+  /**
+   * Which runtime process holds the lease (its instance id, fresh at every start). A runtime that is
+   * the only one on its store treats a lease recorded by any other holder as lapsed: that holder is a
+   * predecessor that died.
+   */
+  leaseOwner?: string;
   /** Set when someone released it from quarantine: the blast-radius guard lets it through. */
   releasedAt?: string;
   /**

@@ -56,6 +56,23 @@ export interface OffboardingStore {
   query(q: OffboardingQuery): Promise<Page<Offboarding>>;
   /** Scheduled offboardings whose effectiveAt <= `now`. */
   due(now: string, limit?: number): Promise<Offboarding[]>;
+  /**
+   * Offboardings whose status is one of `statuses`, read from the stored offboardings themselves,
+   * never from a secondary index, so an offboarding whose index entries a crash lost is still found.
+   * Unordered; a page may hold fewer than `limit` items (even none) while `cursor` says more follow.
+   * Costs a read of the whole table over all pages: for recovery, not for routine queries.
+   */
+  scanByStatus(
+    statuses: readonly OffboardingStatus[],
+    opts?: { limit?: number; cursor?: string },
+  ): Promise<Page<Offboarding>>;
+  /**
+   * Makes `offboarding` (as just read) findable again by `query` and `due` when its index entries are
+   * missing: re-writes it unchanged, on condition that its version is still the one read, so a
+   * concurrent update (which writes the entries itself) is never overwritten. Returns whether it
+   * re-wrote it (false when nothing was missing or the version moved on).
+   */
+  repairIndexes(offboarding: Offboarding): Promise<boolean>;
   /** Per-action results, keyed by grant key; the worker's memory across redeliveries. */
   putAction(offboardingId: string, action: import('./model.ts').ActionResult): Promise<void>;
   listActions(offboardingId: string): Promise<import('./model.ts').ActionResult[]>;

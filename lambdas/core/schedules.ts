@@ -2,7 +2,8 @@
  * The scheduled jobs.
  * - dueSweep: enqueues scheduled offboardings whose effective time has come, and `running` ones
  *   whose worker's lease lapsed without finishing (a lost message or a killed process). Holds while
- *   the kill switch is on (nothing would run; the next sweep after it is off enqueues them).
+ *   the kill switch is on (nothing would run; the next sweep after it is off enqueues them). Then a
+ *   step of the recovery pass (recovery.ts), which finds what the status index lost.
  * - reconcile: offboardings finished in the last `reconcileLookbackDays` are discovered again in
  *   batches (each tenant listed once per batch); a revocable grant found (someone re-invited the
  *   leaver) is audited `reinvited`, revoked, and notified. Failed grants are left to the retry sweep.
@@ -25,6 +26,7 @@ import type { ActionResult, Offboarding, OffboardingStatus } from './model.ts';
 import { notify, subjectRef } from './notifications.ts';
 import { planGrants } from './plan.ts';
 import type { Ctx } from './ports.ts';
+import { type RecoveryResult, recoveryStep } from './recovery.ts';
 import { retryExhausted } from './worker.ts';
 
 const DAY_MS = 86_400_000;
@@ -38,7 +40,9 @@ export interface SweepResult {
   held?: boolean;
 }
 
-export async function dueSweep(deps: EngineDeps): Promise<SweepResult & { stale: number }> {
+export async function dueSweep(
+  deps: EngineDeps,
+): Promise<SweepResult & { stale: number; recovery?: RecoveryResult & { passDone: boolean } }> {
   if ((await killSwitchState(deps)).enabled) {
     deps.log.info('due sweep held by the kill switch');
     return { enqueued: 0, failed: 0, stale: 0, held: true };
@@ -46,14 +50,21 @@ export async function dueSweep(deps: EngineDeps): Promise<SweepResult & { stale:
   const now = deps.clock.now();
   const due = await deps.store.due(now.toISOString(), 500);
   const running = await allPages((cursor) => deps.store.query({ status: 'running', cursor, limit: 500 }));
-  const stale = running.filter((o) => !leaseHeld(o, now));
+  const stale = running.filter((o) => !leaseHeld(o, now, deps.leaseHolder));
   let enqueued = 0;
   let failed = 0;
+  const sent = new Set<string>();
   for (const off of [...due, ...stale]) {
-    if (await enqueueQuietly(deps, off.id)) enqueued++;
-    else failed++;
+    if (await enqueueQuietly(deps, off.id)) {
+      enqueued++;
+      sent.add(off.id);
+    } else failed++;
   }
-  return { enqueued, failed, stale: stale.length };
+  // The safety net for what the index lost: a few pages of a table pass, when a pass is due.
+  const recovery = await recoveryStep(deps, { alreadyEnqueued: sent });
+  if (!recovery || (recovery.enqueued === 0 && recovery.repaired === 0))
+    return { enqueued, failed, stale: stale.length };
+  return { enqueued: enqueued + recovery.enqueued, failed, stale: stale.length, recovery };
 }
 
 export interface ReconcileResult {

@@ -9,7 +9,8 @@
  *   verified but unparsable / no email 400 naming the problem, nothing enqueued, audited `rejected`
  *                                      (stream `rejected:<source>:<id>`, no secret, no email)
  *   accepted                           202 {"offboardingId"} ({"offboardingIds"} for batched sources);
- *                                      a duplicate answers 202 with the same id and enqueues nothing
+ *                                      a duplicate answers 202 with the same id (and enqueues it
+ *                                      again while it is due or running, in case a crash lost it)
  * The source's secret missing, unreadable, still the first deploy's placeholder or of the wrong
  * shape: 503 with Retry-After (HR systems retry it), counted in `SourceSecretUnavailable` (alarmed).
  * Unknown errors answer a 500 problem that reveals nothing internal. Every 5xx answered is counted

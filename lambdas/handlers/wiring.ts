@@ -8,6 +8,7 @@
  *   DEAD_LETTER_QUEUE_URL (optional: only the API function gets it),
  *   AWS_REGION, AWS_ENDPOINT_URL (optional), LEAVER_CONFIG_JSON / LEAVER_CONFIG.
  */
+import { randomUUID } from 'node:crypto';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -132,6 +133,9 @@ export function createAwsDeps(
     ids: new UlidIds(),
     log,
     secrets,
+    // Many instances run at once and none knows whether another is alive: leases lapse only with
+    // time here. The id only records who holds a claim.
+    leaseHolder: { id: `${env.AWS_LAMBDA_FUNCTION_NAME ?? 'leaver'}:${randomUUID()}`, exclusive: false },
   };
 }
 

@@ -3,7 +3,9 @@
  * adapters: idempotent create by (origin.id, sourceEventId), transitions conditioned on the status
  * (LeaverError 'conflict' naming the status found), patch keys set to undefined are removed,
  * identity fields refused, status queries bounded by effectiveAt and email queries by receivedAt,
- * and an audit log whose streams chain with hashRecord so verifyChain works.
+ * and an audit log whose streams chain with hashRecord so verifyChain works. `loseIndexEntries`
+ * plays a crash that left an offboarding out of the indexes: `query` and `due` miss it until it is
+ * written again (any update, or `repairIndexes`), while `get` and `scanByStatus` still see it.
  */
 import { GENESIS_HASH, hashRecord } from '../../lambdas/core/audit-chain.ts';
 import { type LeaverConfigInput, parseConfig } from '../../lambdas/core/config.ts';
@@ -46,6 +48,8 @@ export class MemoryStore implements OffboardingStore {
   readonly offboardings = new Map<string, Offboarding>();
   private readonly markers = new Map<string, string>();
   private readonly actions = new Map<string, Map<string, ActionResult>>();
+  /** Offboardings the indexed reads (query, due) miss: see loseIndexEntries. */
+  readonly unindexed = new Set<string>();
   private killSwitch: { enabled: boolean; reason?: string; by?: string; at?: string } = { enabled: false };
   /** Error thrown by the next call of the named method (then cleared). */
   failNext: Partial<Record<keyof OffboardingStore, Error>> = {};
@@ -98,6 +102,8 @@ export class MemoryStore implements OffboardingStore {
     if (to) next.status = to;
     next.version = o.version + 1;
     this.offboardings.set(id, next as unknown as Offboarding);
+    // A write of the item writes its index entries again.
+    this.unindexed.delete(id);
     return clone(next as unknown as Offboarding);
   }
 
@@ -123,6 +129,8 @@ export class MemoryStore implements OffboardingStore {
   async query(q: OffboardingQuery): Promise<Page<Offboarding>> {
     this.check('query');
     let items = [...this.offboardings.values()];
+    if (q.email !== undefined || q.status !== undefined)
+      items = items.filter((o) => !this.unindexed.has(o.id));
     if (q.email !== undefined) {
       const e = normaliseEmail(q.email);
       items = items.filter((o) => normaliseEmail(o.subject.email) === e);
@@ -142,10 +150,33 @@ export class MemoryStore implements OffboardingStore {
   async due(now: string, limit = 1000) {
     this.check('due');
     return [...this.offboardings.values()]
-      .filter((o) => o.status === 'scheduled' && o.effectiveAt <= now)
+      .filter((o) => o.status === 'scheduled' && o.effectiveAt <= now && !this.unindexed.has(o.id))
       .sort((a, b) => a.effectiveAt.localeCompare(b.effectiveAt))
       .slice(0, limit)
       .map(clone);
+  }
+
+  async scanByStatus(statuses: readonly OffboardingStatus[], opts: { limit?: number; cursor?: string } = {}) {
+    this.check('scanByStatus');
+    const items = [...this.offboardings.values()].filter((o) => statuses.includes(o.status));
+    return page(items.map(clone), opts.limit ?? 1000, opts.cursor);
+  }
+
+  /** Number of repairIndexes() calls that re-wrote an offboarding. */
+  repaired = 0;
+
+  async repairIndexes(o: Offboarding) {
+    this.check('repairIndexes');
+    const stored = this.offboardings.get(o.id);
+    if (!this.unindexed.has(o.id) || stored?.version !== o.version) return false;
+    this.unindexed.delete(o.id);
+    this.repaired++;
+    return true;
+  }
+
+  /** Test helper: a crash lost the offboarding's index entries (query and due miss it). */
+  loseIndexEntries(id: string) {
+    this.unindexed.add(id);
   }
 
   async putAction(offboardingId: string, action: ActionResult) {
