@@ -61,7 +61,8 @@ describe('held by the kill switch', () => {
 describe('leaver dlq', () => {
   it('list shows what failed every delivery; redrive puts it back and it runs', async () => {
     expect((await cli('dlq', 'list')).stdout).toContain('The dead-letter queue is empty.');
-    // A run whose lease another worker holds answers 'retry' on every delivery: dead-lettered.
+    // A delivery whose offboarding cannot be read (storage trouble) answers 'retry' every time:
+    // after the last one the message is dead-lettered.
     const { offboarding } = await rt.deps.store.create({
       id: 'off_01DLQTEST000000000000000000',
       subject: { email: 'stuck.leaver@example.com', aliases: [] },
@@ -72,12 +73,18 @@ describe('leaver dlq', () => {
       receivedAt: new Date().toISOString(),
       counts: { planned: 0, revoked: 0, alreadyAbsent: 0, skipped: 0, failed: 0 },
       attempts: 1,
-      leaseUntil: new Date(Date.now() + 3_600_000).toISOString(),
       version: 0,
     });
+    const store = rt.deps.store;
+    const realGet = store.get.bind(store);
+    store.get = async (id) => {
+      if (id === offboarding.id) throw new Error('storage unavailable');
+      return realGet(id);
+    };
     await rt.queue.enqueue(offboarding.id);
     await rt.drain();
     expect(rt.queue.deadLetters().map((m) => m.offboardingId)).toEqual([offboarding.id]);
+    store.get = realGet; // storage is back: a redrive lets the worker take it over and finish it
 
     const listed = await cli('dlq', 'list');
     expect(listed.code).toBe(0);
@@ -89,8 +96,6 @@ describe('leaver dlq', () => {
     });
     expect(rt.queue.deadLetters()).toHaveLength(1); // listing leaves it there
 
-    // The holder is gone (its lease lapsed): a redrive lets the worker take it over and finish it.
-    await rt.deps.store.update(offboarding.id, 'running', { leaseUntil: new Date(0).toISOString() });
     const redrive = await cli('dlq', 'redrive');
     expect(redrive.code).toBe(0);
     expect(redrive.stdout).toContain('Moved 1 message(s)');
