@@ -17,7 +17,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { LeaverError } from '../core/errors.ts';
 import type { Clock, PostedRequest, RequestResult, WriteCoordination } from '../core/ports.ts';
 import { isConditionalCheckFailed, toLeaverAwsError } from './aws-errors.ts';
@@ -184,7 +190,9 @@ export class DynamoLockStore implements WriteCoordination {
         ),
       );
       for (const item of page.Items ?? []) {
-        const items = Array.isArray(item.items) ? item.items.filter((x): x is string => typeof x === 'string') : [];
+        const items = Array.isArray(item.items)
+          ? item.items.filter((x): x is string => typeof x === 'string')
+          : [];
         out.push({ id: String(item.sk).slice(REQ_PREFIX.length), items });
       }
       startKey = page.LastEvaluatedKey;

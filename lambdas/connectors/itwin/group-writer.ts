@@ -132,7 +132,8 @@ class GroupQueue {
     if (w.settled) return;
     w.settled = true;
     clearTimeout(w.timer);
-    if (this.posted.has(w.email) && !this.live().some((o) => o.email === w.email)) this.posted.delete(w.email);
+    if (this.posted.has(w.email) && !this.live().some((o) => o.email === w.email))
+      this.posted.delete(w.email);
     if (r instanceof Error) w.reject(r);
     else w.resolve(r);
   }
@@ -327,7 +328,8 @@ function toResult(r: RemovalResult): RequestResult {
 
 function fromResult(r: RequestResult): RemovalResult {
   if (r.outcome === 'failed') {
-    const code: ErrorCode = r.errorCode && r.errorCode in ERROR_TABLE ? (r.errorCode as ErrorCode) : 'internal';
+    const code: ErrorCode =
+      r.errorCode && r.errorCode in ERROR_TABLE ? (r.errorCode as ErrorCode) : 'internal';
     return new LeaverError(code, r.message ?? 'iTwin group removal failed', {
       retryable: r.retryable,
       details: r.details,
