@@ -1,6 +1,6 @@
 /**
  * One worker process for the chaos run: plays the SQS event source mapping for the worker Lambda
- * handler (receive up to 10 messages with a visibility timeout, invoke the handler with the batch,
+ * handler (receive up to CHAOS_BATCH messages, default 10, with a visibility timeout, invoke the handler with the batch,
  * delete the messages it did not report as failed; failed ones reappear when their visibility
  * timeout ends). Dependencies come from the environment exactly as in Lambda (createAwsDeps on
  * moto_server). Prints `CHAOS {"event":"batch-start"|"batch-end",...}` lines so the parent can kill it
@@ -61,6 +61,8 @@ const sqs = new SQSClient({ ...awsClientConfig(), maxAttempts: 5 });
 const queueUrl = process.env.QUEUE_URL!;
 const visibility = Number(process.env.CHAOS_VISIBILITY_S ?? 5);
 const budgetMs = Number(process.env.CHAOS_BUDGET_MS ?? 15_000);
+/** Messages per receive (SQS allows 1-10): smaller batches spread one group's leavers over more workers. */
+const batchSize = Math.min(10, Math.max(1, Number(process.env.CHAOS_BATCH ?? 10)));
 let stopping = false;
 process.on('SIGTERM', () => {
   stopping = true;
@@ -71,7 +73,7 @@ while (!stopping) {
   const r = await sqs.send(
     new ReceiveMessageCommand({
       QueueUrl: queueUrl,
-      MaxNumberOfMessages: 10,
+      MaxNumberOfMessages: batchSize,
       WaitTimeSeconds: 1,
       VisibilityTimeout: visibility,
       MessageSystemAttributeNames: ['ApproximateReceiveCount'],

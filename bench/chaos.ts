@@ -16,11 +16,19 @@
  *   real time (a killed worker's offboardings wait out its lease: its deadline + 60 s). CI form: one
  *   worker at a time, the replacement's clock moved past the dead worker's lease.
  *
+ * - An iTwin group "Site Engineers" is shared by many more leavers (CI 20, full 40) and 10 colleagues
+ *   who stay; one of its PATCHes is accepted by the vendor but not applied (sandbox fault). Full
+ *   form: its leavers come with the others. CI form: after the others finish, to three more worker
+ *   processes at once (batches of 5), all on the same clock, so no live lease is taken over.
+ *
  * Then it checks: every grant revoked in sandbox state; each vendor effect once (repeats are 404 =
- * already_absent); a repeated delete landed on already_absent; every action audited; every hash
- * chain verifies (verifyStream); nothing left `running`; and that the run was the one intended:
- * 5xx, 429s, resets and hangs injected (request log, by fault rule), workers killed mid-batch, one
- * of them after a removal landed. Exits 1 when a check fails.
+ * already_absent; a group membership removed by exactly one PATCH, by the sandbox's record of group
+ * changes); a repeated delete landed on already_absent; every action audited; every hash chain
+ * verifies (verifyStream); nothing left `running`; the shared group kept every stayer, each leaver
+ * was removed by one PATCH and none twice; and that the run was the one intended: 5xx, 429s, resets
+ * and hangs injected (request log, by fault rule), workers killed mid-batch, one of them after a
+ * removal landed, the group written by several workers at once with a PATCH that did not take
+ * effect. Exits 1 when a check fails.
  */
 import './support/env.ts';
 import type { ChildProcess } from 'node:child_process';
@@ -44,6 +52,7 @@ import { handler as intakeHandler } from '../lambdas/handlers/intake.ts';
 import { localContext } from '../lambdas/handlers/middleware.ts';
 import { runRetrySweep } from '../lambdas/handlers/retry-sweep.ts';
 import { createAwsDeps, setDeps } from '../lambdas/handlers/wiring.ts';
+import type { ItwinState } from '../sandbox/itwin/types.ts';
 import { callKind, summarise } from './support/calls.ts';
 import {
   auditedGrants,
@@ -53,10 +62,13 @@ import {
   checkEffectsOnce,
   checkFaultsInjected,
   checkFinished,
+  checkGroupExercised,
   checkKills,
   checkNothingLeft,
   checkRepeatedDeleteAbsent,
+  checkSharedGroup,
   type FaultKind,
+  type GroupChange,
   injectedFaults,
 } from './support/chaos-checks.ts';
 import { SandboxClient } from './support/control.ts';
@@ -74,9 +86,11 @@ const P = CI
       kills: 1,
       visibilityS: 5,
       budgetMs: 60_000,
-      limitS: 80,
+      limitS: 100,
       killAfterMs: [1000, 3000],
       dueSweepS: 30,
+      // The shared group: its leavers come after the others (see the header), to 3 more workers.
+      group: { leavers: 20, stayers: 10, workers: 3, batch: 5 },
     }
   : {
       leavers: 60,
@@ -88,6 +102,7 @@ const P = CI
       limitS: 480,
       killAfterMs: [1000, 4000],
       dueSweepS: 60,
+      group: { leavers: 40, stayers: 10, workers: 0, batch: 10 },
     };
 /** CI form: how far each replacement worker's clock jumps (past the dead worker's deadline + 60 s lease margin). */
 const LEASE_JUMP_MS = P.budgetMs + 70_000;
@@ -117,7 +132,9 @@ try {
     stayers: 10,
     verifyRounds: 3,
     tenantRates: { atlas: { perSecond: 10, burst: 10 } },
+    sharedGroup: { leavers: P.group.leavers, stayers: P.group.stayers },
   });
+  const group = sc.group!;
   const config = {
     ...sc.config,
     tenants: (sc.config.tenants ?? []).map((t) => ({ ...t, timeoutMs: 2_000, maxConcurrency: 8 })),
@@ -218,14 +235,24 @@ try {
 
   // ---- webhooks through the intake handler
   const ids: string[] = [];
-  for (const email of sc.leavers) {
-    const r = (await intakeHandler(terminationEvent(email), localContext('leaver-intake', 30_000))) as {
-      statusCode: number;
-      body: string;
-    };
-    if (r.statusCode !== 202) throw new Error(`intake answered ${r.statusCode}: ${r.body}`);
-    ids.push((JSON.parse(r.body) as { offboardingId: string }).offboardingId);
-  }
+  const terminate = async (emails: readonly string[]) => {
+    for (const email of emails) {
+      const r = (await intakeHandler(terminationEvent(email), localContext('leaver-intake', 30_000))) as {
+        statusCode: number;
+        body: string;
+      };
+      if (r.statusCode !== 202) throw new Error(`intake answered ${r.statusCode}: ${r.body}`);
+      ids.push((JSON.parse(r.body) as { offboardingId: string }).offboardingId);
+    }
+  };
+  // The shared group's PATCHes meet the vendor faults, and one of them is accepted but not applied.
+  const groupFault = () =>
+    sandbox.vendorAction('itwin', 'set-group-patch-fault', { mode: 'ignore', groupId: group.id, times: 1 });
+  // Full form: the group's leavers come with everyone else, to the workers killed in real time.
+  // CI form: after the others, to several workers at once (see the header).
+  const groupLater = P.group.workers > 0;
+  await terminate(groupLater ? sc.leavers : [...sc.leavers, ...group.leavers]);
+  if (!groupLater) await groupFault();
   say(
     `${ids.length} terminations accepted; ${P.workers} worker process(es), each killed after its first removal, then ${P.kills} more kills`,
   );
@@ -234,6 +261,9 @@ try {
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   let kills = 0;
   let killsAfterDelete = 0;
+  /** Whether the shared group's leavers are being processed (the whole run in the full form). */
+  let groupPhase = !groupLater;
+  let workersAtOnce = 0;
   let seen = 0;
   const revocations = async () =>
     (await sandbox.requests()).filter((e) => callKind(e) === 'revoke' && e.status !== null && e.status < 300)
@@ -255,11 +285,12 @@ try {
     await exited;
     spawnWorker(offset);
   };
-  const spawnWorker = (offset: number, stallAfterDelete = false) => {
+  const spawnWorker = (offset: number, stallAfterDelete = false, batch = 10) => {
     const child = spawnTs(resolve(import.meta.dirname, 'chaos-worker.ts'), {
       ...env,
       CHAOS_CLOCK_OFFSET_MS: String(offset),
       CHAOS_STALL_AFTER_DELETE: stallAfterDelete ? '1' : '0',
+      CHAOS_BATCH: String(batch),
     });
     const w: Worker = { child, busy: false, offset, stalled: false, killed: false };
     let buf = '';
@@ -275,7 +306,11 @@ try {
             // A removal landed and its answer is held back: kill now, before it can be audited.
             w.stalled = true;
             void killAndReplace(w, 'right after a removal landed, before its action_finished');
-          } else w.busy = ev.event === 'batch-start';
+          } else {
+            w.busy = ev.event === 'batch-start';
+            const busyNow = [...workers].filter((x) => x.busy && !x.killed).length;
+            if (groupPhase) workersAtOnce = Math.max(workersAtOnce, busyNow);
+          }
         }
         nl = buf.indexOf('\n');
       }
@@ -315,34 +350,44 @@ try {
   // ---- wait for every offboarding to finish; run the schedules meanwhile
   const store = new DynamoOffboardingStore({ client: dynamo, tableName: tables.offboardingsTable });
   let offs: (Offboarding | undefined)[] = [];
-  let finished = false;
   let lastDueSweep = Date.now();
-  while ((Date.now() - started) / 1000 < P.limitS) {
-    await sleep(2_000);
-    // EventBridge's schedules: the retry sweep often (retries are due within seconds here), the
-    // due sweep (which re-enqueues whatever is still `scheduled`) at its own slower pace.
-    if (Date.now() - lastDueSweep > P.dueSweepS * 1000) {
-      lastDueSweep = Date.now();
-      await runDueSweep().catch(() => undefined);
+  const waitAll = async (): Promise<boolean> => {
+    while ((Date.now() - started) / 1000 < P.limitS) {
+      await sleep(2_000);
+      // EventBridge's schedules: the retry sweep often (retries are due within seconds here), the
+      // due sweep (which re-enqueues whatever is still `scheduled`) at its own slower pace.
+      if (Date.now() - lastDueSweep > P.dueSweepS * 1000) {
+        lastDueSweep = Date.now();
+        await runDueSweep().catch(() => undefined);
+      }
+      await runRetrySweep().catch(() => undefined);
+      offs = await Promise.all(ids.map((id) => store.get(id)));
+      const open = offs.filter((o) => o?.status !== 'completed').length;
+      const q = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: queueUrl,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
+      );
+      if (open === 0 && killerDone) return true;
+      const st: Record<string, number> = {};
+      for (const o of offs) st[o?.status ?? 'missing'] = (st[o?.status ?? 'missing'] ?? 0) + 1;
+      say(
+        `${JSON.stringify(st)}; queue ${q.Attributes?.ApproximateNumberOfMessages ?? '?'} visible, ${q.Attributes?.ApproximateNumberOfMessagesNotVisible ?? '?'} in flight`,
+      );
     }
-    await runRetrySweep().catch(() => undefined);
-    offs = await Promise.all(ids.map((id) => store.get(id)));
-    const open = offs.filter((o) => o?.status !== 'completed').length;
-    const q = await sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: queueUrl,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-      }),
-    );
-    if (open === 0 && killerDone) {
-      finished = true;
-      break;
-    }
-    const st: Record<string, number> = {};
-    for (const o of offs) st[o?.status ?? 'missing'] = (st[o?.status ?? 'missing'] ?? 0) + 1;
-    say(
-      `${JSON.stringify(st)}; queue ${q.Attributes?.ApproximateNumberOfMessages ?? '?'} visible, ${q.Attributes?.ApproximateNumberOfMessagesNotVisible ?? '?'} in flight`,
-    );
+    return false;
+  };
+  let finished = await waitAll();
+  if (finished && groupLater) {
+    // CI form: the shared group's leavers, to several workers at once. Every live worker runs on the
+    // same shifted clock (the last replacement's), so none takes over another's live lease.
+    groupPhase = true;
+    await groupFault();
+    await terminate(group.leavers);
+    for (let i = 0; i < P.group.workers; i++) spawnWorker(clockOffset, false, P.group.batch);
+    say(`${group.leavers.length} leavers of one group sent to ${P.group.workers} more workers`);
+    finished = await waitAll();
   }
   await killer;
   await primers;
@@ -364,12 +409,31 @@ try {
     if (!v.ok) chainResults.push({ name: 'chain', ok: false, detail: `${id}: ${v.reason}` });
   }
   offs = await Promise.all(ids.map((id) => store.get(id)));
-  const remaining = await remainingGrants(sandbox, sc.leavers);
+  const remaining = await remainingGrants(sandbox, [...sc.leavers, ...group.leavers]);
+  const groupChanges = (
+    await sandbox.vendorAction<{ changes: GroupChange[] }>('itwin', 'group-changes', { groupId: group.id })
+  ).changes;
+  const groupMembers =
+    (await sandbox.state<ItwinState>('itwin')).itwins
+      .find((t) => t.id === group.itwinId)
+      ?.groups.find((g) => g.id === group.id)
+      ?.members.map((m) => m.email) ?? [];
+  const groupPatchesOk = log.filter(
+    (e) => e.method === 'PATCH' && e.path.toLowerCase().endsWith(group.id) && e.status === 200,
+  ).length;
+  const sharedGroup = checkSharedGroup({
+    changes: groupChanges,
+    groupId: group.id,
+    members: groupMembers,
+    leavers: group.leavers,
+    stayers: group.stayers,
+    streams,
+  });
   const grants = auditedGrants(streams);
   const expected = sc.grants.itwin + sc.grants.atlas + sc.grants.cloudmanager;
-  const effects = checkEffectsOnce(log, grants, expected);
+  const effects = checkEffectsOnce(log, grants, expected, groupChanges);
   const repeated = checkRepeatedDeleteAbsent(streams, log);
-  const audited = checkAudited(streams, log);
+  const audited = checkAudited(streams, log, groupChanges);
   const injected = injectedFaults(log, faultRules);
   const checks: CheckResult[] = [
     checkNothingLeft(remaining.total),
@@ -380,6 +444,8 @@ try {
     checkFinished(offs),
     checkFaultsInjected(injected),
     checkKills(kills, killsAfterDelete),
+    sharedGroup,
+    checkGroupExercised({ workersAtOnce, ignoredPatches: groupPatchesOk - sharedGroup.patches }),
   ];
   const s = summarise(log);
   const summary = {
@@ -387,6 +453,13 @@ try {
     seconds: Math.round((Date.now() - started) / 100) / 10,
     leavers: ids.length,
     grants: expected,
+    sharedGroup: {
+      leavers: group.leavers.length,
+      stayers: group.stayers.length,
+      patches: sharedGroup.patches,
+      patchesAcceptedNotApplied: groupPatchesOk - sharedGroup.patches,
+      workersAtOnce,
+    },
     workerKills: kills,
     workerKillsAfterDelete: killsAfterDelete,
     vendorCalls: s.total,

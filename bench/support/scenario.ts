@@ -58,9 +58,11 @@ export interface Scenario {
   seed: SandboxSeed;
   config: LeaverConfigInput;
   secrets: Record<string, unknown>;
-  /** Grants the leavers hold, by vendor. */
+  /** Grants the leavers hold, by vendor (the shared group's leavers included). */
   grants: { itwin: number; atlas: number; cloudmanager: number };
   leavers: string[];
+  /** The iTwin group many leavers share (massLayoffScenario's `sharedGroup`): its id, who leaves, who stays. */
+  group?: { itwinId: string; id: string; leavers: string[]; stayers: string[] };
 }
 
 /** Settings every benchmark shares: the standard webhook source; the blast-radius guard wide open. */
@@ -256,11 +258,27 @@ export function massLayoffScenario(
     verifyRounds?: number;
     tenantRates?: Partial<Record<'itwin' | 'atlas' | 'cloudmanager', { perSecond: number; burst: number }>>;
     maxConcurrency?: number;
+    /**
+     * An iTwin group "Site Engineers" shared by `leavers` more people (engineerNN@bench.example, who
+     * hold nothing else) and `stayers` colleagues who stay: one member list many removals rewrite.
+     */
+    sharedGroup?: { leavers: number; stayers: number };
   } = {},
 ): Scenario {
   const people = Array.from({ length: leavers }, (_, i) => massLeaver(i));
   const staying = Array.from({ length: opts.stayers ?? 20 }, (_, i) => stayer(i));
   const itwinId = guid(9, 1);
+  const shared = opts.sharedGroup
+    ? {
+        itwinId,
+        id: guid(9, 2),
+        leavers: Array.from(
+          { length: opts.sharedGroup.leavers },
+          (_, i) => `engineer${String(i + 1).padStart(2, '0')}@bench.example`,
+        ),
+        stayers: Array.from({ length: opts.sharedGroup.stayers }, (_, i) => `site-stayer${i}@bench.example`),
+      }
+    : undefined;
   const clientId = 'bench-itwin-mass';
   const mongo = (prefix: '6a1b' | '5f1a') => {
     const orgId = oid(prefix, 1, 0xffff);
@@ -322,13 +340,18 @@ export function massLayoffScenario(
     seed: {
       itwin: {
         organization: 'Mass Corp',
-        users: [...people, ...staying].map((email) => ({ email })),
+        users: [...people, ...staying, ...(shared ? [...shared.leavers, ...shared.stayers] : [])].map(
+          (email) => ({ email }),
+        ),
         clients: [{ clientId, clientSecret: 'itwin-mass-secret', itwins: { [itwinId]: { owner: true } } }],
         itwins: [
           {
             id: itwinId,
             displayName: 'Mass iTwin',
             members: [...people, ...staying].map((email) => ({ email, roleIds: ['Read Access'] })),
+            groups: shared
+              ? [{ id: shared.id, name: 'Site Engineers', members: [...shared.leavers, ...shared.stayers] }]
+              : [],
           },
         ],
       },
@@ -360,7 +383,8 @@ export function massLayoffScenario(
       'bench/atlas-mass': { clientId: 'mdb_sa_id_mass', clientSecret: 'mdb_sa_sk_mass' },
       'bench/cloudmanager-mass': { publicKey: 'cmmass', privateKey: 'cm-mass-key' },
     },
-    grants: { itwin: leavers, atlas: 2 * leavers, cloudmanager: 2 * leavers },
+    grants: { itwin: leavers + (shared?.leavers.length ?? 0), atlas: 2 * leavers, cloudmanager: 2 * leavers },
     leavers: people,
+    ...(shared ? { group: shared } : {}),
   };
 }
