@@ -10,6 +10,9 @@
  * a killed worker then starts after the dead worker's lease (its deadline + 60 s) instead of waiting
  * it out in real time. Only one worker runs at a time in that form, so no live lease is taken over.
  *
+ * CHAOS_HOLD=1 (with CHAOS_OFFSET_FILE): start, then wait for SIGUSR2 before receiving; the clock
+ * offset is read from the file then (the parent knows it only after its kills).
+ *
  * CHAOS_STALL_AFTER_DELETE=1: the first removal the vendor answers with a 2xx is held back (its
  * answer never reaches the connector) and the process prints `CHAOS {"event":"delete-landed"}`; the
  * parent kills it then. The grant is removed at the vendor but its `action_finished` never written,
@@ -17,8 +20,24 @@
  */
 import './support/env.ts';
 
-const offset = Number(process.env.CHAOS_CLOCK_OFFSET_MS ?? 0);
-if (offset !== 0) {
+// CHAOS_HOLD=1: started early so its start-up cost overlaps the run, this worker waits for SIGUSR2
+// before it receives anything, and only then reads its clock offset from CHAOS_OFFSET_FILE. The
+// handler comes first: a signal before it exists would end the process.
+// A signal handler alone does not keep Node running (a pending top-level await exits with 13): a
+// timer does, until the signal.
+const held =
+  process.env.CHAOS_HOLD === '1'
+    ? new Promise<void>((go) => {
+        const alive = setInterval(() => {}, 60_000);
+        process.once('SIGUSR2', () => {
+          clearInterval(alive);
+          go();
+        });
+      })
+    : undefined;
+
+function shiftClock(offset: number): void {
+  if (offset === 0) return;
   const RealDate = Date;
   const realNow = RealDate.now.bind(RealDate);
   class ShiftedDate extends RealDate {
@@ -32,6 +51,7 @@ if (offset !== 0) {
   }
   globalThis.Date = ShiftedDate as DateConstructor;
 }
+if (!held) shiftClock(Number(process.env.CHAOS_CLOCK_OFFSET_MS ?? 0));
 
 if (process.env.CHAOS_STALL_AFTER_DELETE === '1') {
   const realFetch = globalThis.fetch.bind(globalThis);
@@ -67,6 +87,12 @@ let stopping = false;
 process.on('SIGTERM', () => {
   stopping = true;
 });
+
+if (held) {
+  await held;
+  const { readFileSync } = await import('node:fs');
+  shiftClock(Number(readFileSync(process.env.CHAOS_OFFSET_FILE!, 'utf8')));
+}
 
 let batchNo = 0;
 while (!stopping) {

@@ -16,10 +16,11 @@
  *   real time (a killed worker's offboardings wait out its lease: its deadline + 60 s). CI form: one
  *   worker at a time, the replacement's clock moved past the dead worker's lease.
  *
- * - An iTwin group "Site Engineers" is shared by many more leavers (CI 20, full 40) and 10 colleagues
- *   who stay; one of its PATCHes is accepted by the vendor but not applied (sandbox fault). Full
- *   form: its leavers come with the others. CI form: after the others finish, to three more worker
- *   processes at once (batches of 5), all on the same clock, so no live lease is taken over.
+ * - An iTwin group "Site Engineers" is shared by more leavers (CI 12, full 40) and 10 colleagues who
+ *   stay; one of its PATCHes is accepted by the vendor but not applied. Full form: its leavers come
+ *   with the others. CI form: once the last kill is done, to the live worker and one more (started
+ *   early and held until then) at once, in batches of 3, both on the same clock, so neither takes
+ *   over the other's live lease.
  *
  * Then it checks: every grant revoked in sandbox state; each vendor effect once (repeats are 404 =
  * already_absent; a group membership removed by exactly one PATCH, by the sandbox's record of group
@@ -33,7 +34,8 @@
 import './support/env.ts';
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -90,7 +92,7 @@ const P = CI
       killAfterMs: [1000, 3000],
       dueSweepS: 30,
       // The shared group: its leavers come after the others (see the header), to 3 more workers.
-      group: { leavers: 20, stayers: 10, workers: 3, batch: 5 },
+      group: { leavers: 12, stayers: 10, workers: 1, batch: 3 },
     }
   : {
       leavers: 60,
@@ -146,6 +148,7 @@ try {
 
   // ---- AWS on moto: tables, queue, secrets; the Lambda environment
   const prefix = `chaos-${randomUUID().slice(0, 8)}`;
+  const offsetFile = resolve(tmpdir(), `${prefix}-clock-offset`);
   const clientConfig = {
     endpoint: moto.url,
     region: 'us-east-1',
@@ -235,15 +238,20 @@ try {
 
   // ---- webhooks through the intake handler
   const ids: string[] = [];
-  const terminate = async (emails: readonly string[]) => {
-    for (const email of emails) {
-      const r = (await intakeHandler(terminationEvent(email), localContext('leaver-intake', 30_000))) as {
-        statusCode: number;
-        body: string;
-      };
-      if (r.statusCode !== 202) throw new Error(`intake answered ${r.statusCode}: ${r.body}`);
-      ids.push((JSON.parse(r.body) as { offboardingId: string }).offboardingId);
-    }
+  /** Sends each email's termination through the intake, `parallel` at a time. */
+  const terminate = async (emails: readonly string[], parallel = 1) => {
+    const todo = [...emails];
+    const one = async () => {
+      for (let email = todo.shift(); email !== undefined; email = todo.shift()) {
+        const r = (await intakeHandler(terminationEvent(email), localContext('leaver-intake', 30_000))) as {
+          statusCode: number;
+          body: string;
+        };
+        if (r.statusCode !== 202) throw new Error(`intake answered ${r.statusCode}: ${r.body}`);
+        ids.push((JSON.parse(r.body) as { offboardingId: string }).offboardingId);
+      }
+    };
+    await Promise.all(Array.from({ length: parallel }, one));
   };
   // The shared group's PATCHes meet the vendor faults, and one of them is accepted but not applied.
   const groupFault = () =>
@@ -285,12 +293,13 @@ try {
     await exited;
     spawnWorker(offset);
   };
-  const spawnWorker = (offset: number, stallAfterDelete = false, batch = 10) => {
+  const spawnWorker = (offset: number, stallAfterDelete = false, batch = 10, hold = false) => {
     const child = spawnTs(resolve(import.meta.dirname, 'chaos-worker.ts'), {
       ...env,
       CHAOS_CLOCK_OFFSET_MS: String(offset),
       CHAOS_STALL_AFTER_DELETE: stallAfterDelete ? '1' : '0',
       CHAOS_BATCH: String(batch),
+      ...(hold ? { CHAOS_HOLD: '1', CHAOS_OFFSET_FILE: offsetFile } : {}),
     });
     const w: Worker = { child, busy: false, offset, stalled: false, killed: false };
     let buf = '';
@@ -323,6 +332,10 @@ try {
   // Every first worker holds back the answer of its first landed removal and is killed then; their
   // replacements do not. Then P.kills more, each after 1-4 more removals have landed.
   for (let i = 0; i < P.workers; i++) spawnWorker(0, true);
+  // CI form: the shared group's workers start now and wait (their start-up overlaps the kills).
+  const groupWorkers = groupLater
+    ? Array.from({ length: P.group.workers }, () => spawnWorker(0, false, P.group.batch, true))
+    : [];
 
   let killerDone = false;
   const killer = (async () => {
@@ -343,6 +356,17 @@ try {
       }
       if (!victim) break; // no batch left to interrupt: the run is nearly over (checkKills judges)
       await killAndReplace(victim, 'mid-batch');
+    }
+    if (groupLater) {
+      // CI form: no kill is left, so several workers may run at once: the shared group's leavers go
+      // to three more, on the last replacement's clock (every live worker on the same clock, so
+      // none takes over another's live lease).
+      groupPhase = true;
+      await groupFault();
+      writeFileSync(offsetFile, String(clockOffset));
+      for (const w of groupWorkers) w.child.kill('SIGUSR2');
+      await terminate(group.leavers, 5);
+      say(`${group.leavers.length} leavers of one group sent; ${P.group.workers} more worker(s)`);
     }
     killerDone = true;
   })();
@@ -378,17 +402,7 @@ try {
     }
     return false;
   };
-  let finished = await waitAll();
-  if (finished && groupLater) {
-    // CI form: the shared group's leavers, to several workers at once. Every live worker runs on the
-    // same shifted clock (the last replacement's), so none takes over another's live lease.
-    groupPhase = true;
-    await groupFault();
-    await terminate(group.leavers);
-    for (let i = 0; i < P.group.workers; i++) spawnWorker(clockOffset, false, P.group.batch);
-    say(`${group.leavers.length} leavers of one group sent to ${P.group.workers} more workers`);
-    finished = await waitAll();
-  }
+  const finished = await waitAll();
   await killer;
   await primers;
   await Promise.all([...workers].map((w) => stopChild(w.child)));
@@ -502,6 +516,7 @@ try {
     `${JSON.stringify(summary, null, 2)}\n`,
   );
   exitCode = checks.every((c) => c.ok) && finished ? 0 : 1;
+  rmSync(offsetFile, { force: true });
   dynamo.destroy();
   sqs.destroy();
   sm.destroy();

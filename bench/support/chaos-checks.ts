@@ -48,13 +48,23 @@ function callsFor(grant: Grant, log: readonly RequestLogEntry[]): RequestLogEntr
   );
 }
 
-/** Every grant any offboarding audited (action_started or action_finished), by grant key. */
+/**
+ * The key of an audited grant across offboardings: its grant key, plus the email for a group
+ * membership (whose key names only the group, so every leaver of one group shares it).
+ */
+function auditKey(r: Pick<AuditRecord, 'grantKey' | 'grant'>): string | undefined {
+  if (!r.grantKey) return undefined;
+  return r.grant && isGroupMembership(r.grant) ? `${r.grantKey}#${r.grant.email.toLowerCase()}` : r.grantKey;
+}
+
+/** Every grant any offboarding audited (action_started or action_finished), by auditKey. */
 export function auditedGrants(streams: ReadonlyMap<string, readonly AuditRecord[]>): Map<string, Grant> {
   const out = new Map<string, Grant>();
   for (const records of streams.values()) {
     for (const r of records) {
-      if ((r.event === 'action_started' || r.event === 'action_finished') && r.grant && r.grantKey) {
-        out.set(r.grantKey, r.grant);
+      const key = auditKey(r);
+      if ((r.event === 'action_started' || r.event === 'action_finished') && r.grant && key) {
+        out.set(key, r.grant);
       }
     }
   }
@@ -123,10 +133,11 @@ export function checkAudited(
   const finished = new Set<string>();
   for (const records of streams.values()) {
     for (const r of records) {
-      if (!r.grantKey) continue;
-      if (r.event === 'action_started') started.add(r.grantKey);
+      const key = auditKey(r);
+      if (!key) continue;
+      if (r.event === 'action_started') started.add(key);
       if (r.event === 'action_finished' && (r.outcome === 'revoked' || r.outcome === 'already_absent')) {
-        finished.add(r.grantKey);
+        finished.add(key);
       }
     }
   }
@@ -230,8 +241,8 @@ export function checkRepeatedDeleteAbsent(
   const absent = new Set<string>();
   for (const records of streams.values()) {
     for (const r of records) {
-      if (r.event === 'action_finished' && r.outcome === 'already_absent' && r.grantKey)
-        absent.add(r.grantKey);
+      const key = auditKey(r);
+      if (r.event === 'action_finished' && r.outcome === 'already_absent' && key) absent.add(key);
     }
   }
   let repeatedAbsent = 0;
@@ -282,7 +293,8 @@ export function checkSharedGroup(opts: {
     for (const r of records) {
       if (r.event !== 'action_finished' || r.outcome !== 'revoked' || !r.grant) continue;
       if (!isGroupMembership(r.grant) || r.grant.ids.groupId?.toLowerCase() !== groupId) continue;
-      revoked.set(r.grantKey ?? '', (revoked.get(r.grantKey ?? '') ?? 0) + 1);
+      const key = r.grant.email.toLowerCase();
+      revoked.set(key, (revoked.get(key) ?? 0) + 1);
     }
   }
   const twice = [...revoked.values()].filter((n) => n > 1).length;
