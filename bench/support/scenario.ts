@@ -10,7 +10,8 @@
  *                  each group's invitations                       = 4 + G
  *     + removal    1 DELETE per invitation / user member / owner; a group membership is a read of the
  *                  group's current member list + the PATCH that replaces it (the PATCH must name every
- *                  remaining member, so a safe removal needs the fresh read)   = 2
+ *                  remaining member, so a safe removal needs the fresh read) + the read that verifies
+ *                  the leaver is gone (a PATCH the vendor accepted is not proof)   = 3
  *     + verification: the discovery listings once more               = 4 + G
  *   Atlas (service account, P projects, T teams):
  *     1 token + discovery (org invites, org users, per project: invites + users, per team: users)
@@ -35,7 +36,7 @@
  *
  * Longest chain of calls that must follow one another (x the latency of one call):
  *   iTwin: token, groups -> group invitations, invitations wave, memberships wave (group read ->
- *          PATCH), verification groups -> group invitations          = 1 + 2 + 1 + 2 + 2 = 8
+ *          PATCH -> verifying read), verification groups -> group invitations = 1 + 2 + 1 + 3 + 2 = 9
  *   Atlas / Cloud Manager: token or challenge, listings, invitations wave, project/team users wave,
  *          org user (last: removing it ends the others), verification = 1 + 1 + 1 + 1 + 1 + 1 = 6
  */
@@ -84,9 +85,9 @@ export const ONE_LEAVER_PER_TENANT = {
   itwin: {
     groups: 2,
     grants: 3,
-    calls: 1 + (4 + 2) + (1 + 2 + 1) + (4 + 2),
-    chain: 8,
-    buckets: { itwin: 4 + 2 + (1 + 2 + 1) + (4 + 2) },
+    calls: 1 + (4 + 2) + (1 + 3 + 1) + (4 + 2),
+    chain: 9,
+    buckets: { itwin: 4 + 2 + (1 + 3 + 1) + (4 + 2) },
   },
   atlas: {
     grants: 5,
