@@ -108,7 +108,14 @@ while (!stopping) {
   const messages = r.Messages ?? [];
   if (messages.length === 0) continue;
   batchNo++;
-  say({ event: 'batch-start', batch: batchNo, messages: messages.length });
+  const offboardingIds = messages.map((m) => {
+    try {
+      return String((JSON.parse(m.Body ?? '{}') as { offboardingId?: unknown }).offboardingId);
+    } catch {
+      return '';
+    }
+  });
+  say({ event: 'batch-start', batch: batchNo, messages: messages.length, ids: offboardingIds });
   const now = String(Date.now());
   const res = await handler(
     {

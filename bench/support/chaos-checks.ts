@@ -310,14 +310,14 @@ export function checkSharedGroup(opts: {
 }
 
 /**
- * The shared group was exercised as intended: at least two worker processes busy at once while its
- * leavers were processed, and at least one group PATCH the vendor accepted without applying it
+ * The shared group was exercised as intended: at least two worker processes busy at once with
+ * batches holding its leavers, and at least one group PATCH the vendor accepted without applying it
  * (the injected `ignore` fault), which the writer had to notice and write again.
  */
 export function checkGroupExercised(opts: { workersAtOnce: number; ignoredPatches: number }): CheckResult {
   return {
     name: 'shared group processed by several workers at once, with a PATCH that did not take effect',
     ok: opts.workersAtOnce >= 2 && opts.ignoredPatches >= 1,
-    detail: `${opts.workersAtOnce} workers busy at once; ${opts.ignoredPatches} PATCH(es) accepted but not applied`,
+    detail: `${opts.workersAtOnce} workers busy with its leavers at once; ${opts.ignoredPatches} PATCH(es) accepted but not applied`,
   };
 }
