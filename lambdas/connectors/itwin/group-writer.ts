@@ -193,6 +193,7 @@ class GroupQueue {
           break;
         }
         const batch = this.live();
+        if (batch.length === 0) break; // every caller ran out of time during the renewal
         const remote = await coord.open(this.name);
         await this.round(batch, remote, () => !lost, coord);
       }
