@@ -14,7 +14,7 @@ import type { Grant } from '../../lambdas/core/model.ts';
 import type { Connector, WriteCoordination } from '../../lambdas/core/ports.ts';
 import { type Sandbox, startSandbox } from '../../sandbox/index.ts';
 import { DEMO_GROUP_ENGINEERS, DEMO_GROUP_REVIEWERS, DEMO_ITWIN_1 } from '../../sandbox/itwin/demo.ts';
-import { dynamoClient } from '../integration/adapters/support.ts';
+import { dynamoClient, uniqueName } from '../integration/adapters/support.ts';
 import { testCtx } from './support/ctx.ts';
 import { DANA, DRIVERS, itwinState, SAM } from './support/drivers.ts';
 import { MemorySecrets } from './support/memory-secrets.ts';
@@ -34,14 +34,18 @@ interface GroupChange {
 
 let sb: Sandbox;
 let dynalite: RunningDynalite;
-const TABLE = 'leaver-offboardings';
+/** A table of its own per test: no lease or request of one test is seen by the next. */
+let TABLE = '';
 const clients: DynamoDBClient[] = [];
 
 beforeAll(async () => {
   sb = await startSandbox({ seed: 'empty' });
   dynalite = await startDynalite();
+});
+beforeEach(async () => {
+  TABLE = uniqueName('offboardings');
   const c = dynamoClient(dynalite.endpoint);
-  await createTables(c, { offboardingsTable: TABLE, auditTable: 'leaver-audit' });
+  await createTables(c, { offboardingsTable: TABLE, auditTable: uniqueName('audit') });
   c.destroy();
 });
 afterAll(async () => {
@@ -169,6 +173,7 @@ describe('one writer per iTwin group', () => {
       if (!free) await new Promise((r) => setTimeout(r, 10));
     }
     expect(free).toBe(true);
+    expect(await next.locks.release(name, 'someone-else')).toBe(true);
   });
 
   it('waiting for the lease ends at the caller deadline: deadline_exceeded, nothing written', async () => {
