@@ -31,6 +31,7 @@ import { startDynalite } from '../lambdas/adapters/dynalite-server.ts';
 import {
   createTables,
   DynamoAuditLog,
+  DynamoLockStore,
   DynamoOffboardingStore,
   FileSecretStore,
   LogNotifier,
@@ -245,7 +246,13 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalRun
       audit: new DynamoAuditLog({ client: dynamo, tableName: TABLES.auditTable, clock: systemClock }),
       queue,
       notifier: new LogNotifier({ log, slackWebhookUrl: config.notifications.slackWebhookUrl }),
-      connectors: createConnectors({ secrets, log }),
+      // The group lease and its board live in the same dynalite table, so a second local runtime on
+      // the same LEAVER_DATA_DIR, or a restart while a lease is held, still has one group writer.
+      connectors: createConnectors({
+        secrets,
+        log,
+        coordination: new DynamoLockStore({ client: dynamo, tableName: TABLES.offboardingsTable }),
+      }),
       clock: systemClock,
       ids: new UlidIds(),
       log,

@@ -9,6 +9,7 @@ export {
   toLeaverAwsError,
 } from './aws-errors.ts';
 export { DynamoAuditLog, type DynamoAuditLogOptions } from './dynamo-audit-log.ts';
+export { DynamoLockStore, type DynamoLockStoreOptions } from './dynamo-lock-store.ts';
 export { DynamoOffboardingStore, type DynamoOffboardingStoreOptions } from './dynamo-offboarding-store.ts';
 export { FileSecretStore, type FileSecretStoreOptions } from './file-secret-store.ts';
 export { OFFBOARDING_ID_PATTERN, UlidIds, type UlidIdsOptions } from './ids.ts';

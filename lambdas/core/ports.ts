@@ -179,6 +179,60 @@ export interface Notifier {
   notify(n: Notification): Promise<void>;
 }
 
+/**
+ * A named lease shared by every process and function (DynamoDB in AWS, dynalite locally), so that
+ * at most one of them does a piece of work at a time. A holder renews its lease while it works; one
+ * that stops renewing (a crashed or frozen process) loses it `ttlMs` after its last renewal, as
+ * measured by the process that wants it, so clocks that disagree never let two hold it at once.
+ */
+export interface LockStore {
+  /**
+   * Takes the lock for `owner` unless another owner holds a live lease on it. Returns whether
+   * `owner` holds it now (true also when it already did: that renews it). Never waits.
+   */
+  acquire(name: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Extends `owner`'s lease; false when `owner` no longer holds the lock (it lapsed and was taken). */
+  renew(name: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Frees the lock if `owner` holds it; false (and no change) for anyone else. */
+  release(name: string, owner: string): Promise<boolean>;
+}
+
+/** What the holder of a lock answers for one item of a posted request (see RequestBoard). */
+export interface RequestResult {
+  outcome: 'revoked' | 'already_absent' | 'failed';
+  /** For `failed`: a stable error code (core/errors.ts), its message (no email, no secret) and flags. */
+  errorCode?: string;
+  message?: string;
+  retryable?: boolean;
+  details?: Record<string, unknown>;
+  vendorRequestId?: string;
+  attempts?: number;
+}
+
+export interface PostedRequest {
+  id: string;
+  items: string[];
+}
+
+/**
+ * Work posted under a lock's name by processes that do not hold it, for the one that does: the
+ * holder drains the open requests into its own work and answers each item; posters read the answer.
+ * No transactions: a request is one item, settled once by a conditional write.
+ */
+export interface RequestBoard {
+  /** Posts `items` under `name`; returns the request's id. */
+  post(name: string, items: readonly string[]): Promise<string>;
+  /** Requests under `name` not settled yet (posted within the last 20 minutes; older ones are abandoned). */
+  open(name: string): Promise<PostedRequest[]>;
+  /** Answers a request once: false when it was settled already. */
+  settle(name: string, id: string, results: Record<string, RequestResult>): Promise<boolean>;
+  /** The answers of a settled request; undefined while it is open. */
+  results(name: string, id: string): Promise<Record<string, RequestResult> | undefined>;
+}
+
+/** What a single writer needs from the store: the lock and the board of its name. */
+export interface WriteCoordination extends LockStore, RequestBoard {}
+
 export interface Clock {
   now(): Date;
 }

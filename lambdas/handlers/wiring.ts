@@ -14,6 +14,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   DynamoAuditLog,
+  DynamoLockStore,
   DynamoOffboardingStore,
   LogNotifier,
   SecretsManagerStore,
@@ -104,6 +105,7 @@ export function createAwsDeps(
   const clock = systemClock;
   const secrets = new SecretsManagerStore({ client: secretsClient, clock });
   const topicArn = env.TOPIC_ARN?.trim();
+  const offboardingsTable = required(env, 'OFFBOARDINGS_TABLE');
   const notifier = topicArn
     ? new SnsNotifier({ client: sns, topicArn, log })
     : new LogNotifier({ log, slackWebhookUrl: config.notifications.slackWebhookUrl });
@@ -111,9 +113,7 @@ export function createAwsDeps(
   const deadLetterQueueUrl = env.DEAD_LETTER_QUEUE_URL?.trim();
   return {
     config,
-    store: instrumentStore(
-      new DynamoOffboardingStore({ client: dynamo, tableName: required(env, 'OFFBOARDINGS_TABLE') }),
-    ),
+    store: instrumentStore(new DynamoOffboardingStore({ client: dynamo, tableName: offboardingsTable })),
     audit: new DynamoAuditLog({ client: dynamo, tableName: required(env, 'AUDIT_TABLE'), clock }),
     queue: new SqsJobQueue({ client: sqs, queueUrl }),
     ...(deadLetterQueueUrl
@@ -128,7 +128,14 @@ export function createAwsDeps(
     notifier,
     // Each process has its own limiters: every process that may call a vendor at once takes
     // 1/LEAVER_RATE_SHARE of each tenant's rate (infra/leaver-construct.ts, vendorRateShare).
-    connectors: createConnectors({ secrets, log, rateShare: Number(env.LEAVER_RATE_SHARE ?? 1) }),
+    connectors: createConnectors({
+      secrets,
+      log,
+      rateShare: Number(env.LEAVER_RATE_SHARE ?? 1),
+      // One writer per iTwin group across every instance of every function: the lease and its
+      // request board are items of the Offboardings table.
+      coordination: new DynamoLockStore({ client: dynamo, tableName: offboardingsTable, clock }),
+    }),
     clock,
     ids: new UlidIds(),
     log,

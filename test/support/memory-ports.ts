@@ -32,6 +32,9 @@ import type {
   OffboardingQuery,
   OffboardingStore,
   Page,
+  PostedRequest,
+  RequestResult,
+  WriteCoordination,
 } from '../../lambdas/core/ports.ts';
 
 const clone = <T>(v: T): T => structuredClone(v);
@@ -309,6 +312,71 @@ export class MemoryQueue implements JobQueue {
   /** Takes every queued id (what a worker would receive next). */
   drain(): string[] {
     return this.messages.splice(0, this.messages.length);
+  }
+}
+
+/**
+ * LockStore and RequestBoard in memory, with the DynamoDB adapter's semantics: a lease lapses
+ * `ttlMs` after its last acquire or renew (timed by `now`, real milliseconds unless a test gives
+ * its own), release by anyone but the owner is refused, a request is settled once.
+ */
+export class MemoryLocks implements WriteCoordination {
+  private readonly locks = new Map<string, { owner: string; until: number }>();
+  private readonly requests = new Map<
+    string,
+    { name: string; items: string[]; results?: Record<string, RequestResult> }
+  >();
+  private n = 0;
+
+  constructor(private readonly now: () => number = () => Date.now()) {}
+
+  /** Test helper: who holds `name` now (undefined when free or lapsed). */
+  holder(name: string): string | undefined {
+    const l = this.locks.get(name);
+    return l && l.until > this.now() ? l.owner : undefined;
+  }
+
+  async acquire(name: string, owner: string, ttlMs: number) {
+    const held = this.holder(name);
+    if (held !== undefined && held !== owner) return false;
+    this.locks.set(name, { owner, until: this.now() + ttlMs });
+    return true;
+  }
+
+  async renew(name: string, owner: string, ttlMs: number) {
+    if (this.holder(name) !== owner) return false;
+    this.locks.set(name, { owner, until: this.now() + ttlMs });
+    return true;
+  }
+
+  async release(name: string, owner: string) {
+    if (this.holder(name) !== owner) return false;
+    this.locks.delete(name);
+    return true;
+  }
+
+  async post(name: string, items: readonly string[]) {
+    const id = `req-${++this.n}`;
+    this.requests.set(id, { name, items: [...items] });
+    return id;
+  }
+
+  async open(name: string): Promise<PostedRequest[]> {
+    return [...this.requests.entries()]
+      .filter(([, r]) => r.name === name && !r.results)
+      .map(([id, r]) => ({ id, items: [...r.items] }));
+  }
+
+  async settle(name: string, id: string, results: Record<string, RequestResult>) {
+    const r = this.requests.get(id);
+    if (!r || r.name !== name || r.results) return false;
+    r.results = clone(results);
+    return true;
+  }
+
+  async results(name: string, id: string) {
+    const r = this.requests.get(id);
+    return r?.name === name && r.results ? clone(r.results) : undefined;
   }
 }
 

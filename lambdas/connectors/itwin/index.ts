@@ -28,12 +28,12 @@ import type { TenantClients } from '../common/tenant-http.ts';
 import type { VendorHttp } from '../http/client.ts';
 import { itwinPages } from '../http/paging.ts';
 import { routeTemplate } from '../http/route.ts';
-import { removeFromGroup } from './group-patch.ts';
+import type { GroupWriters } from './group-writer.ts';
 import type { Group, Invitation, Member } from './types.ts';
 
 export const ITWIN_ACCEPT = 'application/vnd.bentley.itwin-platform.v2+json';
 
-export function itwinConnector(clients: TenantClients): Connector {
+export function itwinConnector(clients: TenantClients, groups: GroupWriters): Connector {
   const client = (tenant: ITwinTenant): VendorHttp =>
     clients.get(
       tenant,
@@ -162,7 +162,8 @@ export function itwinConnector(clients: TenantClients): Connector {
       case 'itwin_group_member':
         return del(`${it}/members/groups/${enc(ids.groupId!)}`);
       case 'itwin_group_membership':
-        return removeFromGroup(http, tenant, grant, ctx);
+        // A PATCH of the whole member list: one writer per group at a time (group-writer.ts).
+        return groups.remove(http, tenant, grant, ctx);
       default:
         throw unsupported(grant);
     }
