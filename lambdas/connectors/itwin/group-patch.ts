@@ -10,6 +10,7 @@ import { enc, join } from '../common/grants.ts';
 import type { VendorHttp } from '../http/client.ts';
 import { itwinPages } from '../http/paging.ts';
 import { routeTemplate } from '../http/route.ts';
+import { ITWIN_LISTINGS } from './schemas.ts';
 import type { Group } from './types.ts';
 
 /** The vendor caps a group PATCH `members` list at 50 emails. */
@@ -34,10 +35,10 @@ export async function removeFromGroup(
   const path = `${groupsPath}/${enc(groupId)}`;
   let groups: Group[];
   try {
-    groups = await itwinPages<Group>(
+    groups = await itwinPages(
       http,
       { url: join(tenant.baseUrl, groupsPath), route: routeTemplate(groupsPath) },
-      'groups',
+      ITWIN_LISTINGS.groups,
       ctx,
     );
   } catch (e) {
