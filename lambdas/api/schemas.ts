@@ -125,6 +125,8 @@ const offboardingFields = {
   attempts: z.number().int(),
   nextRetryAt: isoTime.optional(),
   releasedAt: isoTime.optional(),
+  /** Tenants the last run could not read (what they hold is unknown): retried and alerted. */
+  failedTenants: z.array(z.strictObject({ vendor, tenantId: z.string(), errorCode: z.string() })).optional(),
 };
 
 export const OffboardingSummarySchema = z

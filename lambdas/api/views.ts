@@ -53,6 +53,11 @@ export function summaryView(o: Offboarding): OffboardingSummary {
     attempts: o.attempts ?? 0,
     nextRetryAt: o.nextRetryAt,
     releasedAt: o.releasedAt,
+    failedTenants: o.failedTenants?.map((f) => ({
+      vendor: f.vendor,
+      tenantId: f.tenantId,
+      errorCode: f.errorCode,
+    })),
   });
 }
 

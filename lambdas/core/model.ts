@@ -82,8 +82,20 @@ export interface Offboarding {
   leaseUntil?: string;
   /** Set when someone released it from quarantine: the blast-radius guard lets it through. */
   releasedAt?: string;
+  /**
+   * The tenants its last run could not read (so what they hold is unknown): why it ended
+   * `completed_with_failures` even without a failed action. Cleared by a run that reads them all.
+   */
+  failedTenants?: TenantFailure[];
   /** Optimistic-lock version: bumped by every store update. */
   version: number;
+}
+
+/** A tenant whose discovery failed, and the error code why. */
+export interface TenantFailure {
+  tenantId: string;
+  vendor: VendorId;
+  errorCode: string;
 }
 
 export type GrantPhase = 'invitation' | 'membership';

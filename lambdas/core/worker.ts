@@ -323,6 +323,7 @@ async function finish(deps: EngineDeps, run: WorkerRun, disc: Discovery): Promis
     timeToRevokeByVendorMs: ttr.timeToRevokeByVendorMs,
     nextRetryAt,
     leaseUntil: undefined,
+    failedTenants: failedTenants.length > 0 ? failedTenants : undefined,
   });
   await auditOffboarding(deps, off, 'finished', run.actor, {
     attempt: run.attempt,

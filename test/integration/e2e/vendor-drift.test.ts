@@ -57,7 +57,9 @@ async function retryCompletes(id: string): Promise<void> {
   p.shiftClock(Date.parse(off.nextRetryAt!) - Date.now() + 60_000);
   await p.retrySweep();
   await p.work();
-  expect((await p.offboarding(id)).status).toBe('completed');
+  const done = await p.offboarding(id);
+  expect(done.status).toBe('completed');
+  expect(done.failedTenants).toBeUndefined();
   const left = (await p.remaining(DANA)).filter((g) => !g.lastOwner);
   expect(left.map((g) => g.kind)).toEqual([]);
 }
@@ -107,6 +109,7 @@ describe('a vendor listing that does not match its schema', () => {
 
       // Recorded: every discovery pass and the finish name the tenant and the code.
       const failed = [{ tenantId, vendor, errorCode: 'vendor_unexpected_response' }];
+      expect(off.failedTenants).toEqual(failed);
       const records = await p.records(id);
       for (const event of ['discovered', 'finished']) {
         for (const f of failedTenantsOf(records, event)) expect(f, event).toEqual(failed);

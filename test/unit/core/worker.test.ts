@@ -162,6 +162,7 @@ describe('worker: a vendor answer that does not match its schema (vendor_unexpec
     const failedTenants = [
       { tenantId: 'atlas-main', vendor: 'atlas', errorCode: 'vendor_unexpected_response' },
     ];
+    expect(off.failedTenants).toEqual(failedTenants);
     for (const r of deps.audit
       .records(id)
       .filter((x) => x.event === 'discovered' || x.event === 'finished')) {
@@ -210,6 +211,7 @@ describe('worker: a vendor answer that does not match its schema (vendor_unexpec
     expect((await retrySweep(deps)).enqueued).toBe(1);
     await work();
     expect(deps.store.must(id).status).toBe('completed');
+    expect(deps.store.must(id).failedTenants).toBeUndefined();
   });
 });
 
