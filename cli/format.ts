@@ -60,6 +60,7 @@ export interface OffboardingLike {
   counts: Counts;
   /** Present while the kill switch holds it. */
   heldAt?: string;
+  failedTenants?: { vendor: string; tenantId: string; errorCode: string }[];
   vendors?: { vendor: string; counts: Counts; timeToRevokeMs?: number; actions: ActionLike[] }[];
 }
 
@@ -86,6 +87,10 @@ export function offboardingText(o: OffboardingLike): string {
   if (o.startedAt) lines.push(`  started       ${o.startedAt}`);
   if (o.finishedAt) lines.push(`  finished      ${o.finishedAt}`);
   lines.push(`  time-to-revoke ${duration(o.timeToRevokeMs)}`, `  actions       ${countsLine(o.counts)}`);
+  if (o.failedTenants?.length) {
+    const unread = o.failedTenants.map((f) => `${f.tenantId} (${f.vendor}: ${f.errorCode})`).join(', ');
+    lines.push(`  unreadable    ${unread}`);
+  }
   for (const v of o.vendors ?? []) {
     lines.push('', `${v.vendor}: ${countsLine(v.counts)} (time-to-revoke ${duration(v.timeToRevokeMs)})`);
     lines.push(

@@ -130,6 +130,8 @@ const offboardingFields = {
       'Present while the kill switch holds it: when it was held. It waits in the store (no queue message) ' +
       'and resumes when the kill switch is turned off.',
   }),
+  /** Tenants the last run could not read (what they hold is unknown): retried and alerted. */
+  failedTenants: z.array(z.strictObject({ vendor, tenantId: z.string(), errorCode: z.string() })).optional(),
 };
 
 export const OffboardingSummarySchema = z

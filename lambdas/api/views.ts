@@ -54,6 +54,11 @@ export function summaryView(o: Offboarding): OffboardingSummary {
     nextRetryAt: o.nextRetryAt,
     releasedAt: o.releasedAt,
     heldAt: o.heldAt,
+    failedTenants: o.failedTenants?.map((f) => ({
+      vendor: f.vendor,
+      tenantId: f.tenantId,
+      errorCode: f.errorCode,
+    })),
   });
 }
 

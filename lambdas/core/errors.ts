@@ -37,6 +37,13 @@ export const ERROR_TABLE = {
   vendor_write_unverified: { status: 502, retryable: true, queue: 'retry' },
   /** The single-writer lease of a shared vendor object lapsed mid-write: the write stopped. */
   lock_lost: { status: 503, retryable: true, queue: 'retry' },
+  /**
+   * A successful answer whose body is not what the operation defines (not JSON, an HTML page, a
+   * list or field missing, renamed or of another type). Retryable: the retry schedule runs the
+   * offboarding again later (a proxy's or a maintenance page is transient; a changed API is alerted
+   * at every attempt until the connector follows it). The HTTP layer does not repeat the call.
+   */
+  vendor_unexpected_response: { status: 502, retryable: true, queue: 'retry' },
   deadline_exceeded: { status: 504, retryable: true, queue: 'retry' },
   // --- ours ---
   config_invalid: { status: 500, retryable: false, queue: 'retry' },

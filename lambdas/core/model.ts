@@ -93,8 +93,20 @@ export interface Offboarding {
    * the store. Turning the switch off re-enqueues it; the worker clears this when it claims it.
    */
   heldAt?: string;
+  /**
+   * The tenants its last run could not read (so what they hold is unknown): why it ended
+   * `completed_with_failures` even without a failed action. Cleared by a run that reads them all.
+   */
+  failedTenants?: TenantFailure[];
   /** Optimistic-lock version: bumped by every store update. */
   version: number;
+}
+
+/** A tenant whose discovery failed, and the error code why. */
+export interface TenantFailure {
+  tenantId: string;
+  vendor: VendorId;
+  errorCode: string;
 }
 
 export type GrantPhase = 'invitation' | 'membership';

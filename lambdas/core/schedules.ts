@@ -9,7 +9,8 @@
  *   leaver) is audited `reinvited`, revoked, and notified. Failed grants are left to the retry sweep.
  *   The kill switch is re-checked for every leaver (and before every vendor call). A run cut short
  *   (deadline or kill switch) stores a cursor: the next run starts after the last leaver it checked
- *   and wraps around, so every leaver of the window is checked in turn.
+ *   and wraps around, so every leaver of the window is checked in turn. A tenant whose answers do
+ *   not match their schema is alerted once per run.
  * - retrySweep: `completed_with_failures` offboardings whose `nextRetryAt` has come go back to
  *   `scheduled` and onto the queue (the worker moves them to running); the worker stops scheduling
  *   retries after `schedules.retry.maxAttempts` runs and audits and notifies `retry_exhausted`.
@@ -17,7 +18,7 @@
 import { countActions, executeActions, newBatchState, type RunState } from './actions.ts';
 import { allPages } from './concurrency.ts';
 import { ACTORS, type EngineDeps } from './deps.ts';
-import { discoverAll, grantsOf } from './discovery.ts';
+import { discoverAll, grantsOf, type TenantFailure } from './discovery.ts';
 import { isLeaverError } from './errors.ts';
 import { killSwitchState } from './guards.ts';
 import { enqueueQuietly } from './intake.ts';
@@ -107,7 +108,34 @@ function rotate(offs: Offboarding[], cursor: string | undefined): Offboarding[] 
   return start <= 0 ? sorted : [...sorted.slice(start), ...sorted.slice(0, start)];
 }
 
+/**
+ * Tenant failures reconciliation alerts: a vendor whose answers no longer match their schema
+ * (vendor_unexpected_response) blinds it to re-invitations there until a person looks; an outage
+ * heals by itself, and the next run reads the tenant again.
+ */
+const ALERTED_TENANT_FAILURES = new Set(['vendor_unexpected_response']);
+
 export async function reconcile(deps: EngineDeps, ctx: Ctx): Promise<ReconcileResult> {
+  const unread = new Map<string, TenantFailure>();
+  const result = await reconcileLeavers(deps, ctx, unread);
+  if (unread.size > 0) {
+    const failures = [...unread.values()];
+    const vendors = [...new Set(failures.map((f) => f.vendor))];
+    await notify(deps, {
+      kind: 'failure',
+      vendor: vendors.length === 1 ? vendors[0] : undefined,
+      tenantId: failures.length === 1 ? failures[0]!.tenantId : undefined,
+      message: `Reconciliation could not read ${failures.map((f) => `${f.tenantId} (${f.errorCode})`).join(', ')}: re-invitations there go unseen until its answers match what Leaver expects`,
+    });
+  }
+  return result;
+}
+
+async function reconcileLeavers(
+  deps: EngineDeps,
+  ctx: Ctx,
+  unread: Map<string, TenantFailure>,
+): Promise<ReconcileResult> {
   const result: ReconcileResult = { checked: 0, unreadTenants: 0, reinvited: 0, revoked: 0, failed: 0 };
   if ((await killSwitchState(deps)).enabled) return { ...result, held: true };
   const cursor = await deps.store.getCursor(RECONCILE_CURSOR);
@@ -127,6 +155,7 @@ export async function reconcile(deps: EngineDeps, ctx: Ctx): Promise<ReconcileRe
       ctx,
     );
     result.unreadTenants += disc.failures.length;
+    for (const f of disc.failures) if (ALERTED_TENANT_FAILURES.has(f.errorCode)) unread.set(f.tenantId, f);
     const batch = newBatchState();
     for (const off of batchOffs) {
       // Re-checked for every leaver (and before every vendor call, by executeActions).

@@ -334,6 +334,7 @@ async function finish(deps: EngineDeps, run: WorkerRun, disc: Discovery): Promis
     timeToRevokeByVendorMs: ttr.timeToRevokeByVendorMs,
     nextRetryAt,
     leaseUntil: undefined,
+    failedTenants: failedTenants.length > 0 ? failedTenants : undefined,
   });
   await auditOffboarding(deps, off, 'finished', run.actor, {
     attempt: run.attempt,
@@ -352,11 +353,15 @@ async function finish(deps: EngineDeps, run: WorkerRun, disc: Discovery): Promis
       ...failedTenants.map((f) => f.vendor),
     ]),
   ];
+  // Which tenants could not be read, and why (tenant ids and error codes only): a vendor whose
+  // answers changed shape (vendor_unexpected_response) needs a person, not just the retry.
+  const unread = failedTenants.map((f) => `${f.tenantId}: ${f.errorCode}`).join(', ');
   await notify(deps, {
     kind: 'failure',
     offboardingId: off.id,
     vendor: vendors.length === 1 ? vendors[0] : undefined,
-    message: `Offboarding of ${subjectRef(off.subject.email)} finished with ${counts.failed} failed action(s) and ${failedTenants.length} unreadable tenant(s) at ${vendors.join(', ')}`,
+    tenantId: failedTenants.length === 1 ? failedTenants[0]!.tenantId : undefined,
+    message: `Offboarding of ${subjectRef(off.subject.email)} finished with ${counts.failed} failed action(s) and ${failedTenants.length} unreadable tenant(s)${unread ? ` (${unread})` : ''} at ${vendors.join(', ')}`,
   });
   if (exhausted) {
     await retryExhausted(deps, off, run.actor);

@@ -42,11 +42,15 @@ export interface SpecOperation {
   path: string;
   responses: Record<string, SpecResponse>;
   requestBody?: { content: Record<string, { schema?: Obj }> };
+  /** Names of the query parameters the operation defines (its own and its path's). */
+  query: string[];
 }
 
 export interface AtlasSpec {
   operations: SpecOperation[];
   byId(operationId: string): SpecOperation;
+  /** The query parameters an operation defines, by name. */
+  queryParameters(operationId: string): string[];
   /** The validator of a schema of the spec (inline, or `{ $ref: '#/components/schemas/X' }`). */
   validator(schema: Obj): ValidateFunction;
   /** The schema of a component, for answers of operations outside the subset. */
@@ -134,8 +138,14 @@ export function loadAtlasSpec(): AtlasSpec {
   const cache = new Map<string, ValidateFunction>();
 
   const operations: SpecOperation[] = [];
+  const queryNames = (params: unknown): string[] =>
+    (Array.isArray(params) ? params : [])
+      .map((p) => (isObj(p) && typeof p.$ref === 'string' ? resolve(doc, p.$ref) : (p as Obj)))
+      .filter((p) => p.in === 'query')
+      .map((p) => p.name as string);
   for (const [path, item] of Object.entries(doc.paths as Record<string, Obj>)) {
     for (const [method, raw] of Object.entries(item)) {
+      if (method === 'parameters') continue;
       const op = raw as Obj;
       const responses: Record<string, SpecResponse> = {};
       for (const [status, r] of Object.entries(op.responses as Record<string, Obj>)) {
@@ -146,6 +156,7 @@ export function loadAtlasSpec(): AtlasSpec {
         method: method.toUpperCase(),
         path,
         responses,
+        query: [...new Set([...queryNames(item.parameters), ...queryNames(op.parameters)])],
         ...(op.requestBody ? { requestBody: op.requestBody as SpecOperation['requestBody'] & object } : {}),
       });
     }
@@ -157,6 +168,9 @@ export function loadAtlasSpec(): AtlasSpec {
       const op = operations.find((o) => o.operationId === id);
       if (!op) throw new Error(`spec: no operation ${id}`);
       return op;
+    },
+    queryParameters(id) {
+      return this.byId(id).query;
     },
     validator(schema) {
       const key = JSON.stringify(schema);

@@ -23,6 +23,7 @@ import type { VendorHttp } from '../http/client.ts';
 import { itwinPages } from '../http/paging.ts';
 import { routeTemplate } from '../http/route.ts';
 import type { Timing } from '../http/types.ts';
+import { ITWIN_LISTINGS } from './schemas.ts';
 import type { Group } from './types.ts';
 
 /** The vendor caps a group PATCH `members` list at 50 emails. */
@@ -182,7 +183,7 @@ async function readGroup(
     const groups = await itwinPages<Group>(
       http,
       { url: join(tenant.baseUrl, groupsPath), route: routeTemplate(groupsPath) },
-      'groups',
+      ITWIN_LISTINGS.groups,
       ctx,
     );
     return groups.find((g) => g.id?.toLowerCase() === ref.groupId.toLowerCase());

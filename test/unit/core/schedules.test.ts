@@ -137,6 +137,27 @@ describe('reconciliation', () => {
     await work();
     fakes.itwin.failDiscover.set('itwin-main', new LeaverError('vendor_unavailable', 'down'));
     expect(await reconcile(deps, ctx())).toMatchObject({ checked: 1, unreadTenants: 1 });
+    // An outage heals by itself: no alert at every run.
+    expect(deps.notifier.sent).toEqual([]);
+  });
+
+  it('alerts once per run a tenant whose answers no longer match their schema', async () => {
+    const { deps, fakes, terminate, work, ctx } = engine({
+      safety: { blastRadius: { maxOffboardings: 100 } },
+    });
+    const emails = Array.from({ length: RECONCILE_BATCH + 5 }, (_, i) => `leaver${i}@example.com`);
+    for (const e of emails) await terminate(e);
+    await work(600_000);
+    fakes.atlas.failDiscover.set(
+      'atlas-main',
+      new LeaverError('vendor_unexpected_response', 'atlas GET /orgs/{id}/users: unexpected answer'),
+    );
+    // Two batches, both unread: one alert naming the tenant and the code.
+    expect(await reconcile(deps, ctx(600_000))).toMatchObject({ checked: emails.length, unreadTenants: 2 });
+    expect(deps.notifier.sent).toEqual([
+      expect.objectContaining({ kind: 'failure', vendor: 'atlas', tenantId: 'atlas-main' }),
+    ]);
+    expect(deps.notifier.sent[0]!.message).toContain('atlas-main (vendor_unexpected_response)');
   });
 
   it('a run that runs out of time resumes after the last leaver it checked: every leaver is checked in turn', async () => {
