@@ -35,6 +35,7 @@ import {
   StartOffboardingBody,
   StreamAuditQuery,
 } from './schemas.ts';
+import { offboardingCounts, timeToRevoke } from './stats-routes.ts';
 import { auditView, detailView, summaryView } from './views.ts';
 
 export const API_VERSION = '1.0.0';
@@ -148,6 +149,8 @@ const listOffboardings = route({
   summary: 'Offboardings by email and/or status within a time window, paged',
   description:
     "With `email`: that person's offboardings by time received. With `status`: by effective time. " +
+    'With neither: every offboarding, by effective time when `order` is given (unordered without). ' +
+    '`order=desc` lists newest first. The window (`from`, `to`) applies to the same time. ' +
     'Follow `next` (or pass `cursor`) for the next page; the cursor is opaque and bound to the filters.',
   tag: 'offboardings',
   query: ListOffboardingsQuery,
@@ -155,7 +158,13 @@ const listOffboardings = route({
   errors: [],
   async handle({ query, env, request }) {
     checkWindow(query.from, query.to);
-    const filters = { email: query.email, status: query.status, from: query.from, to: query.to };
+    const filters = {
+      email: query.email,
+      status: query.status,
+      from: query.from,
+      to: query.to,
+      order: query.order,
+    };
     const page = await env.deps.store.query({
       ...filters,
       limit: query.limit ?? 50,
@@ -466,6 +475,8 @@ export const ROUTES: readonly AnyRoute[] = [
   revocations,
   killSwitch,
   getKillSwitch,
+  offboardingCounts,
+  timeToRevoke,
   health,
   openapi,
 ];

@@ -14,6 +14,7 @@ import {
   type AuditEntry,
   type AuditRecord,
   normaliseEmail,
+  OFFBOARDING_STATUSES,
   type Offboarding,
   type OffboardingStatus,
 } from '../../lambdas/core/model.ts';
@@ -30,6 +31,7 @@ import type {
   OffboardingQuery,
   OffboardingStore,
   Page,
+  StatusCounts,
 } from '../../lambdas/core/ports.ts';
 
 const clone = <T>(v: T): T => structuredClone(v);
@@ -135,8 +137,23 @@ export class MemoryStore implements OffboardingStore {
       if (q.from) items = items.filter((o) => o.effectiveAt >= q.from!);
       if (q.to) items = items.filter((o) => o.effectiveAt <= q.to!);
       items.sort((a, b) => a.effectiveAt.localeCompare(b.effectiveAt));
+    } else if (q.order !== undefined) {
+      if (q.from) items = items.filter((o) => o.effectiveAt >= q.from!);
+      if (q.to) items = items.filter((o) => o.effectiveAt <= q.to!);
+      items.sort((a, b) => a.effectiveAt.localeCompare(b.effectiveAt));
     }
+    if (q.order === 'desc') items.reverse();
     return page(items.map(clone), q.limit ?? 50, q.cursor);
+  }
+
+  async countByStatus(q: { from?: string; to?: string }): Promise<StatusCounts> {
+    this.check('countByStatus');
+    const counts = Object.fromEntries(OFFBOARDING_STATUSES.map((s) => [s, 0])) as StatusCounts;
+    for (const o of this.offboardings.values()) {
+      if ((q.from && o.effectiveAt < q.from) || (q.to && o.effectiveAt > q.to)) continue;
+      counts[o.status]++;
+    }
+    return counts;
   }
 
   async due(now: string, limit = 1000) {
