@@ -31,9 +31,15 @@ export function bundleBudget(budget = BUNDLE_BUDGET_BYTES): Plugin {
         report.totalGzipBytes += gzipBytes;
       }
       if (report.totalGzipBytes > budget) {
-        this.error(`the console bundle is ${report.totalGzipBytes} bytes gzipped, over its ${budget}-byte budget`);
+        this.error(
+          `the console bundle is ${report.totalGzipBytes} bytes gzipped, over its ${budget}-byte budget`,
+        );
       }
-      this.emitFile({ type: 'asset', fileName: 'bundle-size.json', source: `${JSON.stringify(report, null, 2)}\n` });
+      this.emitFile({
+        type: 'asset',
+        fileName: 'bundle-size.json',
+        source: `${JSON.stringify(report, null, 2)}\n`,
+      });
       this.info(`bundle: ${report.totalGzipBytes} bytes gzipped (budget ${budget})`);
     },
   };

@@ -52,7 +52,14 @@ function SignedIn(p: { session: Session; onSignOut: () => void }) {
   }, []);
   const ks = usePoll(() => api<KillSwitch>('GET', '/v1/kill-switch'), KILL_SWITCH_REFRESH_MS, []);
   useEffect(() => {
-    const title = { offboardings: 'Offboardings', offboarding: 'Offboarding', start: 'Start', safety: 'Safety', 'time-to-revoke': 'Time to revoke', access: 'Access' }[route.page];
+    const title = {
+      offboardings: 'Offboardings',
+      offboarding: 'Offboarding',
+      start: 'Start',
+      safety: 'Safety',
+      'time-to-revoke': 'Time to revoke',
+      access: 'Access',
+    }[route.page];
     document.title = `${title} · Leaver`;
   }, [route.page]);
   return (

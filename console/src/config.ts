@@ -16,7 +16,9 @@ export async function loadConfig(): Promise<ConsoleConfig> {
     if (typeof raw.issuer !== 'string' || typeof raw.clientId !== 'string') {
       throw new Error('console-config.json: oidc needs issuer and clientId');
     }
-    const scopes = Array.isArray(raw.scopes) ? raw.scopes.filter((s): s is string => typeof s === 'string') : [];
+    const scopes = Array.isArray(raw.scopes)
+      ? raw.scopes.filter((s): s is string => typeof s === 'string')
+      : [];
     return { auth: 'oidc', apiUrl, issuer: raw.issuer, clientId: raw.clientId, scopes };
   }
   return { auth: 'token', apiUrl };

@@ -14,7 +14,9 @@ export interface Features {
 export async function detectFeatures(): Promise<Features> {
   try {
     const doc = await api<{ paths?: Record<string, Record<string, unknown>> }>('GET', '/v1/openapi.json');
-    const paths = Object.entries(doc.paths ?? {}).filter(([, ops]) => ops && typeof ops === 'object' && 'get' in ops);
+    const paths = Object.entries(doc.paths ?? {}).filter(
+      ([, ops]) => ops && typeof ops === 'object' && 'get' in ops,
+    );
     const evidence = paths.find(([p]) => /evidence/i.test(p) && p.includes('{id}'))?.[0];
     const access = paths.find(([p]) => p === '/v1/access')?.[0];
     return { ...(evidence ? { evidencePath: evidence } : {}), ...(access ? { accessPath: access } : {}) };

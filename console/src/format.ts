@@ -68,9 +68,18 @@ const WORDS: Record<string, string> = {
 
 /** `atlas_project_invitation` -> `Atlas project invitation`. */
 export function kindLabel(kind: string): string {
-  const words = kind.split('_').map((w) => WORDS[w] ?? w);
-  const text = words.join(' ');
-  return text.charAt(0).toUpperCase() + text.slice(1);
+  const [first = '', ...rest] = kind.split('_');
+  const head = WORDS[first] ?? first.charAt(0).toUpperCase() + first.slice(1);
+  return [head, ...rest.map((w) => WORDS[w] ?? w)].join(' ');
+}
+
+/** A chart axis label: `1s`, `10m`, `4h`. */
+export function shortDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${Math.round(ms / 1000)}s`;
+  if (ms < 3_600_000) return `${Math.round(ms / 60_000)}m`;
+  if (ms < 86_400_000) return `${Math.round(ms / 3_600_000)}h`;
+  return `${Math.round(ms / 86_400_000)}d`;
 }
 
 /** Parses `a@x, b@y` or one per line into addresses. */

@@ -22,7 +22,6 @@ export function usePoll<T>(load: () => Promise<T>, everyMs: number | undefined, 
     } catch (e) {
       if (mine === generation.current) setState((s) => ({ ...s, error: e as Error, loading: false }));
     }
-    // biome-ignore lint/correctness/useExhaustiveDependencies: the caller names what the load depends on.
   }, deps);
   useEffect(() => {
     generation.current++;

@@ -17,7 +17,12 @@ export function parseHash(hash: string): Route {
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   const query = new URLSearchParams(search);
   if (parts[0] === 'offboardings' && parts[1]) return { page: 'offboarding', id: parts[1], query };
-  if (parts[0] === 'start' || parts[0] === 'safety' || parts[0] === 'time-to-revoke' || parts[0] === 'access') {
+  if (
+    parts[0] === 'start' ||
+    parts[0] === 'safety' ||
+    parts[0] === 'time-to-revoke' ||
+    parts[0] === 'access'
+  ) {
     return { page: parts[0], query };
   }
   return { page: 'offboardings', query };

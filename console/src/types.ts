@@ -6,10 +6,10 @@ import type { z } from 'zod';
 import type {
   ActionView,
   KillSwitchSchema,
+  OffboardingAuditSchema,
   OffboardingCountsSchema,
   OffboardingDetail,
   OffboardingListSchema,
-  OffboardingAuditSchema,
   OffboardingSummary,
   PlanView,
   ProblemSchema,

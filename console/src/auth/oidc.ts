@@ -58,7 +58,12 @@ export async function beginSignIn(cfg: OidcSettings): Promise<void> {
   const challenge = base64url(
     new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))),
   );
-  const pending: Pending = { state: randomString(16), nonce: randomString(16), verifier, returnTo: location.hash };
+  const pending: Pending = {
+    state: randomString(16),
+    nonce: randomString(16),
+    verifier,
+    returnTo: location.hash,
+  };
   sessionStorage.setItem(PENDING, JSON.stringify(pending));
   const url = new URL(m.authorization_endpoint);
   url.search = new URLSearchParams({
@@ -94,7 +99,8 @@ export async function completeSignIn(cfg: OidcSettings): Promise<Session | undef
   const pending = raw ? (JSON.parse(raw) as Pending) : undefined;
   history.replaceState(null, '', `${location.pathname}${pending?.returnTo ?? ''}`);
   const error = params.get('error');
-  if (error) throw new Error(`The identity provider refused the sign-in: ${params.get('error_description') ?? error}`);
+  if (error)
+    throw new Error(`The identity provider refused the sign-in: ${params.get('error_description') ?? error}`);
   if (!pending || params.get('state') !== pending.state) {
     throw new Error('The sign-in answer does not belong to this tab; sign in again');
   }
@@ -122,7 +128,8 @@ export async function completeSignIn(cfg: OidcSettings): Promise<Session | undef
     throw new Error(`The identity provider did not issue a token (${body.error ?? `HTTP ${res.status}`})`);
   }
   const id = claimsOf(body.id_token);
-  if (body.id_token && id.nonce !== pending.nonce) throw new Error('The ID token does not match this sign-in');
+  if (body.id_token && id.nonce !== pending.nonce)
+    throw new Error('The ID token does not match this sign-in');
   const user = [id.email, id.preferred_username, id.name, id.sub].find((v) => typeof v === 'string') as
     | string
     | undefined;

@@ -6,9 +6,9 @@ import { dateTime } from '../format.ts';
 export function TableScroll({ label, children }: { label: string; children: ComponentChildren }) {
   return (
     // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be focusable to scroll by keyboard.
-    <div class="table-scroll" role="region" aria-label={label} tabIndex={0}>
+    <section class="table-scroll" aria-label={label} tabIndex={0}>
       {children}
-    </div>
+    </section>
   );
 }
 
@@ -21,11 +21,21 @@ export function ErrorNote({ error }: { error?: Error | string }) {
   );
 }
 
-/** The page's heading; it takes the focus when the page opens, so a screen reader announces it. */
+/** Set once the person has moved from one page to another inside the console. */
+let navigated = false;
+addEventListener('hashchange', () => {
+  navigated = true;
+});
+
+/**
+ * The page's heading. After a move between pages it takes the focus, so a screen reader announces
+ * the new page and Tab continues from there; on the first load the focus stays at the top, where
+ * the skip link is.
+ */
 export function PageTitle({ children }: { children: ComponentChildren }) {
   const ref = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
-    ref.current?.focus({ preventScroll: true });
+    if (navigated) ref.current?.focus({ preventScroll: true });
   }, []);
   return (
     <h1 ref={ref} tabIndex={-1}>

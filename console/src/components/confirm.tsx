@@ -48,7 +48,7 @@ export function ConfirmDialog(p: ConfirmProps) {
 
   return (
     <dialog ref={ref} class="confirm" aria-labelledby="confirm-title" onClose={p.onClose}>
-      <form method="dialog" onSubmit={submit}>
+      <form method="dialog" onSubmit={submit} noValidate>
         <h2 id="confirm-title">{p.title}</h2>
         <div class="confirm-body">{p.children}</div>
         {p.reason && (

@@ -50,12 +50,9 @@ export function Layout(p: {
   const current = p.page === 'offboarding' ? 'offboardings' : p.page;
   return (
     <>
-      <a class="skip" href="#main" onClick={(e) => {
-        e.preventDefault();
-        document.getElementById('main')?.focus();
-      }}>
+      <button type="button" class="skip" onClick={() => document.getElementById('main')?.focus()}>
         Skip to content
-      </a>
+      </button>
       <header class="top">
         <div class="brand">Leaver</div>
         <nav aria-label="Main">

@@ -6,7 +6,10 @@
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { duration } from '../format.ts';
+import { duration, shortDuration } from '../format.ts';
+
+/** Where the duration axis has its ticks and grid lines (the log scale's own are at powers of ten). */
+const TICKS = [1, 10, 100, 1000, 10_000, 60_000, 600_000, 3_600_000, 36_000_000, 86_400_000, 604_800_000];
 
 export interface Series {
   /** Epoch seconds of each UTC day. */
@@ -15,7 +18,13 @@ export interface Series {
   p95: (number | null)[];
 }
 
-export function TtrChart(p: { title: string; series: Series; targetMs: number; color: string; summary: string }) {
+export function TtrChart(p: {
+  title: string;
+  series: Series;
+  targetMs: number;
+  color: string;
+  summary: string;
+}) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = box.current;
@@ -43,11 +52,20 @@ export function TtrChart(p: { title: string; series: Series; targetMs: number; c
       ],
       axes: [
         { stroke: '#333', grid: { stroke: '#e4e4e4' } },
-        { stroke: '#333', grid: { stroke: '#e4e4e4' }, size: 70, values: (_u, vals) => vals.map((v) => duration(v)) },
+        {
+          stroke: '#333',
+          grid: { stroke: '#e4e4e4' },
+          ticks: { stroke: '#999' },
+          size: 52,
+          splits: (_u, _axis, min, max) => TICKS.filter((t) => t >= min && t <= max),
+          values: (_u, vals) => vals.map((v) => shortDuration(v)),
+        },
       ],
     };
     const chart = new uPlot(opts, data, el);
-    const resize = new ResizeObserver(() => chart.setSize({ width: Math.max(260, el.clientWidth), height: 220 }));
+    const resize = new ResizeObserver(() =>
+      chart.setSize({ width: Math.max(260, el.clientWidth), height: 220 }),
+    );
     resize.observe(el);
     return () => {
       resize.disconnect();
@@ -60,8 +78,8 @@ export function TtrChart(p: { title: string; series: Series; targetMs: number; c
         <strong>{p.title}</strong>
         <span class="legend">
           <span class="key" style={{ borderColor: p.color }} /> p50{' '}
-          <span class="key dashed" style={{ borderColor: p.color }} /> p95{' '}
-          <span class="key target" /> target {duration(p.targetMs)}
+          <span class="key dashed" style={{ borderColor: p.color }} /> p95 <span class="key target" /> target{' '}
+          {duration(p.targetMs)}
         </span>
       </figcaption>
       <div ref={box} role="img" aria-label={`${p.title}: ${p.summary}`} />

@@ -34,7 +34,6 @@ function RecordsTable({ name, rows }: { name: string; rows: Row[] }) {
         </thead>
         <tbody>
           {rows.map((r, i) => (
-            // biome-ignore lint/suspicious/noArrayIndexKey: rows have no id of their own.
             <tr key={i}>
               {columns.map((c) => (
                 <td key={c}>{cell(r[c])}</td>
@@ -81,7 +80,12 @@ export function Access({ route, path }: { route: Route; path: string }) {
       >
         <p>
           <label for="a-email">Email</label>
-          <input id="a-email" type="email" value={value} onInput={(e) => setValue((e.target as HTMLInputElement).value)} />
+          <input
+            id="a-email"
+            type="email"
+            value={value}
+            onInput={(e) => setValue((e.target as HTMLInputElement).value)}
+          />
         </p>
         <p class="filter-buttons">
           <button type="submit" class="primary">
@@ -104,7 +108,11 @@ export function Access({ route, path }: { route: Route; path: string }) {
         (v as unknown[]).length === 0 ? (
           <p key={k}>No {k}.</p>
         ) : (
-          <RecordsTable key={k} name={k} rows={(v as unknown[]).map((x) => (typeof x === 'object' && x ? (x as Row) : { value: x }))} />
+          <RecordsTable
+            key={k}
+            name={k}
+            rows={(v as unknown[]).map((x) => (typeof x === 'object' && x ? (x as Row) : { value: x }))}
+          />
         ),
       )}
     </>

@@ -53,7 +53,15 @@ function ids(a: ActionView): string {
     .join(', ');
 }
 
-function ActionsOfTenant({ vendor, tenant, actions }: { vendor: Vendor; tenant: string; actions: ActionView[] }) {
+function ActionsOfTenant({
+  vendor,
+  tenant,
+  actions,
+}: {
+  vendor: Vendor;
+  tenant: string;
+  actions: ActionView[];
+}) {
   return (
     <section class="tenant" aria-labelledby={`t-${vendor}-${tenant}`}>
       <h4 id={`t-${vendor}-${tenant}`}>Tenant {tenant}</h4>
@@ -152,7 +160,8 @@ function AuditVerdict({ audit, error }: { audit?: OffboardingAudit; error?: Erro
 async function download(path: string, fallbackName: string): Promise<void> {
   const res = await request('GET', path, { headers: { accept: '*/*' } });
   const blob = await res.blob();
-  const name = /filename="?([^";]+)"?/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? fallbackName;
+  const name =
+    /filename="?([^";]+)"?/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? fallbackName;
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
@@ -204,8 +213,8 @@ export function OffboardingPage({ id, features }: { id: string; features: Featur
       </PageTitle>
       {o.status === 'quarantined' && (
         <p class="warning">
-          Quarantined: the blast-radius guard held this offboarding because too many people are being removed at
-          once. Release it if this is expected.
+          Quarantined: the blast-radius guard held this offboarding because too many people are being removed
+          at once. Release it if this is expected.
         </p>
       )}
       <div class="actions-bar">
@@ -226,9 +235,10 @@ export function OffboardingPage({ id, features }: { id: string; features: Featur
           <button
             type="button"
             onClick={() =>
-              download(features.evidencePath!.replace('{id}', encodeURIComponent(o.id)), `evidence-${o.id}.json`).catch(
-                (e: Error) => setEvidenceError(e.message),
-              )
+              download(
+                features.evidencePath!.replace('{id}', encodeURIComponent(o.id)),
+                `evidence-${o.id}.json`,
+              ).catch((e: Error) => setEvidenceError(e.message))
             }
           >
             Download evidence pack
@@ -276,7 +286,8 @@ export function OffboardingPage({ id, features }: { id: string; features: Featur
             )}
             <dt>Source</dt>
             <dd>
-              {o.origin.type === 'hr' ? 'HR system' : o.origin.type === 'api' ? 'API' : 'Schedule'}: {o.origin.id}
+              {o.origin.type === 'hr' ? 'HR system' : o.origin.type === 'api' ? 'API' : 'Schedule'}:{' '}
+              {o.origin.id}
               <div class="sub mono">event {o.sourceEventId}</div>
             </dd>
             <dt>Requested by</dt>
@@ -387,7 +398,11 @@ export function OffboardingPage({ id, features }: { id: string; features: Featur
                     <td>{r.event.replace(/_/g, ' ')}</td>
                     <td>{r.actor}</td>
                     <td>{r.vendor ? VENDOR_LABELS[r.vendor] : ''}</td>
-                    <td>{r.outcome ?? ''}{r.skipReason ? ` (${r.skipReason})` : ''}{r.errorCode ? ` (${r.errorCode})` : ''}</td>
+                    <td>
+                      {r.outcome ?? ''}
+                      {r.skipReason ? ` (${r.skipReason})` : ''}
+                      {r.errorCode ? ` (${r.errorCode})` : ''}
+                    </td>
                   </tr>
                 ))}
               </tbody>

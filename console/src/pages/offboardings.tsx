@@ -9,7 +9,13 @@ import { ErrorNote, PageTitle, TableScroll, Time } from '../components/common.ts
 import { duration, STATUS_LABELS } from '../format.ts';
 import { usePoll } from '../poll.ts';
 import { href, navigate, type Route } from '../router.ts';
-import { type Counts, type OffboardingList, type OffboardingSummary, STATUSES, type Status } from '../types.ts';
+import {
+  type Counts,
+  type OffboardingList,
+  type OffboardingSummary,
+  STATUSES,
+  type Status,
+} from '../types.ts';
 
 export const LIST_REFRESH_MS = 2000;
 
@@ -33,7 +39,11 @@ function Filters({ route }: { route: Route }) {
     <form class="filters" onSubmit={apply} aria-label="Filter offboardings">
       <p>
         <label for="f-status">Status</label>
-        <select id="f-status" value={status} onChange={(e) => setStatus((e.target as HTMLSelectElement).value)}>
+        <select
+          id="f-status"
+          value={status}
+          onChange={(e) => setStatus((e.target as HTMLSelectElement).value)}
+        >
           <option value="">Any</option>
           {STATUSES.map((s) => (
             <option key={s} value={s}>
@@ -54,11 +64,21 @@ function Filters({ route }: { route: Route }) {
       </p>
       <p>
         <label for="f-from">Effective from</label>
-        <input id="f-from" type="date" value={from} onInput={(e) => setFrom((e.target as HTMLInputElement).value)} />
+        <input
+          id="f-from"
+          type="date"
+          value={from}
+          onInput={(e) => setFrom((e.target as HTMLInputElement).value)}
+        />
       </p>
       <p>
         <label for="f-to">Effective to</label>
-        <input id="f-to" type="date" value={to} onInput={(e) => setTo((e.target as HTMLInputElement).value)} />
+        <input
+          id="f-to"
+          type="date"
+          value={to}
+          onInput={(e) => setTo((e.target as HTMLInputElement).value)}
+        />
       </p>
       <p class="filter-buttons">
         <button type="submit" class="primary">
@@ -116,7 +136,11 @@ function Row({ o }: { o: OffboardingSummary }) {
         {o.counts.skipped > 0 && <>, {o.counts.skipped} skipped</>}
       </td>
       <td>
-        {o.origin.type === 'hr' ? `HR: ${o.origin.id}` : o.origin.type === 'api' ? `API: ${o.origin.id}` : o.origin.id}
+        {o.origin.type === 'hr'
+          ? `HR: ${o.origin.id}`
+          : o.origin.type === 'api'
+            ? `API: ${o.origin.id}`
+            : o.origin.id}
       </td>
     </tr>
   );
@@ -124,7 +148,9 @@ function Row({ o }: { o: OffboardingSummary }) {
 
 export function Offboardings({ route }: { route: Route }) {
   const q = route.query;
-  const status = (STATUSES as readonly string[]).includes(q.get('status') ?? '') ? (q.get('status') as Status) : undefined;
+  const status = (STATUSES as readonly string[]).includes(q.get('status') ?? '')
+    ? (q.get('status') as Status)
+    : undefined;
   const filters = {
     status,
     email: q.get('email') ?? undefined,
@@ -134,7 +160,7 @@ export function Offboardings({ route }: { route: Route }) {
   const key = JSON.stringify(filters);
   const [more, setMore] = useState<{ key: string; items: OffboardingSummary[]; cursor?: string }>();
   const list = usePoll(
-    () => api<OffboardingList>('GET', `/v1/offboardings${qs({ ...filters, order: 'desc', limit: 50 })}`),
+    () => api<OffboardingList>('GET', `/v1/offboardings${qs({ ...filters, order: 'desc', limit: 25 })}`),
     LIST_REFRESH_MS,
     [key],
   );
@@ -150,7 +176,7 @@ export function Offboardings({ route }: { route: Route }) {
     if (!cursor) return;
     const page = await api<OffboardingList>(
       'GET',
-      `/v1/offboardings${qs({ ...filters, order: 'desc', limit: 50, cursor })}`,
+      `/v1/offboardings${qs({ ...filters, order: 'desc', limit: 25, cursor })}`,
     );
     setMore({ key, items: [...(extra?.items ?? []), ...page.items], cursor: page.cursor });
   };

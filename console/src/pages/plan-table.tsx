@@ -9,8 +9,8 @@ export function PlanTable({ plan, title }: { plan: PlanView; title: string }) {
     <section aria-labelledby="plan-title" class="plan">
       <h2 id="plan-title">{title}</h2>
       <p role="status">
-        {plan.counts.revoke} grant{plan.counts.revoke === 1 ? '' : 's'} would be revoked, {plan.counts.skip} skipped,
-        for {plan.emails.join(', ')}. Nothing was changed.
+        {plan.counts.revoke} grant{plan.counts.revoke === 1 ? '' : 's'} would be revoked, {plan.counts.skip}{' '}
+        skipped, for {plan.emails.join(', ')}. Nothing was changed.
       </p>
       {plan.failures.length > 0 && (
         <p class="warning" role="alert">

@@ -36,8 +36,8 @@ function KillSwitchPanel() {
         </p>
       )}
       <p class="help">
-        While it is on, running offboardings stop before their next vendor call and wait; they resume when it is
-        turned off.
+        While it is on, running offboardings stop before their next vendor call and wait; they resume when it
+        is turned off.
       </p>
       <button
         type="button"
@@ -76,7 +76,11 @@ function KillSwitchPanel() {
 
 function QuarantineQueue() {
   const list = usePoll(
-    () => api<OffboardingList>('GET', `/v1/offboardings${qs({ status: 'quarantined', order: 'desc', limit: 100 })}`),
+    () =>
+      api<OffboardingList>(
+        'GET',
+        `/v1/offboardings${qs({ status: 'quarantined', order: 'desc', limit: 100 })}`,
+      ),
     3000,
     [],
   );
@@ -87,8 +91,8 @@ function QuarantineQueue() {
     <section aria-labelledby="h-q" class="panel">
       <h2 id="h-q">Quarantine</h2>
       <p class="help">
-        The blast-radius guard holds an offboarding that would remove too many people at once. Release the ones
-        that are expected.
+        The blast-radius guard holds an offboarding that would remove too many people at once. Release the
+        ones that are expected.
       </p>
       <ErrorNote error={list.error} />
       {done && (

@@ -46,7 +46,9 @@ export function TimeToRevoke({ route }: { route: Route }) {
   const stats = usePoll(
     () => {
       const to = new Date();
-      const from = new Date(Date.parse(`${new Date(to.getTime() - (days - 1) * DAY_MS).toISOString().slice(0, 10)}T00:00:00Z`));
+      const from = new Date(
+        Date.parse(`${new Date(to.getTime() - (days - 1) * DAY_MS).toISOString().slice(0, 10)}T00:00:00Z`),
+      );
       return api<TimeToRevokeStats>(
         'GET',
         `/v1/stats/time-to-revoke${qs({ from: from.toISOString(), to: to.toISOString(), slowest: 10 })}`,
@@ -56,7 +58,9 @@ export function TimeToRevoke({ route }: { route: Route }) {
     [days],
   );
   const s = stats.data;
-  const groups: (Vendor | 'all')[] = s ? ['all', ...VENDORS.filter((v) => s.days.some((d) => d.vendor === v))] : [];
+  const groups: (Vendor | 'all')[] = s
+    ? ['all', ...VENDORS.filter((v) => s.days.some((d) => d.vendor === v))]
+    : [];
   const share = s && s.measured > 0 ? Math.round((100 * s.withinTarget) / s.measured) : undefined;
 
   return (
@@ -89,9 +93,10 @@ export function TimeToRevoke({ route }: { route: Route }) {
               : `${s.withinTarget} of ${s.measured} offboardings (${share}%) revoked everything within the ${duration(s.targetMs)} target.`}
           </p>
           <p class="help">
-            From the effective time (or receipt, when later) to the last revocation. p50 and p95 per day (UTC) of
-            the effective time, on a logarithmic scale.
-            {s.truncated && ' The window holds more offboardings than one answer reads: the newest are shown.'}
+            From the effective time (or receipt, when later) to the last revocation. p50 and p95 per day (UTC)
+            of the effective time, on a logarithmic scale.
+            {s.truncated &&
+              ' The window holds more offboardings than one answer reads: the newest are shown.'}
           </p>
           <div class="charts">
             {groups.map((g) => (
