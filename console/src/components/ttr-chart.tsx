@@ -58,6 +58,8 @@ export function TtrChart(p: {
           ticks: { stroke: '#999' },
           size: 52,
           splits: (_u, _axis, min, max) => TICKS.filter((t) => t >= min && t <= max),
+          // The log scale's own filter blanks every tick that is not a power of ten; these are chosen.
+          filter: (_u, splits) => splits,
           values: (_u, vals) => vals.map((v) => shortDuration(v)),
         },
       ],
