@@ -12,22 +12,29 @@ import { fileURLToPath } from 'node:url';
 
 export const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../console/dist/', import.meta.url));
 
-/** Only what the console needs: its own scripts, styles and API; no frames, no plugins, no inline code. */
-export const LOCAL_CONSOLE_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "manifest-src 'self'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
+/**
+ * Only what the console needs: its own scripts, styles and API (and, when it signs in with OpenID
+ * Connect, the identity provider); no frames, no plugins, no inline code.
+ */
+export function localConsoleCsp(idpOrigin?: string): string {
+  const idp = idpOrigin ? ` ${idpOrigin}` : '';
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    `connect-src 'self'${idp}`,
+    "manifest-src 'self'",
+    "base-uri 'none'",
+    `form-action 'self'${idp}`,
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
 
-const SECURITY_HEADERS: Record<string, string> = {
-  'content-security-policy': LOCAL_CONSOLE_CSP,
+export const LOCAL_CONSOLE_CSP = localConsoleCsp();
+
+const OTHER_SECURITY_HEADERS: Record<string, string> = {
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
@@ -57,6 +64,7 @@ export interface ConsoleFiles {
 
 function send(
   res: ServerResponse,
+  csp: string,
   status: number,
   body: Buffer | string,
   type: string,
@@ -65,7 +73,8 @@ function send(
 ): void {
   const data = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
   res.writeHead(status, {
-    ...SECURITY_HEADERS,
+    'content-security-policy': csp,
+    ...OTHER_SECURITY_HEADERS,
     'content-type': type,
     'content-length': String(data.length),
     'cache-control': cache,
@@ -73,10 +82,21 @@ function send(
   res.end(head ? undefined : data);
 }
 
-export function consoleFiles(dir: string = DEFAULT_CONSOLE_DIR): ConsoleFiles {
+/**
+ * `consoleConfig`: what console-config.json answers; default the local API token sign-in. An
+ * OpenID Connect configuration (`{ auth: 'oidc', issuer, ... }`) lets the sign-in flow be tried
+ * against a local identity provider, whose origin the CSP then allows.
+ */
+export function consoleFiles(
+  dir: string = DEFAULT_CONSOLE_DIR,
+  consoleConfig: Record<string, unknown> = { auth: 'token', apiUrl: '' },
+): ConsoleFiles {
   const root = resolve(dir);
   const index = join(root, 'index.html');
-  const config = JSON.stringify({ auth: 'token', apiUrl: '' });
+  const config = JSON.stringify(consoleConfig);
+  const csp = localConsoleCsp(
+    typeof consoleConfig.issuer === 'string' ? new URL(consoleConfig.issuer).origin : undefined,
+  );
   return {
     get built() {
       return existsSync(index);
@@ -88,15 +108,15 @@ export function consoleFiles(dir: string = DEFAULT_CONSOLE_DIR): ConsoleFiles {
       if (method !== 'GET' && !head) return false;
       if (path === '/' || path === '/index.html') {
         if (!existsSync(index)) {
-          send(res, 503, NOT_BUILT, TYPES['.html']!, 'no-store', head);
+          send(res, csp, 503, NOT_BUILT, TYPES['.html']!, 'no-store', head);
         } else {
           // The page names the hashed files of this build: always revalidated.
-          send(res, 200, readFileSync(index), TYPES['.html']!, 'no-cache', head);
+          send(res, csp, 200, readFileSync(index), TYPES['.html']!, 'no-cache', head);
         }
         return true;
       }
       if (path === '/console-config.json') {
-        send(res, 200, config, TYPES['.json']!, 'no-store', head);
+        send(res, csp, 200, config, TYPES['.json']!, 'no-store', head);
         return true;
       }
       const asset = /^\/assets\/([A-Za-z0-9_.-]+)$/.exec(path);
@@ -105,7 +125,7 @@ export function consoleFiles(dir: string = DEFAULT_CONSOLE_DIR): ConsoleFiles {
       const ext = /\.[a-z0-9]+$/.exec(file)?.[0] ?? '';
       if (!TYPES[ext] || !existsSync(file) || !statSync(file).isFile()) return false;
       // Hashed names change with their content: cached for good.
-      send(res, 200, readFileSync(file), TYPES[ext]!, 'public, max-age=31536000, immutable', head);
+      send(res, csp, 200, readFileSync(file), TYPES[ext]!, 'public, max-age=31536000, immutable', head);
       return true;
     },
   };

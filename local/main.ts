@@ -89,6 +89,8 @@ export interface StartLocalOptions {
   banner?: boolean;
   /** The built web console served at `/` (default console/dist, built by `npm run build`). */
   consoleDir?: string;
+  /** What the console's console-config.json says (default: sign in with the local API token). */
+  consoleConfig?: Record<string, unknown>;
 }
 
 export interface LocalRuntime {
@@ -300,7 +302,7 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalRun
     );
     closers.push(() => scheduler.stop());
 
-    const webConsole = consoleFiles(opts.consoleDir);
+    const webConsole = consoleFiles(opts.consoleDir, opts.consoleConfig);
     const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
       void (async () => {
         if (webConsole.handle(req, res)) return;
