@@ -42,7 +42,7 @@ Commands:
   offboard <email> --reason <text> [--alias <email>]... [--at <date-time>] [--dry-run] [--wait] [--timeout <s>] [-q]
   preview <email> [--alias <email>]...
   status <id>
-  list [--email <email>] [--status <status>] [--from <date>] [--to <date>] [--limit <n>] [--all] [-q]
+  list [--email <email>] [--status <status>] [--from <date>] [--to <date>] [--order asc|desc] [--limit <n>] [--all] [-q]
   cancel <id> [--reason <text>]
   retry <id> [--wait] [--timeout <s>]
   release <id> [--wait] [--timeout <s>]
@@ -53,6 +53,7 @@ Commands:
   kill-switch status
   dlq list [--limit <n>]
   dlq redrive [--limit <n>]
+  stats [--from <date>] [--to <date>]     counts by status; time-to-revoke p50/p95 by day against the target
 
 Global options:
   --url <url>      API base URL (env LEAVER_URL; default ${DEFAULT_URL})
@@ -104,6 +105,7 @@ const COMMAND_OPTIONS = {
     from: { type: 'string' },
     to: { type: 'string' },
     limit: { type: 'string' },
+    order: { type: 'string' },
     all: { type: 'boolean' },
     quiet: { type: 'boolean', short: 'q' },
   },
@@ -130,6 +132,7 @@ const COMMAND_OPTIONS = {
   'kill-switch': { reason: { type: 'string' } },
   'dlq list': { limit: { type: 'string' } },
   'dlq redrive': { limit: { type: 'string' } },
+  stats: { from: { type: 'string' }, to: { type: 'string' } },
 } as const satisfies Record<string, ParseArgsConfig['options']>;
 
 type CommandName = keyof typeof COMMAND_OPTIONS;
@@ -372,6 +375,7 @@ async function run(p: Parsed, io: Io): Promise<number> {
         status: str(p.values.status),
         from: str(p.values.from),
         to: str(p.values.to),
+        order: str(p.values.order),
         limit: intOption(p, 'limit'),
       };
       const items: OffboardingLike[] = [];
@@ -570,7 +574,64 @@ async function run(p: Parsed, io: Io): Promise<number> {
       );
       return r.failed > 0 ? 1 : 0;
     }
+    case 'stats': {
+      noPositionals(p);
+      const window = { from: str(p.values.from), to: str(p.values.to) };
+      const counts = await client.json<CountsView>('GET', '/v1/stats/offboardings', { query: window });
+      const ttr = await client.json<TimeToRevokeView>('GET', '/v1/stats/time-to-revoke', { query: window });
+      print({ counts, timeToRevoke: ttr }, () => statsText(counts, ttr));
+      return 0;
+    }
   }
+}
+
+interface CountsView {
+  counts: Record<string, number>;
+  total: number;
+}
+
+interface TimeToRevokeView {
+  from: string;
+  to: string;
+  targetMs: number;
+  measured: number;
+  withinTarget: number;
+  days: { day: string; vendor: string; count: number; p50Ms: number; p95Ms: number; overTarget: number }[];
+  slowest: OffboardingLike[];
+  truncated: boolean;
+}
+
+function statsText(c: CountsView, t: TimeToRevokeView): string {
+  const lines = [
+    `Offboardings: ${c.total} (${
+      Object.entries(c.counts)
+        .filter(([, n]) => n > 0)
+        .map(([s, n]) => `${n} ${s}`)
+        .join(', ') || 'none'
+    })`,
+    `Time to revoke, ${t.from.slice(0, 10)} to ${t.to.slice(0, 10)}: ${t.withinTarget} of ${t.measured} within the ${duration(t.targetMs)} target${t.truncated ? ' (window truncated: the newest were read)' : ''}`,
+  ];
+  const days = t.days.filter((d) => d.vendor === 'all');
+  if (days.length > 0) {
+    lines.push(
+      '',
+      table(
+        ['DAY', 'OFFBOARDINGS', 'P50', 'P95', 'OVER-TARGET'],
+        days.map((d) => [d.day, d.count, duration(d.p50Ms), duration(d.p95Ms), d.overTarget]),
+      ),
+    );
+  }
+  if (t.slowest.length > 0) {
+    lines.push(
+      '',
+      'Slowest:',
+      table(
+        ['ID', 'EMAIL', 'TIME-TO-REVOKE'],
+        t.slowest.map((o) => [o.id, o.email, duration(o.timeToRevokeMs)]),
+      ),
+    );
+  }
+  return lines.join('\n');
 }
 
 interface KillSwitchView {

@@ -66,6 +66,7 @@ import { Construct } from 'constructs';
 import { AUDIT, OFFBOARDINGS } from '../lambdas/adapters/tables.ts';
 import type { LeaverConfig } from '../lambdas/core/config.ts';
 import { PUBLIC_API_ROUTES, VENDOR_CALLING_ROUTES } from '../lambdas/handlers/vendor-routes.ts';
+import { LeaverConsole } from './console-hosting.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from './metrics.ts';
 import { LeaverMonitoring } from './monitoring.ts';
 
@@ -166,6 +167,11 @@ export interface LeaverProps {
   readonly apiThrottle?: { rateLimit: number; burstLimit: number };
   /** Where the handler entry files are. Default: the repository's lambdas/handlers. */
   readonly handlersDir?: string;
+  /**
+   * The built web console's files, when `console.enabled` (default: built from console/ with Vite
+   * at synth time).
+   */
+  readonly consoleAssetsDir?: string;
 }
 
 /**
@@ -307,6 +313,8 @@ export class Leaver extends Construct {
   /** Secret name -> the secret (one per distinct name in tenants and sources). */
   readonly secrets: Map<string, Secret>;
   readonly monitoring: LeaverMonitoring;
+  /** The web console's hosting, when the configuration enables it. */
+  readonly console?: LeaverConsole;
   /** `<api>/hooks/<sourceId>` per enabled source. */
   readonly webhookUrls: Record<string, string>;
 
@@ -799,6 +807,14 @@ export class Leaver extends Construct {
     );
     // Route settings name routes by key: the routes must exist before the stage is created.
     for (const route of hookRoutes) cfnStage.node.addDependency(route);
+
+    if (config.console.enabled) {
+      this.console = new LeaverConsole(this, 'Console', {
+        config,
+        api: this.api,
+        ...(props.consoleAssetsDir ? { assetsDir: props.consoleAssetsDir } : {}),
+      });
+    }
 
     this.webhookUrls = Object.fromEntries(
       config.sources.filter((s) => s.enabled).map((s) => [s.id, `${this.api.apiEndpoint}/hooks/${s.id}`]),

@@ -39,6 +39,7 @@ import {
   StartOffboardingBody,
   StreamAuditQuery,
 } from './schemas.ts';
+import { offboardingCounts, timeToRevoke } from './stats-routes.ts';
 import { API_VERSION } from './version.ts';
 import { auditView, detailView, summaryView } from './views.ts';
 
@@ -151,6 +152,8 @@ const listOffboardings = route({
   summary: 'Offboardings by email and/or status within a time window, paged',
   description:
     "With `email`: that person's offboardings by time received. With `status`: by effective time. " +
+    'With neither: every offboarding, by effective time when `order` is given (unordered without). ' +
+    '`order=desc` lists newest first. The window (`from`, `to`) applies to the same time. ' +
     'Follow `next` (or pass `cursor`) for the next page; the cursor is opaque and bound to the filters.',
   tag: 'offboardings',
   query: ListOffboardingsQuery,
@@ -158,7 +161,13 @@ const listOffboardings = route({
   errors: [],
   async handle({ query, env, request }) {
     checkWindow(query.from, query.to);
-    const filters = { email: query.email, status: query.status, from: query.from, to: query.to };
+    const filters = {
+      email: query.email,
+      status: query.status,
+      from: query.from,
+      to: query.to,
+      order: query.order,
+    };
     const page = await env.deps.store.query({
       ...filters,
       limit: query.limit ?? 50,
@@ -513,6 +522,8 @@ export const ROUTES: readonly AnyRoute[] = [
   getKillSwitch,
   listDeadLetters,
   redriveDeadLetters,
+  offboardingCounts,
+  timeToRevoke,
   health,
   openapi,
 ];

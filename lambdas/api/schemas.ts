@@ -7,16 +7,9 @@
  * view without its schema fails the tests.
  */
 import { z } from 'zod';
-import { AUDIT_EVENTS, GRANT_KINDS, VENDORS } from '../core/model.ts';
+import { AUDIT_EVENTS, GRANT_KINDS, OFFBOARDING_STATUSES, VENDORS } from '../core/model.ts';
 
-export const OFFBOARDING_STATUSES = [
-  'scheduled',
-  'running',
-  'completed',
-  'completed_with_failures',
-  'cancelled',
-  'quarantined',
-] as const;
+export { OFFBOARDING_STATUSES };
 
 export const OUTCOMES = ['revoked', 'already_absent', 'skipped', 'failed'] as const;
 export const SKIP_REASONS = ['dry_run', 'protected_account', 'last_owner', 'kill_switch'] as const;
@@ -249,6 +242,8 @@ export const ListOffboardingsQuery = z.strictObject({
   to: isoDateInput.optional(),
   limit: z.coerce.number().int().min(1).max(200).optional(),
   cursor: z.string().min(1).max(4096).optional(),
+  /** `desc`: newest first. Without email and status, an order lists every status by effective time. */
+  order: z.enum(['asc', 'desc']).optional(),
 });
 
 export const AUDIT_FORMATS = ['jsonl', 'csv', 'ocsf'] as const;
@@ -432,3 +427,64 @@ export type OffboardingSummary = z.output<typeof OffboardingSummarySchema>;
 export type ActionView = z.output<typeof ActionViewSchema>;
 export type PlanView = z.output<typeof PlanSchema>;
 export type OcsfEvent = z.output<typeof OcsfEventSchema>;
+
+// ---------------------------------------------------------------- stats
+
+export const StatsWindowQuery = z.strictObject({
+  from: isoDateInput.optional(),
+  to: isoDateInput.optional(),
+});
+
+export const TimeToRevokeQuery = z.strictObject({
+  from: isoDateInput.optional(),
+  to: isoDateInput.optional(),
+  /** How many of the slowest offboardings to list (default 10). */
+  slowest: z.coerce.number().int().min(0).max(50).optional(),
+});
+
+export const OffboardingCountsSchema = z
+  .strictObject({
+    /** The window on effective time the counts cover (absent: unbounded). */
+    from: isoTime.optional(),
+    to: isoTime.optional(),
+    counts: z.strictObject(
+      Object.fromEntries(OFFBOARDING_STATUSES.map((s) => [s, z.number().int()])) as Record<
+        (typeof OFFBOARDING_STATUSES)[number],
+        z.ZodNumber
+      >,
+    ),
+    total: z.number().int(),
+  })
+  .meta({ id: 'OffboardingCounts', description: 'How many offboardings each status holds.' });
+
+export const DayStatSchema = z.strictObject({
+  day: z.string().meta({ format: 'date' }),
+  vendor: z.enum(['all', ...VENDORS]),
+  count: z.number().int(),
+  p50Ms: z.number(),
+  p95Ms: z.number(),
+  maxMs: z.number(),
+  overTarget: z.number().int(),
+});
+
+export const TimeToRevokeStatsSchema = z
+  .strictObject({
+    from: isoTime,
+    to: isoTime,
+    /** The configured target (reporting.timeToRevokeTargetMinutes) in milliseconds. */
+    targetMs: z.number(),
+    /** Finished offboardings effective in the window. */
+    offboardings: z.number().int(),
+    /** Those that revoked something (have a time-to-revoke). */
+    measured: z.number().int(),
+    withinTarget: z.number().int(),
+    /** p50/p95 per UTC day of the effective time: `all` (overall) and per vendor. */
+    days: z.array(DayStatSchema),
+    slowest: z.array(OffboardingSummarySchema),
+    /** More finished offboardings than the route reads (the newest were read): narrow the window. */
+    truncated: z.boolean(),
+  })
+  .meta({
+    id: 'TimeToRevokeStats',
+    description: 'Time-to-revoke p50 and p95 by day, overall and per vendor, against the target.',
+  });

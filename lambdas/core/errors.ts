@@ -32,7 +32,6 @@ export const ERROR_TABLE = {
   vendor_unavailable: { status: 503, retryable: true, queue: 'retry' },
   vendor_timeout: { status: 504, retryable: true, queue: 'retry' },
   vendor_network: { status: 503, retryable: true, queue: 'retry' },
-  vendor_bad_response: { status: 502, retryable: true, queue: 'retry' },
   /** The vendor accepted a removal, but a read after it still shows the access: not revoked. */
   vendor_write_unverified: { status: 502, retryable: true, queue: 'retry' },
   /** The single-writer lease of a shared vendor object lapsed mid-write: the write stopped. */

@@ -30,6 +30,15 @@ export type OffboardingStatus =
   | 'cancelled'
   | 'quarantined';
 
+export const OFFBOARDING_STATUSES = [
+  'scheduled',
+  'running',
+  'completed',
+  'completed_with_failures',
+  'cancelled',
+  'quarantined',
+] as const satisfies readonly OffboardingStatus[];
+
 export const TERMINAL_STATUSES: readonly OffboardingStatus[] = [
   'completed',
   'completed_with_failures',

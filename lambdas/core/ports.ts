@@ -28,7 +28,15 @@ export interface OffboardingQuery {
   to?: string;
   limit?: number;
   cursor?: string;
+  /**
+   * Oldest first (`asc`) or newest first (`desc`), by the time the bounds apply to. Without email and
+   * status, an order lists every status by effectiveAt; without an order that listing is unordered.
+   */
+  order?: 'asc' | 'desc';
 }
+
+/** Offboardings per status whose effectiveAt is within the bounds (ISO-8601, both optional). */
+export type StatusCounts = Record<OffboardingStatus, number>;
 
 export interface OffboardingStore {
   /**
@@ -54,6 +62,8 @@ export interface OffboardingStore {
     patch: Partial<Omit<Offboarding, 'id' | 'status' | 'version'>>,
   ): Promise<Offboarding>;
   query(q: OffboardingQuery): Promise<Page<Offboarding>>;
+  /** How many offboardings each status holds, by effectiveAt within `from`..`to`. */
+  countByStatus(q: { from?: string; to?: string }): Promise<StatusCounts>;
   /** Scheduled offboardings whose effectiveAt <= `now`. */
   due(now: string, limit?: number): Promise<Offboarding[]>;
   /**

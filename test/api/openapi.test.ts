@@ -181,7 +181,7 @@ describe('the OpenAPI document', () => {
     }
     const list = (doc.paths as Json)['/v1/offboardings'] as Json;
     const q = ((list.get as Json).parameters as Json[]).map((p) => p.name);
-    expect(q.sort()).toEqual(['cursor', 'email', 'from', 'limit', 'status', 'to']);
+    expect(q.sort()).toEqual(['cursor', 'email', 'from', 'limit', 'order', 'status', 'to']);
     const audit = ((doc.paths as Json)['/v1/audit'] as Json).get as Json;
     const format = (audit.parameters as Json[]).find((p) => p.name === 'format')!;
     expect((format.schema as Json).enum).toEqual(['jsonl', 'csv', 'ocsf']);

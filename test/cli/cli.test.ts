@@ -394,3 +394,42 @@ describe('connection and auth', () => {
     }
   });
 });
+
+describe('stats and the newest-first list (the routes the web console uses)', () => {
+  it('stats prints counts by status and time-to-revoke against the target; --json gives both answers', async () => {
+    const started = await cli('offboard', 'stats.cli@example.com', '--reason', 'left', '--wait', '--json');
+    expect(started.code, started.stderr).toBe(0);
+    const human = await cli('stats');
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(/^Offboardings: \d+ \(.*\d+ completed/m);
+    expect(human.stdout, human.stdout).toMatch(/: \d+ of \d+ within the 240\.0 min target/);
+    const json = await cli('stats', '--json');
+    const body = JSON.parse(json.stdout);
+    expect(body.counts.total).toBeGreaterThanOrEqual(1);
+    expect(body.timeToRevoke.targetMs).toBe(4 * 3_600_000);
+    expect((await cli('stats', '--from', 'yesterday')).code).toBe(2);
+  });
+
+  it('list --order desc lists newest first', async () => {
+    const first = JSON.parse(
+      (await cli('offboard', 'order.one@example.com', '--reason', 'left', '--json')).stdout,
+    );
+    const second = JSON.parse(
+      (await cli('offboard', 'order.two@example.com', '--reason', 'left', '--json')).stdout,
+    );
+    await rt.drain();
+    // Up to now: offboardings scheduled for later by other tests are newer by effective time.
+    const r = await cli(
+      'list',
+      '--order',
+      'desc',
+      '--to',
+      new Date().toISOString(),
+      '--limit',
+      '2',
+      '--json',
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).items.map((o: { id: string }) => o.id)).toEqual([second.id, first.id]);
+  });
+});

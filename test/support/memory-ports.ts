@@ -16,6 +16,7 @@ import {
   type AuditEntry,
   type AuditRecord,
   normaliseEmail,
+  OFFBOARDING_STATUSES,
   type Offboarding,
   type OffboardingStatus,
 } from '../../lambdas/core/model.ts';
@@ -34,6 +35,7 @@ import type {
   Page,
   PostedRequest,
   RequestResult,
+  StatusCounts,
   WriteCoordination,
 } from '../../lambdas/core/ports.ts';
 
@@ -146,8 +148,23 @@ export class MemoryStore implements OffboardingStore {
       if (q.from) items = items.filter((o) => o.effectiveAt >= q.from!);
       if (q.to) items = items.filter((o) => o.effectiveAt <= q.to!);
       items.sort((a, b) => a.effectiveAt.localeCompare(b.effectiveAt));
+    } else if (q.order !== undefined) {
+      if (q.from) items = items.filter((o) => o.effectiveAt >= q.from!);
+      if (q.to) items = items.filter((o) => o.effectiveAt <= q.to!);
+      items.sort((a, b) => a.effectiveAt.localeCompare(b.effectiveAt));
     }
+    if (q.order === 'desc') items.reverse();
     return page(items.map(clone), q.limit ?? 50, q.cursor);
+  }
+
+  async countByStatus(q: { from?: string; to?: string }): Promise<StatusCounts> {
+    this.check('countByStatus');
+    const counts = Object.fromEntries(OFFBOARDING_STATUSES.map((s) => [s, 0])) as StatusCounts;
+    for (const o of this.offboardings.values()) {
+      if ((q.from && o.effectiveAt < q.from) || (q.to && o.effectiveAt > q.to)) continue;
+      counts[o.status]++;
+    }
+    return counts;
   }
 
   async due(now: string, limit = 1000) {

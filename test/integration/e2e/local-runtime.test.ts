@@ -218,6 +218,12 @@ describe('npm start (local/main.ts as a process)', () => {
       }
       expect(out).toContain(`Leaver local runtime listening on http://127.0.0.1:${port}`);
       expect(out).toContain(`Sandbox        http://127.0.0.1:${sandboxPort}`);
+      // The web console and how to sign in (the demo secrets file's token), or how to build it.
+      expect(out).toMatch(
+        new RegExp(
+          `Console {8}http://127\\.0\\.0\\.1:${port}/  \\((sign in with the API token leaver-local-demo-token|not built: run npm run build)\\)`,
+        ),
+      );
       expect(out).toContain('Try next (in another terminal):');
       expect(out).toContain('npm run demo -- dana.leaver@example.com');
       const health = await fetch(`http://127.0.0.1:${port}/v1/health`);
