@@ -249,7 +249,8 @@ export const massLeaver = (i: number) => `leaver${String(i).padStart(4, '0')}@be
  *   iTwin: one iTwin; every leaver is a user member (plus `stayers` colleagues who stay).
  *   Atlas and Cloud Manager: one org with one project; every leaver is an ACTIVE org user with a
  *     project role (2 grants each: project user first, then the org user).
- * Optional `itwinOwners` adds colleagues as owners so the service client is never the last one.
+ * With `oneGrantEach`, each leaver holds one grant at one vendor instead, in turn: an iTwin user
+ * membership, an Atlas org membership, a Cloud Manager org membership (a lighter load per leaver).
  */
 export function massLayoffScenario(
   leavers: number,
@@ -264,6 +265,7 @@ export function massLayoffScenario(
      * hold nothing else) and `stayers` colleagues who stay: one member list many removals rewrite.
      */
     sharedGroup?: { leavers: number; stayers: number };
+    oneGrantEach?: boolean;
   } = {},
 ): Scenario {
   const people = Array.from({ length: leavers }, (_, i) => massLeaver(i));
@@ -281,26 +283,31 @@ export function massLayoffScenario(
       }
     : undefined;
   const clientId = 'bench-itwin-mass';
-  const mongo = (prefix: '6a1b' | '5f1a') => {
+  /** The leavers with access at the vendor with this turn (0 iTwin, 1 Atlas, 2 Cloud Manager). */
+  const at = (turn: number) => (opts.oneGrantEach ? people.filter((_, i) => i % 3 === turn) : people);
+  const mongo = (prefix: '6a1b' | '5f1a', turn: number) => {
     const orgId = oid(prefix, 1, 0xffff);
     const projectId = oid(prefix, 2, 0xffff);
+    const here = at(turn);
     return {
       orgId,
       projectId,
+      leavers: here.length,
       seed: {
         orgs: [{ id: orgId, name: 'Mass Corp' }],
         projects: [{ id: projectId, orgId, name: 'Production' }],
-        users: [...people, ...staying].map((username, i) => ({
+        users: [...here, ...staying].map((username, i) => ({
           id: oid(prefix, 7, i),
           username,
           orgRoles: [{ orgId, roles: ['ORG_MEMBER'] }],
-          projectRoles: [{ groupId: projectId, roles: ['GROUP_READ_ONLY'] }],
+          projectRoles:
+            opts.oneGrantEach && i < here.length ? [] : [{ groupId: projectId, roles: ['GROUP_READ_ONLY'] }],
         })),
       },
     };
   };
-  const atlas = mongo('6a1b');
-  const cm = mongo('5f1a');
+  const atlas = mongo('6a1b', 1);
+  const cm = mongo('5f1a', 2);
   const rate = opts.tenantRates ?? {};
   const conc = opts.maxConcurrency ?? 16;
   const tenants: TenantInput[] = [
@@ -349,7 +356,7 @@ export function massLayoffScenario(
           {
             id: itwinId,
             displayName: 'Mass iTwin',
-            members: [...people, ...staying].map((email) => ({ email, roleIds: ['Read Access'] })),
+            members: [...at(0), ...staying].map((email) => ({ email, roleIds: ['Read Access'] })),
             groups: shared
               ? [{ id: shared.id, name: 'Site Engineers', members: [...shared.leavers, ...shared.stayers] }]
               : [],
@@ -384,7 +391,9 @@ export function massLayoffScenario(
       'bench/atlas-mass': { clientId: 'mdb_sa_id_mass', clientSecret: 'mdb_sa_sk_mass' },
       'bench/cloudmanager-mass': { publicKey: 'cmmass', privateKey: 'cm-mass-key' },
     },
-    grants: { itwin: leavers + (shared?.leavers.length ?? 0), atlas: 2 * leavers, cloudmanager: 2 * leavers },
+    grants: opts.oneGrantEach
+      ? { itwin: at(0).length + (shared?.leavers.length ?? 0), atlas: atlas.leavers, cloudmanager: cm.leavers }
+      : { itwin: leavers + (shared?.leavers.length ?? 0), atlas: 2 * leavers, cloudmanager: 2 * leavers },
     leavers: people,
     ...(shared ? { group: shared } : {}),
   };
