@@ -12,17 +12,6 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SELF = relative(ROOT, fileURLToPath(import.meta.url));
 const SKIP = new Set(['node_modules', '.git', 'cdk.out', 'coverage']);
 
-/**
- * Written in other branches at the same time as this one: links to them may not resolve until
- * those branches are merged. Once a file exists, its anchors are checked like any other.
- */
-const PENDING = new Set([
-  'docs/itwin-groups.md',
-  'docs/crash-recovery.md',
-  'docs/dead-letter-queue.md',
-  'docs/deploy-smoke-test.md',
-]);
-
 function files(dir = ROOT): string[] {
   return readdirSync(dir).flatMap((name) => {
     if (SKIP.has(name)) return [];
@@ -63,7 +52,7 @@ function localLinks(markdown: string): string[] {
 function problemsOf(target: string, from: string): string | undefined {
   const [path, anchor] = target.split('#') as [string, string | undefined];
   const file = path === '' ? from : normalize(join(dirname(from), path));
-  if (!existsSync(join(ROOT, file))) return PENDING.has(file) ? undefined : `${file} does not exist`;
+  if (!existsSync(join(ROOT, file))) return `${file} does not exist`;
   if (anchor === undefined || !file.endsWith('.md')) return undefined;
   return anchorsOf(read(file)).has(anchor) ? undefined : `${file} has no anchor #${anchor}`;
 }
