@@ -171,42 +171,38 @@ describe('the web console in Chromium', () => {
     STEP_MS,
   );
 
-  it(
-    'watches the demo leaver go from running to completed',
-    async () => {
-      await open('#/offboardings');
-      // Each revocation at the sandbox takes 1.5 s, so the run is seen running for several polls.
-      const slow = rt.sandbox!.control.addFault({
-        type: 'latency',
-        method: 'DELETE',
-        distribution: { kind: 'fixed', ms: 1500 },
-      });
-      const demo = runDemo({
-        email: DANA,
-        baseUrl: rt.url,
-        config: rt.config,
-        secretsFile: 'local/secrets.json',
-        pollMs: 200,
-        timeoutMs: 200_000,
-        write: () => {},
-      });
-      try {
-        const row = page.locator('tr', { hasText: DANA });
-        await row.getByText('Running', { exact: true }).waitFor(WAIT);
-        await screenshot(page, 'offboardings-running');
-        await row.getByText('Completed', { exact: true }).waitFor({ timeout: 200_000 });
-      } finally {
-        rt.sandbox!.control.removeFault(slow);
-      }
-      const result = await demo;
-      expect(result.status).toBe('completed');
-      danaId = result.offboardingId!;
-      // Counts by status follow.
-      await page.locator('.count.status-completed .count-n').getByText('1', { exact: true }).waitFor(WAIT);
-    },
-    // A loaded machine stretches the run (its revocations are slowed on purpose): generous, not timed.
-    240_000,
-  );
+  it('watches the demo leaver go from running to completed', async () => {
+    await open('#/offboardings');
+    // Each revocation at the sandbox takes 1.5 s, so the run is seen running for several polls.
+    const slow = rt.sandbox!.control.addFault({
+      type: 'latency',
+      method: 'DELETE',
+      distribution: { kind: 'fixed', ms: 1500 },
+    });
+    const demo = runDemo({
+      email: DANA,
+      baseUrl: rt.url,
+      config: rt.config,
+      secretsFile: 'local/secrets.json',
+      pollMs: 200,
+      timeoutMs: 200_000,
+      write: () => {},
+    });
+    try {
+      const row = page.locator('tr', { hasText: DANA });
+      await row.getByText('Running', { exact: true }).waitFor(WAIT);
+      await screenshot(page, 'offboardings-running');
+      await row.getByText('Completed', { exact: true }).waitFor({ timeout: 200_000 });
+    } finally {
+      rt.sandbox!.control.removeFault(slow);
+    }
+    const result = await demo;
+    expect(result.status).toBe('completed');
+    danaId = result.offboardingId!;
+    // Counts by status follow.
+    await page.locator('.count.status-completed .count-n').getByText('1', { exact: true }).waitFor(WAIT);
+  }, // A loaded machine stretches the run (its revocations are slowed on purpose): generous, not timed.
+  240_000);
 
   it(
     'opens her timeline: every action by vendor and tenant, the last-owner skip, the audit verdict',
