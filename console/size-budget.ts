@@ -20,6 +20,8 @@ export function bundleBudget(budget = BUNDLE_BUDGET_BYTES): Plugin {
   return {
     name: 'leaver-bundle-budget',
     apply: 'build',
+    // After Vite's own HTML plugin, so index.html counts too.
+    enforce: 'post',
     generateBundle(_options, bundle) {
       const report: BundleSize = { files: {}, totalBytes: 0, totalGzipBytes: 0, budgetGzipBytes: budget };
       for (const [name, out] of Object.entries(bundle)) {
