@@ -31,6 +31,7 @@ import { startDynalite } from '../lambdas/adapters/dynalite-server.ts';
 import {
   createTables,
   DynamoAuditLog,
+  DynamoLockStore,
   DynamoOffboardingStore,
   FileSecretStore,
   LogNotifier,
@@ -53,6 +54,7 @@ import { handler as retrySweepHandler } from '../lambdas/handlers/retry-sweep.ts
 import { type HandlerDeps, setDeps } from '../lambdas/handlers/wiring.ts';
 import { handler as workerHandler } from '../lambdas/handlers/worker.ts';
 import { type Sandbox, type SandboxSeed, startSandbox } from '../sandbox/index.ts';
+import { consoleFiles } from './console-files.ts';
 import { BodyTooLargeError, readBody, sendJson, sendResult, toApiGatewayEvent } from './http-bridge.ts';
 import { type Scheduler, startScheduler } from './scheduler.ts';
 import { createBatchingWorker } from './worker-pump.ts';
@@ -89,6 +91,10 @@ export interface StartLocalOptions {
   retryBaseMs?: number;
   /** Print the start-up banner (default true when run directly). */
   banner?: boolean;
+  /** The built web console served at `/` (default console/dist, built by `npm run build`). */
+  consoleDir?: string;
+  /** What the console's console-config.json says (default: sign in with the local API token). */
+  consoleConfig?: Record<string, unknown>;
 }
 
 export interface LocalRuntime {
@@ -245,11 +251,18 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalRun
       audit: new DynamoAuditLog({ client: dynamo, tableName: TABLES.auditTable, clock: systemClock }),
       queue,
       notifier: new LogNotifier({ log, slackWebhookUrl: config.notifications.slackWebhookUrl }),
-      connectors: createConnectors({ secrets, log }),
+      // The group lease and its board live in the same dynalite table, so a second local runtime on
+      // the same LEAVER_DATA_DIR, or a restart while a lease is held, still has one group writer.
+      connectors: createConnectors({
+        secrets,
+        log,
+        coordination: new DynamoLockStore({ client: dynamo, tableName: TABLES.offboardingsTable }),
+      }),
       clock: systemClock,
       ids: new UlidIds(),
       log,
       secrets,
+      deadLetters: queue.deadLetterQueue,
       leaseHolder,
     };
     setDeps(deps, 'local');
@@ -308,8 +321,10 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalRun
     );
     closers.push(() => scheduler.stop());
 
+    const webConsole = consoleFiles(opts.consoleDir, opts.consoleConfig);
     const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
       void (async () => {
+        if (webConsole.handle(req, res)) return;
         let body: Buffer;
         try {
           body = await readBody(req);
@@ -370,7 +385,15 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalRun
       drain: () => queue.drain(),
       close: closeAll,
     };
-    if (opts.banner) printBanner(runtime, secretsFile, dataDir);
+    if (opts.banner) {
+      // The demo secrets file is in the repository, so its token is no secret: the banner shows it
+      // for the console's sign-in. A token of any other file is named, never printed.
+      let demoToken: string | undefined;
+      if (secretsFile === resolve(DEFAULT_SECRETS_FILE)) {
+        demoToken = (await secrets.get<{ token?: string }>(config.api.localTokenSecretName)).token;
+      }
+      printBanner(runtime, secretsFile, dataDir, { built: webConsole.built, demoToken });
+    }
     return runtime;
   } catch (e) {
     await closeAll();
@@ -378,7 +401,15 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalRun
   }
 }
 
-function printBanner(rt: LocalRuntime, secretsFile: string, dataDir: string | undefined): void {
+function printBanner(
+  rt: LocalRuntime,
+  secretsFile: string,
+  dataDir: string | undefined,
+  web: { built: boolean; demoToken?: string },
+): void {
+  const signIn = web.demoToken
+    ? `sign in with the API token ${web.demoToken}`
+    : `sign in with the token of "${rt.config.api.localTokenSecretName}" in ${secretsFile}`;
   const lines = [
     '',
     `Leaver local runtime listening on ${rt.url}`,
@@ -386,6 +417,7 @@ function printBanner(rt: LocalRuntime, secretsFile: string, dataDir: string | un
       .filter((s) => s.enabled)
       .map((s) => s.id)
       .join(',')}}`,
+    `  Console        ${rt.url}/  (${web.built ? signIn : 'not built: run npm run build'})`,
     `  API            ${rt.url}/v1/... (bearer token: "${rt.config.api.localTokenSecretName}" in ${secretsFile})`,
     `  Storage        dynalite ${dataDir ? `on disk in ${dataDir}` : 'in memory (LEAVER_DATA_DIR keeps it on disk)'}`,
     `  Tenants        ${rt.config.tenants.map((t) => `${t.id} (${t.vendor})`).join(', ') || 'none'}`,
@@ -410,7 +442,7 @@ function printBanner(rt: LocalRuntime, secretsFile: string, dataDir: string | un
     `  curl -s ${rt.url}/v1/health`,
     `  TOKEN=${token}`,
     `  curl -s -H "Authorization: Bearer $TOKEN" ${rt.url}/v1/offboardings/<id>`,
-    `  LEAVER_URL=${rt.url} node cli/bin.js list   the command-line client (node cli/bin.js --help)`,
+    `  LEAVER_URL=${rt.url} npx leaver list   the command-line client (npx leaver --help)`,
     '',
     'Stop with Ctrl+C.',
     '',

@@ -10,7 +10,8 @@
  *                  each group's invitations                       = 4 + G
  *     + removal    1 DELETE per invitation / user member / owner; a group membership is a read of the
  *                  group's current member list + the PATCH that replaces it (the PATCH must name every
- *                  remaining member, so a safe removal needs the fresh read)   = 2
+ *                  remaining member, so a safe removal needs the fresh read) + the read that verifies
+ *                  the leaver is gone (a PATCH the vendor accepted is not proof)   = 3
  *     + verification: the discovery listings once more               = 4 + G
  *   Atlas (service account, P projects, T teams):
  *     1 token + discovery (org invites, org users, per project: invites + users, per team: users)
@@ -35,7 +36,7 @@
  *
  * Longest chain of calls that must follow one another (x the latency of one call):
  *   iTwin: token, groups -> group invitations, invitations wave, memberships wave (group read ->
- *          PATCH), verification groups -> group invitations          = 1 + 2 + 1 + 2 + 2 = 8
+ *          PATCH -> verifying read), verification groups -> group invitations = 1 + 2 + 1 + 3 + 2 = 9
  *   Atlas / Cloud Manager: token or challenge, listings, invitations wave, project/team users wave,
  *          org user (last: removing it ends the others), verification = 1 + 1 + 1 + 1 + 1 + 1 = 6
  */
@@ -58,9 +59,11 @@ export interface Scenario {
   seed: SandboxSeed;
   config: LeaverConfigInput;
   secrets: Record<string, unknown>;
-  /** Grants the leavers hold, by vendor. */
+  /** Grants the leavers hold, by vendor (the shared group's leavers included). */
   grants: { itwin: number; atlas: number; cloudmanager: number };
   leavers: string[];
+  /** The iTwin group many leavers share (massLayoffScenario's `sharedGroup`): its id, who leaves, who stays. */
+  group?: { itwinId: string; id: string; leavers: string[]; stayers: string[] };
 }
 
 /** Settings every benchmark shares: the standard webhook source; the blast-radius guard wide open. */
@@ -82,9 +85,9 @@ export const ONE_LEAVER_PER_TENANT = {
   itwin: {
     groups: 2,
     grants: 3,
-    calls: 1 + (4 + 2) + (1 + 2 + 1) + (4 + 2),
-    chain: 8,
-    buckets: { itwin: 4 + 2 + (1 + 2 + 1) + (4 + 2) },
+    calls: 1 + (4 + 2) + (1 + 3 + 1) + (4 + 2),
+    chain: 9,
+    buckets: { itwin: 4 + 2 + (1 + 3 + 1) + (4 + 2) },
   },
   atlas: {
     grants: 5,
@@ -257,12 +260,28 @@ export function massLayoffScenario(
     verifyRounds?: number;
     tenantRates?: Partial<Record<'itwin' | 'atlas' | 'cloudmanager', { perSecond: number; burst: number }>>;
     maxConcurrency?: number;
+    /**
+     * An iTwin group "Site Engineers" shared by `leavers` more people (engineerNN@bench.example, who
+     * hold nothing else) and `stayers` colleagues who stay: one member list many removals rewrite.
+     */
+    sharedGroup?: { leavers: number; stayers: number };
     oneGrantEach?: boolean;
   } = {},
 ): Scenario {
   const people = Array.from({ length: leavers }, (_, i) => massLeaver(i));
   const staying = Array.from({ length: opts.stayers ?? 20 }, (_, i) => stayer(i));
   const itwinId = guid(9, 1);
+  const shared = opts.sharedGroup
+    ? {
+        itwinId,
+        id: guid(9, 2),
+        leavers: Array.from(
+          { length: opts.sharedGroup.leavers },
+          (_, i) => `engineer${String(i + 1).padStart(2, '0')}@bench.example`,
+        ),
+        stayers: Array.from({ length: opts.sharedGroup.stayers }, (_, i) => `site-stayer${i}@bench.example`),
+      }
+    : undefined;
   const clientId = 'bench-itwin-mass';
   /** The leavers with access at the vendor with this turn (0 iTwin, 1 Atlas, 2 Cloud Manager). */
   const at = (turn: number) => (opts.oneGrantEach ? people.filter((_, i) => i % 3 === turn) : people);
@@ -329,13 +348,18 @@ export function massLayoffScenario(
     seed: {
       itwin: {
         organization: 'Mass Corp',
-        users: [...people, ...staying].map((email) => ({ email })),
+        users: [...people, ...staying, ...(shared ? [...shared.leavers, ...shared.stayers] : [])].map(
+          (email) => ({ email }),
+        ),
         clients: [{ clientId, clientSecret: 'itwin-mass-secret', itwins: { [itwinId]: { owner: true } } }],
         itwins: [
           {
             id: itwinId,
             displayName: 'Mass iTwin',
             members: [...at(0), ...staying].map((email) => ({ email, roleIds: ['Read Access'] })),
+            groups: shared
+              ? [{ id: shared.id, name: 'Site Engineers', members: [...shared.leavers, ...shared.stayers] }]
+              : [],
           },
         ],
       },
@@ -368,8 +392,13 @@ export function massLayoffScenario(
       'bench/cloudmanager-mass': { publicKey: 'cmmass', privateKey: 'cm-mass-key' },
     },
     grants: opts.oneGrantEach
-      ? { itwin: at(0).length, atlas: atlas.leavers, cloudmanager: cm.leavers }
-      : { itwin: leavers, atlas: 2 * leavers, cloudmanager: 2 * leavers },
+      ? {
+          itwin: at(0).length + (shared?.leavers.length ?? 0),
+          atlas: atlas.leavers,
+          cloudmanager: cm.leavers,
+        }
+      : { itwin: leavers + (shared?.leavers.length ?? 0), atlas: 2 * leavers, cloudmanager: 2 * leavers },
     leavers: people,
+    ...(shared ? { group: shared } : {}),
   };
 }

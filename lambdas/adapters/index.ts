@@ -9,6 +9,7 @@ export {
   toLeaverAwsError,
 } from './aws-errors.ts';
 export { DynamoAuditLog, type DynamoAuditLogOptions } from './dynamo-audit-log.ts';
+export { DynamoLockStore, type DynamoLockStoreOptions } from './dynamo-lock-store.ts';
 export { DynamoOffboardingStore, type DynamoOffboardingStoreOptions } from './dynamo-offboarding-store.ts';
 export { FileSecretStore, type FileSecretStoreOptions } from './file-secret-store.ts';
 export { OFFBOARDING_ID_PATTERN, UlidIds, type UlidIdsOptions } from './ids.ts';
@@ -22,6 +23,7 @@ export {
 } from './memory-job-queue.ts';
 export { SecretsManagerStore, type SecretsManagerStoreOptions } from './secrets-manager-store.ts';
 export { SnsNotifier, type SnsNotifierOptions } from './sns-notifier.ts';
+export { SqsDeadLetterQueue, type SqsDeadLetterQueueOptions } from './sqs-dead-letter-queue.ts';
 export {
   type JobMessage,
   MAX_DELAY_SECONDS,

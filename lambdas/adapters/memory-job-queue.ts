@@ -10,9 +10,11 @@
  * or as soon as a handling of another message for the same offboarding ends, whichever comes
  * first: an expected wait never ends in the dead-letter list.
  */
-import type { JobQueue } from '../core/ports.ts';
+import type { DeadLetterQueue, JobQueue } from '../core/ports.ts';
 
 export interface MemoryJobMessage {
+  /** Unique per enqueue (as SQS's MessageId). */
+  messageId?: string;
   offboardingId: string;
   /** 1 for the first delivery, 2 for the first redelivery after a failure... (waits do not count) */
   attempt: number;
@@ -70,6 +72,7 @@ export class MemoryJobQueue implements JobQueue {
   private closed = false;
   private idleWaiters: Array<() => void> = [];
   private delivered = 0;
+  private enqueued = 0;
 
   constructor(opts: MemoryJobQueueOptions) {
     this.onMessage = opts.onMessage;
@@ -85,7 +88,11 @@ export class MemoryJobQueue implements JobQueue {
     if (this.closed) throw new Error('MemoryJobQueue is closed');
     if (!offboardingId) throw new Error('Nothing to enqueue: no offboarding id');
     const delayMs = Math.min(900, Math.max(0, opts.delaySeconds ?? 0)) * 1000;
-    this.schedule({ offboardingId, attempt: 1, enqueuedAt: new Date() }, delayMs);
+    this.enqueued++;
+    this.schedule(
+      { messageId: `local-${this.enqueued}`, offboardingId, attempt: 1, enqueuedAt: new Date() },
+      delayMs,
+    );
   }
 
   /** Messages waiting, in flight or delayed. */
@@ -101,6 +108,28 @@ export class MemoryJobQueue implements JobQueue {
   deadLetters(): readonly MemoryJobMessage[] {
     return [...this.dead];
   }
+
+  /**
+   * The dead-letter list as the management API sees a DLQ: peek leaves messages in it; redrive
+   * puts them back on this queue as fresh messages (first delivery again), oldest first.
+   */
+  readonly deadLetterQueue: DeadLetterQueue = {
+    peek: async (limit) => ({
+      items: this.dead.slice(0, limit).map((m) => ({
+        messageId: m.messageId ?? '',
+        offboardingId: m.offboardingId,
+        receiveCount: m.attempt,
+        sentAt: m.enqueuedAt.toISOString(),
+      })),
+      more: this.dead.length > limit,
+    }),
+    redrive: async (limit) => {
+      if (this.closed) return { moved: 0, failed: Math.min(limit, this.dead.length), offboardingIds: [] };
+      const moving = this.dead.splice(0, limit);
+      for (const m of moving) this.schedule({ ...m, attempt: 1, enqueuedAt: new Date() }, 0);
+      return { moved: moving.length, failed: 0, offboardingIds: moving.map((m) => m.offboardingId) };
+    },
+  };
 
   /** Resolves when nothing is waiting, delayed or running (tests). */
   drain(): Promise<void> {

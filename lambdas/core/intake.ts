@@ -229,7 +229,7 @@ async function cancelForSubject(deps: EngineDeps, event: HrEvent, origin: Origin
   let firstCancelled: string | undefined;
   for (const off of hr.filter((o) => PENDING.includes(o.status) && o.attempts === 0)) {
     try {
-      await deps.store.transition(off.id, PENDING, 'cancelled', { leaseUntil: undefined });
+      await deps.store.transition(off.id, PENDING, 'cancelled', { leaseUntil: undefined, heldAt: undefined });
     } catch (e) {
       if (isLeaverError(e) && e.code === 'conflict') continue; // a worker started it meanwhile
       throw e;

@@ -1,5 +1,5 @@
 /**
- * Leaver's domain model (DESIGN.md section 2). Plain data: no AWS, no fetch, no env.
+ * Leaver's domain model (docs/contributing.md#concepts). Plain data: no AWS, no fetch, no env.
  */
 
 export const VENDORS = ['itwin', 'atlas', 'cloudmanager'] as const;
@@ -29,6 +29,15 @@ export type OffboardingStatus =
   | 'completed_with_failures'
   | 'cancelled'
   | 'quarantined';
+
+export const OFFBOARDING_STATUSES = [
+  'scheduled',
+  'running',
+  'completed',
+  'completed_with_failures',
+  'cancelled',
+  'quarantined',
+] as const satisfies readonly OffboardingStatus[];
 
 export const TERMINAL_STATUSES: readonly OffboardingStatus[] = [
   'completed',
@@ -88,8 +97,25 @@ export interface Offboarding {
   leaseOwner?: string;
   /** Set when someone released it from quarantine: the blast-radius guard lets it through. */
   releasedAt?: string;
+  /**
+   * Set while the kill switch holds it (when it was held): its message was deleted and it waits in
+   * the store. Turning the switch off re-enqueues it; the worker clears this when it claims it.
+   */
+  heldAt?: string;
+  /**
+   * The tenants its last run could not read (so what they hold is unknown): why it ended
+   * `completed_with_failures` even without a failed action. Cleared by a run that reads them all.
+   */
+  failedTenants?: TenantFailure[];
   /** Optimistic-lock version: bumped by every store update. */
   version: number;
+}
+
+/** A tenant whose discovery failed, and the error code why. */
+export interface TenantFailure {
+  tenantId: string;
+  vendor: VendorId;
+  errorCode: string;
 }
 
 export type GrantPhase = 'invitation' | 'membership';
@@ -221,7 +247,7 @@ export interface AuditRecord {
 /** What callers give the AuditLog; it adds seq, prevHash and hash. */
 export type AuditEntry = Omit<AuditRecord, 'seq' | 'prevHash' | 'hash'>;
 
-/** Normalised HR event (hr-sources.md). */
+/** Normalised HR event (docs/hr-sources.md#normalised-event). */
 export interface HrEvent {
   kind: 'terminate' | 'cancel' | 'rehire';
   source: string;

@@ -5,6 +5,7 @@
  * own (dynalite, in-process queue, file secrets) and injects them with `setDeps`.
  *
  *   OFFBOARDINGS_TABLE, AUDIT_TABLE, QUEUE_URL, TOPIC_ARN (optional: log notifier without it),
+ *   DEAD_LETTER_QUEUE_URL (optional: only the API function gets it),
  *   AWS_REGION, AWS_ENDPOINT_URL (optional), LEAVER_CONFIG_JSON / LEAVER_CONFIG.
  */
 import { randomUUID } from 'node:crypto';
@@ -13,10 +14,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   DynamoAuditLog,
+  DynamoLockStore,
   DynamoOffboardingStore,
   LogNotifier,
   SecretsManagerStore,
   SnsNotifier,
+  SqsDeadLetterQueue,
   SqsJobQueue,
   systemClock,
   UlidIds,
@@ -24,12 +27,15 @@ import {
 import { createConnectors } from '../connectors/index.ts';
 import type { LeaverConfig } from '../core/config.ts';
 import type { EngineDeps } from '../core/deps.ts';
-import type { OffboardingStore, SecretStore } from '../core/ports.ts';
+import type { DeadLetterQueue, OffboardingStore, SecretStore } from '../core/ports.ts';
 import { getConfig } from './config-loader.ts';
 import { coreLog, type MetricsRecorder, recorder, tracer } from './observability.ts';
 
-/** What handlers need: the engine's dependencies plus the secret store (intake verifies with it). */
-export type HandlerDeps = EngineDeps & { secrets: SecretStore };
+/**
+ * What handlers need: the engine's dependencies plus the secret store (intake verifies with it) and,
+ * where the process may inspect it (the API), the work queue's dead-letter queue.
+ */
+export type HandlerDeps = EngineDeps & { secrets: SecretStore; deadLetters?: DeadLetterQueue };
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name]?.trim();
@@ -99,20 +105,37 @@ export function createAwsDeps(
   const clock = systemClock;
   const secrets = new SecretsManagerStore({ client: secretsClient, clock });
   const topicArn = env.TOPIC_ARN?.trim();
+  const offboardingsTable = required(env, 'OFFBOARDINGS_TABLE');
   const notifier = topicArn
     ? new SnsNotifier({ client: sns, topicArn, log })
     : new LogNotifier({ log, slackWebhookUrl: config.notifications.slackWebhookUrl });
+  const queueUrl = required(env, 'QUEUE_URL');
+  const deadLetterQueueUrl = env.DEAD_LETTER_QUEUE_URL?.trim();
   return {
     config,
-    store: instrumentStore(
-      new DynamoOffboardingStore({ client: dynamo, tableName: required(env, 'OFFBOARDINGS_TABLE') }),
-    ),
+    store: instrumentStore(new DynamoOffboardingStore({ client: dynamo, tableName: offboardingsTable })),
     audit: new DynamoAuditLog({ client: dynamo, tableName: required(env, 'AUDIT_TABLE'), clock }),
-    queue: new SqsJobQueue({ client: sqs, queueUrl: required(env, 'QUEUE_URL') }),
+    queue: new SqsJobQueue({ client: sqs, queueUrl }),
+    ...(deadLetterQueueUrl
+      ? {
+          deadLetters: new SqsDeadLetterQueue({
+            client: sqs,
+            queueUrl: deadLetterQueueUrl,
+            targetQueueUrl: queueUrl,
+          }),
+        }
+      : {}),
     notifier,
     // Each process has its own limiters: every process that may call a vendor at once takes
     // 1/LEAVER_RATE_SHARE of each tenant's rate (infra/leaver-construct.ts, vendorRateShare).
-    connectors: createConnectors({ secrets, log, rateShare: Number(env.LEAVER_RATE_SHARE ?? 1) }),
+    connectors: createConnectors({
+      secrets,
+      log,
+      rateShare: Number(env.LEAVER_RATE_SHARE ?? 1),
+      // One writer per iTwin group across every instance of every function: the lease and its
+      // request board are items of the Offboardings table.
+      coordination: new DynamoLockStore({ client: dynamo, tableName: offboardingsTable, clock }),
+    }),
     clock,
     ids: new UlidIds(),
     log,

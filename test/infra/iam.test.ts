@@ -8,6 +8,7 @@ import {
   AUDIT_ALLOWED_ACTIONS,
   AUDIT_DENIED_ACTIONS,
   DATA_KEY_ACTIONS,
+  DEAD_LETTER_ACTIONS,
   ENQUEUERS,
   FUNCTION_SPECS,
   type FunctionName,
@@ -192,7 +193,8 @@ describe('data access', () => {
           ? ['sqs:SendMessage']
           : [];
     expect(actionsOn(allow(n), queueId)).toEqual(expectedQueue);
-    expect(actionsOn(allow(n), dlqId)).toEqual([]);
+    // Only the API touches the DLQ: peeking (receive, then release) and redriving it.
+    expect(actionsOn(allow(n), dlqId)).toEqual(n === 'api' ? [...DEAD_LETTER_ACTIONS].sort() : []);
     expect(actionsOn(allow(n), topicId)).toEqual(['sns:Publish']);
   });
 });

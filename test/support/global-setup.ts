@@ -1,9 +1,10 @@
 /**
- * Starts one moto_server for the whole run on a free loopback port and hands its URL to the tests
+ * Starts one moto server for the whole run on a free loopback port and hands its URL to the tests
  * (`inject('motoEndpoint')`). moto is required: when it is missing the run fails loudly, never skips.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 
 declare module 'vitest' {
@@ -47,14 +48,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('motoEndpoint', existing);
     return async () => {};
   }
-  const which = spawnSync('sh', ['-c', 'command -v moto_server'], { encoding: 'utf8' });
-  if (which.status !== 0) {
+  // moto is driven through its Python API (see moto-serial.py: requests applied one at a time, as
+  // DynamoDB applies them), so the interpreter that has moto installed is the one to find.
+  const probe = spawnSync('python3', ['-c', 'import moto.moto_server.werkzeug_app'], { encoding: 'utf8' });
+  if (probe.status !== 0) {
     throw new Error(
-      'moto_server is required by the integration tests and was not found on PATH. Install it with `pip install "moto[server]==5.2.1"`.',
+      'moto (the moto_server package) is required by the integration tests and python3 cannot import it. Install it with `python3 -m pip install "moto[server]==5.2.1"`.',
     );
   }
   const port = await freePort();
-  moto = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+  const script = fileURLToPath(new URL('./moto-serial.py', import.meta.url));
+  moto = spawn('python3', [script, '127.0.0.1', String(port)], { stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}`;
   await waitUntilUp(url, moto, 30_000);
   project.provide('motoEndpoint', url);

@@ -16,6 +16,7 @@ import {
   type AuditEntry,
   type AuditRecord,
   normaliseEmail,
+  OFFBOARDING_STATUSES,
   type Offboarding,
   type OffboardingStatus,
 } from '../../lambdas/core/model.ts';
@@ -32,6 +33,10 @@ import type {
   OffboardingQuery,
   OffboardingStore,
   Page,
+  PostedRequest,
+  RequestResult,
+  StatusCounts,
+  WriteCoordination,
 } from '../../lambdas/core/ports.ts';
 
 const clone = <T>(v: T): T => structuredClone(v);
@@ -143,8 +148,23 @@ export class MemoryStore implements OffboardingStore {
       if (q.from) items = items.filter((o) => o.effectiveAt >= q.from!);
       if (q.to) items = items.filter((o) => o.effectiveAt <= q.to!);
       items.sort((a, b) => a.effectiveAt.localeCompare(b.effectiveAt));
+    } else if (q.order !== undefined) {
+      if (q.from) items = items.filter((o) => o.effectiveAt >= q.from!);
+      if (q.to) items = items.filter((o) => o.effectiveAt <= q.to!);
+      items.sort((a, b) => a.effectiveAt.localeCompare(b.effectiveAt));
     }
+    if (q.order === 'desc') items.reverse();
     return page(items.map(clone), q.limit ?? 50, q.cursor);
+  }
+
+  async countByStatus(q: { from?: string; to?: string }): Promise<StatusCounts> {
+    this.check('countByStatus');
+    const counts = Object.fromEntries(OFFBOARDING_STATUSES.map((s) => [s, 0])) as StatusCounts;
+    for (const o of this.offboardings.values()) {
+      if ((q.from && o.effectiveAt < q.from) || (q.to && o.effectiveAt > q.to)) continue;
+      counts[o.status]++;
+    }
+    return counts;
   }
 
   async due(now: string, limit = 1000) {
@@ -309,6 +329,71 @@ export class MemoryQueue implements JobQueue {
   /** Takes every queued id (what a worker would receive next). */
   drain(): string[] {
     return this.messages.splice(0, this.messages.length);
+  }
+}
+
+/**
+ * LockStore and RequestBoard in memory, with the DynamoDB adapter's semantics: a lease lapses
+ * `ttlMs` after its last acquire or renew (timed by `now`, real milliseconds unless a test gives
+ * its own), release by anyone but the owner is refused, a request is settled once.
+ */
+export class MemoryLocks implements WriteCoordination {
+  private readonly locks = new Map<string, { owner: string; until: number }>();
+  private readonly requests = new Map<
+    string,
+    { name: string; items: string[]; results?: Record<string, RequestResult> }
+  >();
+  private n = 0;
+
+  constructor(private readonly now: () => number = () => Date.now()) {}
+
+  /** Test helper: who holds `name` now (undefined when free or lapsed). */
+  holder(name: string): string | undefined {
+    const l = this.locks.get(name);
+    return l && l.until > this.now() ? l.owner : undefined;
+  }
+
+  async acquire(name: string, owner: string, ttlMs: number) {
+    const held = this.holder(name);
+    if (held !== undefined && held !== owner) return false;
+    this.locks.set(name, { owner, until: this.now() + ttlMs });
+    return true;
+  }
+
+  async renew(name: string, owner: string, ttlMs: number) {
+    if (this.holder(name) !== owner) return false;
+    this.locks.set(name, { owner, until: this.now() + ttlMs });
+    return true;
+  }
+
+  async release(name: string, owner: string) {
+    if (this.holder(name) !== owner) return false;
+    this.locks.delete(name);
+    return true;
+  }
+
+  async post(name: string, items: readonly string[]) {
+    const id = `req-${++this.n}`;
+    this.requests.set(id, { name, items: [...items] });
+    return id;
+  }
+
+  async open(name: string): Promise<PostedRequest[]> {
+    return [...this.requests.entries()]
+      .filter(([, r]) => r.name === name && !r.results)
+      .map(([id, r]) => ({ id, items: [...r.items] }));
+  }
+
+  async settle(name: string, id: string, results: Record<string, RequestResult>) {
+    const r = this.requests.get(id);
+    if (!r || r.name !== name || r.results) return false;
+    r.results = clone(results);
+    return true;
+  }
+
+  async results(name: string, id: string) {
+    const r = this.requests.get(id);
+    return r?.name === name && r.results ? clone(r.results) : undefined;
   }
 }
 

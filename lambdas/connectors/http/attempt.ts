@@ -7,7 +7,6 @@ import type { Ctx } from '../../core/ports.ts';
 import type { AuthPlugin } from './auth.ts';
 import { parseRetryAfter } from './backoff.ts';
 import {
-  badResponse,
   type CallInfo,
   deadlineError,
   faultCode,
@@ -15,6 +14,7 @@ import {
   isNetworkFault,
   isRetryableStatus,
   statusError,
+  unexpectedResponse,
   vendorErrorCode,
 } from './errors.ts';
 import { vendorRequestIdOf } from './request-id.ts';
@@ -37,6 +37,8 @@ export interface AttemptDeps {
   timing: Timing;
   timeoutMs: number;
   defaultHeaders?: Record<string, string>;
+  /** This call already answered a Digest challenge (a second one is not taken on trust). */
+  challengedBefore?: boolean;
 }
 
 export async function runAttempt(
@@ -153,15 +155,17 @@ function verdict(
   requestId: string | undefined,
 ): AttemptOutcome {
   if (res.status === 401 && !req.acceptStatuses?.includes(401)) {
-    const answer = deps.auth.onUnauthorized(res, authorization);
-    deps.auth.done?.(authorization);
+    const answer = deps.auth.onUnauthorized(res, authorization, {
+      challengedBefore: deps.challengedBefore ?? false,
+    });
+    deps.auth.done?.(authorization, res.status);
     if (answer === 'challenge') return { kind: 'challenge' };
     return {
       kind: 'rejected',
       error: statusError(401, call, { vendorRequestId: requestId, vendorCode: vendorErrorCode(text) }),
     };
   }
-  deps.auth.done?.(authorization);
+  deps.auth.done?.(authorization, res.status);
   const accepted = req.acceptStatuses?.includes(res.status) ?? false;
   if (res.status >= 400 && !accepted) {
     const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), Date.now());
@@ -177,6 +181,6 @@ function verdict(
     return { kind: 'ok', status: res.status, body: JSON.parse(text), requestId };
   } catch {
     if (accepted) return { kind: 'ok', status: res.status, body: undefined, requestId };
-    return { kind: 'fail', error: badResponse(call, 'the body is not JSON', requestId) };
+    return { kind: 'fail', error: unexpectedResponse(call, 'the body is not JSON', requestId) };
   }
 }

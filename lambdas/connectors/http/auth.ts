@@ -20,11 +20,18 @@ export interface AuthPlugin {
   /**
    * The vendor answered 401 to a request that carried `sent` (or nothing). `challenge`: a new or
    * stale-nonce Digest challenge, answer it at once (not an auth failure); `rejected`: the
-   * credentials were refused.
+   * credentials were refused. `call.challengedBefore`: this call already answered a challenge.
    */
-  onUnauthorized(res: FetchResponse, sent: string | undefined): 'challenge' | 'rejected';
-  /** Told that an attempt that carried `sent` (or nothing) is over, whatever its outcome. */
-  done?(sent: string | undefined): void;
+  onUnauthorized(
+    res: FetchResponse,
+    sent: string | undefined,
+    call?: { challengedBefore: boolean },
+  ): 'challenge' | 'rejected';
+  /**
+   * Told that an attempt that carried `sent` (or nothing) is over, whatever its outcome; `status`
+   * is the vendor's answer when there was one (absent after a timeout or a network fault).
+   */
+  done?(sent: string | undefined, status?: number): void;
   /** Forget cached tokens: the next `header` reads the secret again and asks for a new token. */
   reset(): void;
 }

@@ -91,6 +91,7 @@ export class VendorHttp {
             timing: this.timing,
             timeoutMs: this.opts.timeoutMs,
             defaultHeaders: this.opts.defaultHeaders,
+            challengedBefore: challenges > 0,
           },
           req,
           call,

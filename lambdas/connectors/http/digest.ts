@@ -6,6 +6,11 @@
  * One challenge (nonce) is reused for every request of the tenant, with the nonce count (nc)
  * incremented and a fresh cnonce per request. A 401 with `stale=true` only means "new nonce": it
  * is answered at once and is not an authentication failure.
+ *
+ * Parallel requests on one nonce can reach the server out of `nc` order; a server that checks the
+ * order (Apache's AuthDigestNcCheck) refuses the late one with `stale=false`. So a refusal of a
+ * nonce the server has already accepted is first answered with the fresh challenge, once per
+ * call; only a second refusal means the credentials are wrong.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { AuthPlugin } from './auth.ts';
@@ -92,6 +97,9 @@ export function digestResponse(input: DigestInput): string {
 
 export const formatNc = (nc: number) => nc.toString(16).padStart(8, '0');
 
+/** The nonce an Authorization header we built carries. */
+const nonceOf = (header: string) => parseDigestChallenge(header)?.nonce;
+
 const quote = (s: string) => `"${s.replace(/(["\\])/g, '\\$1')}"`;
 
 /** The full `Authorization: Digest ...` header value. */
@@ -116,6 +124,8 @@ export class DigestAuth implements AuthPlugin {
   private nc = 0;
   /** While the first request fetches the challenge, concurrent requests wait for it (one 401, not N). */
   private priming?: { promise: Promise<void>; resolve: () => void };
+  /** Nonces the server answered with something other than 401 (the most recent few). */
+  private readonly acceptedNonces: string[] = [];
 
   constructor(
     private readonly credentials: () => Promise<DigestCredentials>,
@@ -146,7 +156,11 @@ export class DigestAuth implements AuthPlugin {
     });
   }
 
-  onUnauthorized(res: FetchResponse, sent: string | undefined): 'challenge' | 'rejected' {
+  onUnauthorized(
+    res: FetchResponse,
+    sent: string | undefined,
+    call?: { challengedBefore: boolean },
+  ): 'challenge' | 'rejected' {
     const challenge = parseDigestChallenge(res.headers.get('www-authenticate'));
     if (!challenge) return 'rejected';
     try {
@@ -159,15 +173,28 @@ export class DigestAuth implements AuthPlugin {
       this.nc = 0;
     }
     // No credentials sent yet (first contact), or the nonce went stale: answer the challenge.
+    if (sent === undefined || challenge.stale) return 'challenge';
+    // The nonce worked before: more likely an nc the server saw out of order than wrong keys.
+    const sentNonce = nonceOf(sent);
+    if (!call?.challengedBefore && sentNonce !== undefined && this.acceptedNonces.includes(sentNonce)) {
+      return 'challenge';
+    }
     // Credentials sent and a fresh (non-stale) challenge back: they were refused (RFC 7616 3.3).
-    return sent === undefined || challenge.stale ? 'challenge' : 'rejected';
+    return 'rejected';
   }
 
-  done(sent: string | undefined): void {
+  done(sent: string | undefined, status?: number): void {
+    if (sent !== undefined && status !== undefined && status !== 401) this.remember(nonceOf(sent));
     if (sent === undefined && this.priming) {
       this.priming.resolve();
       this.priming = undefined;
     }
+  }
+
+  private remember(nonce: string | undefined): void {
+    if (nonce === undefined || this.acceptedNonces.includes(nonce)) return;
+    this.acceptedNonces.push(nonce);
+    if (this.acceptedNonces.length > 4) this.acceptedNonces.shift();
   }
 
   reset(): void {

@@ -191,6 +191,67 @@ describe('Digest over HTTP', () => {
     expect(secrets.invalidations).toEqual([]);
   });
 
+  it('a nonce refused out of nc order is answered with the fresh challenge, not a credentials failure', async () => {
+    // Apache-like AuthDigestNcCheck: an nc not above the last one seen for the nonce is refused with
+    // stale=false. The request carrying nc=1 is held until nc=2 has been answered, so it arrives late.
+    const md5 = (s: string) => createHash('md5').update(s).digest('hex');
+    const lastNc = new Map<string, number>();
+    const refusedNcs: string[] = [];
+    let releaseFirst = () => {};
+    const firstMayGo = new Promise<void>((r) => {
+      releaseFirst = r;
+    });
+    const challenge = 'Digest realm="MMS Public API", nonce="n-1", algorithm=MD5, qop="auth", stale=false';
+    server = await startServer(async (req, res) => {
+      const auth = String(req.headers.authorization ?? '');
+      const p: Record<string, string> = {};
+      for (const m of auth.slice(7).matchAll(/(\w+)=(?:"([^"]*)"|([^,\s]*))/g)) p[m[1]!] = m[2] ?? m[3] ?? '';
+      if (p.nc === '00000001') await firstMayGo;
+      const nc = Number.parseInt(p.nc ?? '0', 16);
+      const ha1 = md5(`${p.username}:MMS Public API:priv`);
+      const expected = md5(`${ha1}:${p.nonce}:${p.nc}:${p.cnonce}:${p.qop}:${md5(`${req.method}:${p.uri}`)}`);
+      if (!auth.startsWith('Digest ') || p.response !== expected || nc <= (lastNc.get(p.nonce!) ?? 0)) {
+        if (p.nc) refusedNcs.push(p.nc);
+        res.writeHead(401, { 'www-authenticate': challenge });
+        res.end();
+        return;
+      }
+      lastNc.set(p.nonce!, nc);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"ok":true}');
+      if (p.nc === '00000002') releaseFirst();
+    });
+    const secrets = new MemorySecrets({ s: { publicKey: 'pub', privateKey: 'priv' } });
+    const { http } = makeHttp({ auth: digestFor(secrets), secrets });
+    const ctx = testCtx();
+    // The first contact fetches the challenge; the two requests then carry nc=1 and nc=2.
+    const results = await Promise.all([
+      http.request({ method: 'GET', url: `${server.url}/a`, route: '/a' }, ctx),
+      http.request({ method: 'GET', url: `${server.url}/b`, route: '/b' }, ctx),
+    ]);
+    expect(results.map((r) => r.status)).toEqual([200, 200]);
+    // nc=1 was refused for arriving late, then answered again on the fresh challenge.
+    expect(refusedNcs).toEqual(['00000001']);
+    expect(secrets.invalidations).toEqual([]);
+  });
+
+  it('a nonce that worked and is then refused twice in one call is a credentials failure', async () => {
+    const d = digestServer({ user: 'pub', pass: 'priv' });
+    server = await startServer((req, res) => d.handler(req, res));
+    const secrets = new MemorySecrets({ s: { publicKey: 'pub', privateKey: 'priv' } });
+    const { http } = makeHttp({ auth: digestFor(secrets), secrets });
+    await http.request({ method: 'GET', url: `${server.url}/a`, route: '/a' }, testCtx());
+    // The keys are revoked at the vendor: the accepted nonce now gets stale=false refusals only.
+    secrets.set('s', { publicKey: 'pub', privateKey: 'revoked' });
+    secrets.invalidate('s');
+    const err = await http
+      .request({ method: 'GET', url: `${server.url}/b`, route: '/b' }, testCtx())
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'vendor_auth', vendorStatus: 401 });
+    // One fresh challenge for the accepted nonce, then one secret refresh: never an endless loop.
+    expect(d.state.nonces.length).toBeLessThanOrEqual(4);
+  });
+
   it('wrong keys: one secret refresh, then vendor_auth with no key in the error', async () => {
     const d = digestServer({ user: 'pub', pass: 'right-private-key' });
     server = await startServer((req, res) => d.handler(req, res));

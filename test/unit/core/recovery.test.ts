@@ -145,6 +145,7 @@ describe('recoverAll: finds what a crash left, without the status index', () => 
     expect(await deps.store.due(later(0))).toEqual([]);
     expect(await dueSweep({ ...deps, store: withoutRecovery(deps.store) })).toEqual({
       enqueued: 0,
+      failed: 0,
       stale: 0,
     });
 
@@ -232,7 +233,7 @@ describe('recoveryStep: the same pass a few pages per due sweep', () => {
     expect(swept).toMatchObject({ enqueued: 2, recovery: { found: 2, repaired: 1, enqueued: 1 } });
     expect(deps.queue.drain().sort()).toEqual([lost, kept].sort());
     // Within recoveryScanMinutes no new pass: the next sweep reads the (repaired) index only.
-    expect(await dueSweep(deps)).toEqual({ enqueued: 2, stale: 0 });
+    expect(await dueSweep(deps)).toEqual({ enqueued: 2, failed: 0, stale: 0 });
   });
 });
 
