@@ -7,6 +7,8 @@
  * view without its schema fails the tests.
  */
 import { z } from 'zod';
+import { REASON_MAX_LENGTH } from '../core/command-input.ts';
+import { emailRule, instantRule, textRule } from '../core/input-rules/index.ts';
 import { AUDIT_EVENTS, GRANT_KINDS, OFFBOARDING_STATUSES, VENDORS } from '../core/model.ts';
 
 export { OFFBOARDING_STATUSES };
@@ -18,34 +20,19 @@ export const GRANT_KIND_NAMES = Object.keys(GRANT_KINDS) as [
   ...(keyof typeof GRANT_KINDS)[],
 ];
 
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2}))?$/;
-
-/** Whether the calendar date exists (Date.parse rolls 2026-02-30 over to March). */
-function realDate(s: string): boolean {
-  const [y, m, d] = s.slice(0, 10).split('-').map(Number) as [number, number, number];
-  if (m < 1 || m > 12 || d < 1) return false;
-  return d <= new Date(Date.UTC(y, m, 0)).getUTCDate() && !Number.isNaN(Date.parse(s));
-}
-
-/** An ISO-8601 date or date-time with an offset; normalised to a UTC ISO string. */
-export const isoDateInput = z
-  .string()
-  .regex(ISO_DATE, 'must be an ISO-8601 date (YYYY-MM-DD) or date-time with a time zone')
-  .refine(realDate, 'must be a valid date')
-  .transform((s) => new Date(s).toISOString())
-  .meta({ format: 'date-time' });
-
-export const emailInput = z
-  .string()
-  .max(320)
-  .pipe(z.email({ error: 'must be an email address' }))
-  .transform((s) => s.trim().toLowerCase());
+/**
+ * Inputs follow the rules every edge shares (core/input-rules): an ISO-8601 date or date-time
+ * with an offset, checked against the calendar and normalised to a UTC ISO string; one email rule
+ * (trimmed, lower-cased); single-line text without control characters.
+ */
+export const isoDateInput = instantRule('date or date-time');
+export const emailInput = emailRule;
 
 const email = z.string().meta({ format: 'email' });
 const isoTime = z.string().meta({ format: 'date-time' });
 const vendor = z.enum(VENDORS);
 const status = z.enum(OFFBOARDING_STATUSES);
-const reason = z.string().trim().min(1, 'must not be empty').max(500);
+const reason = textRule({ max: REASON_MAX_LENGTH, min: 1, trim: true });
 
 // ---------------------------------------------------------------- shared shapes
 
