@@ -35,6 +35,7 @@ import {
   statusText,
   table,
 } from './format.ts';
+import { escapeControl, guardedOutput, jsonText, visible } from './visible.ts';
 
 export const USAGE = `Usage: leaver <command> [options]
 
@@ -280,14 +281,15 @@ function offboardingExit(o: OffboardingLike): number {
 async function run(p: Parsed, io: Io): Promise<number> {
   const asJson = p.values.json === true;
   const quiet = p.values.quiet === true && !asJson;
-  const print = (value: unknown, human: () => string) => {
+  /** Prints an answer: JSON, ids only (quiet), or `human` of it with every control character escaped. */
+  const print = <T>(value: T, human: (shown: T) => string) => {
     const v = value as { id?: unknown; items?: { id?: unknown }[] };
-    if (quiet && typeof v.id === 'string') return io.out(v.id);
+    if (quiet && typeof v.id === 'string') return io.out(escapeControl(v.id));
     if (quiet && v.items?.every((o) => typeof o.id === 'string')) {
-      if (v.items.length) io.out(v.items.map((o) => o.id).join('\n'));
+      if (v.items.length) io.out(v.items.map((o) => escapeControl(String(o.id))).join('\n'));
       return;
     }
-    io.out(asJson ? JSON.stringify(value, null, 2) : human());
+    io.out(asJson ? jsonText(value) : human(visible(value)));
   };
   const client = await makeClient(p, io);
   const sleep = io.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
@@ -299,26 +301,28 @@ async function run(p: Parsed, io: Io): Promise<number> {
     let last = '';
     for (;;) {
       o = await client.json<OffboardingLike>('GET', `/v1/offboardings/${encodeURIComponent(o.id)}`);
-      const progress = `  ${o.status}: ${countsLine(o.counts)}`;
+      const progress = `  ${escapeControl(o.status)}: ${countsLine(o.counts)}`;
       if (!asJson && !quiet && progress !== last) io.err(progress);
       last = progress;
       if (TERMINAL.has(o.status) || o.status === 'quarantined') break;
       if (o.status === 'scheduled' && Date.parse(o.effectiveAt) > Date.now() + 60_000) {
         // Not due yet: nothing to wait for now.
-        print(o, () => `Offboarding ${o.id} is scheduled for ${o.effectiveAt}.`);
+        print(o, (o) => `Offboarding ${o.id} is scheduled for ${o.effectiveAt}.`);
         return 0;
       }
       if (Date.now() >= until) {
-        io.err(`Timed out after ${timeoutS} s; the offboarding is still ${o.status}.`);
-        print(o, () => offboardingText(o));
+        io.err(`Timed out after ${timeoutS} s; the offboarding is still ${escapeControl(o.status)}.`);
+        print(o, (o) => offboardingText(o));
         return 1;
       }
       await sleep(intervalS * 1000);
     }
-    print(o, () => offboardingText(o));
+    print(o, (o) => offboardingText(o));
     if (o.status === 'quarantined') {
       if (!asJson && !quiet)
-        io.err(`Quarantined by the blast-radius guard. Release it with: npx leaver release ${o.id}`);
+        io.err(
+          `Quarantined by the blast-radius guard. Release it with: npx leaver release ${escapeControl(o.id)}`,
+        );
       return 1;
     }
     return offboardingExit(o);
@@ -335,7 +339,7 @@ async function run(p: Parsed, io: Io): Promise<number> {
       if (p.values['dry-run']) {
         body.dryRun = true;
         const plan = await client.json<PlanLike>('POST', '/v1/offboardings', { body });
-        print(plan, () => planText(plan));
+        print(plan, (plan) => planText(plan));
         return plan.failures.length > 0 ? 1 : 0;
       }
       // A key per command: a retried request (a throttled function, say) can never create two.
@@ -346,11 +350,14 @@ async function run(p: Parsed, io: Io): Promise<number> {
       if (!p.values.wait) {
         print(
           o,
-          () => `Offboarding ${o.id} accepted (${o.status}). Follow it with: npx leaver status ${o.id}`,
+          (o) => `Offboarding ${o.id} accepted (${o.status}). Follow it with: npx leaver status ${o.id}`,
         );
         return 0;
       }
-      if (!asJson && !quiet) io.err(`Offboarding ${o.id} accepted (${o.status}); waiting...`);
+      if (!asJson && !quiet) {
+        const shown = visible(o);
+        io.err(`Offboarding ${shown.id} accepted (${shown.status}); waiting...`);
+      }
       return waitForEnd(o, secondsOption(p, 'timeout', 300), secondsOption(p, 'interval', 1));
     }
     case 'preview': {
@@ -359,13 +366,13 @@ async function run(p: Parsed, io: Io): Promise<number> {
       const plan = await client.json<PlanLike>('POST', '/v1/preview', {
         body: aliases.length ? { email, aliases } : { email },
       });
-      print(plan, () => planText(plan));
+      print(plan, (plan) => planText(plan));
       return plan.failures.length > 0 ? 1 : 0;
     }
     case 'status': {
       const id = onePositional(p, 'id');
       const o = await client.json<OffboardingLike>('GET', `/v1/offboardings/${encodeURIComponent(id)}`);
-      print(o, () => offboardingText(o));
+      print(o, (o) => offboardingText(o));
       return offboardingExit(o);
     }
     case 'list': {
@@ -391,11 +398,11 @@ async function run(p: Parsed, io: Io): Promise<number> {
         if (!p.values.all && page.next && !asJson && !quiet)
           io.err('More results: add --all (or use the cursor in --json).');
         if (!p.values.all && asJson) {
-          io.out(JSON.stringify(page, null, 2));
+          io.out(jsonText(page));
           return 0;
         }
       }
-      print({ items }, () =>
+      print({ items }, ({ items }) =>
         items.length === 0
           ? 'No offboardings.'
           : table(
@@ -424,10 +431,13 @@ async function run(p: Parsed, io: Io): Promise<number> {
         reason ? { body: { reason } } : {},
       );
       if (p.command !== 'cancel' && p.values.wait) {
-        if (!asJson && !quiet) io.err(`${p.command}: offboarding ${o.id} is now ${o.status}; waiting...`);
+        if (!asJson && !quiet) {
+          const shown = visible(o);
+          io.err(`${p.command}: offboarding ${shown.id} is now ${shown.status}; waiting...`);
+        }
         return waitForEnd(o, secondsOption(p, 'timeout', 300), secondsOption(p, 'interval', 1));
       }
-      print(o, () => `${p.command}: offboarding ${o.id} is now ${o.status}`);
+      print(o, (o) => `${p.command}: offboarding ${o.id} is now ${o.status}`);
       return 0;
     }
     case 'revoke': {
@@ -457,7 +467,7 @@ async function run(p: Parsed, io: Io): Promise<number> {
       }>('POST', '/v1/revocations', { body });
       print(
         r,
-        () =>
+        (r) =>
           `${r.grantKey}: ${r.outcome}${r.errorCode ? ` (${r.errorCode})` : ''}${r.skipReason ? ` (${r.skipReason})` : ''}`,
       );
       return r.outcome === 'failed' ? 1 : 0;
@@ -498,7 +508,7 @@ async function run(p: Parsed, io: Io): Promise<number> {
         if (!asJson && out) io.err(`  page ${pages}: ${counted(records, 'record')}`);
       }
       if (out) {
-        if (asJson) io.out(JSON.stringify({ file: out, format, records, pages }));
+        if (asJson) io.out(jsonText({ file: out, format, records, pages }));
         else io.out(`Exported ${counted(records, 'record')} (${counted(pages, 'page')}) to ${out}`);
       }
       return 0;
@@ -528,12 +538,12 @@ async function run(p: Parsed, io: Io): Promise<number> {
           ? { valid: true, records: local.count }
           : { valid: false, brokenAt: local.brokenAt, reason: local.reason },
       };
-      print(result, () =>
-        valid
-          ? `Audit chain of ${id}: intact (${counted(records.length, 'record')}, verified by the server and locally)`
-          : `Audit chain of ${id}: BROKEN${local.ok ? '' : ` at seq ${local.brokenAt}: ${local.reason}`}${
-              server!.valid ? '' : ` (server: seq ${server!.brokenAt}: ${server!.reason})`
-            }`,
+      print(result, (shown) =>
+        shown.valid
+          ? `Audit chain of ${shown.offboardingId}: intact (${counted(shown.records, 'record')}, verified by the server and locally)`
+          : `Audit chain of ${shown.offboardingId}: BROKEN${
+              shown.local.valid ? '' : ` at seq ${shown.local.brokenAt}: ${shown.local.reason}`
+            }${shown.server.valid ? '' : ` (server: seq ${shown.server.brokenAt}: ${shown.server.reason})`}`,
       );
       return valid ? 0 : 1;
     }
@@ -541,7 +551,7 @@ async function run(p: Parsed, io: Io): Promise<number> {
       const action = onePositional(p, 'on|off|status');
       if (action === 'status') {
         const k = await client.json<KillSwitchView>('GET', '/v1/kill-switch');
-        print(k, () => killSwitchText(k));
+        print(k, (k) => killSwitchText(k));
         return 0;
       }
       if (action !== 'on' && action !== 'off')
@@ -549,7 +559,7 @@ async function run(p: Parsed, io: Io): Promise<number> {
       const k = await client.json<KillSwitchView>('PUT', '/v1/kill-switch', {
         body: { enabled: action === 'on', reason: need(p, 'reason') },
       });
-      print(k, () => killSwitchText(k));
+      print(k, (k) => killSwitchText(k));
       return k.resumed && k.resumed.notEnqueued > 0 ? 1 : 0;
     }
     case 'dlq list': {
@@ -557,7 +567,7 @@ async function run(p: Parsed, io: Io): Promise<number> {
       const r = await client.json<{ items: DeadLetterLike[]; more: boolean }>('GET', '/v1/dead-letters', {
         query: { limit: intOption(p, 'limit') },
       });
-      print(r, () => deadLettersText(r.items, r.more));
+      print(r, (r) => deadLettersText(r.items, r.more));
       return 0;
     }
     case 'dlq redrive': {
@@ -568,7 +578,7 @@ async function run(p: Parsed, io: Io): Promise<number> {
       });
       print(
         r,
-        () =>
+        (r) =>
           `Moved ${r.moved} message(s) from the dead-letter queue back to the work queue` +
           (r.failed ? `; ${r.failed} could not be moved (run it again)` : ''),
       );
@@ -579,7 +589,7 @@ async function run(p: Parsed, io: Io): Promise<number> {
       const window = { from: str(p.values.from), to: str(p.values.to) };
       const counts = await client.json<CountsView>('GET', '/v1/stats/offboardings', { query: window });
       const ttr = await client.json<TimeToRevokeView>('GET', '/v1/stats/time-to-revoke', { query: window });
-      print({ counts, timeToRevoke: ttr }, () => statsText(counts, ttr));
+      print({ counts, timeToRevoke: ttr }, (shown) => statsText(shown.counts, shown.timeToRevoke));
       return 0;
     }
   }
@@ -659,7 +669,8 @@ function killSwitchText(k: KillSwitchView): string {
 }
 
 /** Runs the CLI; returns the exit code. */
-export async function main(argv: string[], io: Io): Promise<number> {
+export async function main(argv: string[], rawIo: Io): Promise<number> {
+  const io = guardedOutput(rawIo);
   let parsed: Parsed | 'help';
   try {
     parsed = parse(argv);
@@ -682,17 +693,12 @@ export async function main(argv: string[], io: Io): Promise<number> {
       return 2;
     }
     if (e instanceof ApiError) {
-      const details = e.errors.map((x) => `  - ${x.path ? `${x.path}: ` : ''}${x.message}`).join('\n');
+      const shown = visible({ code: e.code, detail: e.message, errors: e.errors });
+      const details = shown.errors.map((x) => `  - ${x.path ? `${x.path}: ` : ''}${x.message}`).join('\n');
       if (parsed.values.json) {
-        io.out(
-          JSON.stringify(
-            { error: { status: e.status, code: e.code, detail: e.message, errors: e.errors } },
-            null,
-            2,
-          ),
-        );
+        io.out(jsonText({ error: { status: e.status, code: e.code, detail: e.message, errors: e.errors } }));
       }
-      io.err(`leaver: ${e.code}: ${e.message}${details ? `\n${details}` : ''}`);
+      io.err(`leaver: ${shown.code}: ${shown.detail}${details ? `\n${details}` : ''}`);
       // A 400 means the input was wrong: bad usage.
       return e.status === 400 ? 2 : 1;
     }

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { REASON_MAX_LENGTH } from '../core/command-input.ts';
+import { ERROR_TABLE, type ErrorCode } from '../core/errors.ts';
 import { emailRule, instantRule, textRule } from '../core/input-rules/index.ts';
 import { AUDIT_EVENTS, GRANT_KINDS, OFFBOARDING_STATUSES, VENDORS } from '../core/model.ts';
 
@@ -185,17 +186,38 @@ export const ChainResultSchema = z.strictObject({
   reason: z.string().optional(),
 });
 
+const ERROR_CODES = Object.keys(ERROR_TABLE) as [ErrorCode, ...ErrorCode[]];
+
 export const ProblemSchema = z
   .strictObject({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string(),
-    code: z.string(),
-    instance: z.string().optional(),
-    errors: z.array(z.strictObject({ path: z.string(), message: z.string() })).optional(),
+    type: z.string().meta({ description: 'A URI per error code: https://leaver.dev/problems/<code>.' }),
+    title: z.string().meta({ description: 'The HTTP status in words.' }),
+    status: z.number().int().meta({ description: 'The HTTP status of the answer.' }),
+    detail: z.string().meta({
+      description:
+        'What went wrong, naming the field and its rule for bad input; never a value, a secret or an ' +
+        'email address. A 500 says only that an internal error occurred.',
+    }),
+    code: z.enum(ERROR_CODES).meta({ description: "Leaver's stable error code (the error taxonomy)." }),
+    instance: z.string().optional().meta({ description: 'The request path.' }),
+    errors: z
+      .array(
+        z.strictObject({
+          path: z
+            .string()
+            .meta({ description: 'The field, dotted (`aliases.0`, `query.from`); "" is the body.' }),
+          message: z.string().meta({ description: 'The rule it broke.' }),
+        }),
+      )
+      .optional()
+      .meta({ description: 'Bad input (400): every field that failed, with its rule.' }),
   })
-  .meta({ id: 'Problem', description: 'RFC 9457 problem details with a stable error code.' });
+  .meta({
+    id: 'Problem',
+    description:
+      'RFC 9457 problem details (application/problem+json) with a stable error code: the shape of every ' +
+      'error answer, of the API and of the webhooks alike.',
+  });
 
 // ---------------------------------------------------------------- requests
 
