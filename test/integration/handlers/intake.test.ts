@@ -38,6 +38,22 @@ let captured = '';
 
 const LEAVER = 'intake.leaver@example.com';
 
+/** The one answer to every failed verification: the same whatever check failed. */
+const UNVERIFIED = {
+  type: 'https://leaver.dev/problems/invalid_signature',
+  title: 'Unauthorized',
+  status: 401,
+  detail: 'The webhook signature or credentials could not be verified',
+  code: 'invalid_signature',
+};
+const NO_SOURCE = {
+  type: 'https://leaver.dev/problems/not_found',
+  title: 'Not Found',
+  status: 404,
+  detail: 'No such webhook source',
+  code: 'not_found',
+};
+
 async function call(req: HookRequest | APIGatewayProxyEventV2) {
   const event = 'requestContext' in req ? req : hookEvent(req);
   return answer(await handler(event, lambdaContext('leaver-intake')));
@@ -108,11 +124,12 @@ describe('POST /hooks/standard', () => {
     ['a wrong signature', { signature: 'v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' }],
     ['a signature made with another secret', { secret: 'whsec_bm90IHRoZSByaWdodCBzZWNyZXQ=' }],
     ['an unknown signature version only', { signature: 'v2,abc' }],
-  ])('%s answers 401 with no detail and stores nothing', async (_name, opts) => {
+  ])('%s answers a 401 problem that says nothing of which check failed, and stores nothing', async (_name, opts) => {
     const email = `sig.${Math.random().toString(36).slice(2, 8)}@example.com`;
     const res = await call(standardHook(terminationBody(email), opts));
     expect(res.statusCode).toBe(401);
-    expect(res.json).toEqual({ error: 'unauthorized' });
+    expect(res.headers['content-type']).toBe('application/problem+json');
+    expect(res.json).toEqual(UNVERIFIED);
     expect(await offboardingsOf(email)).toEqual([]);
     expect(await moto.receiveIds()).toEqual([]);
   });
@@ -121,7 +138,9 @@ describe('POST /hooks/standard', () => {
     const email = 'nosig.leaver@example.com';
     const req = standardHook(terminationBody(email));
     delete req.headers['webhook-signature'];
-    expect((await call(req)).statusCode).toBe(401);
+    const res = await call(req);
+    expect(res.statusCode).toBe(401);
+    expect(res.json).toEqual(UNVERIFIED);
     expect(await offboardingsOf(email)).toEqual([]);
   });
 
@@ -134,7 +153,7 @@ describe('POST /hooks/standard', () => {
       standardHook(terminationBody(email), { at: new Date(Date.now() + offsetSeconds * 1000) }),
     );
     expect(res.statusCode).toBe(401);
-    expect(res.json).toEqual({ error: 'unauthorized' });
+    expect(res.json).toEqual(UNVERIFIED);
     expect(await offboardingsOf(email)).toEqual([]);
     expect(await moto.receiveIds()).toEqual([]);
   });
@@ -172,6 +191,7 @@ describe('POST /hooks/standard', () => {
       body: big,
     });
     expect(res.statusCode).toBe(413);
+    expect(res.headers['content-type']).toBe('application/problem+json');
     expect(res.json.code).toBe('payload_too_large');
     expect(await offboardingsOf('big.leaver@example.com')).toEqual([]);
   });
@@ -225,33 +245,37 @@ describe('cancellations and rehires', () => {
 });
 
 describe('routing and other sources', () => {
-  it('an unknown source answers 404 JSON', async () => {
+  it('an unknown source answers a 404 problem', async () => {
     const res = await call({ ...standardHook(terminationBody(LEAVER)), source: 'workday' });
     expect(res.statusCode).toBe(404);
-    expect(res.headers['content-type']).toBe('application/json');
-    expect(res.json.error).toBe('not_found');
+    expect(res.headers['content-type']).toBe('application/problem+json');
+    expect(res.json).toEqual(NO_SOURCE);
   });
 
   it('a disabled source answers 404 even when correctly signed', async () => {
     const email = 'paused.leaver@example.com';
     const res = await call({ ...standardHook(terminationBody(email)), source: 'paused' });
     expect(res.statusCode).toBe(404);
+    expect(res.json).toEqual(NO_SOURCE);
     expect(await offboardingsOf(email)).toEqual([]);
   });
 
-  it('a path that is not /hooks/{source} answers 404 JSON', async () => {
+  it('a path that is not /hooks/{source} answers a 404 problem', async () => {
     const event = hookEvent(standardHook(terminationBody(LEAVER)));
     event.rawPath = '/hooks';
     event.pathParameters = {};
     const res = await call(event);
     expect(res.statusCode).toBe(404);
-    expect(res.json.error).toBe('not_found');
+    expect(res.headers['content-type']).toBe('application/problem+json');
+    expect(res.json).toEqual(NO_SOURCE);
   });
 
   it('GET on a source without a handshake answers 405', async () => {
     const res = await call({ source: 'standard', method: 'GET', headers: {}, body: '' });
     expect(res.statusCode).toBe(405);
     expect(res.headers.allow).toBe('POST');
+    expect(res.headers['content-type']).toBe('application/problem+json');
+    expect(res.json.code).toBe('method_not_allowed');
   });
 
   it('answers the Okta verification challenge once the shared secret checks out', async () => {
