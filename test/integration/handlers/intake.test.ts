@@ -13,6 +13,7 @@ import { createAwsDeps, setDeps } from '../../../lambdas/handlers/wiring.ts';
 import {
   answer,
   applyEnv,
+  bamboohrHook,
   captureOutput,
   type HookRequest,
   hibobHook,
@@ -124,15 +125,18 @@ describe('POST /hooks/standard', () => {
     ['a wrong signature', { signature: 'v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' }],
     ['a signature made with another secret', { secret: 'whsec_bm90IHRoZSByaWdodCBzZWNyZXQ=' }],
     ['an unknown signature version only', { signature: 'v2,abc' }],
-  ])('%s answers a 401 problem that says nothing of which check failed, and stores nothing', async (_name, opts) => {
-    const email = `sig.${Math.random().toString(36).slice(2, 8)}@example.com`;
-    const res = await call(standardHook(terminationBody(email), opts));
-    expect(res.statusCode).toBe(401);
-    expect(res.headers['content-type']).toBe('application/problem+json');
-    expect(res.json).toEqual(UNVERIFIED);
-    expect(await offboardingsOf(email)).toEqual([]);
-    expect(await moto.receiveIds()).toEqual([]);
-  });
+  ])(
+    '%s answers a 401 problem that says nothing of which check failed, and stores nothing',
+    async (_name, opts) => {
+      const email = `sig.${Math.random().toString(36).slice(2, 8)}@example.com`;
+      const res = await call(standardHook(terminationBody(email), opts));
+      expect(res.statusCode).toBe(401);
+      expect(res.headers['content-type']).toBe('application/problem+json');
+      expect(res.json).toEqual(UNVERIFIED);
+      expect(await offboardingsOf(email)).toEqual([]);
+      expect(await moto.receiveIds()).toEqual([]);
+    },
+  );
 
   it('a missing signature header answers 401 and stores nothing', async () => {
     const email = 'nosig.leaver@example.com';
@@ -209,6 +213,66 @@ describe('POST /hooks/standard', () => {
     const res = await call({ ...signed, body: encoded, isBase64Encoded: true });
     expect(res.statusCode).toBe(202);
     expect((await store.get(res.json.offboardingId as string))?.subject.email).toBe('b64.leaver@example.com');
+  });
+});
+
+describe('one validation edge: bad input is a 400 problem naming the field; nothing stored or queued', () => {
+  async function refused(req: HookRequest, email: string, field: string, rule: RegExp) {
+    const res = await call(req);
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['content-type']).toBe('application/problem+json');
+    expect(res.json).toMatchObject({ status: 400, code: 'invalid_request' });
+    expect(res.json.detail).toContain(field);
+    expect(res.json.errors).toEqual([{ path: field, message: expect.stringMatching(rule) }]);
+    expect(JSON.stringify(res.json)).not.toContain(email);
+    expect(await offboardingsOf(email)).toEqual([]);
+    expect(await moto.receiveIds()).toEqual([]);
+  }
+
+  it.each([
+    ['an empty effectiveAt (never "run at once")', '', /must not be empty/],
+    ['30 February (never 2 March)', '2027-02-30', /not a calendar date/],
+    ['a date-time without an offset', '2027-03-01T09:00:00', /with an offset/],
+  ])('standard: %s', async (_name, effectiveAt, rule) => {
+    const email = `edge.std.${Math.random().toString(36).slice(2, 8)}@example.com`;
+    await refused(standardHook(terminationBody(email, { effectiveAt })), email, 'data.effectiveAt', rule);
+  });
+
+  it('standard: a name with terminal control characters', async () => {
+    const email = 'edge.name@example.com';
+    await refused(
+      standardHook(terminationBody(email, { name: 'Dana\u001b[2J\u001b[H status completed' })),
+      email,
+      'data.name',
+      /control characters/,
+    );
+  });
+
+  it('BambooHR: a termination on 30 February', async () => {
+    const email = 'edge.bamboo@example.com';
+    await refused(
+      bamboohrHook([{ id: '4711', email, date: '2027-02-30' }]),
+      email,
+      'employees[0].fields["Termination Date"]',
+      /not a calendar date/,
+    );
+  });
+
+  it('HiBob: a termination on 30 February', async () => {
+    const email = 'edge.bob@example.com';
+    await refused(
+      hibobHook(email, { type: 'employee.left', data: { effectiveDate: '2027-02-30' } }),
+      email,
+      'data.effectiveDate',
+      /not a calendar date/,
+    );
+  });
+
+  it('an address the API looks up is accepted by a webhook, lower-cased: =1+2@example.com', async () => {
+    const res = await call(standardHook(terminationBody('=1+2@Example.com')));
+    expect(res.statusCode).toBe(202);
+    expect((await store.get(res.json.offboardingId as string))?.subject.email).toBe('=1+2@example.com');
+    expect(await moto.receiveIds()).toEqual([res.json.offboardingId]);
   });
 });
 
