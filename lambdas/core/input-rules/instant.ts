@@ -64,8 +64,7 @@ export function readInstant(value: string, form: InstantForm): InstantReading {
   return { ok: true, iso: new Date(t.getTime() - offsetMinutes * 60_000).toISOString() };
 }
 
-/** An instant of the given form, as a UTC ISO string. */
-export function instantRule(form: InstantForm) {
+function buildInstantRule(form: InstantForm) {
   return z
     .string({ error: SHAPES[form] })
     .superRefine((s, ctx) => {
@@ -83,4 +82,16 @@ export function instantRule(form: InstantForm) {
               pattern: DATE_OR_DATE_TIME_PATTERN,
             },
     );
+}
+
+const rules = new Map<InstantForm, ReturnType<typeof buildInstantRule>>();
+
+/** An instant of the given form, as a UTC ISO string (one schema per form, built on first use). */
+export function instantRule(form: InstantForm): ReturnType<typeof buildInstantRule> {
+  let rule = rules.get(form);
+  if (!rule) {
+    rule = buildInstantRule(form);
+    rules.set(form, rule);
+  }
+  return rule;
 }

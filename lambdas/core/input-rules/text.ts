@@ -16,6 +16,9 @@ export const CONTROL_CHARACTERS = /[\p{Cc}\u2028\u2029]/u;
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/** The same refusal as a JSON Schema pattern, for the API description. */
+const SINGLE_LINE_PATTERN = '^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]*$';
+
 export const CONTROL_MESSAGE = 'must not contain control characters (tabs, newlines, escapes)';
 
 export const hasControlCharacters = (s: string): boolean => CONTROL_CHARACTERS.test(s);
@@ -29,8 +32,21 @@ export interface TextOptions {
   trim?: boolean;
 }
 
+/** One schema per set of options, built on first use (the HR sources ask for theirs per field). */
+const rules = new Map<string, ReturnType<typeof buildTextRule>>();
+
 /** A single line of text of at most `max` characters. */
-export function textRule({ max, min = 0, trim = false }: TextOptions) {
+export function textRule(options: TextOptions): ReturnType<typeof buildTextRule> {
+  const key = `${options.max}:${options.min ?? 0}:${options.trim === true}`;
+  let rule = rules.get(key);
+  if (!rule) {
+    rule = buildTextRule(options);
+    rules.set(key, rule);
+  }
+  return rule;
+}
+
+function buildTextRule({ max, min = 0, trim = false }: TextOptions) {
   let s = z.string({ error: 'must be a string' });
   if (trim) s = s.trim();
   if (min > 0)
@@ -38,5 +54,10 @@ export function textRule({ max, min = 0, trim = false }: TextOptions) {
   return s
     .max(max, { error: `is longer than ${max} characters`, abort: true })
     .refine((v) => !hasControlCharacters(v), CONTROL_MESSAGE)
-    .refine((v) => !LONE_SURROGATE.test(v), 'must be valid Unicode text');
+    .refine((v) => !LONE_SURROGATE.test(v), 'must be valid Unicode text')
+    .meta({
+      description:
+        'One line of text: no control characters (C0 with tab and newline, DEL, C1, U+2028, U+2029).',
+      pattern: SINGLE_LINE_PATTERN,
+    });
 }
