@@ -230,7 +230,6 @@ describe('bamboohr source: parsing', () => {
     for (const [date, rule] of [
       ['2027-02-30', 'is not a calendar date'],
       ['2026-04-31', 'is not a calendar date'],
-      ['', 'must not be empty'],
       ['2026-12-01T17:00:00Z', 'must be an ISO-8601 date (YYYY-MM-DD)'],
     ] as const) {
       const e = errorOf(() => source.parse(terminatedOn(date), NOW));
@@ -239,6 +238,9 @@ describe('bamboohr source: parsing', () => {
       expect(e.details?.errors).toEqual([{ path: 'employees[0].fields["Termination Date"]', message: rule }]);
     }
     expect(source.parse(terminatedOn('2028-02-29'), NOW)[0]!.effectiveAt).toBe('2028-02-29T00:00:00.000Z');
+    // BambooHR's own "not set" (the record's current value, posted as is): the status change is effective now.
+    expect(source.parse(terminatedOn(''), NOW)[0]!.effectiveAt).toBeUndefined();
+    expect(source.parse(terminatedOn('0000-00-00'), NOW)[0]!.effectiveAt).toBeUndefined();
     expect(source.parse(terminatedOn({ value: '2026-11-30' }), NOW)[0]!.effectiveAt).toBe(
       '2026-11-30T00:00:00.000Z',
     );
