@@ -122,8 +122,11 @@ export class DynamoAuditLog implements AuditLog {
     while (state.pending.length > 0) {
       const block = takeBlock(state.pending);
       try {
-        const records = await this.writeBlock(streamId, block.map((p) => p.body));
-        block.forEach((p, i) => p.resolve(records[i]!));
+        const records = await this.writeBlock(
+          streamId,
+          block.map((p) => p.body),
+        );
+        for (const [i, p] of block.entries()) p.resolve(records[i]!);
       } catch (e) {
         for (const p of block) p.reject(e);
       }
@@ -502,4 +505,3 @@ function blockCursor(c: Record<string, unknown>, names: readonly string[]): Bloc
   if (c.k === undefined) return { o };
   return { k: checkKey(c.k, names, ['seq']) as Key, o };
 }
-

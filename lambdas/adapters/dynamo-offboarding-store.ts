@@ -41,7 +41,6 @@ import {
 } from '../core/model.ts';
 import type { OffboardingQuery, OffboardingStore, Page } from '../core/ports.ts';
 import { isConditionalCheckFailed, toLeaverAwsError } from './aws-errors.ts';
-import { GroupCommit } from './group-commit.ts';
 import {
   checkKey,
   decodeCursor,
@@ -51,6 +50,7 @@ import {
   KEY_MAX_SUFFIX,
   pageLimit,
 } from './cursor.ts';
+import { GroupCommit } from './group-commit.ts';
 import { OFFBOARDINGS } from './tables.ts';
 
 export interface DynamoOffboardingStoreOptions {

@@ -97,9 +97,7 @@ export class AuditTamper {
     // Later records keep their seqs: the stored stream now has two records at `beforeSeq`'s place.
     await this.deleteStream(streamId);
     for (const [n, r] of records.entries()) {
-      await this.doc.send(
-        new PutCommand({ TableName: this.table, Item: { ...blockItem([r]), seq: n + 1 } }),
-      );
+      await this.doc.send(new PutCommand({ TableName: this.table, Item: { ...blockItem([r]), seq: n + 1 } }));
     }
   }
 
