@@ -127,6 +127,8 @@ export const schedulesSchema = z
     reconcileMinutes: z.number().int().min(1).default(60),
     reconcileLookbackDays: z.number().int().min(1).max(365).default(30),
     retryMinutes: z.number().int().min(1).default(5),
+    /** A signed audit digest this often while anything was appended (and whenever an offboarding finishes). */
+    digestMinutes: z.number().int().min(1).max(60).default(5),
     retry: z
       .object({
         maxAttempts: z.number().int().min(1).max(50).default(6),

@@ -1,5 +1,6 @@
 /** Everything the engine needs from the outside, wired by the handlers (or by tests). */
 import type { LeaverConfig } from './config.ts';
+import type { AuditAnchor } from './digest-ports.ts';
 import type {
   AuditLog,
   Clock,
@@ -22,6 +23,8 @@ export interface EngineDeps {
   clock: Clock;
   ids: Ids;
   log: Log;
+  /** Signed digests of the audit (digest-writer.ts); absent where none are configured. */
+  anchor?: AuditAnchor;
 }
 
 /** Audit actor names of the engine's own steps. */

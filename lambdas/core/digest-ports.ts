@@ -45,6 +45,13 @@ export interface DigestStateStore {
   read(): Promise<DigestHead>;
 }
 
+/** The three parts that anchor the audit, as the handlers wire them (absent: no digests). */
+export interface AuditAnchor {
+  signer: DigestSigner;
+  archive: DigestArchive;
+  state: DigestStateStore;
+}
+
 export interface DigestDeps {
   audit: Pick<AuditLog, 'appendedSince' | 'tail'>;
   signer: DigestSigner;

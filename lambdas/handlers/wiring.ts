@@ -5,6 +5,7 @@
  * own (dynalite, in-process queue, file secrets) and injects them with `setDeps`.
  *
  *   OFFBOARDINGS_TABLE, AUDIT_TABLE, QUEUE_URL, TOPIC_ARN (optional: log notifier without it),
+ *   DIGEST_BUCKET and DIGEST_KEY_ID (optional: no audit digests without them),
  *   AWS_REGION, AWS_ENDPOINT_URL (optional), LEAVER_CONFIG_JSON / LEAVER_CONFIG.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -12,8 +13,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   DynamoAuditLog,
+  DynamoDigestState,
   DynamoOffboardingStore,
+  KmsDigestSigner,
   LogNotifier,
+  S3DigestArchive,
   SecretsManagerStore,
   SnsNotifier,
   SqsJobQueue,
@@ -23,6 +27,7 @@ import {
 import { createConnectors } from '../connectors/index.ts';
 import type { LeaverConfig } from '../core/config.ts';
 import type { EngineDeps } from '../core/deps.ts';
+import type { AuditAnchor } from '../core/digest-ports.ts';
 import type { OffboardingStore, SecretStore } from '../core/ports.ts';
 import { getConfig } from './config-loader.ts';
 import { coreLog, type MetricsRecorder, recorder, tracer } from './observability.ts';
@@ -101,11 +106,10 @@ export function createAwsDeps(
   const notifier = topicArn
     ? new SnsNotifier({ client: sns, topicArn, log })
     : new LogNotifier({ log, slackWebhookUrl: config.notifications.slackWebhookUrl });
+  const offboardingsTable = required(env, 'OFFBOARDINGS_TABLE');
   return {
     config,
-    store: instrumentStore(
-      new DynamoOffboardingStore({ client: dynamo, tableName: required(env, 'OFFBOARDINGS_TABLE') }),
-    ),
+    store: instrumentStore(new DynamoOffboardingStore({ client: dynamo, tableName: offboardingsTable })),
     audit: new DynamoAuditLog({ client: dynamo, tableName: required(env, 'AUDIT_TABLE'), clock }),
     queue: new SqsJobQueue({ client: sqs, queueUrl: required(env, 'QUEUE_URL') }),
     notifier,
@@ -116,6 +120,40 @@ export function createAwsDeps(
     ids: new UlidIds(),
     log,
     secrets,
+    ...awsAnchor(env, clientConfig, dynamo, offboardingsTable),
+  };
+}
+
+/**
+ * The audit digests' parts in AWS: the KMS signing key, the Object Lock bucket, and the writer's
+ * state beside the offboardings. Their SDK clients load on first use (most invocations never sign).
+ */
+function awsAnchor(
+  env: NodeJS.ProcessEnv,
+  clientConfig: ReturnType<typeof awsClientConfig>,
+  dynamo: DynamoDBClient,
+  offboardingsTable: string,
+): { anchor?: AuditAnchor } {
+  const bucket = env.DIGEST_BUCKET?.trim();
+  const keyId = env.DIGEST_KEY_ID?.trim();
+  if (!bucket || !keyId) return {};
+  const kms = async () => {
+    const { KMSClient } = await import('@aws-sdk/client-kms');
+    return tracer.captureAWSv3Client(new KMSClient(clientConfig));
+  };
+  const s3 = async () => {
+    const { S3Client } = await import('@aws-sdk/client-s3');
+    // moto (AWS_ENDPOINT_URL) serves buckets by path, not by virtual host.
+    return tracer.captureAWSv3Client(
+      new S3Client({ ...clientConfig, forcePathStyle: !!clientConfig.endpoint }),
+    );
+  };
+  return {
+    anchor: {
+      signer: new KmsDigestSigner({ client: kms, keyId }),
+      archive: new S3DigestArchive({ client: s3, bucket }),
+      state: new DynamoDigestState({ client: dynamo, tableName: offboardingsTable }),
+    },
   };
 }
 
