@@ -74,6 +74,8 @@ export function checkDigests(
   const trustedKeyId = keyIdOf(publicKeyPem);
   const problems: AuditProblem[] = [];
   const opened = new Map<number, { ref: DigestRef; d: Extract<OpenedDigest, { ok: true }> }>();
+  /** sha256 of every readable body by seq, trusted or not: what the next digest's link is checked against. */
+  const hashes = new Map<number, string>();
   const trusted: TrustedDigest[] = [];
   /** Digests whose successor names another hash for them: they anchor nothing. */
   const disowned = new Set<number>();
@@ -91,6 +93,7 @@ export function checkDigests(
       problems.push({ code: 'digest_altered', digest: ref.seq, message: `Digest ${ref.seq}: ${d.reason}` });
       continue;
     }
+    if (!hashes.has(ref.seq)) hashes.set(ref.seq, d.hash);
     if (d.body.seq !== ref.seq || digestKey(d.body.seq, d.body.time) !== ref.key) {
       problems.push({
         code: 'digest_altered',
@@ -119,7 +122,7 @@ export function checkDigests(
     opened.set(ref.seq, { ref, d });
   }
   for (const { ref, d } of [...opened.values()].sort((a, b) => a.ref.seq - b.ref.seq)) {
-    const prev = opened.get(ref.seq - 1);
+    const prevHash = hashes.get(ref.seq - 1);
     if (ref.seq === 1 && d.body.previous !== null) {
       problems.push({ code: 'digest_altered', digest: 1, message: 'Digest 1 names a previous digest' });
       continue;
@@ -132,7 +135,7 @@ export function checkDigests(
       });
       continue;
     }
-    if (prev && d.body.previous && d.body.previous.hash !== prev.d.hash) {
+    if (prevHash !== undefined && d.body.previous && d.body.previous.hash !== prevHash) {
       disowned.add(ref.seq - 1);
       problems.push({
         code: 'digest_altered',
