@@ -85,7 +85,9 @@ export function parseDigestKey(key: string): DigestRef | undefined {
   if (!m) return undefined;
   const t = m[2]!;
   const time = `${t.slice(0, 4)}-${t.slice(4, 6)}-${t.slice(6, 8)}T${t.slice(9, 11)}:${t.slice(11, 13)}:${t.slice(13, 15)}Z`;
-  return { seq: Number(m[1]), time: new Date(time).toISOString(), key };
+  const ms = Date.parse(time);
+  if (Number.isNaN(ms)) return undefined;
+  return { seq: Number(m[1]), time: new Date(ms).toISOString(), key };
 }
 
 /** sha256 hex of a PEM public key's DER SubjectPublicKeyInfo: the id digests name their key by. */

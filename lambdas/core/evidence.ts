@@ -54,6 +54,15 @@ const STATUSES: readonly OffboardingStatus[] = [
   'quarantined',
 ];
 const SETTLED = new Set<OffboardingStatus>(['completed', 'completed_with_failures']);
+const PACK_KEYS = ['chain', 'digests', 'format', 'offboarding', 'publicKey', 'records'];
+const COUNT_KEYS = ['alreadyAbsent', 'failed', 'planned', 'revoked', 'skipped'] as const;
+
+/** Whether `value` is an object with exactly these keys. */
+function hasKeys(value: unknown, keys: readonly string[]): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const own = Object.keys(value).sort();
+  return own.length === keys.length && [...keys].sort().every((k, i) => own[i] === k);
+}
 
 /** The pack's bytes: canonical (keys sorted) and indented, so it reads well and has one form only. */
 export function evidenceText(pack: EvidencePack): string {
@@ -118,6 +127,9 @@ export function verifyEvidence(text: string, opts: { trustedPublicKeyPem?: strin
   const problems: AuditProblem[] = [];
   const invalid = (message: string) => problems.push({ code: 'pack_invalid', chain: pack.chain, message });
   if (evidenceText(pack) !== text) invalid('The pack is not in its canonical form: it was edited');
+  // Every field is one the checks below read: nothing can be added, renamed or left out unnoticed.
+  if (!hasKeys(pack, PACK_KEYS)) invalid(`The pack's fields are not ${PACK_KEYS.join(', ')}`);
+  if (!pack.digests.every((d) => hasKeys(d, ['envelope', 'key']))) invalid('A digest entry has other fields');
   if (canonicalPem(pack.publicKey) !== pack.publicKey) invalid('The public key is not a well-formed PEM key');
   let keyPem = pack.publicKey;
   if (opts.trustedPublicKeyPem !== undefined) {
@@ -165,6 +177,13 @@ export function verifyEvidence(text: string, opts: { trustedPublicKeyPem?: strin
       invalid(`The offboarding's status "${String(claim.status)}" is not a status`);
     } else if (SETTLED.has(claim.status) !== (claim.counts !== undefined)) {
       invalid('The offboarding carries counts only once settled (completed or completed with failures)');
+    } else if (
+      !hasKeys(claim, claim.counts ? ['counts', 'email', 'id', 'status'] : ['email', 'id', 'status']) ||
+      (claim.counts !== undefined &&
+        (!hasKeys(claim.counts, COUNT_KEYS) ||
+          !COUNT_KEYS.every((k) => Number.isSafeInteger(claim.counts[k]) && claim.counts[k] >= 0)))
+    ) {
+      invalid("The offboarding's fields are not id, email, status and (once settled) its five counts");
     } else {
       problems.push(...checkClaim(claim, pack.records));
     }

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
   CreateBucketCommand,
@@ -72,6 +72,8 @@ export interface Backend {
   digests: ArchiveTamper;
   /** Sets fields of an offboarding's stored item directly. */
   setOffboarding(id: string, fields: Record<string, unknown>): Promise<void>;
+  /** Deletes an offboarding's stored item (an administrator could; the functions cannot). */
+  deleteOffboarding(id: string): Promise<void>;
 }
 
 function engineDeps(
@@ -126,6 +128,14 @@ function setter(client: DynamoDBClient, table: string) {
   };
 }
 
+function deleter(client: DynamoDBClient, table: string) {
+  return async (id: string) => {
+    await client.send(
+      new DeleteItemCommand({ TableName: table, Key: { pk: { S: `OFF#${id}` }, sk: { S: 'META' } } }),
+    );
+  };
+}
+
 async function tables(client: DynamoDBClient) {
   const p = `t${randomUUID().slice(0, 8)}`;
   const names = { offboardingsTable: `${p}-offboardings`, auditTable: `${p}-audit` };
@@ -151,6 +161,7 @@ export async function dynaliteBackend(client: DynamoDBClient): Promise<Backend> 
     archive,
     tamper: new AuditTamper(client, names.auditTable),
     setOffboarding: setter(client, names.offboardingsTable),
+    deleteOffboarding: deleter(client, names.offboardingsTable),
     digests: {
       remove: async (seq) => unlinkSync(await pathOf(seq)),
       replace: async (seq, bytes) => {
@@ -196,6 +207,7 @@ export async function motoBackend(endpoint: string): Promise<Backend> {
     archive,
     tamper: new AuditTamper(client, names.auditTable),
     setOffboarding: setter(client, names.offboardingsTable),
+    deleteOffboarding: deleter(client, names.offboardingsTable),
     digests: {
       remove: async (seq) => {
         await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: await keyOf(seq) }));

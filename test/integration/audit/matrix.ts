@@ -155,6 +155,9 @@ export function tamperMatrix(shared: () => Backend, fresh: () => Promise<Backend
     expect((await b.deps.store.get(other.id))!.status).toBe('completed_with_failures');
     await b.setOffboarding(other.id, { status: 'completed' });
     expectFound(await verify(b, other.id), { code: 'status_mismatch', chain: other.id });
+    const gone = await anchored(b);
+    await b.deleteOffboarding(gone.id);
+    expectFound(await verify(b, gone.id), { code: 'offboarding_missing', chain: gone.id });
   });
 
   it('a deleted digest: a gap in the digest chain', async () => {
