@@ -20,6 +20,7 @@ import {
   ObjectLockRetention,
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
+import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 
 /** Object key prefix of the digests (lambdas/core/digest.ts). */
@@ -55,6 +56,9 @@ export class AuditAnchor extends Construct {
 
   constructor(scope: Construct, id: string, props: AuditAnchorProps) {
     super(scope, id);
+    // Log delivery is granted by a bucket policy, not the legacy LogDeliveryWrite ACL (cfn-lint W3045),
+    // whatever the app's feature flags say.
+    this.node.setContext(S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
     const retention = props.retention ?? DEFAULT_DIGEST_RETENTION;
     if (retention.toDays() < 1) throw new Error('The audit digest retention must be at least one day');
 
@@ -71,7 +75,7 @@ export class AuditAnchor extends Construct {
       encryption: BucketEncryption.S3_MANAGED,
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
       removalPolicy: RemovalPolicy.RETAIN,
       lifecycleRules: [{ expiration: retention }],
     });
