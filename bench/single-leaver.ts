@@ -118,8 +118,6 @@ export async function measureSingleLeaver(opts: {
     engine.deps.store = new MemoryStore();
     engine.deps.audit = new MemoryAuditLog();
   }
-  if (process.env.PROBE_AUDIT_MEM) engine.deps.audit = new MemoryAuditLog();
-  if (process.env.PROBE_STORE_MEM) engine.deps.store = new MemoryStore();
   setDeps(engine.deps);
   try {
     await sandbox.clearRequests();
