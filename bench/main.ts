@@ -375,6 +375,8 @@ function carryOverSkipped(file: string): void {
       });
     }
   }
+  const order = ['S', 'D', '1', '2', '3', '4', '5'];
+  rows.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
 }
 
 const widths = ['id', 'figure', 'value', 'target', 'verdict'].map((k) =>
