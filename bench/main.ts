@@ -360,8 +360,13 @@ function carryOverSkipped(file: string): void {
   if (!existsSync(file)) return;
   const previous = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown> & { table?: Row[] };
   const parts: Array<[boolean, string[], string[]]> = [
-    [flag('--skip-mass') && !onlyMass, ['massLayoff'], ['3', '4']],
-    [(flag('--skip-cold') || onlyMass) && !onlyMass, ['coldStart', 'coldStartSdkMs'], ['5']],
+    [
+      onlyMass,
+      ['sandboxCapacity', 'dynalitePutsPerSecond', 'intake', 'singleLeaver', 'auditOverhead'],
+      ['S', 'D', '1', '2'],
+    ],
+    [flag('--skip-mass'), ['massLayoff'], ['3', '4']],
+    [flag('--skip-cold') || onlyMass, ['coldStart', 'coldStartSdkMs'], ['5']],
   ];
   for (const [skipped, keys, ids] of parts) {
     if (!skipped) continue;
