@@ -3,7 +3,8 @@
  * Object Lock), verified offline (the core verifier, and `leaver evidence verify <file>` with no
  * URL, token or network), and refused after any one-byte change.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -106,6 +107,43 @@ describe('an exported evidence pack', () => {
     const r = await offline('evidence', 'verify', file);
     expect(r.code).toBe(3);
     expect(r.stdout).toContain('NOT FULLY ANCHORED');
+  });
+});
+
+describe('docs/audit-verification.md: the check by hand (jq, base64, openssl, sha256sum)', () => {
+  const doc = readFileSync('docs/audit-verification.md', 'utf8');
+  const script = join(dir, 'verify-pack.sh');
+  writeFileSync(script, /```bash verify-pack\n([\s\S]*?)```/.exec(doc)![1]!);
+  const byHand = (pack: string, key: string) => spawnSync('bash', [script, pack, key], { encoding: 'utf8' });
+
+  it('accepts an exported pack, and refuses an edited record or a digest signed by another key', async () => {
+    for (const tool of ['jq', 'openssl', 'sha256sum', 'base64']) {
+      expect(() => execFileSync('sh', ['-c', `command -v ${tool}`])).not.toThrow();
+    }
+    const id = await offboard(local, { failOne: true });
+    await anchor(local);
+    const { pack, text } = await evidence(local, id);
+    const file = join(dir, `${id}-by-hand.json`);
+    writeFileSync(file, text);
+    const key = join(dir, 'by-hand.pem');
+    writeFileSync(key, pack.publicKey);
+    const ok = byHand(file, key);
+    expect(ok.status, ok.stderr + ok.stdout).toBe(0);
+    expect(ok.stdout).toContain(`OK: ${pack.records.length} records of ${id}`);
+
+    const edited = structuredClone(pack);
+    edited.records[3]!.actor = 'mallory';
+    writeFileSync(file, JSON.stringify(edited));
+    const altered = byHand(file, key);
+    expect(altered.status).not.toBe(0);
+    expect(altered.stdout).toContain('record 4: altered');
+
+    const other = join(dir, 'other-by-hand.pem');
+    writeFileSync(other, await KeyPairDigestSigner.open().publicKeyPem());
+    writeFileSync(file, text);
+    const foreign = byHand(file, other);
+    expect(foreign.status).not.toBe(0);
+    expect(foreign.stdout).toContain('digest 0: the signature does not verify with this key');
   });
 });
 
