@@ -13,6 +13,7 @@ import { type ChainCheck, checkChain, headsByChain } from './chain-anchors.ts';
 import { allPages, mapLimit } from './concurrency.ts';
 import { type DigestRef, keyIdOf, timeOfId } from './digest.ts';
 import { checkDigests, digestSequenceProblems, type TrustedDigest } from './digest-chain.ts';
+import { listDigestsFrom } from './digest-listing.ts';
 import type { VerifyDeps } from './digest-ports.ts';
 import { LeaverError } from './errors.ts';
 import type { AuditRecord, Offboarding } from './model.ts';
@@ -39,6 +40,7 @@ export interface VerifyReport {
   valid: boolean;
   /** Every record in scope is named by a trusted digest. */
   anchored: boolean;
+  /** Digests listed (from just before the scope's start to the latest) and checked. */
   digests: { listed: number; checked: number; latest?: { seq: number; time: string } };
   chains: ChainSummary[];
   problems: AuditProblem[];
@@ -54,14 +56,15 @@ export function readChain(audit: VerifyDeps['audit'], chain: string): Promise<Au
   return allPages((cursor) => audit.stream(chain, { limit: 1000, cursor }));
 }
 
-/** The digests a scope needs, checked: sequence problems over the whole archive, content for the selection. */
+/** The digests a scope needs, checked: sequence problems over what was listed, content for the selection. */
 export async function loadDigests(
   deps: Pick<VerifyDeps, 'archive' | 'state' | 'publicKeyPem'>,
+  from: string | undefined,
   select: (refs: DigestRef[]) => DigestRef[],
 ): Promise<{ refs: DigestRef[]; selected: DigestRef[]; trusted: TrustedDigest[]; problems: AuditProblem[] }> {
-  const refs = await deps.archive.list();
-  const head = deps.state ? await deps.state.read().catch(() => undefined) : undefined;
-  const problems = digestSequenceProblems(refs, { headSeq: head?.seq });
+  const listing = await listDigestsFrom(deps.archive, deps.state, from);
+  const refs = listing.refs;
+  const problems = digestSequenceProblems(refs, { from: listing.fromSeq, headSeq: listing.headSeq });
   const selected = select(refs);
   const raws = await mapLimit(selected, 16, (ref) => deps.archive.get(ref.key));
   const check = checkDigests(
@@ -92,7 +95,7 @@ export async function verifyAudit(deps: VerifyDeps, scope: VerifyScope): Promise
     from = scope.from;
     to = scope.to;
   }
-  const digests = await loadDigests(deps, (refs) => refsBetween(refs, from, to));
+  const digests = await loadDigests(deps, from, (refs) => refsBetween(refs, from, to));
   const heads = headsByChain(digests.trusted);
 
   // Which chains, and which offboardings, are in scope.

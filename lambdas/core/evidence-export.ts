@@ -7,6 +7,7 @@ import { readChain, refsBetween } from './audit-verify.ts';
 import { claimOf } from './audited-state.ts';
 import { mapLimit } from './concurrency.ts';
 import { canonicalPem, openEnvelope, timeOfId } from './digest.ts';
+import { listDigestsFrom } from './digest-listing.ts';
 import type { VerifyDeps } from './digest-ports.ts';
 import { LeaverError } from './errors.ts';
 import { digestRunFor, EVIDENCE_FORMAT, type EvidencePack, packClaim } from './evidence.ts';
@@ -17,10 +18,8 @@ const ID_TIME_MARGIN_MS = 10 * 60_000;
 export async function exportEvidence(deps: VerifyDeps, id: string): Promise<EvidencePack> {
   const [records, off] = await Promise.all([readChain(deps.audit, id), deps.store.get(id)]);
   const t = timeOfId(id);
-  const refs = refsBetween(
-    await deps.archive.list(),
-    t ? new Date(t.getTime() - ID_TIME_MARGIN_MS).toISOString() : undefined,
-  );
+  const from = t ? new Date(t.getTime() - ID_TIME_MARGIN_MS).toISOString() : undefined;
+  const refs = refsBetween((await listDigestsFrom(deps.archive, deps.state, from)).refs, from);
   const raws = await mapLimit(refs, 16, (ref) => deps.archive.get(ref.key));
   const digests = refs.flatMap((ref, i) => {
     const raw = raws[i];
