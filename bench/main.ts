@@ -237,6 +237,8 @@ async function auditOverhead(first: SingleLeaverResult, firstMemory: SingleLeave
   results.auditOverhead = {
     tenantsPerVendor: n,
     grants: first.grants,
+    auditRecords: first.auditRecords,
+    auditWrites: first.auditWrites,
     dynaliteMs: runs.dynalite.map((x) => Math.round(x.fromWebhookMs)),
     memoryMs: runs.memory.map((x) => Math.round(x.fromWebhookMs)),
     ratio: Math.round(ratio * 100) / 100,
@@ -246,7 +248,7 @@ async function auditOverhead(first: SingleLeaverResult, firstMemory: SingleLeave
   add(
     '2',
     `  audit: store + audit on dynalite / in memory, ${n} tenants/vendor, ${first.grants} grants, each audited before and after its call (best of 3)`,
-    `${ratio.toFixed(2)}x (${(best(runs.dynalite) / 1000).toFixed(2)} s / ${(best(runs.memory) / 1000).toFixed(2)} s)${complete ? '' : ' [runs incomplete]'}`,
+    `${ratio.toFixed(2)}x (${(best(runs.dynalite) / 1000).toFixed(2)} s / ${(best(runs.memory) / 1000).toFixed(2)} s); ${first.auditRecords} records in ${first.auditWrites} writes${complete ? '' : ' [runs incomplete]'}`,
     '<= 1.5x',
     complete ? verdict(ratio, 1.5) : 'MISS (runs incomplete)',
   );
