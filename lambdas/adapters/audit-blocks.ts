@@ -14,9 +14,12 @@ import type { AuditRecord } from '../core/model.ts';
 
 export type Item = Record<string, unknown>;
 
-/** Records of one block at most, and its serialised size at most (DynamoDB items are <= 400 KB). */
-export const BLOCK_MAX_RECORDS = 100;
-export const BLOCK_MAX_BYTES = 200_000;
+/**
+ * Records of one block at most, and its serialised size at most (DynamoDB items are <= 400 KB; a
+ * record is about 1 KB). A wave of a few hundred actions starting at once fits one or two writes.
+ */
+export const BLOCK_MAX_RECORDS = 250;
+export const BLOCK_MAX_BYTES = 300_000;
 /**
  * The widest span of record times inside one block. Time-window queries start this much before
  * `from`, so a block whose first record is earlier but whose later records fall inside is found.

@@ -144,6 +144,23 @@ describe('append', () => {
     expect(await audit.tail(stream)).toEqual({ seq: 31, hash: read[30]!.hash });
   });
 
+  it('splits a large group into blocks within DynamoDB item limits, by count and by size', async () => {
+    const many = uniqueName('off_many');
+    await Promise.all(Array.from({ length: 300 }, (_, i) => audit.append(entry(many, { attempt: i }))));
+    expect((await tamper.items(many)).map((it) => [it.seq, it.last])).toEqual([
+      [1, 250],
+      [251, 300],
+    ]);
+    const big = uniqueName('off_big');
+    const detail = { note: 'x'.repeat(40_000) };
+    await Promise.all(Array.from({ length: 20 }, () => audit.append(entry(big, { detail }))));
+    const items = await tamper.items(big);
+    expect(items.length).toBeGreaterThanOrEqual(3);
+    for (const it of items) expect(JSON.stringify(it).length).toBeLessThan(350_000);
+    expect(verifyChain(await readAll(audit, big)).ok).toBe(true);
+    expect(verifyChain(await readAll(audit, many, 33)).ok).toBe(true);
+  });
+
   it('redacts secrets from detail, normalises the email, stamps a missing time, and never stores undefined', async () => {
     const stream = uniqueName('off_redact');
     clock.set('2026-03-05T08:00:00.000Z');
