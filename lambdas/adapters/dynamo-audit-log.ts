@@ -101,7 +101,14 @@ export class DynamoAuditLog implements AuditLog {
       return Promise.reject(new LeaverError('invalid_request', 'An audit entry needs a streamId'));
     }
     // Stamped now, in call order: the record's time is when it was audited, not when it was written.
-    const body = this.normalise(entry);
+    let body: Body;
+    try {
+      body = this.normalise(entry);
+    } catch (e) {
+      return Promise.reject(
+        new LeaverError('invalid_request', 'An audit entry must be plain JSON data', { cause: e }),
+      );
+    }
     return new Promise<AuditRecord>((resolve, reject) => {
       let state = this.streams.get(body.streamId);
       if (!state) {
