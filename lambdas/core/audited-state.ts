@@ -13,24 +13,35 @@ export function claimOf(o: Pick<Offboarding, 'id' | 'status' | 'counts' | 'subje
   return { id: o.id, email: o.subject.email.trim().toLowerCase(), status: o.status, counts: { ...o.counts } };
 }
 
-/** Counts from the action records: each grant's latest outcome, as the worker keeps it. */
-export function auditedCounts(records: readonly AuditRecord[]): ActionCounts {
+/**
+ * Counts from the action records: each grant's latest outcome, as the worker keeps it. `either`
+ * counts the grants revoked and then found already absent: the worker keeps `revoked` when it knew
+ * of the revocation, but a run that took over from one still finishing may store `already_absent`;
+ * both mean the access is gone, so such a grant may be counted either way.
+ */
+export function auditedCounts(records: readonly AuditRecord[]): ActionCounts & { either: number } {
   const latest = new Map<string, Outcome>();
+  const revokedThenAbsent = new Set<string>();
   for (const r of records) {
     if (r.event !== 'action_finished' || !r.grantKey || !r.outcome) continue;
     // A run cut by its deadline stores nothing: the next delivery retries the grant.
     if (r.errorCode === 'deadline_exceeded') continue;
     // Deleting again what was revoked keeps the revocation (its time counts).
-    if (r.outcome === 'already_absent' && latest.get(r.grantKey) === 'revoked') continue;
+    if (r.outcome === 'already_absent' && latest.get(r.grantKey) === 'revoked') {
+      revokedThenAbsent.add(r.grantKey);
+      continue;
+    }
+    revokedThenAbsent.delete(r.grantKey);
     latest.set(r.grantKey, r.outcome);
   }
-  const counts: ActionCounts = { planned: 0, revoked: 0, alreadyAbsent: 0, skipped: 0, failed: 0 };
-  for (const o of latest.values()) {
+  const counts = { planned: 0, revoked: 0, alreadyAbsent: 0, skipped: 0, failed: 0, either: 0 };
+  for (const [key, o] of latest) {
     counts.planned++;
     if (o === 'revoked') counts.revoked++;
     else if (o === 'already_absent') counts.alreadyAbsent++;
     else if (o === 'skipped') counts.skipped++;
     else counts.failed++;
+    if (o === 'revoked' && revokedThenAbsent.has(key)) counts.either++;
   }
   return counts;
 }
@@ -70,13 +81,20 @@ export function checkClaim(claim: OffboardingClaim, records: readonly AuditRecor
         });
       }
     }
-    const differ = COUNT_KEYS.filter((k) => (claim.counts?.[k] ?? 0) !== counts[k]);
+    const stored = (k: (typeof COUNT_KEYS)[number]) => claim.counts?.[k] ?? 0;
+    // A grant revoked and later found absent may be stored either way (auditedCounts).
+    const shift = counts.revoked - stored('revoked');
+    const differ = COUNT_KEYS.filter((k) =>
+      k === 'revoked' || k === 'alreadyAbsent'
+        ? !(shift >= 0 && shift <= counts.either && stored('alreadyAbsent') === counts.alreadyAbsent + shift)
+        : stored(k) !== counts[k],
+    );
     if (differ.length > 0) {
       problems.push({
         code: 'counts_mismatch',
         chain,
         message: `Offboarding ${claim.id} counts disagree with its audit: ${differ
-          .map((k) => `${k} ${claim.counts?.[k] ?? 0} stored, ${counts[k]} audited`)
+          .map((k) => `${k} ${stored(k)} stored, ${counts[k]} audited`)
           .join('; ')}`,
       });
     }
