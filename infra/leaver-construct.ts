@@ -70,8 +70,8 @@ import { Construct } from 'constructs';
 import { AUDIT, OFFBOARDINGS } from '../lambdas/adapters/tables.ts';
 import type { LeaverConfig } from '../lambdas/core/config.ts';
 import { PUBLIC_API_ROUTES, VENDOR_CALLING_ROUTES } from '../lambdas/handlers/vendor-routes.ts';
-import { LeaverConsole } from './console-hosting.ts';
 import { AuditAnchor } from './audit-anchor.ts';
+import { LeaverConsole } from './console-hosting.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from './metrics.ts';
 import { LeaverMonitoring } from './monitoring.ts';
 

@@ -33,8 +33,8 @@ import { startDynalite } from '../lambdas/adapters/dynalite-server.ts';
 import {
   createTables,
   DynamoAuditLog,
-  DynamoLockStore,
   DynamoDigestState,
+  DynamoLockStore,
   DynamoOffboardingStore,
   FileSecretStore,
   FolderDigestArchive,

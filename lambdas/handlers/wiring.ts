@@ -15,8 +15,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   DynamoAuditLog,
-  DynamoLockStore,
   DynamoDigestState,
+  DynamoLockStore,
   DynamoOffboardingStore,
   KmsDigestSigner,
   LogNotifier,
