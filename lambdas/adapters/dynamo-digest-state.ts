@@ -42,16 +42,28 @@ export class DynamoDigestState implements DigestStateStore {
     this.table = opts.tableName;
   }
 
-  async claim(owner: string, until: string, now: string): Promise<DigestHead | undefined> {
+  async claim(
+    owner: string,
+    until: string,
+    now: string,
+    livePrefix?: string,
+  ): Promise<DigestHead | undefined> {
+    const free = 'attribute_not_exists(#until) OR #until < :now OR #owner = :o';
     try {
       const out = await this.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: DIGEST_STATE_KEY,
           UpdateExpression: 'SET #owner = :o, #until = :u, #type = :t',
-          ConditionExpression: 'attribute_not_exists(#until) OR #until < :now OR #owner = :o',
+          ConditionExpression: livePrefix ? `${free} OR NOT begins_with(#owner, :live)` : free,
           ExpressionAttributeNames: { '#owner': 'leaseOwner', '#until': 'leaseUntil', '#type': 'type' },
-          ExpressionAttributeValues: { ':o': owner, ':u': until, ':now': now, ':t': 'digest-state' },
+          ExpressionAttributeValues: {
+            ':o': owner,
+            ':u': until,
+            ':now': now,
+            ':t': 'digest-state',
+            ...(livePrefix ? { ':live': livePrefix } : {}),
+          },
           ReturnValues: 'ALL_NEW',
         }),
       );

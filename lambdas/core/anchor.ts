@@ -5,7 +5,15 @@ import { LeaverError } from './errors.ts';
 
 export function digestDeps(deps: EngineDeps): DigestDeps | undefined {
   const a = deps.anchor;
-  return a && { audit: deps.audit, ...a, clock: deps.clock, log: deps.log };
+  return (
+    a && {
+      audit: deps.audit,
+      ...a,
+      clock: deps.clock,
+      log: deps.log,
+      ...(deps.leaseHolder ? { leaseHolder: deps.leaseHolder } : {}),
+    }
+  );
 }
 
 /** What verification needs; the trusted key is the signer's own public key. */

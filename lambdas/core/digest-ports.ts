@@ -36,8 +36,12 @@ export interface DigestHead {
 }
 
 export interface DigestStateStore {
-  /** Takes the writer's lease (until `until`) unless another holder's lasts past `now`; undefined when busy. */
-  claim(owner: string, until: string, now: string): Promise<DigestHead | undefined>;
+  /**
+   * Takes the writer's lease (until `until`) unless another holder's lasts past `now`; undefined when
+   * busy. With `livePrefix`, a lease whose owner does not start with it is taken at once: the caller
+   * knows every live writer's owner starts with it (one process alone on its storage).
+   */
+  claim(owner: string, until: string, now: string, livePrefix?: string): Promise<DigestHead | undefined>;
   /** Saves the head, only while `owner` holds the lease (conflict otherwise). */
   save(owner: string, head: DigestHead): Promise<void>;
   release(owner: string): Promise<void>;
@@ -59,6 +63,12 @@ export interface DigestDeps {
   state: DigestStateStore;
   clock: Clock;
   log: Log;
+  /**
+   * This process as a lease holder (as in the engine's deps). When exclusive (the local runtime, alone
+   * on its storage), a digest lease held by anyone else was left by a process that died, and is taken
+   * over at once instead of blocking every anchor until it lapses.
+   */
+  leaseHolder?: { id: string; exclusive: boolean };
 }
 
 /** What verification reads: the audit, the offboardings, the archive, and the key it trusts. */

@@ -49,9 +49,15 @@ export async function writeDigest(
   deps: DigestDeps,
   opts: { reason: DigestBody['reason']; streams?: readonly string[] },
 ): Promise<DigestRun> {
-  const owner = randomUUID();
+  const holder = deps.leaseHolder;
+  const owner = holder ? `${holder.id}/${randomUUID()}` : randomUUID();
   const started = deps.clock.now().getTime();
-  let head = await deps.state.claim(owner, iso(started + DIGEST_LEASE_MS), iso(started));
+  let head = await deps.state.claim(
+    owner,
+    iso(started + DIGEST_LEASE_MS),
+    iso(started),
+    holder?.exclusive ? `${holder.id}/` : undefined,
+  );
   if (!head) return { written: [], chains: 0, busy: true };
   try {
     const written: DigestRef[] = [];

@@ -18,8 +18,9 @@ import { MemoryAuditLog, MemoryLog, TestClock } from '../../support/memory-ports
 class MemoryDigestState implements DigestStateStore {
   head: DigestHead = { seq: 0 };
   lease?: { owner: string; until: string };
-  async claim(owner: string, until: string, now: string) {
-    if (this.lease && this.lease.until >= now && this.lease.owner !== owner) return undefined;
+  async claim(owner: string, until: string, now: string, livePrefix?: string) {
+    const live = !livePrefix || this.lease?.owner.startsWith(livePrefix);
+    if (this.lease && this.lease.until >= now && this.lease.owner !== owner && live) return undefined;
     this.lease = { owner, until };
     return structuredClone(this.head);
   }
@@ -102,6 +103,23 @@ describe('writeDigest', () => {
     );
     expect(await writeDigest(t.deps, { reason: 'periodic' })).toMatchObject({ busy: true, written: [] });
     expect(await t.archive.list()).toEqual([]);
+  });
+
+  it('alone on its storage (the local runtime): a lease a dead process left is taken over at once', async () => {
+    const t = setup();
+    await t.append('off_a');
+    const until = new Date(t.clock.now().getTime() + 60_000).toISOString();
+    await t.state.claim('life-1/writer', until, t.clock.now().toISOString());
+    const alone = { ...t.deps, leaseHolder: { id: 'life-2', exclusive: true } };
+    expect(await writeDigest(alone, { reason: 'finished' })).toMatchObject({
+      chains: 1,
+      written: [{ seq: 1 }],
+    });
+    // Not alone (AWS): the same lease keeps a writer out until it lapses.
+    await t.append('off_b');
+    await t.state.claim('life-1/writer', until, t.clock.now().toISOString());
+    const shared = { ...t.deps, leaseHolder: { id: 'life-2', exclusive: false } };
+    expect(await writeDigest(shared, { reason: 'finished' })).toMatchObject({ busy: true, written: [] });
   });
 
   it('a writer that died after signing, before storing: the next stores that digest first (no gap, no fork)', async () => {
