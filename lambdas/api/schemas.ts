@@ -11,6 +11,7 @@ import { REASON_MAX_LENGTH } from '../core/command-input.ts';
 import { ERROR_TABLE, type ErrorCode } from '../core/errors.ts';
 import { emailRule, instantRule, textRule } from '../core/input-rules/index.ts';
 import { AUDIT_EVENTS, GRANT_KINDS, OFFBOARDING_STATUSES, VENDORS } from '../core/model.ts';
+import { VerifyReportSchema } from './audit-report-schema.ts';
 
 export { OFFBOARDING_STATUSES };
 
@@ -298,6 +299,8 @@ export const OffboardingAuditSchema = z.strictObject({
   offboardingId: z.string(),
   records: z.array(AuditRecordSchema),
   chain: ChainResultSchema,
+  /** On the first page, where digests are configured: the chain against them and the offboarding against its audit. */
+  verification: VerifyReportSchema.optional(),
   cursor: z.string().optional(),
   next: z.string().optional(),
 });
