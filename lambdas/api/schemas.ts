@@ -7,10 +7,15 @@
  * view without its schema fails the tests.
  */
 import { z } from 'zod';
-import { REASON_MAX_LENGTH } from '../core/command-input.ts';
 import { ERROR_TABLE, type ErrorCode } from '../core/errors.ts';
 import { emailRule, instantRule, textRule } from '../core/input-rules/index.ts';
-import { AUDIT_EVENTS, GRANT_KINDS, OFFBOARDING_STATUSES, VENDORS } from '../core/model.ts';
+import {
+  AUDIT_EVENTS,
+  GRANT_KINDS,
+  OFFBOARDING_STATUSES,
+  REASON_MAX_LENGTH,
+  VENDORS,
+} from '../core/model.ts';
 import { VerifyReportSchema } from './audit-report-schema.ts';
 
 export { OFFBOARDING_STATUSES };

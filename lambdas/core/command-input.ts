@@ -6,13 +6,12 @@
 import type { EngineDeps } from './deps.ts';
 import { LeaverError } from './errors.ts';
 import { emailRule, instantRule, invalidField, parseField, textRule } from './input-rules/index.ts';
+import { REASON_MAX_LENGTH } from './model.ts';
 import type { Ctx } from './ports.ts';
 
 /** `invalid_request` naming the field; `message` starts with the field's name. */
 export const bad = (message: string, field: string) =>
   invalidField(field, message.startsWith(`${field} `) ? message.slice(field.length + 1) : message);
-
-export const REASON_MAX_LENGTH = 500;
 
 const instantInput = instantRule('date or date-time');
 const reasonInput = textRule({ max: REASON_MAX_LENGTH, min: 1, trim: true });
