@@ -1,5 +1,7 @@
 /** Everything the engine needs from the outside, wired by the handlers (or by tests). */
 import type { LeaverConfig } from './config.ts';
+import type { InventoryStore } from './inventory.ts';
+import type { SharedListings } from './listings.ts';
 import type {
   AuditLog,
   Clock,
@@ -22,6 +24,10 @@ export interface EngineDeps {
   clock: Clock;
   ids: Ids;
   log: Log;
+  /** Who holds what at every vendor (the access inventory); without it every run discovers first. */
+  inventory?: InventoryStore;
+  /** Tenant listings shared in this process (core/listings.ts); without it each discovery lists on its own. */
+  listings?: SharedListings;
 }
 
 /** Audit actor names of the engine's own steps. */

@@ -125,6 +125,11 @@ export interface Grant {
   /** Set by the connector when removing this grant would leave its scope without an owner. */
   lastOwner?: boolean;
   /**
+   * Set on grants from an inventory listing (every person's grants) that make their holder an owner
+   * of their scope: who is the last owner is decided once the leavers are known (core/listings.ts).
+   */
+  owner?: boolean;
+  /**
    * Ordering inside a phase: lower first. Atlas removes the organisation user last because it also
    * ends project and team access.
    */
