@@ -31,7 +31,7 @@ export interface Discovery {
  * shared by everyone who needs it at about the same time, meeting `need` (how fresh it must be).
  */
 export async function discoverAll(
-  deps: Pick<EngineDeps, 'config' | 'connectors' | 'log' | 'listings'>,
+  deps: Pick<EngineDeps, 'config' | 'connectors' | 'log' | 'listings' | 'clock'>,
   subjects: readonly Subject[],
   ctx: Ctx,
   tenants: readonly TenantConfig[] = deps.config.tenants,
@@ -39,6 +39,9 @@ export async function discoverAll(
 ): Promise<Discovery> {
   const out: Discovery = { grants: [], failures: [], peopleSeen: new Map(), okTenants: new Set() };
   if (subjects.length === 0) return out;
+  // Saying nothing about freshness asks for a listing that starts now.
+  const fresh: ListingNeed =
+    need.notBefore === undefined && need.maxAgeMs === undefined ? { notBefore: deps.clock.now().getTime() } : need;
   await Promise.all(
     tenants.map(async (tenant) => {
       const connector = deps.connectors[tenant.vendor];
@@ -56,7 +59,7 @@ export async function discoverAll(
       try {
         let grants: Grant[];
         if (deps.listings && canList(connector)) {
-          const listing = await deps.listings.get(connector, tenant, need, ctx);
+          const listing = await deps.listings.get(connector, tenant, fresh, ctx);
           grants = grantsFor(listing.grants, subjects);
           out.peopleSeen.set(tenant.id, listing.people);
         } else {

@@ -82,6 +82,15 @@ export interface Offboarding {
   leaseUntil?: string;
   /** Set when someone released it from quarantine: the blast-radius guard lets it through. */
   releasedAt?: string;
+  /**
+   * Set when its first pass (the known grants) is done and its verification was left to a later
+   * delivery (ISO-8601: the end of that pass; the verification lists after it).
+   */
+  verifyFrom?: string;
+  /** Grants the first pass knew (from the inventory, or a listing where the inventory has none yet). */
+  knownByInventory?: number;
+  /** Grants the verification found that the first pass did not know, revoked in later passes. */
+  missedByInventory?: number;
   /** Optimistic-lock version: bumped by every store update. */
   version: number;
 }
@@ -168,6 +177,8 @@ export interface ActionResult {
   pass: number;
   /** True when reconciliation found the grant after the offboarding had finished (re-invited). */
   reinvited?: boolean;
+  /** True when the offboarding's first pass knew the grant (inventory-first runs). */
+  known?: boolean;
 }
 
 export const AUDIT_EVENTS = [
