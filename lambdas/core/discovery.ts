@@ -6,8 +6,8 @@
 import type { TenantConfig } from './config.ts';
 import type { EngineDeps } from './deps.ts';
 import { toLeaverError } from './errors.ts';
-import { type Grant, normaliseEmail, type Subject, type VendorId } from './model.ts';
 import { canList, grantsFor, type ListingNeed } from './listings.ts';
+import { type Grant, normaliseEmail, type Subject, type VendorId } from './model.ts';
 import type { Ctx } from './ports.ts';
 
 export interface TenantFailure {
@@ -41,7 +41,9 @@ export async function discoverAll(
   if (subjects.length === 0) return out;
   // Saying nothing about freshness asks for a listing that starts now.
   const fresh: ListingNeed =
-    need.notBefore === undefined && need.maxAgeMs === undefined ? { notBefore: deps.clock.now().getTime() } : need;
+    need.notBefore === undefined && need.maxAgeMs === undefined
+      ? { notBefore: deps.clock.now().getTime() }
+      : need;
   await Promise.all(
     tenants.map(async (tenant) => {
       const connector = deps.connectors[tenant.vendor];

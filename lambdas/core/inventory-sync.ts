@@ -110,7 +110,11 @@ async function syncTenant(
   const syncCtx: Ctx = { ...ctx, rateShare: deps.config.inventory.rateShare };
   const fail = async (e: unknown, done: Partial<TenantInventoryState>) => {
     const code = toLeaverError(e).code;
-    deps.log.warn('inventory sync of a tenant stopped', { vendor: tenant.vendor, tenantId: tenant.id, errorCode: code });
+    deps.log.warn('inventory sync of a tenant stopped', {
+      vendor: tenant.vendor,
+      tenantId: tenant.id,
+      errorCode: code,
+    });
     await release({ ...done, lastErrorCode: code, lastErrorAt: iso(now()) });
     return { ...result, status: 'failed' as const, errorCode: code };
   };

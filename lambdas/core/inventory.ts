@@ -56,7 +56,12 @@ export interface InventoryStore {
    * Replaces what is known of one scope with a fresh listing of it (adds the new grants, removes
    * the ones it no longer shows) and records the scope's `syncedAt`.
    */
-  replaceScope(tenantId: string, scope: string, grants: readonly Grant[], syncedAt: string): Promise<ReplaceResult>;
+  replaceScope(
+    tenantId: string,
+    scope: string,
+    grants: readonly Grant[],
+    syncedAt: string,
+  ): Promise<ReplaceResult>;
   /** Forgets the scopes of a tenant not in `keep` (an iTwin deleted or out of reach) with their grants. */
   dropScopes(tenantId: string, keep: ReadonlySet<string>): Promise<number>;
   /** Forgets grants that were revoked (or found gone). */
@@ -65,7 +70,12 @@ export interface InventoryStore {
    * Takes (or renews) the tenant's sync lease for `owner` unless another owner holds a live one;
    * returns the state it now holds, or undefined when someone else syncs the tenant.
    */
-  claimSync(tenantId: string, owner: string, until: string, now: string): Promise<TenantInventoryState | undefined>;
+  claimSync(
+    tenantId: string,
+    owner: string,
+    until: string,
+    now: string,
+  ): Promise<TenantInventoryState | undefined>;
   /** Updates the tenant's state while `owner` holds its lease (false: the lease was lost). */
   saveSync(
     tenantId: string,

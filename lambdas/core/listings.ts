@@ -13,8 +13,9 @@
  * soon as the running one ends and serves every caller that queued meanwhile. So concurrent batches
  * of a mass layoff share one listing per tenant instead of one each.
  */
-import type { TenantConfig } from './config.ts';
+
 import { mapLimit } from './concurrency.ts';
+import type { TenantConfig } from './config.ts';
 import { LeaverError } from './errors.ts';
 import { type Grant, grantKey, normaliseEmail, type Subject } from './model.ts';
 import type { Connector, Ctx } from './ports.ts';
@@ -170,13 +171,11 @@ export class SharedListings {
 
   private start(slot: Slot, connector: Connector, tenant: TenantConfig, ctx: Ctx): Promise<TenantListing> {
     const startedAt = this.now();
-    const done = listTenant(connector, tenant, ctx, this.now, this.concurrency).then(
-      (listing) => {
-        this.listed++;
-        this.keep(slot, listing);
-        return listing;
-      },
-    );
+    const done = listTenant(connector, tenant, ctx, this.now, this.concurrency).then((listing) => {
+      this.listed++;
+      this.keep(slot, listing);
+      return listing;
+    });
     const running = { startedAt, done };
     slot.running = running;
     const clear = () => {

@@ -52,8 +52,19 @@ export async function processOffboardings(
       const defer = new Set(ids).size >= deps.config.worker.batchSize && deps.config.worker.batchSize > 1;
       const outcome = inventoryFirst(deps)
         ? await Promise.all([
-            runBatch(deps, runs.filter((r) => r.offboarding.dryRun), batch, ctx),
-            runInventoryBatch(deps, runs.filter((r) => !r.offboarding.dryRun), batch, ctx, defer),
+            runBatch(
+              deps,
+              runs.filter((r) => r.offboarding.dryRun),
+              batch,
+              ctx,
+            ),
+            runInventoryBatch(
+              deps,
+              runs.filter((r) => !r.offboarding.dryRun),
+              batch,
+              ctx,
+              defer,
+            ),
           ]).then(([a, b]) => [...a, ...b])
         : await runBatch(deps, runs, batch, ctx);
       for (const [id, v] of outcome) verdicts.set(id, v);
@@ -199,6 +210,7 @@ async function runBatch(
   ctx: Ctx,
 ): Promise<Map<string, Verdict>> {
   const verdicts = new Map<string, Verdict>();
+  if (runs.length === 0) return verdicts;
   let disc = await discoverAndAudit(deps, runs, 0, ctx);
   const quarantined = await applyShareGuard(deps, runs, disc);
   for (const id of quarantined) verdicts.set(id, 'done');

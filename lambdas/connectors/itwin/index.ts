@@ -59,7 +59,13 @@ export function itwinConnector(clients: TenantClients): Connector {
    * Lists one iTwin's invitations, user members, owners and groups (with each group's invitations)
    * into `found`, all in parallel.
    */
-  async function listItwin(tenant: ITwinTenant, http: VendorHttp, itwinId: string, found: GrantCollector, ctx: Ctx) {
+  async function listItwin(
+    tenant: ITwinTenant,
+    http: VendorHttp,
+    itwinId: string,
+    found: GrantCollector,
+    ctx: Ctx,
+  ) {
     const base = tenant.baseUrl;
     const list = <T>(path: string, key: string) =>
       itwinPages<T>(http, { url: join(base, path), route: routeTemplate(path) }, key, ctx);
