@@ -9,6 +9,7 @@ export {
   toLeaverAwsError,
 } from './aws-errors.ts';
 export { DynamoAuditLog, type DynamoAuditLogOptions } from './dynamo-audit-log.ts';
+export { DynamoInventoryStore, type DynamoInventoryStoreOptions } from './dynamo-inventory-store.ts';
 export { DynamoOffboardingStore, type DynamoOffboardingStoreOptions } from './dynamo-offboarding-store.ts';
 export { FileSecretStore, type FileSecretStoreOptions } from './file-secret-store.ts';
 export { OFFBOARDING_ID_PATTERN, UlidIds, type UlidIdsOptions } from './ids.ts';
@@ -29,5 +30,11 @@ export {
   type SqsJobQueueOptions,
 } from './sqs-job-queue.ts';
 export { ManualClock, SystemClock, systemClock } from './system-clock.ts';
-export { auditTableInput, createTables, offboardingsTableInput, type TableNames } from './table-setup.ts';
-export { AUDIT, OFFBOARDINGS } from './tables.ts';
+export {
+  auditTableInput,
+  createTables,
+  inventoryTableInput,
+  offboardingsTableInput,
+  type TableNames,
+} from './table-setup.ts';
+export { AUDIT, INVENTORY, OFFBOARDINGS } from './tables.ts';
