@@ -11,6 +11,7 @@ export {
 export { DynamoAuditLog, type DynamoAuditLogOptions } from './dynamo-audit-log.ts';
 export { DynamoInventoryStore, type DynamoInventoryStoreOptions } from './dynamo-inventory-store.ts';
 export { DynamoOffboardingStore, type DynamoOffboardingStoreOptions } from './dynamo-offboarding-store.ts';
+export { DynamoRateBudget, type DynamoRateBudgetOptions } from './dynamo-rate-budget.ts';
 export { FileSecretStore, type FileSecretStoreOptions } from './file-secret-store.ts';
 export { OFFBOARDING_ID_PATTERN, UlidIds, type UlidIdsOptions } from './ids.ts';
 export { LogNotifier, type LogNotifierOptions } from './log-notifier.ts';

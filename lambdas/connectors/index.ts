@@ -6,6 +6,7 @@ import type { ConnectorRegistry, Log, SecretStore } from '../core/ports.ts';
 import { atlasConnector } from './atlas/index.ts';
 import { cloudManagerConnector } from './cloudmanager/index.ts';
 import { TenantClients } from './common/tenant-http.ts';
+import type { RateBudget } from './http/budget.ts';
 import { nodeFetchTransport } from './http/transport.ts';
 import type { FetchLike, RetryPolicy, Timing } from './http/types.ts';
 import { itwinConnector } from './itwin/index.ts';
@@ -16,8 +17,10 @@ export interface ConnectorOptions {
   log?: Log;
   /** Defaults to Node's global fetch (a keep-alive pool per origin). */
   fetchImpl?: FetchLike;
-  /** Processes sharing each tenant's rate limit (the worker's maximum concurrency in AWS); default 1. */
+  /** Processes sharing each tenant's rate limit by a fixed split; default 1. Prefer `budget`. */
   rateShare?: number;
+  /** The rate budget shared by every process (one per vendor limit; see http/budget.ts). */
+  budget?: RateBudget;
   /** Tests: a shorter retry policy, fake timing. */
   retry?: Partial<RetryPolicy>;
   timing?: Timing;
@@ -30,6 +33,7 @@ export function createConnectors(opts: ConnectorOptions): ConnectorRegistry {
     timing: opts.timing,
     retry: opts.retry,
     rateShare: opts.rateShare,
+    budget: opts.budget,
   });
   return {
     itwin: itwinConnector(clients),
@@ -38,4 +42,5 @@ export function createConnectors(opts: ConnectorOptions): ConnectorRegistry {
   };
 }
 
+export type { BudgetAnswer, RateBudget } from './http/budget.ts';
 export type { FetchLike, RetryPolicy, Timing } from './http/types.ts';

@@ -8,7 +8,7 @@
  * org user is an active one); the worker skips it and alerts.
  */
 import type { CloudManagerTenant, TenantConfig } from '../../core/config.ts';
-import { type Grant, normaliseEmail, type Subject } from '../../core/model.ts';
+import type { Grant, Subject } from '../../core/model.ts';
 import type { Connector, Ctx, RevokeResult } from '../../core/ports.ts';
 import {
   arrayBody,

@@ -1,0 +1,97 @@
+/**
+ * One rate budget per vendor limit, shared by every process that calls the vendor (worker
+ * instances, the API's vendor-calling function, reconciliation, the inventory sync). The budget
+ * itself lives in a store every process reaches (a DynamoDB item per tenant and rate bucket, see
+ * adapters/dynamo-rate-budget.ts); a process leases a few tokens at a time for the requests it has
+ * waiting and spends them at once. A lone caller therefore gets the whole limit, and all callers
+ * together never more than it: a fixed split would give each process a fraction whether or not
+ * the others are busy.
+ */
+import type { RateSpec } from './limiter.ts';
+import type { Timing } from './types.ts';
+
+export type BudgetAnswer = { granted: number; waitMs?: undefined } | { granted: 0; waitMs: number };
+
+export interface RateBudget {
+  /**
+   * Takes up to `want` tokens (at least one, at most the burst) of the budget `key`, whose rate and
+   * burst are `spec`; `now` is the caller's clock (epoch ms). Answers how many it got, or, when none
+   * are left, how long to wait before asking again.
+   */
+  take(key: string, want: number, spec: RateSpec, now: number): Promise<BudgetAnswer>;
+}
+
+/** Leased tokens not spent within this time are dropped, so they never add to a later burst. */
+const LEASE_TTL_MS = 1_000;
+/** A lease covers at most this much of the rate (and never more than the requests waiting). */
+const LEASE_SECONDS = 0.1;
+
+/**
+ * This process's door to one shared budget: requests wait here until a leased token is theirs.
+ * One lease is asked for at a time, sized to the requests waiting.
+ */
+export class BudgetGate {
+  private tokens = 0;
+  private tokensAt = 0;
+  private retryAt = 0;
+  private waiters = 0;
+  private leasing: Promise<void> | undefined;
+  /** Leases the store could not answer (the request then went on the local limit alone). */
+  failures = 0;
+
+  constructor(
+    private readonly budget: RateBudget,
+    private readonly key: string,
+    private readonly spec: RateSpec,
+    private readonly timing: Timing,
+  ) {}
+
+  private get maxLease(): number {
+    return Math.max(1, Math.min(this.spec.burst, Math.ceil(this.spec.perSecond * LEASE_SECONDS)));
+  }
+
+  /** Waits for a token; false (without one) when the wait would end after `deadline`. */
+  async take(deadline: number, signal?: AbortSignal): Promise<boolean> {
+    this.waiters++;
+    try {
+      for (;;) {
+        const now = this.timing.now();
+        if (this.tokens > 0 && now - this.tokensAt <= LEASE_TTL_MS) {
+          this.tokens--;
+          return true;
+        }
+        this.tokens = 0;
+        if (this.retryAt > now) {
+          if (this.retryAt > deadline) return false;
+          await this.timing.sleep(this.retryAt - now, signal);
+          continue;
+        }
+        this.leasing ??= this.lease().finally(() => {
+          this.leasing = undefined;
+        });
+        await this.leasing;
+      }
+    } finally {
+      this.waiters--;
+    }
+  }
+
+  private async lease(): Promise<void> {
+    const want = Math.max(1, Math.min(this.waiters, this.maxLease));
+    let answer: BudgetAnswer;
+    try {
+      answer = await this.budget.take(this.key, want, this.spec, this.timing.now());
+    } catch {
+      // The shared store is out of reach: the local limit (and the vendor's 429s) still hold, and
+      // a revocation must not wait for the budget's store to come back.
+      this.failures++;
+      answer = { granted: want };
+    }
+    if (answer.granted > 0) {
+      this.tokens += answer.granted;
+      this.tokensAt = this.timing.now();
+    } else {
+      this.retryAt = this.timing.now() + Math.max(1, answer.waitMs ?? 1);
+    }
+  }
+}
