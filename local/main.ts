@@ -30,7 +30,9 @@ import { startDynalite } from '../lambdas/adapters/dynalite-server.ts';
 import {
   createTables,
   DynamoAuditLog,
+  DynamoInventoryStore,
   DynamoOffboardingStore,
+  DynamoRateBudget,
   FileSecretStore,
   LogNotifier,
   MemoryJobQueue,
@@ -43,11 +45,12 @@ import { handler as apiHandler } from '../lambdas/handlers/api.ts';
 import { describeConfigError, parseConfigText, readConfigSource } from '../lambdas/handlers/config-loader.ts';
 import { handler as dueSweepHandler } from '../lambdas/handlers/due-sweep.ts';
 import { handler as intakeHandler } from '../lambdas/handlers/intake.ts';
+import { handler as inventorySyncHandler } from '../lambdas/handlers/inventory-sync.ts';
 import { localContext } from '../lambdas/handlers/middleware.ts';
 import { coreLog, logger } from '../lambdas/handlers/observability.ts';
 import { handler as reconcileHandler } from '../lambdas/handlers/reconcile.ts';
 import { handler as retrySweepHandler } from '../lambdas/handlers/retry-sweep.ts';
-import { type HandlerDeps, setDeps } from '../lambdas/handlers/wiring.ts';
+import { type HandlerDeps, setDeps, sharedListings } from '../lambdas/handlers/wiring.ts';
 import { handler as workerHandler } from '../lambdas/handlers/worker.ts';
 import { type Sandbox, type SandboxSeed, startSandbox } from '../sandbox/index.ts';
 import { BodyTooLargeError, readBody, sendJson, sendResult, toApiGatewayEvent } from './http-bridge.ts';
@@ -59,7 +62,11 @@ export const DEFAULT_SANDBOX_PORT = 4010;
 export const DEFAULT_SECRETS_FILE = 'local/secrets.json';
 /** The sandbox origin the demo configuration names; rewritten when the sandbox runs elsewhere. */
 export const DEFAULT_SANDBOX_ORIGIN = `http://127.0.0.1:${DEFAULT_SANDBOX_PORT}`;
-export const TABLES = { offboardingsTable: 'leaver-offboardings', auditTable: 'leaver-audit' };
+export const TABLES = {
+  offboardingsTable: 'leaver-offboardings',
+  auditTable: 'leaver-audit',
+  inventoryTable: 'leaver-inventory',
+};
 /** Time the worker gets per batch, as a Lambda timeout would give it. */
 export const WORKER_BUDGET_MS = 5 * 60_000;
 const SCHEDULE_BUDGET_MS = 15 * 60_000;
@@ -102,7 +109,10 @@ export interface LocalRuntime {
   close(): Promise<void>;
 }
 
-export type ScheduleName = 'due-sweep' | 'reconcile' | 'retry-sweep';
+export type ScheduleName = 'due-sweep' | 'reconcile' | 'retry-sweep' | 'inventory-sync';
+
+/** How often the local scheduler looks for tenants whose inventory is due (each is synced every `inventory.syncMinutes`). */
+const INVENTORY_TICK_MS = 60_000;
 
 /** Names the setting to change when a port is taken. */
 async function listening<T>(what: string, port: number, hint: string, start: () => Promise<T>): Promise<T> {
@@ -233,11 +243,19 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalRun
       audit: new DynamoAuditLog({ client: dynamo, tableName: TABLES.auditTable, clock: systemClock }),
       queue,
       notifier: new LogNotifier({ log, slackWebhookUrl: config.notifications.slackWebhookUrl }),
-      connectors: createConnectors({ secrets, log }),
+      // The same shared rate budget as in AWS (in dynalite): the worker, the API's vendor calls,
+      // reconciliation and the inventory sync together stay within each vendor's limit.
+      connectors: createConnectors({
+        secrets,
+        log,
+        budget: new DynamoRateBudget({ client: dynamo, tableName: TABLES.offboardingsTable }),
+      }),
       clock: systemClock,
       ids: new UlidIds(),
       log,
       secrets,
+      inventory: new DynamoInventoryStore({ client: dynamo, tableName: TABLES.inventoryTable }),
+      listings: sharedListings(config, systemClock),
     };
     setDeps(deps, 'local');
 
@@ -292,10 +310,21 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalRun
                   localContext('leaver-retry-sweep', SCHEDULE_BUDGET_MS),
                 ),
             },
+            {
+              name: 'inventory-sync',
+              everyMs: INVENTORY_TICK_MS,
+              run: () =>
+                inventorySyncHandler(
+                  scheduleEvent('inventory-sync'),
+                  localContext('leaver-inventory-sync', SCHEDULE_BUDGET_MS),
+                ),
+            },
           ],
       log,
     );
     closers.push(() => scheduler.stop());
+    // The inventory is built at start (in the background), so the first offboarding finds it.
+    if (opts.schedules !== false && config.inventory.enabled) void scheduler.runNow('inventory-sync');
 
     const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
       void (async () => {
@@ -354,6 +383,7 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalRun
         const context = localContext(`leaver-${name}`, SCHEDULE_BUDGET_MS);
         if (name === 'due-sweep') await dueSweepHandler(event, context);
         else if (name === 'reconcile') await reconcileHandler(event, context);
+        else if (name === 'inventory-sync') await inventorySyncHandler(event, context);
         else await retrySweepHandler(event, context);
       },
       drain: () => queue.drain(),

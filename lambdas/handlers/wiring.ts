@@ -5,6 +5,7 @@
  * own (dynalite, in-process queue, file secrets) and injects them with `setDeps`.
  *
  *   OFFBOARDINGS_TABLE, AUDIT_TABLE, QUEUE_URL, TOPIC_ARN (optional: log notifier without it),
+ *   INVENTORY_TABLE (optional: without it offboardings discover first, as without an inventory),
  *   AWS_REGION, AWS_ENDPOINT_URL (optional), LEAVER_CONFIG_JSON / LEAVER_CONFIG.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -12,7 +13,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   DynamoAuditLog,
+  DynamoInventoryStore,
   DynamoOffboardingStore,
+  DynamoRateBudget,
   LogNotifier,
   SecretsManagerStore,
   SnsNotifier,
@@ -23,6 +26,7 @@ import {
 import { createConnectors } from '../connectors/index.ts';
 import type { LeaverConfig } from '../core/config.ts';
 import type { EngineDeps } from '../core/deps.ts';
+import { SharedListings } from '../core/listings.ts';
 import type { OffboardingStore, SecretStore } from '../core/ports.ts';
 import { getConfig } from './config-loader.ts';
 import { coreLog, type MetricsRecorder, recorder, tracer } from './observability.ts';
@@ -61,6 +65,10 @@ export function instrumentStore(store: OffboardingStore, rec: MetricsRecorder = 
     const o = await store.transition(id, from, to, patch);
     rec.count('Offboardings', { status: to });
     if (to === 'completed' || to === 'completed_with_failures') {
+      // Grants the verification found that the inventory-first pass did not know.
+      if (typeof patch?.missedByInventory === 'number') {
+        rec.add('InventoryMissed', MetricUnit.Count, patch.missedByInventory);
+      }
       if (typeof o.timeToRevokeMs === 'number')
         rec.add('TimeToRevoke', MetricUnit.Milliseconds, o.timeToRevokeMs);
       for (const [vendor, ms] of Object.entries(o.timeToRevokeByVendorMs ?? {})) {
@@ -98,25 +106,38 @@ export function createAwsDeps(
   const clock = systemClock;
   const secrets = new SecretsManagerStore({ client: secretsClient, clock });
   const topicArn = env.TOPIC_ARN?.trim();
+  const offboardingsTable = required(env, 'OFFBOARDINGS_TABLE');
+  const inventoryTable = env.INVENTORY_TABLE?.trim();
   const notifier = topicArn
     ? new SnsNotifier({ client: sns, topicArn, log })
     : new LogNotifier({ log, slackWebhookUrl: config.notifications.slackWebhookUrl });
   return {
     config,
-    store: instrumentStore(
-      new DynamoOffboardingStore({ client: dynamo, tableName: required(env, 'OFFBOARDINGS_TABLE') }),
-    ),
+    store: instrumentStore(new DynamoOffboardingStore({ client: dynamo, tableName: offboardingsTable })),
     audit: new DynamoAuditLog({ client: dynamo, tableName: required(env, 'AUDIT_TABLE'), clock }),
     queue: new SqsJobQueue({ client: sqs, queueUrl: required(env, 'QUEUE_URL') }),
     notifier,
-    // Each process has its own limiters: every process that may call a vendor at once takes
-    // 1/LEAVER_RATE_SHARE of each tenant's rate (infra/leaver-construct.ts, vendorRateShare).
-    connectors: createConnectors({ secrets, log, rateShare: Number(env.LEAVER_RATE_SHARE ?? 1) }),
+    // Every function that calls a vendor takes from one budget per vendor limit, kept in the
+    // Offboardings table: a lone caller gets the whole limit, all of them together no more.
+    connectors: createConnectors({
+      secrets,
+      log,
+      budget: new DynamoRateBudget({ client: dynamo, tableName: offboardingsTable }),
+    }),
     clock,
     ids: new UlidIds(),
     log,
     secrets,
+    ...(inventoryTable
+      ? { inventory: new DynamoInventoryStore({ client: dynamo, tableName: inventoryTable }) }
+      : {}),
+    listings: sharedListings(config, clock),
   };
+}
+
+/** The process's shared tenant listings (kept across invocations of a warm function). */
+export function sharedListings(config: LeaverConfig, clock: { now(): Date }): SharedListings {
+  return new SharedListings(() => clock.now().getTime(), config.inventory.scopeConcurrency);
 }
 
 /**
