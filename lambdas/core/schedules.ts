@@ -104,13 +104,10 @@ export async function reconcile(deps: EngineDeps, ctx: Ctx): Promise<ReconcileRe
   for (let i = 0; i < offs.length; i += RECONCILE_BATCH) {
     if (deadlineNear(deps, ctx)) return stop();
     const batchOffs = offs.slice(i, i + RECONCILE_BATCH);
-    // A listing the inventory sync (or another run) made moments ago serves here too.
     const disc = await discoverAll(
       deps,
       batchOffs.map((o) => o.subject),
       ctx,
-      deps.config.tenants,
-      { maxAgeMs: deps.config.inventory.listingMaxAgeSeconds * 1000 },
     );
     result.unreadTenants += disc.failures.length;
     const batch = newBatchState();
