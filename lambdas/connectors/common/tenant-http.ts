@@ -23,10 +23,8 @@ export interface HttpDeps {
   timing?: Timing;
   retry?: Partial<RetryPolicy>;
   /**
-   * How many processes may call each tenant at once (LEAVER_RATE_SHARE in AWS: the worker's maximum
-   * concurrency + the reconciler + the API's vendor-calling function, see vendorRateShare in
-   * infra/leaver-construct.ts). A tenant's `rateLimit` is the vendor's own limit; each process takes
-   * 1/rateShare of its rate and burst, so together they stay within it.
+   * A fixed split of each tenant's `rateLimit` (the vendor's own limit) among this many processes,
+   * each taking 1/rateShare of its rate and burst. Only without `budget`.
    */
   rateShare?: number;
   /**
