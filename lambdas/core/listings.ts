@@ -7,8 +7,8 @@
  * (single flight). A caller says what it can use:
  * - `maxAgeMs`: any listing that started at most that long ago (the first pass of an offboarding,
  *   whose verification follows anyway);
- * - `notBefore`: only a listing that started at or after that time (verification: it must have
- *   started after the run's last revocation, so that it sees the result).
+ * - `notBefore`: only a listing that started after that time (verification: it must have started
+ *   after the run's last revocation, so that it sees the result).
  * A caller whose need the running listing does not meet waits for the next one, which starts as
  * soon as the running one ends and serves every caller that queued meanwhile. So concurrent batches
  * of a mass layoff share one listing per tenant instead of one each.
@@ -98,7 +98,7 @@ export function grantsFor(all: readonly Grant[], subjects: readonly Subject[]): 
 }
 
 export interface ListingNeed {
-  /** Only a listing that started at or after this time (epoch ms). */
+  /** Only a listing that started after this time (epoch ms). */
   notBefore?: number;
   /** Any listing that started at most this long ago. */
   maxAgeMs?: number;
@@ -127,9 +127,11 @@ export class SharedListings {
   /** A listing of `tenant` that meets `need`: a kept one, the running one, or a new one. */
   async get(connector: Connector, tenant: TenantConfig, need: ListingNeed, ctx: Ctx): Promise<TenantListing> {
     const slot = this.slot(tenant);
-    const notBefore = need.notBefore ?? Number.NEGATIVE_INFINITY;
+    // Strictly after: a listing that started in the same millisecond as the revocation it must
+    // see cannot be shown to have started after it.
+    const after = need.notBefore ?? Number.NEGATIVE_INFINITY;
     const fresh = (startedAt: number) =>
-      startedAt >= notBefore && (need.maxAgeMs === undefined || this.now() - startedAt <= need.maxAgeMs);
+      startedAt > after && (need.maxAgeMs === undefined || this.now() - startedAt <= need.maxAgeMs);
     if (slot.last && fresh(slot.last.startedAt)) return this.current(slot, slot.last);
     if (slot.running && fresh(slot.running.startedAt)) return this.current(slot, await slot.running.done);
     if (slot.running) {
