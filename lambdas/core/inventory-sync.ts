@@ -89,8 +89,9 @@ async function syncTenant(
   const lease = () => iso(Math.max(ctx.deadline, now()) + LEASE_MARGIN_MS);
   const state = await inventory.claimSync(tenant.id, opts.owner, lease(), iso(now()));
   if (!state) return { ...result, status: 'busy' };
+  // A released lease is one that lapsed long ago: the next claim, however soon, takes it.
   const release = (patch: Partial<TenantInventoryState> = {}) =>
-    inventory.saveSync(tenant.id, opts.owner, { ...patch, leaseUntil: iso(now()) });
+    inventory.saveSync(tenant.id, opts.owner, { ...patch, leaseUntil: iso(0) });
 
   let passStartedAt = state.passStartedAt;
   if (!passStartedAt) {
