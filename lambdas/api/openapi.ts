@@ -168,6 +168,7 @@ export function buildOpenApi(routes: readonly AnyRoute[], info: OpenApiInfo): Re
       { name: 'offboardings', description: 'Start, inspect, cancel, retry and release offboardings' },
       { name: 'revocations', description: 'Targeted revocations and the kill switch' },
       { name: 'audit', description: 'The audit trail and its exports' },
+      { name: 'access', description: 'Who holds what: the access inventory' },
       { name: 'meta', description: 'Health and this document' },
     ],
     paths,

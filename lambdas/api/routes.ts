@@ -9,6 +9,7 @@ import { LeaverError } from '../core/errors.ts';
 import { type GrantKind, VENDORS, type VendorId } from '../core/model.ts';
 import { assertGrantIds, vendorOfKind } from '../core/vendor-ids.ts';
 import { json, text } from '../handlers/http-response.ts';
+import { getAccess } from './access.ts';
 import { CONTENT_TYPES, csvHeader, csvRow, jsonlLine, toOcsf } from './audit-export.ts';
 import { unwrapCursor, wrapCursor } from './cursor.ts';
 import * as engine from './engine.ts';
@@ -463,6 +464,7 @@ export const ROUTES: readonly AnyRoute[] = [
   offboardingAudit,
   preview,
   auditExport,
+  getAccess,
   revocations,
   killSwitch,
   getKillSwitch,
