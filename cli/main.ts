@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { verifyChain } from '../lambdas/core/audit-chain.ts';
 import type { AuditRecord } from '../lambdas/core/model.ts';
+import { type AccessLike, accessText } from './access-format.ts';
 import {
   ApiClient,
   ApiError,
@@ -47,6 +48,7 @@ Commands:
   audit verify <id>
   kill-switch on|off --reason <text>
   kill-switch status
+  access <email>     every grant the access inventory knows the person holds, and how fresh
 
 Global options:
   --url <url>      API base URL (env LEAVER_URL; default ${DEFAULT_URL})
@@ -122,6 +124,7 @@ const COMMAND_OPTIONS = {
   },
   'audit verify': {},
   'kill-switch': { reason: { type: 'string' } },
+  access: {},
 } as const satisfies Record<string, ParseArgsConfig['options']>;
 
 type CommandName = keyof typeof COMMAND_OPTIONS;
@@ -331,6 +334,12 @@ async function run(p: Parsed, io: Io): Promise<number> {
       }
       if (!asJson && !quiet) io.err(`Offboarding ${o.id} accepted (${o.status}); waiting...`);
       return waitForEnd(o, secondsOption(p, 'timeout', 300), secondsOption(p, 'interval', 1));
+    }
+    case 'access': {
+      const email = onePositional(p, 'email');
+      const a = await client.json<AccessLike>('GET', `/v1/access?email=${encodeURIComponent(email)}`);
+      print(a, () => accessText(a));
+      return 0;
     }
     case 'preview': {
       const email = onePositional(p, 'email');
