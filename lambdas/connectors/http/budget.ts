@@ -23,8 +23,12 @@ export interface RateBudget {
 
 /** Leased tokens not spent within this time are dropped, so they never add to a later burst. */
 const LEASE_TTL_MS = 1_000;
-/** A lease covers at most this much of the rate (and never more than the requests waiting). */
-const LEASE_SECONDS = 0.1;
+/**
+ * A lease covers at most this much of the rate (and never more than the requests waiting): enough
+ * that the store's round trips (a lease, and a refused one when the budget is spent) never hold a
+ * lone caller below the rate, little enough that a lease is spent at once.
+ */
+const LEASE_SECONDS = 0.5;
 
 /**
  * This process's door to one shared budget: requests wait here until a leased token is theirs.
