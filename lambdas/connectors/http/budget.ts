@@ -31,6 +31,13 @@ const LEASE_TTL_MS = 1_000;
 const LEASE_SECONDS = 0.5;
 
 /**
+ * Of the burst, this much of a second of the rate is never leased: requests reach the vendor a
+ * little later than they were let go, some later than others, so a bucket drained to the last
+ * token would refuse the ones that arrive together. This reserve absorbs that.
+ */
+const RESERVE_SECONDS = 0.1;
+
+/**
  * This process's door to one shared budget: requests wait here until a leased token is theirs.
  * One lease is asked for at a time, sized to the requests waiting.
  */
@@ -43,12 +50,17 @@ export class BudgetGate {
   /** Leases the store could not answer (the request then went on the local limit alone). */
   failures = 0;
 
+  private readonly spec: RateSpec;
+
   constructor(
     private readonly budget: RateBudget,
     private readonly key: string,
-    private readonly spec: RateSpec,
+    limit: RateSpec,
     private readonly timing: Timing,
-  ) {}
+  ) {
+    const reserve = Math.ceil(limit.perSecond * RESERVE_SECONDS);
+    this.spec = { perSecond: limit.perSecond, burst: Math.max(1, limit.burst - reserve) };
+  }
 
   private get maxLease(): number {
     return Math.max(1, Math.min(this.spec.burst, Math.ceil(this.spec.perSecond * LEASE_SECONDS)));
@@ -81,7 +93,10 @@ export class BudgetGate {
   }
 
   private async lease(): Promise<void> {
-    const want = Math.max(1, Math.min(this.waiters, this.maxLease));
+    // At least a quarter lease even for one waiter: a caller making one call after another (a
+    // paged listing) then pays the store's round trip once every few calls, not on every call.
+    // What it does not spend within the lease's life goes back to no one: a small waste.
+    const want = Math.min(this.maxLease, Math.max(this.waiters, Math.ceil(this.maxLease / 4)));
     let answer: BudgetAnswer;
     try {
       answer = await this.budget.take(this.key, want, this.spec, this.timing.now());
