@@ -49,7 +49,7 @@ export class DynamoRateBudget implements RateBudget {
         const tat = await this.write(key, mode, g, T, tau, now);
         if (tat !== undefined) {
           this.seen.set(key, tat);
-          return { granted: g };
+          return { granted: g, readyInMs: Math.max(0, Math.ceil(tat + T - tau - now)) };
         }
       }
       const tat = await this.read(key);

