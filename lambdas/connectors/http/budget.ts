@@ -50,6 +50,8 @@ export class BudgetGate {
   private retryAt = 0;
   private waiters = 0;
   private leasing: Promise<void> | undefined;
+  /** How long a lease takes (the store's round trip), smoothed: the next lease leaves that early. */
+  private roundTripMs = 0;
   /** Leases the store could not answer (the request then went on the local limit alone). */
   failures = 0;
 
@@ -101,8 +103,10 @@ export class BudgetGate {
     // What it does not spend within the lease's life goes back to no one: a small waste.
     const want = Math.min(this.maxLease, Math.max(this.waiters, Math.ceil(this.maxLease / 4)));
     let answer: BudgetAnswer;
+    const asked = this.timing.now();
     try {
-      answer = await this.budget.take(this.key, want, this.spec, this.timing.now());
+      answer = await this.budget.take(this.key, want, this.spec, asked);
+      this.roundTripMs = 0.7 * this.roundTripMs + 0.3 * (this.timing.now() - asked);
     } catch {
       // The shared store is out of reach: the local limit (and the vendor's 429s) still hold, and
       // a revocation must not wait for the budget's store to come back.
@@ -119,7 +123,11 @@ export class BudgetGate {
       // The budget is spent for now: the next lease waits for it instead of asking in vain.
       const ready = answer.readyInMs ?? 0;
       const left = this.waiters - answer.granted;
-      if (ready > 0 && left > 0) this.retryAt = this.timing.now() + ready + batchFor(left);
+      // Leave a round trip early: the lease then reaches the store as the tokens are there, and
+      // none are lost to a bucket that was full while the request was on its way.
+      if (ready > 0 && left > 0) {
+        this.retryAt = this.timing.now() + Math.max(1, ready + batchFor(left) - this.roundTripMs);
+      }
     } else {
       this.retryAt = this.timing.now() + Math.max(1, answer.waitMs ?? 1) + batchFor(want);
     }
