@@ -91,7 +91,8 @@ export function createAwsDeps(
 ): HandlerDeps {
   const clientConfig = awsClientConfig(env);
   const dynamo = tracer.captureAWSv3Client(new DynamoDBClient(clientConfig));
-  // SQS and SNS load on first use: the worker never enqueues and most runs never alert, so their
+  // SQS and SNS load on first use: the worker enqueues only a full batch's verifications and most
+  // runs never alert, so their
   // clients stay out of those functions' cold starts.
   const sqs = async () => {
     const { SQSClient } = await import('@aws-sdk/client-sqs');
