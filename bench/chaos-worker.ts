@@ -1,6 +1,6 @@
 /**
  * One worker process for the chaos run: plays the SQS event source mapping for the worker Lambda
- * handler (receive up to 10 messages with a visibility timeout, invoke the handler with the batch,
+ * handler (receive up to CHAOS_BATCH messages, default 10, with a visibility timeout, invoke the handler with the batch,
  * delete the messages it did not report as failed; failed ones reappear when their visibility
  * timeout ends). Dependencies come from the environment exactly as in Lambda (createAwsDeps on
  * moto_server). Prints `CHAOS {"event":"batch-start"|"batch-end",...}` lines so the parent can kill it
@@ -10,6 +10,9 @@
  * a killed worker then starts after the dead worker's lease (its deadline + 60 s) instead of waiting
  * it out in real time. Only one worker runs at a time in that form, so no live lease is taken over.
  *
+ * CHAOS_HOLD=1 (with CHAOS_OFFSET_FILE): start, then wait for SIGUSR2 before receiving; the clock
+ * offset is read from the file then (the parent knows it only after its kills).
+ *
  * CHAOS_STALL_AFTER_DELETE=1: the first removal the vendor answers with a 2xx is held back (its
  * answer never reaches the connector) and the process prints `CHAOS {"event":"delete-landed"}`; the
  * parent kills it then. The grant is removed at the vendor but its `action_finished` never written,
@@ -17,8 +20,24 @@
  */
 import './support/env.ts';
 
-const offset = Number(process.env.CHAOS_CLOCK_OFFSET_MS ?? 0);
-if (offset !== 0) {
+// CHAOS_HOLD=1: started early so its start-up cost overlaps the run, this worker waits for SIGUSR2
+// before it receives anything, and only then reads its clock offset from CHAOS_OFFSET_FILE. The
+// handler comes first: a signal before it exists would end the process.
+// A signal handler alone does not keep Node running (a pending top-level await exits with 13): a
+// timer does, until the signal.
+const held =
+  process.env.CHAOS_HOLD === '1'
+    ? new Promise<void>((go) => {
+        const alive = setInterval(() => {}, 60_000);
+        process.once('SIGUSR2', () => {
+          clearInterval(alive);
+          go();
+        });
+      })
+    : undefined;
+
+function shiftClock(offset: number): void {
+  if (offset === 0) return;
   const RealDate = Date;
   const realNow = RealDate.now.bind(RealDate);
   class ShiftedDate extends RealDate {
@@ -32,6 +51,7 @@ if (offset !== 0) {
   }
   globalThis.Date = ShiftedDate as DateConstructor;
 }
+if (!held) shiftClock(Number(process.env.CHAOS_CLOCK_OFFSET_MS ?? 0));
 
 if (process.env.CHAOS_STALL_AFTER_DELETE === '1') {
   const realFetch = globalThis.fetch.bind(globalThis);
@@ -61,17 +81,25 @@ const sqs = new SQSClient({ ...awsClientConfig(), maxAttempts: 5 });
 const queueUrl = process.env.QUEUE_URL!;
 const visibility = Number(process.env.CHAOS_VISIBILITY_S ?? 5);
 const budgetMs = Number(process.env.CHAOS_BUDGET_MS ?? 15_000);
+/** Messages per receive (SQS allows 1-10): smaller batches spread one group's leavers over more workers. */
+const batchSize = Math.min(10, Math.max(1, Number(process.env.CHAOS_BATCH ?? 10)));
 let stopping = false;
 process.on('SIGTERM', () => {
   stopping = true;
 });
+
+if (held) {
+  await held;
+  const { readFileSync } = await import('node:fs');
+  shiftClock(Number(readFileSync(process.env.CHAOS_OFFSET_FILE!, 'utf8')));
+}
 
 let batchNo = 0;
 while (!stopping) {
   const r = await sqs.send(
     new ReceiveMessageCommand({
       QueueUrl: queueUrl,
-      MaxNumberOfMessages: 10,
+      MaxNumberOfMessages: batchSize,
       WaitTimeSeconds: 1,
       VisibilityTimeout: visibility,
       MessageSystemAttributeNames: ['ApproximateReceiveCount'],
@@ -80,7 +108,14 @@ while (!stopping) {
   const messages = r.Messages ?? [];
   if (messages.length === 0) continue;
   batchNo++;
-  say({ event: 'batch-start', batch: batchNo, messages: messages.length });
+  const offboardingIds = messages.map((m) => {
+    try {
+      return String((JSON.parse(m.Body ?? '{}') as { offboardingId?: unknown }).offboardingId);
+    } catch {
+      return '';
+    }
+  });
+  say({ event: 'batch-start', batch: batchNo, messages: messages.length, ids: offboardingIds });
   const now = String(Date.now());
   const res = await handler(
     {

@@ -16,16 +16,26 @@
  *   real time (a killed worker's offboardings wait out its lease: its deadline + 60 s). CI form: one
  *   worker at a time, the replacement's clock moved past the dead worker's lease.
  *
+ * - An iTwin group "Site Engineers" is shared by more leavers (CI 12, full 40) and 10 colleagues who
+ *   stay; one of its PATCHes is accepted by the vendor but not applied. Full form: its leavers come
+ *   with the others. CI form: once the last kill is done, to two more workers (started early and
+ *   held until then) besides the live one, in batches of 6, all on the same clock, so none takes
+ *   over another's live lease.
+ *
  * Then it checks: every grant revoked in sandbox state; each vendor effect once (repeats are 404 =
- * already_absent); a repeated delete landed on already_absent; every action audited; every hash
- * chain verifies (verifyStream); nothing left `running`; and that the run was the one intended:
- * 5xx, 429s, resets and hangs injected (request log, by fault rule), workers killed mid-batch, one
- * of them after a removal landed. Exits 1 when a check fails.
+ * already_absent; a group membership removed by exactly one PATCH, by the sandbox's record of group
+ * changes); a repeated delete landed on already_absent; every action audited; every hash chain
+ * verifies (verifyStream); nothing left `running`; the shared group kept every stayer, each leaver
+ * was removed by one PATCH and none twice; and that the run was the one intended: 5xx, 429s, resets
+ * and hangs injected (request log, by fault rule), workers killed mid-batch, one of them after a
+ * removal landed, the group written by several workers at once with a PATCH that did not take
+ * effect. Exits 1 when a check fails.
  */
 import './support/env.ts';
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -44,6 +54,7 @@ import { handler as intakeHandler } from '../lambdas/handlers/intake.ts';
 import { localContext } from '../lambdas/handlers/middleware.ts';
 import { runRetrySweep } from '../lambdas/handlers/retry-sweep.ts';
 import { createAwsDeps, setDeps } from '../lambdas/handlers/wiring.ts';
+import type { ItwinState } from '../sandbox/itwin/types.ts';
 import { callKind, summarise } from './support/calls.ts';
 import {
   auditedGrants,
@@ -53,10 +64,13 @@ import {
   checkEffectsOnce,
   checkFaultsInjected,
   checkFinished,
+  checkGroupExercised,
   checkKills,
   checkNothingLeft,
   checkRepeatedDeleteAbsent,
+  checkSharedGroup,
   type FaultKind,
+  type GroupChange,
   injectedFaults,
 } from './support/chaos-checks.ts';
 import { SandboxClient } from './support/control.ts';
@@ -74,9 +88,11 @@ const P = CI
       kills: 1,
       visibilityS: 5,
       budgetMs: 60_000,
-      limitS: 80,
+      limitS: 100,
       killAfterMs: [1000, 3000],
       dueSweepS: 30,
+      // The shared group: its leavers come after the others (see the header), to 3 more workers.
+      group: { leavers: 12, stayers: 10, workers: 2, batch: 6 },
     }
   : {
       leavers: 60,
@@ -88,7 +104,10 @@ const P = CI
       limitS: 480,
       killAfterMs: [1000, 4000],
       dueSweepS: 60,
+      group: { leavers: 40, stayers: 10, workers: 0, batch: 10 },
     };
+/** CHAOS_LIMIT_S overrides the time limit (a machine busy with other work). */
+const limitS = Number(process.env.CHAOS_LIMIT_S) || P.limitS;
 /** CI form: how far each replacement worker's clock jumps (past the dead worker's deadline + 60 s lease margin). */
 const LEASE_JUMP_MS = P.budgetMs + 70_000;
 
@@ -103,6 +122,8 @@ interface Worker {
   child: ChildProcess;
   busy: boolean;
   offset: number;
+  /** Busy with a batch that holds one of the shared group's offboardings. */
+  groupBatch?: boolean;
   /** Held back the answer of a removal that landed (CHAOS_STALL_AFTER_DELETE): kill it now. */
   stalled: boolean;
   killed: boolean;
@@ -117,7 +138,9 @@ try {
     stayers: 10,
     verifyRounds: 3,
     tenantRates: { atlas: { perSecond: 10, burst: 10 } },
+    sharedGroup: { leavers: P.group.leavers, stayers: P.group.stayers },
   });
+  const group = sc.group!;
   const config = {
     ...sc.config,
     tenants: (sc.config.tenants ?? []).map((t) => ({ ...t, timeoutMs: 2_000, maxConcurrency: 8 })),
@@ -129,6 +152,7 @@ try {
 
   // ---- AWS on moto: tables, queue, secrets; the Lambda environment
   const prefix = `chaos-${randomUUID().slice(0, 8)}`;
+  const offsetFile = resolve(tmpdir(), `${prefix}-clock-offset`);
   const clientConfig = {
     endpoint: moto.url,
     region: 'us-east-1',
@@ -218,14 +242,34 @@ try {
 
   // ---- webhooks through the intake handler
   const ids: string[] = [];
-  for (const email of sc.leavers) {
-    const r = (await intakeHandler(terminationEvent(email), localContext('leaver-intake', 30_000))) as {
-      statusCode: number;
-      body: string;
+  /** Sends each email's termination through the intake, `parallel` at a time. */
+  const terminate = async (emails: readonly string[], parallel = 1, into?: Set<string>) => {
+    const todo = [...emails];
+    const one = async () => {
+      for (let email = todo.shift(); email !== undefined; email = todo.shift()) {
+        const r = (await intakeHandler(terminationEvent(email), localContext('leaver-intake', 30_000))) as {
+          statusCode: number;
+          body: string;
+        };
+        if (r.statusCode !== 202) throw new Error(`intake answered ${r.statusCode}: ${r.body}`);
+        const id = (JSON.parse(r.body) as { offboardingId: string }).offboardingId;
+        ids.push(id);
+        into?.add(id);
+      }
     };
-    if (r.statusCode !== 202) throw new Error(`intake answered ${r.statusCode}: ${r.body}`);
-    ids.push((JSON.parse(r.body) as { offboardingId: string }).offboardingId);
-  }
+    await Promise.all(Array.from({ length: parallel }, one));
+  };
+  // The shared group's PATCHes meet the vendor faults, and one of them is accepted but not applied.
+  const groupFault = () =>
+    sandbox.vendorAction('itwin', 'set-group-patch-fault', { mode: 'ignore', groupId: group.id, times: 1 });
+  // Full form: the group's leavers come with everyone else, to the workers killed in real time.
+  // CI form: after the others, to several workers at once (see the header).
+  const groupLater = P.group.workers > 0;
+  /** The shared group's offboardings: a worker busy with a batch holding one of them counts. */
+  const groupIds = new Set<string>();
+  await terminate(sc.leavers);
+  if (!groupLater) await terminate(group.leavers, 1, groupIds);
+  if (!groupLater) await groupFault();
   say(
     `${ids.length} terminations accepted; ${P.workers} worker process(es), each killed after its first removal, then ${P.kills} more kills`,
   );
@@ -234,6 +278,8 @@ try {
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   let kills = 0;
   let killsAfterDelete = 0;
+  /** Most workers busy at once with batches holding the shared group's offboardings. */
+  let workersAtOnce = 0;
   let seen = 0;
   const revocations = async () =>
     (await sandbox.requests()).filter((e) => callKind(e) === 'revoke' && e.status !== null && e.status < 300)
@@ -255,11 +301,13 @@ try {
     await exited;
     spawnWorker(offset);
   };
-  const spawnWorker = (offset: number, stallAfterDelete = false) => {
+  const spawnWorker = (offset: number, stallAfterDelete = false, batch = 10, hold = false) => {
     const child = spawnTs(resolve(import.meta.dirname, 'chaos-worker.ts'), {
       ...env,
       CHAOS_CLOCK_OFFSET_MS: String(offset),
       CHAOS_STALL_AFTER_DELETE: stallAfterDelete ? '1' : '0',
+      CHAOS_BATCH: String(batch),
+      ...(hold ? { CHAOS_HOLD: '1', CHAOS_OFFSET_FILE: offsetFile } : {}),
     });
     const w: Worker = { child, busy: false, offset, stalled: false, killed: false };
     let buf = '';
@@ -270,12 +318,17 @@ try {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
         if (line.startsWith('CHAOS ')) {
-          const ev = JSON.parse(line.slice(6)) as { event: string };
+          const ev = JSON.parse(line.slice(6)) as { event: string; ids?: string[] };
           if (ev.event === 'delete-landed') {
             // A removal landed and its answer is held back: kill now, before it can be audited.
             w.stalled = true;
             void killAndReplace(w, 'right after a removal landed, before its action_finished');
-          } else w.busy = ev.event === 'batch-start';
+          } else {
+            w.busy = ev.event === 'batch-start';
+            w.groupBatch = w.busy && (ev.ids ?? []).some((id) => groupIds.has(id));
+            const now = [...workers].filter((x) => x.groupBatch && !x.killed).length;
+            workersAtOnce = Math.max(workersAtOnce, now);
+          }
         }
         nl = buf.indexOf('\n');
       }
@@ -288,6 +341,10 @@ try {
   // Every first worker holds back the answer of its first landed removal and is killed then; their
   // replacements do not. Then P.kills more, each after 1-4 more removals have landed.
   for (let i = 0; i < P.workers; i++) spawnWorker(0, true);
+  // CI form: the shared group's workers start now and wait (their start-up overlaps the kills).
+  const groupWorkers = groupLater
+    ? Array.from({ length: P.group.workers }, () => spawnWorker(0, false, P.group.batch, true))
+    : [];
 
   let killerDone = false;
   const killer = (async () => {
@@ -309,45 +366,55 @@ try {
       if (!victim) break; // no batch left to interrupt: the run is nearly over (checkKills judges)
       await killAndReplace(victim, 'mid-batch');
     }
+    if (groupLater) {
+      // CI form: no kill is left, so several workers may run at once: the shared group's leavers go
+      // to three more, on the last replacement's clock (every live worker on the same clock, so
+      // none takes over another's live lease).
+      await groupFault();
+      writeFileSync(offsetFile, String(clockOffset));
+      for (const w of groupWorkers) w.child.kill('SIGUSR2');
+      await terminate(group.leavers, 5, groupIds);
+      say(`${group.leavers.length} leavers of one group sent; ${P.group.workers} more worker(s)`);
+    }
     killerDone = true;
   })();
 
   // ---- wait for every offboarding to finish; run the schedules meanwhile
   const store = new DynamoOffboardingStore({ client: dynamo, tableName: tables.offboardingsTable });
   let offs: (Offboarding | undefined)[] = [];
-  let finished = false;
   let lastDueSweep = Date.now();
-  while ((Date.now() - started) / 1000 < P.limitS) {
-    await sleep(2_000);
-    // EventBridge's schedules: the retry sweep often (retries are due within seconds here), the
-    // due sweep (which re-enqueues whatever is still `scheduled`) at its own slower pace.
-    if (Date.now() - lastDueSweep > P.dueSweepS * 1000) {
-      lastDueSweep = Date.now();
-      await runDueSweep().catch(() => undefined);
+  const waitAll = async (): Promise<boolean> => {
+    while ((Date.now() - started) / 1000 < limitS) {
+      await sleep(2_000);
+      // EventBridge's schedules: the retry sweep often (retries are due within seconds here), the
+      // due sweep (which re-enqueues whatever is still `scheduled`) at its own slower pace.
+      if (Date.now() - lastDueSweep > P.dueSweepS * 1000) {
+        lastDueSweep = Date.now();
+        await runDueSweep().catch(() => undefined);
+      }
+      await runRetrySweep().catch(() => undefined);
+      offs = await Promise.all(ids.map((id) => store.get(id)));
+      const open = offs.filter((o) => o?.status !== 'completed').length;
+      const q = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: queueUrl,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
+      );
+      if (open === 0 && killerDone) return true;
+      const st: Record<string, number> = {};
+      for (const o of offs) st[o?.status ?? 'missing'] = (st[o?.status ?? 'missing'] ?? 0) + 1;
+      say(
+        `${JSON.stringify(st)}; queue ${q.Attributes?.ApproximateNumberOfMessages ?? '?'} visible, ${q.Attributes?.ApproximateNumberOfMessagesNotVisible ?? '?'} in flight`,
+      );
     }
-    await runRetrySweep().catch(() => undefined);
-    offs = await Promise.all(ids.map((id) => store.get(id)));
-    const open = offs.filter((o) => o?.status !== 'completed').length;
-    const q = await sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: queueUrl,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-      }),
-    );
-    if (open === 0 && killerDone) {
-      finished = true;
-      break;
-    }
-    const st: Record<string, number> = {};
-    for (const o of offs) st[o?.status ?? 'missing'] = (st[o?.status ?? 'missing'] ?? 0) + 1;
-    say(
-      `${JSON.stringify(st)}; queue ${q.Attributes?.ApproximateNumberOfMessages ?? '?'} visible, ${q.Attributes?.ApproximateNumberOfMessagesNotVisible ?? '?'} in flight`,
-    );
-  }
+    return false;
+  };
+  const finished = await waitAll();
   await killer;
   await primers;
   await Promise.all([...workers].map((w) => stopChild(w.child)));
-  say(finished ? 'all offboardings completed' : `time limit ${P.limitS}s reached`);
+  say(finished ? 'all offboardings completed' : `time limit ${limitS}s reached`);
 
   // ---- checks
   await sandbox.clearFaults();
@@ -364,12 +431,31 @@ try {
     if (!v.ok) chainResults.push({ name: 'chain', ok: false, detail: `${id}: ${v.reason}` });
   }
   offs = await Promise.all(ids.map((id) => store.get(id)));
-  const remaining = await remainingGrants(sandbox, sc.leavers);
+  const remaining = await remainingGrants(sandbox, [...sc.leavers, ...group.leavers]);
+  const groupChanges = (
+    await sandbox.vendorAction<{ changes: GroupChange[] }>('itwin', 'group-changes', { groupId: group.id })
+  ).changes;
+  const groupMembers =
+    (await sandbox.state<ItwinState>('itwin')).itwins
+      .find((t) => t.id === group.itwinId)
+      ?.groups.find((g) => g.id === group.id)
+      ?.members.map((m) => m.email) ?? [];
+  const groupPatchesOk = log.filter(
+    (e) => e.method === 'PATCH' && e.path.toLowerCase().endsWith(group.id) && e.status === 200,
+  ).length;
+  const sharedGroup = checkSharedGroup({
+    changes: groupChanges,
+    groupId: group.id,
+    members: groupMembers,
+    leavers: group.leavers,
+    stayers: group.stayers,
+    streams,
+  });
   const grants = auditedGrants(streams);
   const expected = sc.grants.itwin + sc.grants.atlas + sc.grants.cloudmanager;
-  const effects = checkEffectsOnce(log, grants, expected);
+  const effects = checkEffectsOnce(log, grants, expected, groupChanges);
   const repeated = checkRepeatedDeleteAbsent(streams, log);
-  const audited = checkAudited(streams, log);
+  const audited = checkAudited(streams, log, groupChanges);
   const injected = injectedFaults(log, faultRules);
   const checks: CheckResult[] = [
     checkNothingLeft(remaining.total),
@@ -380,6 +466,8 @@ try {
     checkFinished(offs),
     checkFaultsInjected(injected),
     checkKills(kills, killsAfterDelete),
+    sharedGroup,
+    checkGroupExercised({ workersAtOnce, ignoredPatches: groupPatchesOk - sharedGroup.patches }),
   ];
   const s = summarise(log);
   const summary = {
@@ -387,6 +475,13 @@ try {
     seconds: Math.round((Date.now() - started) / 100) / 10,
     leavers: ids.length,
     grants: expected,
+    sharedGroup: {
+      leavers: group.leavers.length,
+      stayers: group.stayers.length,
+      patches: sharedGroup.patches,
+      patchesAcceptedNotApplied: groupPatchesOk - sharedGroup.patches,
+      workersAtOnce,
+    },
     workerKills: kills,
     workerKillsAfterDelete: killsAfterDelete,
     vendorCalls: s.total,
@@ -429,6 +524,7 @@ try {
     `${JSON.stringify(summary, null, 2)}\n`,
   );
   exitCode = checks.every((c) => c.ok) && finished ? 0 : 1;
+  rmSync(offsetFile, { force: true });
   dynamo.destroy();
   sqs.destroy();
   sm.destroy();

@@ -11,6 +11,11 @@ export function table(headers: string[], rows: (string | number | undefined)[][]
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 
+/** `1 page`, `2 pages`: a count with its noun in the right number. */
+export function counted(n: number, noun: string): string {
+  return `${n} ${n === 1 ? noun : `${noun}s`}`;
+}
+
 export function duration(ms: number | undefined): string {
   if (ms === undefined) return '-';
   if (ms < 1000) return `${Math.round(ms)} ms`;
@@ -53,7 +58,15 @@ export interface OffboardingLike {
   finishedAt?: string;
   timeToRevokeMs?: number;
   counts: Counts;
+  /** Present while the kill switch holds it. */
+  heldAt?: string;
+  failedTenants?: { vendor: string; tenantId: string; errorCode: string }[];
   vendors?: { vendor: string; counts: Counts; timeToRevokeMs?: number; actions: ActionLike[] }[];
+}
+
+/** The status, marked `(held)` while the kill switch holds the offboarding. */
+export function statusText(o: Pick<OffboardingLike, 'status' | 'heldAt'>): string {
+  return o.heldAt ? `${o.status} (held)` : o.status;
 }
 
 function scope(a: ActionLike): string {
@@ -64,14 +77,20 @@ export function offboardingText(o: OffboardingLike): string {
   const lines = [
     `Offboarding ${o.id}`,
     `  email         ${o.email}`,
-    `  status        ${o.status}`,
+    `  status        ${statusText(o)}`,
     `  origin        ${o.origin.type}:${o.origin.id}`,
   ];
+  if (o.heldAt)
+    lines.push(`  held          since ${o.heldAt} by the kill switch; resumes when it is turned off`);
   if (o.reason) lines.push(`  reason        ${o.reason}`);
   lines.push(`  effective     ${o.effectiveAt}`, `  received      ${o.receivedAt}`);
   if (o.startedAt) lines.push(`  started       ${o.startedAt}`);
   if (o.finishedAt) lines.push(`  finished      ${o.finishedAt}`);
   lines.push(`  time-to-revoke ${duration(o.timeToRevokeMs)}`, `  actions       ${countsLine(o.counts)}`);
+  if (o.failedTenants?.length) {
+    const unread = o.failedTenants.map((f) => `${f.tenantId} (${f.vendor}: ${f.errorCode})`).join(', ');
+    lines.push(`  unreadable    ${unread}`);
+  }
   for (const v of o.vendors ?? []) {
     lines.push('', `${v.vendor}: ${countsLine(v.counts)} (time-to-revoke ${duration(v.timeToRevokeMs)})`);
     lines.push(
@@ -122,5 +141,31 @@ export function planText(p: PlanLike): string {
   }
   for (const f of p.failures)
     lines.push(`! ${f.vendor} tenant ${f.tenantId} could not be searched: ${f.errorCode}`);
+  return lines.join('\n');
+}
+
+export interface DeadLetterLike {
+  messageId: string;
+  offboardingId?: string;
+  status?: string;
+  receiveCount?: number;
+  sentAt?: string;
+}
+
+export function deadLettersText(items: DeadLetterLike[], more: boolean): string {
+  if (items.length === 0) return 'The dead-letter queue is empty.';
+  const lines = [
+    table(
+      ['OFFBOARDING', 'STATUS', 'RECEIVES', 'SENT', 'MESSAGE'],
+      items.map((d) => [
+        d.offboardingId ?? '(not an offboarding)',
+        d.status ?? '-',
+        d.receiveCount,
+        d.sentAt,
+        d.messageId,
+      ]),
+    ),
+  ];
+  if (more) lines.push('More messages wait: raise --limit to see them.');
   return lines.join('\n');
 }

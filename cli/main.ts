@@ -24,12 +24,16 @@ import {
   UsageError,
 } from './client.ts';
 import {
+  counted,
   countsLine,
+  type DeadLetterLike,
+  deadLettersText,
   duration,
   type OffboardingLike,
   offboardingText,
   type PlanLike,
   planText,
+  statusText,
   table,
 } from './format.ts';
 
@@ -39,7 +43,7 @@ Commands:
   offboard <email> --reason <text> [--alias <email>]... [--at <date-time>] [--dry-run] [--wait] [--timeout <s>] [-q]
   preview <email> [--alias <email>]...
   status <id>
-  list [--email <email>] [--status <status>] [--from <date>] [--to <date>] [--limit <n>] [--all] [-q]
+  list [--email <email>] [--status <status>] [--from <date>] [--to <date>] [--order asc|desc] [--limit <n>] [--all] [-q]
   cancel <id> [--reason <text>]
   retry <id> [--wait] [--timeout <s>]
   release <id> [--wait] [--timeout <s>]
@@ -49,6 +53,9 @@ Commands:
   kill-switch on|off --reason <text>
   kill-switch status
   access <email>     every grant the access inventory knows the person holds, and how fresh
+  dlq list [--limit <n>]
+  dlq redrive [--limit <n>]
+  stats [--from <date>] [--to <date>]     counts by status; time-to-revoke p50/p95 by day against the target
 
 Global options:
   --url <url>      API base URL (env LEAVER_URL; default ${DEFAULT_URL})
@@ -100,6 +107,7 @@ const COMMAND_OPTIONS = {
     from: { type: 'string' },
     to: { type: 'string' },
     limit: { type: 'string' },
+    order: { type: 'string' },
     all: { type: 'boolean' },
     quiet: { type: 'boolean', short: 'q' },
   },
@@ -125,6 +133,9 @@ const COMMAND_OPTIONS = {
   'audit verify': {},
   'kill-switch': { reason: { type: 'string' } },
   access: {},
+  'dlq list': { limit: { type: 'string' } },
+  'dlq redrive': { limit: { type: 'string' } },
+  stats: { from: { type: 'string' }, to: { type: 'string' } },
 } as const satisfies Record<string, ParseArgsConfig['options']>;
 
 type CommandName = keyof typeof COMMAND_OPTIONS;
@@ -146,7 +157,7 @@ function parseError(e: unknown): UsageError {
 }
 
 function parse(argv: string[]): Parsed | 'help' {
-  // The command is the first positional word (option values are not words); `audit` takes a sub-command.
+  // The command is the first positional word (option values are not words); `audit` and `dlq` take a sub-command.
   let loose: { values: Record<string, unknown>; positionals: string[] };
   try {
     loose = parseArgs({ args: argv, options: ALL_OPTIONS, allowPositionals: true, strict: false });
@@ -168,6 +179,13 @@ function parse(argv: string[]): Parsed | 'help' {
       );
     }
     command = `audit ${sub}`;
+  }
+  if (first === 'dlq') {
+    const sub = words[1];
+    if (sub !== 'list' && sub !== 'redrive') {
+      throw new UsageError(sub ? `unknown dlq command "${sub}"` : 'dlq needs a sub-command: list or redrive');
+    }
+    command = `dlq ${sub}`;
   }
   if (!(command in COMMAND_OPTIONS)) {
     // An unknown option before the command (e.g. "--fo value") is the real mistake: name it.
@@ -191,7 +209,7 @@ function parse(argv: string[]): Parsed | 'help' {
     throw parseError(e);
   }
   if (parsed.values.help) return 'help';
-  const positionals = parsed.positionals.slice(name.startsWith('audit ') ? 2 : 1);
+  const positionals = parsed.positionals.slice(name.includes(' ') ? 2 : 1);
   return { command: name, values: parsed.values as Parsed['values'], positionals };
 }
 
@@ -303,7 +321,7 @@ async function run(p: Parsed, io: Io): Promise<number> {
     print(o, () => offboardingText(o));
     if (o.status === 'quarantined') {
       if (!asJson && !quiet)
-        io.err(`Quarantined by the blast-radius guard. Release it with: leaver release ${o.id}`);
+        io.err(`Quarantined by the blast-radius guard. Release it with: npx leaver release ${o.id}`);
       return 1;
     }
     return offboardingExit(o);
@@ -329,7 +347,10 @@ async function run(p: Parsed, io: Io): Promise<number> {
         headers: { 'idempotency-key': `cli-${randomUUID()}` },
       });
       if (!p.values.wait) {
-        print(o, () => `Offboarding ${o.id} accepted (${o.status}). Follow it with: leaver status ${o.id}`);
+        print(
+          o,
+          () => `Offboarding ${o.id} accepted (${o.status}). Follow it with: npx leaver status ${o.id}`,
+        );
         return 0;
       }
       if (!asJson && !quiet) io.err(`Offboarding ${o.id} accepted (${o.status}); waiting...`);
@@ -363,6 +384,7 @@ async function run(p: Parsed, io: Io): Promise<number> {
         status: str(p.values.status),
         from: str(p.values.from),
         to: str(p.values.to),
+        order: str(p.values.order),
         limit: intOption(p, 'limit'),
       };
       const items: OffboardingLike[] = [];
@@ -390,7 +412,7 @@ async function run(p: Parsed, io: Io): Promise<number> {
               items.map((o) => [
                 o.id,
                 o.email,
-                o.status,
+                statusText(o),
                 o.receivedAt,
                 o.counts.revoked,
                 o.counts.failed,
@@ -482,11 +504,11 @@ async function run(p: Parsed, io: Io): Promise<number> {
         records += Number(res.headers.get('x-record-count') ?? 0);
         pages++;
         link = nextLink(res.headers.get('link'));
-        if (!asJson && out) io.err(`  page ${pages}: ${records} records`);
+        if (!asJson && out) io.err(`  page ${pages}: ${counted(records, 'record')}`);
       }
       if (out) {
         if (asJson) io.out(JSON.stringify({ file: out, format, records, pages }));
-        else io.out(`Exported ${records} records (${pages} pages) to ${out}`);
+        else io.out(`Exported ${counted(records, 'record')} (${counted(pages, 'page')}) to ${out}`);
       }
       return 0;
     }
@@ -517,7 +539,7 @@ async function run(p: Parsed, io: Io): Promise<number> {
       };
       print(result, () =>
         valid
-          ? `Audit chain of ${id}: intact (${records.length} records, verified by the server and locally)`
+          ? `Audit chain of ${id}: intact (${counted(records.length, 'record')}, verified by the server and locally)`
           : `Audit chain of ${id}: BROKEN${local.ok ? '' : ` at seq ${local.brokenAt}: ${local.reason}`}${
               server!.valid ? '' : ` (server: seq ${server!.brokenAt}: ${server!.reason})`
             }`,
@@ -537,15 +559,95 @@ async function run(p: Parsed, io: Io): Promise<number> {
         body: { enabled: action === 'on', reason: need(p, 'reason') },
       });
       print(k, () => killSwitchText(k));
+      return k.resumed && k.resumed.notEnqueued > 0 ? 1 : 0;
+    }
+    case 'dlq list': {
+      noPositionals(p);
+      const r = await client.json<{ items: DeadLetterLike[]; more: boolean }>('GET', '/v1/dead-letters', {
+        query: { limit: intOption(p, 'limit') },
+      });
+      print(r, () => deadLettersText(r.items, r.more));
+      return 0;
+    }
+    case 'dlq redrive': {
+      noPositionals(p);
+      const limit = intOption(p, 'limit');
+      const r = await client.json<{ moved: number; failed: number }>('POST', '/v1/dead-letters/redrive', {
+        body: limit ? { limit } : {},
+      });
+      print(
+        r,
+        () =>
+          `Moved ${r.moved} message(s) from the dead-letter queue back to the work queue` +
+          (r.failed ? `; ${r.failed} could not be moved (run it again)` : ''),
+      );
+      return r.failed > 0 ? 1 : 0;
+    }
+    case 'stats': {
+      noPositionals(p);
+      const window = { from: str(p.values.from), to: str(p.values.to) };
+      const counts = await client.json<CountsView>('GET', '/v1/stats/offboardings', { query: window });
+      const ttr = await client.json<TimeToRevokeView>('GET', '/v1/stats/time-to-revoke', { query: window });
+      print({ counts, timeToRevoke: ttr }, () => statsText(counts, ttr));
       return 0;
     }
   }
+}
+
+interface CountsView {
+  counts: Record<string, number>;
+  total: number;
+}
+
+interface TimeToRevokeView {
+  from: string;
+  to: string;
+  targetMs: number;
+  measured: number;
+  withinTarget: number;
+  days: { day: string; vendor: string; count: number; p50Ms: number; p95Ms: number; overTarget: number }[];
+  slowest: OffboardingLike[];
+  truncated: boolean;
+}
+
+function statsText(c: CountsView, t: TimeToRevokeView): string {
+  const lines = [
+    `Offboardings: ${c.total} (${
+      Object.entries(c.counts)
+        .filter(([, n]) => n > 0)
+        .map(([s, n]) => `${n} ${s}`)
+        .join(', ') || 'none'
+    })`,
+    `Time to revoke, ${t.from.slice(0, 10)} to ${t.to.slice(0, 10)}: ${t.withinTarget} of ${t.measured} within the ${duration(t.targetMs)} target${t.truncated ? ' (window truncated: the newest were read)' : ''}`,
+  ];
+  const days = t.days.filter((d) => d.vendor === 'all');
+  if (days.length > 0) {
+    lines.push(
+      '',
+      table(
+        ['DAY', 'OFFBOARDINGS', 'P50', 'P95', 'OVER-TARGET'],
+        days.map((d) => [d.day, d.count, duration(d.p50Ms), duration(d.p95Ms), d.overTarget]),
+      ),
+    );
+  }
+  if (t.slowest.length > 0) {
+    lines.push(
+      '',
+      'Slowest:',
+      table(
+        ['ID', 'EMAIL', 'TIME-TO-REVOKE'],
+        t.slowest.map((o) => [o.id, o.email, duration(o.timeToRevokeMs)]),
+      ),
+    );
+  }
+  return lines.join('\n');
 }
 
 interface KillSwitchView {
   enabled: boolean;
   configured: boolean;
   flag?: { enabled: boolean; reason?: string; by?: string; at?: string };
+  resumed?: { resumed: number; notEnqueued: number };
 }
 
 function killSwitchText(k: KillSwitchView): string {
@@ -555,7 +657,14 @@ function killSwitchText(k: KillSwitchView): string {
     : k.flag?.reason
       ? ` (${k.flag.reason}${k.flag.by ? `; by ${k.flag.by}` : ''}${k.flag.at ? ` at ${k.flag.at}` : ''})`
       : '';
-  return `Kill switch ${state}${why}`;
+  const resumed = k.resumed
+    ? `\n${k.resumed.resumed} held offboarding(s) resumed${
+        k.resumed.notEnqueued
+          ? `; ${k.resumed.notEnqueued} could not be enqueued (the due sweep picks them up)`
+          : ''
+      }`
+    : '';
+  return `Kill switch ${state}${why}${resumed}`;
 }
 
 /** Runs the CLI; returns the exit code. */

@@ -66,6 +66,7 @@ import { Construct } from 'constructs';
 import { AUDIT, INVENTORY, OFFBOARDINGS } from '../lambdas/adapters/tables.ts';
 import type { LeaverConfig } from '../lambdas/core/config.ts';
 import { PUBLIC_API_ROUTES, VENDOR_CALLING_ROUTES } from '../lambdas/handlers/vendor-routes.ts';
+import { LeaverConsole } from './console-hosting.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from './metrics.ts';
 import { LeaverMonitoring } from './monitoring.ts';
 
@@ -171,6 +172,11 @@ export interface LeaverProps {
   readonly apiThrottle?: { rateLimit: number; burstLimit: number };
   /** Where the handler entry files are. Default: the repository's lambdas/handlers. */
   readonly handlersDir?: string;
+  /**
+   * The built web console's files, when `console.enabled` (default: built from console/ with Vite
+   * at synth time).
+   */
+  readonly consoleAssetsDir?: string;
 }
 
 /**
@@ -211,8 +217,21 @@ export const OFFBOARDINGS_ACTIONS = [
   'dynamodb:Query',
   'dynamodb:UpdateItem',
 ];
-/** The API alone lists every offboarding (GET /v1/offboardings without email or status): a Scan of the table. */
+/** A Scan of the Offboardings table itself (never its indexes). */
 export const OFFBOARDINGS_LIST_ACTIONS = ['dynamodb:Scan'];
+/**
+ * Functions that Scan the table: the API lists every offboarding (GET /v1/offboardings without
+ * email or status); the due sweep reads a few pages per run of the recovery pass that finds
+ * offboardings missing from the status index (lambdas/core/recovery.ts).
+ */
+export const OFFBOARDINGS_SCANNERS = ['api', 'dueSweep'] as const;
+/** What the API function may do on the dead-letter queue: peek (receive, then release) and redrive. */
+export const DEAD_LETTER_ACTIONS = [
+  'sqs:ChangeMessageVisibility',
+  'sqs:DeleteMessage',
+  'sqs:GetQueueAttributes',
+  'sqs:ReceiveMessage',
+];
 /** Functions that enqueue work (intake, API commands, due and retry sweeps, and the worker, which
  * queues a full batch's verifications again so they share one listing). */
 export const ENQUEUERS = ['intake', 'api', 'apiVendor', 'dueSweep', 'retrySweep', 'worker'] as const;
@@ -280,6 +299,11 @@ export const AUDIT_DENIED_ACTIONS = [
 /** What a function needs on the data key to use the encrypted table, queue, topic and secrets. */
 export const DATA_KEY_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'];
 
+/** Every CloudWatch alarm of the stack's account and region (the topic policy's `aws:SourceArn`). */
+export function alarmArnPattern(stack: Stack): string {
+  return `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*`;
+}
+
 /** A construct id from a free-form name ('/' separates construct paths). */
 function idFor(name: string): string {
   const clean = name.replace(/[^A-Za-z0-9-]/g, '-');
@@ -312,6 +336,8 @@ export class Leaver extends Construct {
   /** Secret name -> the secret (one per distinct name in tenants and sources). */
   readonly secrets: Map<string, Secret>;
   readonly monitoring: LeaverMonitoring;
+  /** The web console's hosting, when the configuration enables it. */
+  readonly console?: LeaverConsole;
   /** `<api>/hooks/<sourceId>` per enabled source. */
   readonly webhookUrls: Record<string, string>;
 
@@ -455,20 +481,34 @@ export class Leaver extends Construct {
       enforceSSL: true,
     });
     if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
+    // enforceSSL gives the topic a policy, and with it no implicit Allow for CloudWatch: without this
+    // statement an alarm's action may be refused. Only alarms of this account and region may publish.
+    this.topic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsOfThisAccountToPublish',
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: { 'aws:SourceArn': alarmArnPattern(stack) },
+        },
+      }),
+    );
 
     // ---------------------------------------------------------------- secrets
     // Created by the stack (not imported): the stack then knows each secret's exact ARN, so every
     // read grant names one secret (no `name-??????` wildcard), the secrets are encrypted with the
     // data key, and `cdk deploy` on a fresh account needs no manual step before it. The generated
     // value is a placeholder that no source or connector accepts (fail closed) until an operator
-    // puts the real value (the README, Deploying to AWS); CloudFormation never regenerates it on later deploys.
+    // puts the real value (docs/deploying.md#secrets); CloudFormation never regenerates it on later deploys.
     this.secrets = new Map();
     const secretFor = (name: string, purpose: string): Secret => {
       const existing = this.secrets.get(name);
       if (existing) return existing;
       const secret = new Secret(this, `Secret-${idFor(name)}`, {
         secretName: name,
-        description: `Leaver: ${purpose}. Replace the placeholder value (see the README, Deploying to AWS).`,
+        description: `Leaver: ${purpose}. Replace the placeholder value (see docs/deploying.md#secrets in the Leaver repository).`,
         encryptionKey: this.dataKey,
         removalPolicy: props.secretsRemovalPolicy ?? RemovalPolicy.DESTROY,
         generateSecretString: {
@@ -482,7 +522,7 @@ export class Leaver extends Construct {
         reason:
           'The value is a credential issued by a vendor (iTwin/Atlas/Cloud Manager API client) or an HR ' +
           'system (webhook signing key); Secrets Manager cannot create a new one there, so rotation is ' +
-          "done in the vendor's console and put here (README, Deploying to AWS), not by a rotation Lambda.",
+          "done in the vendor's console and put here (docs/deploying.md#secrets), not by a rotation Lambda.",
       });
       this.secrets.set(name, secret);
       return secret;
@@ -513,7 +553,11 @@ export class Leaver extends Construct {
       NODE_OPTIONS: '--enable-source-maps',
     };
     /** The general API function refuses the vendor-calling routes (lambdas/handlers/api.ts). */
-    const apiOnlyEnvironment = { LEAVER_API_VENDOR_CALLS: 'off' };
+    // Only the API reads the dead-letter queue (GET /v1/dead-letters, POST /v1/dead-letters/redrive).
+    const apiOnlyEnvironment = {
+      LEAVER_API_VENDOR_CALLS: 'off',
+      DEAD_LETTER_QUEUE_URL: this.deadLetterQueue.queueUrl,
+    };
     // Tokens resolve to ARNs/URLs/names of bounded size; 200 bytes each is a generous estimate.
     const envBytes = Object.entries({ ...environment, ...apiOnlyEnvironment }).reduce(
       (n, [k, v]) => n + k.length + (v.startsWith('${Token') ? 200 : Buffer.byteLength(v)),
@@ -667,13 +711,24 @@ export class Leaver extends Construct {
       can.notify(role);
     }
     for (const name of ENQUEUERS) can.enqueue(roles[name]);
+    // Inspecting and redriving the DLQ (the API's dead-letter routes): peek with a visibility
+    // timeout and put the messages back, or move them to the work queue (SendMessage above).
     roles.api.addToPolicy(
       new PolicyStatement({
-        sid: 'OffboardingsList',
-        actions: OFFBOARDINGS_LIST_ACTIONS,
-        resources: [this.offboardingsTable.tableArn],
+        sid: 'DeadLetterQueueInspectAndRedrive',
+        actions: DEAD_LETTER_ACTIONS,
+        resources: [this.deadLetterQueue.queueArn],
       }),
     );
+    for (const name of OFFBOARDINGS_SCANNERS) {
+      roles[name].addToPolicy(
+        new PolicyStatement({
+          sid: 'OffboardingsList',
+          actions: OFFBOARDINGS_LIST_ACTIONS,
+          resources: [this.offboardingsTable.tableArn],
+        }),
+      );
+    }
     for (const name of SOURCE_SECRET_READERS)
       can.readSecrets(roles[name], sourceSecrets, 'ReadHrSourceSecrets');
     for (const name of TENANT_SECRET_READERS)
@@ -813,6 +868,14 @@ export class Leaver extends Construct {
     // Route settings name routes by key: the routes must exist before the stage is created.
     for (const route of hookRoutes) cfnStage.node.addDependency(route);
 
+    if (config.console.enabled) {
+      this.console = new LeaverConsole(this, 'Console', {
+        config,
+        api: this.api,
+        ...(props.consoleAssetsDir ? { assetsDir: props.consoleAssetsDir } : {}),
+      });
+    }
+
     this.webhookUrls = Object.fromEntries(
       config.sources.filter((s) => s.enabled).map((s) => [s.id, `${this.api.apiEndpoint}/hooks/${s.id}`]),
     );
@@ -833,8 +896,11 @@ export class Leaver extends Construct {
     // Reserved concurrency 1 throttles a reconcile tick that arrives while a run is still going;
     // Lambda would keep such an asynchronous event for up to 6 hours and run the missed ticks back
     // to back. Drop it once the next tick is due instead.
+    // A failed run throws (its Errors alarm fires) and the next tick runs it again: Lambda's own
+    // retries of the asynchronous event would repeat up to 15 minutes of vendor discovery twice.
     functions.reconcile.configureAsyncInvoke({
       maxEventAge: Duration.seconds(Math.min(Math.max(config.schedules.reconcileMinutes * 60, 60), 21_600)),
+      retryAttempts: 0,
     });
     functions.inventorySync.configureAsyncInvoke({
       maxEventAge: Duration.seconds(
@@ -863,6 +929,7 @@ export class Leaver extends Construct {
       deadLetterQueue: this.deadLetterQueue,
       functions,
       api: this.api,
+      stage: this.stage,
     });
   }
 }

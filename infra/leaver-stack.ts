@@ -41,6 +41,12 @@ export class LeaverStack extends Stack {
         description: `Webhook URL for HR source "${sourceId}"`,
       });
     }
+    if (leaver.console) {
+      new CfnOutput(this, 'ConsoleUrl', {
+        value: leaver.console.url,
+        description: 'The web console (sign in with the OpenID Connect provider of api.jwt)',
+      });
+    }
     new CfnOutput(this, 'OffboardingsTableName', { value: leaver.offboardingsTable.tableName });
     new CfnOutput(this, 'AuditTableName', { value: leaver.auditTable.tableName });
     new CfnOutput(this, 'AlertsTopicArn', { value: leaver.topic.topicArn });

@@ -9,6 +9,9 @@
  *   TimeToRevoke     ms     { service } and { service, vendor }
  *   VendorThrottled  Count  { service, vendor }            vendor answered 429
  *   VendorErrors     Count  { service, vendor }            vendor 5xx, network error or timeout
+ *   SourceSecretUnavailable  Count  { service }           a webhook refused 503: its source's secret
+ *                                                         is missing, unreadable, the placeholder or malformed
+ *   IntakeServerErrors       Count  { service }           every 5xx the intake answered
  */
 import { VENDORS, type VendorId } from '../lambdas/core/model.ts';
 
@@ -21,6 +24,8 @@ export const METRIC = {
   timeToRevoke: 'TimeToRevoke',
   vendorThrottled: 'VendorThrottled',
   vendorErrors: 'VendorErrors',
+  sourceSecretUnavailable: 'SourceSecretUnavailable',
+  intakeServerErrors: 'IntakeServerErrors',
 } as const;
 
 export const OUTCOMES = ['revoked', 'already_absent', 'skipped', 'failed'] as const;

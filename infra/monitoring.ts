@@ -4,7 +4,7 @@
  * leaver may still have access" alarms on the first occurrence.
  */
 import { Duration } from 'aws-cdk-lib';
-import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { HttpApi, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   Alarm,
   AlarmStatusWidget,
@@ -36,9 +36,11 @@ export interface LeaverMonitoringProps {
     NodejsFunction
   >;
   readonly api: HttpApi;
+  /** The API's stage: its 5xx metric counts every server error a caller saw, the gateway's own too. */
+  readonly stage: HttpStage;
 }
 
-/** Thresholds, exported so the tests and README "Deploying to AWS" quote the same numbers. */
+/** Thresholds, exported so the tests and docs/operations.md quote the same numbers. */
 export const THRESHOLDS = {
   /** Seconds a message may wait in the work queue before the age alarm fires. */
   oldestMessageAgeSeconds: 900,
@@ -116,6 +118,55 @@ export class LeaverMonitoring extends Construct {
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
     });
+    // Lambda's Errors metric never sees a 5xx the intake answers itself: the intake counts them.
+    alarm('IntakeServerErrors', {
+      alarmDescription:
+        'Leaver: the webhook intake answered 5xx (HR systems retry, but events are not stored yet)',
+      metric: leaverMetric(METRIC.intakeServerErrors, {}),
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+    alarm('IntakeSourceSecretUnavailable', {
+      alarmDescription:
+        "Leaver: webhooks refused 503 because a source's secret is missing, unreadable, still the placeholder or malformed",
+      metric: leaverMetric(METRIC.sourceSecretUnavailable, {}),
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+    // Per stage: every 5xx a caller of the HTTP API saw, the management API's and the gateway's own
+    // (a throttled or timed-out integration), which no function metric shows.
+    alarm('ApiServerErrors', {
+      alarmDescription: 'Leaver: the HTTP API answered 5xx (management API, webhooks, or the gateway itself)',
+      metric: props.stage.metricServerError({ statistic: 'Sum', period: FIVE_MINUTES }),
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+    // The scheduled functions throw when a run could not do its work, so Errors counts it.
+    const scheduled: Array<[string, NodejsFunction, string]> = [
+      ['DueSweepErrors', functions.dueSweep, 'the due sweep failed (scheduled offboardings may not start)'],
+      [
+        'RetrySweepErrors',
+        functions.retrySweep,
+        'the retry sweep failed (failed offboardings are not retried)',
+      ],
+      [
+        'ReconcileErrors',
+        functions.reconcile,
+        'reconciliation failed (re-invited leavers may not be found or removed)',
+      ],
+    ];
+    for (const [alarmId, fn, what] of scheduled) {
+      alarm(alarmId, {
+        alarmDescription: `Leaver: ${what}`,
+        metric: fn.metricErrors({ statistic: 'Sum', period: FIVE_MINUTES }),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+      });
+    }
     alarm('QueueOldestMessageAge', {
       alarmDescription: `Leaver: an offboarding has waited over ${THRESHOLDS.oldestMessageAgeSeconds / 60} minutes in the queue`,
       metric: queue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum', period: FIVE_MINUTES }),

@@ -55,16 +55,54 @@ const FINAL = new Set(['completed', 'completed_with_failures', 'cancelled', 'qua
 
 class DemoError extends Error {}
 
-function table(rows: string[][]): string {
+/** The report fits a 100-column terminal. */
+const WIDTH = 100;
+
+/**
+ * Aligned columns within WIDTH: when a row would be wider, column `flex` (the scope) gives up the
+ * room and its cells end in `…`, so the outcome and its reason stay readable; a reason longer than
+ * any the demo data has is cut last.
+ */
+function table(rows: string[][], indent: string, flex: number): string {
+  const clip = (c: string, w: number) => (c.length > w ? `${c.slice(0, w - 1)}…` : c);
+  const gap = '  ';
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  const others = widths.reduce((n, w, i) => n + (i === flex ? 0 : w), 0);
+  const room = WIDTH - indent.length - gap.length * (widths.length - 1) - others;
+  widths[flex] = Math.min(widths[flex]!, Math.max(8, room));
   return rows
-    .map((r) =>
-      r
-        .map((c, i) => c.padEnd(widths[i]!))
-        .join('  ')
-        .trimEnd(),
-    )
+    .map((r) => {
+      const cells = r.map((c, i) => (i === flex ? clip(c, widths[i]!) : c).padEnd(widths[i]!));
+      return clip(indent + cells.join(gap).trimEnd(), WIDTH);
+    })
     .join('\n');
+}
+
+/** iTwin GUIDs in a scope shortened to their first and last groups, which still tell them apart. */
+const shortGuids = (text: string): string =>
+  text.replace(/\b([0-9a-f]{8})-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-([0-9a-f]{12})\b/gi, '$1…$2');
+
+/** One table per vendor tenant, in the order the actions ran; the kind without its vendor prefix. */
+function actionTables(actions: DemoAction[]): string {
+  const groups = new Map<string, DemoAction[]>();
+  for (const a of actions) {
+    const key = `${a.vendor}, tenant ${a.tenantId ?? '-'}`;
+    groups.set(key, [...(groups.get(key) ?? []), a]);
+  }
+  return [...groups]
+    .map(([heading, list]) => {
+      const rows = [['GRANT', 'SCOPE', 'OUTCOME', 'DETAIL']];
+      for (const a of list) {
+        rows.push([
+          a.kind.startsWith(`${a.vendor}_`) ? a.kind.slice(a.vendor.length + 1) : a.kind,
+          shortGuids(a.scopeName ?? ''),
+          a.outcome,
+          a.skipReason ?? a.errorCode ?? (a.pass ? `verification pass ${a.pass}` : ''),
+        ]);
+      }
+      return `${heading}\n${table(rows, '  ', 1)}`;
+    })
+    .join('\n\n');
 }
 
 function actionsOf(detail: Record<string, unknown>): DemoAction[] {
@@ -102,7 +140,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   });
   const signature = new Webhook(secret).sign(msgId, now, body);
 
-  write(`Sending a signed termination for ${opts.email} to ${baseUrl}/hooks/${source.id} ...\n`);
+  write(`Sending a signed termination for ${opts.email} to ${baseUrl}/hooks/${source.id}\n`);
   let res: Response;
   const sentAt = Date.now();
   try {
@@ -168,30 +206,19 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     );
   }
   if (actions.length > 0) {
-    const rows = [['VENDOR', 'TENANT', 'GRANT', 'SCOPE', 'OUTCOME', 'DETAIL']];
-    for (const a of actions) {
-      rows.push([
-        a.vendor,
-        a.tenantId ?? '',
-        a.kind,
-        a.scopeName ?? '',
-        a.outcome,
-        a.skipReason ?? a.errorCode ?? (a.pass ? `verification pass ${a.pass}` : ''),
-      ]);
-    }
-    write(`\n${table(rows)}\n`);
+    write(`\n${actionTables(actions)}\n`);
   } else {
     write('No grants were found for this address at any configured vendor.\n');
   }
   const failed = actions.filter((a) => a.outcome === 'failed').length;
   if (status === 'quarantined') {
     write(
-      `\nQuarantined by the blast-radius guard: release it with \`node cli/bin.js release ${id}\` (POST /v1/offboardings/${id}/release).\n`,
+      `\nQuarantined by the blast-radius guard: release it with \`npx leaver release ${id}\` (POST /v1/offboardings/${id}/release).\n`,
     );
   }
   if (failed > 0) {
     write(
-      `\n${failed} action(s) failed; the retry sweep takes them up again (follow with \`node cli/bin.js status ${id}\`).\n`,
+      `\n${failed} action(s) failed; the retry sweep takes them up again (follow with \`npx leaver status ${id}\`).\n`,
     );
   }
   const exitCode = status === 'completed' && failed === 0 ? 0 : 1;

@@ -14,6 +14,7 @@
  * Environment: PORT (3000), LEAVER_CONFIG (local/demo-config.json), LEAVER_SECRETS_FILE,
  * SANDBOX_PORT, LEAVER_SANDBOX, LEAVER_DATA_DIR, POWERTOOLS_LOG_LEVEL.
  */
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -31,6 +32,7 @@ import {
   createTables,
   DynamoAuditLog,
   DynamoInventoryStore,
+  DynamoLockStore,
   DynamoOffboardingStore,
   DynamoRateBudget,
   FileSecretStore,
@@ -41,6 +43,8 @@ import {
 } from '../lambdas/adapters/index.ts';
 import { createConnectors } from '../lambdas/connectors/index.ts';
 import { type LeaverConfig, parseConfig } from '../lambdas/core/config.ts';
+import { leaseHeld } from '../lambdas/core/lifecycle.ts';
+import { recoverAll } from '../lambdas/core/recovery.ts';
 import { handler as apiHandler } from '../lambdas/handlers/api.ts';
 import { describeConfigError, parseConfigText, readConfigSource } from '../lambdas/handlers/config-loader.ts';
 import { handler as dueSweepHandler } from '../lambdas/handlers/due-sweep.ts';
@@ -53,6 +57,7 @@ import { handler as retrySweepHandler } from '../lambdas/handlers/retry-sweep.ts
 import { type HandlerDeps, setDeps, sharedListings } from '../lambdas/handlers/wiring.ts';
 import { handler as workerHandler } from '../lambdas/handlers/worker.ts';
 import { type Sandbox, type SandboxSeed, startSandbox } from '../sandbox/index.ts';
+import { consoleFiles } from './console-files.ts';
 import { BodyTooLargeError, readBody, sendJson, sendResult, toApiGatewayEvent } from './http-bridge.ts';
 import { type Scheduler, startScheduler } from './scheduler.ts';
 import { createBatchingWorker } from './worker-pump.ts';
@@ -93,6 +98,10 @@ export interface StartLocalOptions {
   retryBaseMs?: number;
   /** Print the start-up banner (default true when run directly). */
   banner?: boolean;
+  /** The built web console served at `/` (default console/dist, built by `npm run build`). */
+  consoleDir?: string;
+  /** What the console's console-config.json says (default: sign in with the local API token). */
+  consoleConfig?: Record<string, unknown>;
 }
 
 export interface LocalRuntime {
@@ -219,9 +228,18 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalRun
     await createTables(dynamo, TABLES);
 
     const secrets = new FileSecretStore({ path: secretsFile });
+    // This process is the only one on its storage (LevelDB locks the directory): a lease anyone
+    // else holds was its predecessor's, which died with it.
+    const leaseHolder = { id: `local-${randomUUID()}`, exclusive: true };
     const onMessage = createBatchingWorker({
       batchSize: config.worker.batchSize,
       invoke: (event: SQSEvent) => workerHandler(event, localContext('leaver-worker', WORKER_BUDGET_MS)),
+      busyFor: async (id) => {
+        const off = await deps.store.get(id);
+        const now = deps.clock.now();
+        if (off?.status !== 'running' || !leaseHeld(off, now, leaseHolder)) return undefined;
+        return Date.parse(off.leaseUntil!) - now.getTime();
+      },
     });
     closers.push(async () => setDeps(undefined));
     const queue = new MemoryJobQueue({
@@ -244,11 +262,14 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalRun
       queue,
       notifier: new LogNotifier({ log, slackWebhookUrl: config.notifications.slackWebhookUrl }),
       // The same shared rate budget as in AWS (in dynalite): the worker, the API's vendor calls,
-      // reconciliation and the inventory sync together stay within each vendor's limit.
+      // reconciliation and the inventory sync together stay within each vendor's limit. The group
+      // lease and its board live in the same dynalite table, so a second local runtime on the same
+      // LEAVER_DATA_DIR, or a restart while a lease is held, still has one group writer.
       connectors: createConnectors({
         secrets,
         log,
         budget: new DynamoRateBudget({ client: dynamo, tableName: TABLES.offboardingsTable }),
+        coordination: new DynamoLockStore({ client: dynamo, tableName: TABLES.offboardingsTable }),
       }),
       clock: systemClock,
       ids: new UlidIds(),
@@ -256,16 +277,16 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalRun
       secrets,
       inventory: new DynamoInventoryStore({ client: dynamo, tableName: TABLES.inventoryTable }),
       listings: sharedListings(config, systemClock),
+      deadLetters: queue.deadLetterQueue,
+      leaseHolder,
     };
     setDeps(deps, 'local');
 
-    // Offboardings a previous run left `running` (LEAVER_DATA_DIR) go back on the queue.
-    let cursor: string | undefined;
-    do {
-      const page = await deps.store.query({ status: 'running', limit: 100, ...(cursor ? { cursor } : {}) });
-      for (const o of page.items) await queue.enqueue(o.id);
-      cursor = page.cursor;
-    } while (cursor);
+    // What a previous run left unfinished (LEAVER_DATA_DIR) goes back on the queue, found by a
+    // scan of the table itself: a kill can leave an offboarding out of the status index.
+    const recovered = await recoverAll(deps);
+    if (recovered.enqueued > 0 || recovered.repaired > 0)
+      log.info('resumed unfinished offboardings', { ...recovered });
 
     const scheduleEvent = (name: string): ScheduledEvent => ({
       version: '0',
@@ -326,8 +347,10 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalRun
     // The inventory is built at start (in the background), so the first offboarding finds it.
     if (opts.schedules !== false && config.inventory.enabled) void scheduler.runNow('inventory-sync');
 
+    const webConsole = consoleFiles(opts.consoleDir, opts.consoleConfig);
     const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
       void (async () => {
+        if (webConsole.handle(req, res)) return;
         let body: Buffer;
         try {
           body = await readBody(req);
@@ -389,7 +412,15 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalRun
       drain: () => queue.drain(),
       close: closeAll,
     };
-    if (opts.banner) printBanner(runtime, secretsFile, dataDir);
+    if (opts.banner) {
+      // The demo secrets file is in the repository, so its token is no secret: the banner shows it
+      // for the console's sign-in. A token of any other file is named, never printed.
+      let demoToken: string | undefined;
+      if (secretsFile === resolve(DEFAULT_SECRETS_FILE)) {
+        demoToken = (await secrets.get<{ token?: string }>(config.api.localTokenSecretName)).token;
+      }
+      printBanner(runtime, secretsFile, dataDir, { built: webConsole.built, demoToken });
+    }
     return runtime;
   } catch (e) {
     await closeAll();
@@ -397,7 +428,15 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalRun
   }
 }
 
-function printBanner(rt: LocalRuntime, secretsFile: string, dataDir: string | undefined): void {
+function printBanner(
+  rt: LocalRuntime,
+  secretsFile: string,
+  dataDir: string | undefined,
+  web: { built: boolean; demoToken?: string },
+): void {
+  const signIn = web.demoToken
+    ? `sign in with the API token ${web.demoToken}`
+    : `sign in with the token of "${rt.config.api.localTokenSecretName}" in ${secretsFile}`;
   const lines = [
     '',
     `Leaver local runtime listening on ${rt.url}`,
@@ -405,6 +444,7 @@ function printBanner(rt: LocalRuntime, secretsFile: string, dataDir: string | un
       .filter((s) => s.enabled)
       .map((s) => s.id)
       .join(',')}}`,
+    `  Console        ${rt.url}/  (${web.built ? signIn : 'not built: run npm run build'})`,
     `  API            ${rt.url}/v1/... (bearer token: "${rt.config.api.localTokenSecretName}" in ${secretsFile})`,
     `  Storage        dynalite ${dataDir ? `on disk in ${dataDir}` : 'in memory (LEAVER_DATA_DIR keeps it on disk)'}`,
     `  Tenants        ${rt.config.tenants.map((t) => `${t.id} (${t.vendor})`).join(', ') || 'none'}`,
@@ -429,7 +469,7 @@ function printBanner(rt: LocalRuntime, secretsFile: string, dataDir: string | un
     `  curl -s ${rt.url}/v1/health`,
     `  TOKEN=${token}`,
     `  curl -s -H "Authorization: Bearer $TOKEN" ${rt.url}/v1/offboardings/<id>`,
-    `  LEAVER_URL=${rt.url} node cli/bin.js list   the command-line client (node cli/bin.js --help)`,
+    `  LEAVER_URL=${rt.url} npx leaver list   the command-line client (npx leaver --help)`,
     '',
     'Stop with Ctrl+C.',
     '',

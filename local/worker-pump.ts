@@ -2,17 +2,26 @@
  * Feeds the in-process queue's messages to the worker handler in SQS-shaped batches: messages that
  * arrive within `windowMs` (up to `batchSize`) go to one handler call, as an SQS event source with a
  * batching window would deliver them, so the worker lists each tenant once for the whole batch.
- * Each message learns its own verdict from the handler's `batchItemFailures`.
+ * Each message learns its own verdict from the handler's `batchItemFailures`; one the worker left
+ * for later because a live run holds its offboarding (`busyFor`) waits for that run instead of
+ * counting as a failed attempt.
  */
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { MemoryJobMessage } from '../lambdas/adapters/index.ts';
+import type { MemoryJobMessage, MemoryJobWait } from '../lambdas/adapters/index.ts';
 
 export interface BatchingWorkerOptions {
   batchSize: number;
   /** How long the first message of a batch waits for others. */
   windowMs?: number;
   invoke: (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
+  /**
+   * Asked about a message the worker answered 'retry': how long (ms) a live run still holds its
+   * offboarding, or undefined when none does (then the retry is a real failure).
+   */
+  busyFor?: (offboardingId: string) => Promise<number | undefined>;
 }
+
+export type PumpVerdict = 'done' | 'retry' | MemoryJobWait;
 
 interface Waiting {
   message: MemoryJobMessage;
@@ -61,7 +70,7 @@ const toRecord = (w: Waiting): SQSRecord =>
 /** A `MemoryJobQueue` `onMessage` handler that batches messages into worker invocations. */
 export function createBatchingWorker(
   opts: BatchingWorkerOptions,
-): (message: MemoryJobMessage) => Promise<'done' | 'retry'> {
+): (message: MemoryJobMessage) => Promise<PumpVerdict> {
   const windowMs = opts.windowMs ?? 25;
   const waiting: Waiting[] = [];
   let timer: NodeJS.Timeout | undefined;
@@ -83,11 +92,18 @@ export function createBatchingWorker(
       });
   };
 
-  return (message) =>
+  const handled = (message: MemoryJobMessage) =>
     new Promise<'done' | 'retry'>((resolve, reject) => {
       counter += 1;
       waiting.push({ message, messageId: `local-${counter}-${message.attempt}`, resolve, reject });
       if (waiting.length >= opts.batchSize) flush();
       else timer ??= setTimeout(flush, windowMs);
     });
+
+  return async (message) => {
+    const verdict = await handled(message);
+    if (verdict !== 'retry' || !opts.busyFor) return verdict;
+    const busyMs = await opts.busyFor(message.offboardingId).catch(() => undefined);
+    return busyMs === undefined ? 'retry' : { waitMs: busyMs };
+  };
 }

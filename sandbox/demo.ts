@@ -1,7 +1,7 @@
 /**
  * The combined demo seed (`startSandbox({ seed: 'demo' })`, `npm run sandbox`). Its ids and
- * credentials are fixed here, and the tests, sandbox/main.ts and the README's demo section quote
- * them, so change them together. At each MongoDB vendor the demo leaver
+ * credentials are fixed here, and the tests, sandbox/main.ts, the README's demo and docs/sandbox.md
+ * quote them, so change them together. At each MongoDB vendor the demo leaver
  * dana.leaver@example.com has a pending org invitation, a separate pending project invitation,
  * and an ACTIVE org membership that is also a project role and a team membership (the team also
  * holds sam.stays@example.com, who must stay). breakglass-admin@example.com is an org owner.

@@ -6,9 +6,24 @@
 import { ATLAS_DEMO, CLOUD_MANAGER_DEMO, DEMO_LEAVER, DEMO_STAYER } from './demo.ts';
 import { startSandbox } from './index.ts';
 
-const port = Number(process.env.PORT ?? 4010);
 const host = process.env.HOST ?? '127.0.0.1';
-const sb = await startSandbox({ port, host, seed: 'demo' });
+const port = Number(process.env.PORT?.trim() || 4010);
+
+/** Start-up problems end the process with one line, never a stack trace. */
+function cannotStart(reason: string): never {
+  process.stderr.write(`Sandbox cannot start: ${reason}\n`);
+  process.exit(1);
+}
+
+if (!Number.isInteger(port) || port < 0 || port > 65535) cannotStart('PORT must be a port number (0-65535)');
+const sb = await startSandbox({ port, host, seed: 'demo' }).catch((e: NodeJS.ErrnoException) =>
+  e?.code === 'EADDRINUSE'
+    ? // `npm start` embeds this same sandbox on 4010, the usual reason the port is taken.
+      cannotStart(
+        `port ${port} is already in use (is \`npm start\` running? It includes the sandbox; or set PORT)`,
+      )
+    : cannotStart(e?.message ?? String(e)),
+);
 const u = sb.urls;
 
 const lines = [

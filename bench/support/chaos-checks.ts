@@ -16,6 +16,27 @@ export interface CheckResult {
 
 const ok2xx = (e: RequestLogEntry) => e.status !== null && e.status >= 200 && e.status < 300;
 
+/** One change of an iTwin group's members as the sandbox records it (control action `group-changes`). */
+export interface GroupChange {
+  groupId: string;
+  source: 'patch' | 'control';
+  removed: string[];
+  added: string[];
+}
+
+/**
+ * A group membership has no removal call of its own: a PATCH of the group's member list removes
+ * it, and one PATCH may remove many. How many PATCHes removed this one, by the sandbox's record.
+ */
+function patchRemovals(grant: Grant, changes: readonly GroupChange[]): number {
+  const groupId = grant.ids.groupId?.toLowerCase();
+  const email = grant.email.toLowerCase();
+  return changes.filter((c) => c.source === 'patch' && c.groupId === groupId && c.removed.includes(email))
+    .length;
+}
+
+const isGroupMembership = (g: Grant) => g.kind === 'itwin_group_membership';
+
 /** The removal calls of the log that target `grant` (the path names every id of the grant). */
 function callsFor(grant: Grant, log: readonly RequestLogEntry[]): RequestLogEntry[] {
   const ids = Object.values(grant.ids).map((v) => v.toLowerCase());
@@ -27,13 +48,23 @@ function callsFor(grant: Grant, log: readonly RequestLogEntry[]): RequestLogEntr
   );
 }
 
-/** Every grant any offboarding audited (action_started or action_finished), by grant key. */
+/**
+ * The key of an audited grant across offboardings: its grant key, plus the email for a group
+ * membership (whose key names only the group, so every leaver of one group shares it).
+ */
+function auditKey(r: Pick<AuditRecord, 'grantKey' | 'grant'>): string | undefined {
+  if (!r.grantKey) return undefined;
+  return r.grant && isGroupMembership(r.grant) ? `${r.grantKey}#${r.grant.email.toLowerCase()}` : r.grantKey;
+}
+
+/** Every grant any offboarding audited (action_started or action_finished), by auditKey. */
 export function auditedGrants(streams: ReadonlyMap<string, readonly AuditRecord[]>): Map<string, Grant> {
   const out = new Map<string, Grant>();
   for (const records of streams.values()) {
     for (const r of records) {
-      if ((r.event === 'action_started' || r.event === 'action_finished') && r.grant && r.grantKey) {
-        out.set(r.grantKey, r.grant);
+      const key = auditKey(r);
+      if ((r.event === 'action_started' || r.event === 'action_finished') && r.grant && key) {
+        out.set(key, r.grant);
       }
     }
   }
@@ -50,12 +81,14 @@ export function checkNothingLeft(remaining: number): CheckResult {
 
 /**
  * Each vendor effect happened once: exactly one successful removal per audited grant, any repeat
- * answered 404 (already absent); and no successful removal the audit does not name.
+ * answered 404 (already absent); and no successful removal the audit does not name. A group
+ * membership counts as removed once when exactly one PATCH took it out (`groupChanges`).
  */
 export function checkEffectsOnce(
   log: readonly RequestLogEntry[],
   grants: ReadonlyMap<string, Grant>,
   expectedGrants: number,
+  groupChanges: readonly GroupChange[] = [],
 ): CheckResult & { repeatedDeletes: number } {
   const problems: string[] = [];
   let repeatedDeletes = 0;
@@ -63,6 +96,11 @@ export function checkEffectsOnce(
   for (const [key, grant] of grants) {
     const calls = callsFor(grant, log);
     for (const c of calls) matched.add(c);
+    if (isGroupMembership(grant)) {
+      const n = patchRemovals(grant, groupChanges);
+      if (n !== 1) problems.push(`${key}: removed by ${n} PATCHes`);
+      continue;
+    }
     const successes = calls.filter(ok2xx).length;
     repeatedDeletes += calls.filter((c) => c.status === 404).length;
     if (successes !== 1) problems.push(`${key}: ${successes} successful removals`);
@@ -89,15 +127,17 @@ export function checkEffectsOnce(
 export function checkAudited(
   streams: ReadonlyMap<string, readonly AuditRecord[]>,
   log: readonly RequestLogEntry[],
+  groupChanges: readonly GroupChange[] = [],
 ): CheckResult & { evidenceOnly: number } {
   const started = new Set<string>();
   const finished = new Set<string>();
   for (const records of streams.values()) {
     for (const r of records) {
-      if (!r.grantKey) continue;
-      if (r.event === 'action_started') started.add(r.grantKey);
+      const key = auditKey(r);
+      if (!key) continue;
+      if (r.event === 'action_started') started.add(key);
       if (r.event === 'action_finished' && (r.outcome === 'revoked' || r.outcome === 'already_absent')) {
-        finished.add(r.grantKey);
+        finished.add(key);
       }
     }
   }
@@ -105,7 +145,9 @@ export function checkAudited(
   const problems: string[] = [];
   let evidenceOnly = 0;
   for (const [key, grant] of grants) {
-    const removed = callsFor(grant, log).some(ok2xx);
+    const removed = isGroupMembership(grant)
+      ? patchRemovals(grant, groupChanges) > 0
+      : callsFor(grant, log).some(ok2xx);
     if (removed && !started.has(key)) problems.push(`${key}: removed without an action_started record`);
     if (!finished.has(key)) {
       if (started.has(key) && removed) evidenceOnly++;
@@ -199,8 +241,8 @@ export function checkRepeatedDeleteAbsent(
   const absent = new Set<string>();
   for (const records of streams.values()) {
     for (const r of records) {
-      if (r.event === 'action_finished' && r.outcome === 'already_absent' && r.grantKey)
-        absent.add(r.grantKey);
+      const key = auditKey(r);
+      if (r.event === 'action_finished' && r.outcome === 'already_absent' && key) absent.add(key);
     }
   }
   let repeatedAbsent = 0;
@@ -215,5 +257,67 @@ export function checkRepeatedDeleteAbsent(
     ok: repeatedAbsent >= 1,
     detail: `${repeatedAbsent} grant(s) removed, removed again (404) and audited already_absent`,
     repeatedAbsent,
+  };
+}
+
+/**
+ * The group many leavers share, written by several workers at once: every stayer is still in it,
+ * every leaver was taken out by exactly one PATCH (never put back and removed again), no PATCH
+ * added anyone, and no membership was audited `revoked` twice (a second removal).
+ */
+export function checkSharedGroup(opts: {
+  changes: readonly GroupChange[];
+  groupId: string;
+  members: readonly string[];
+  leavers: readonly string[];
+  stayers: readonly string[];
+  streams: ReadonlyMap<string, readonly AuditRecord[]>;
+}): CheckResult & { patches: number } {
+  const groupId = opts.groupId.toLowerCase();
+  const mine = opts.changes.filter((c) => c.groupId === groupId);
+  const patches = mine.filter((c) => c.source === 'patch');
+  const present = new Set(opts.members.map((m) => m.toLowerCase()));
+  const problems: string[] = [];
+  const dropped = opts.stayers.filter((s) => !present.has(s.toLowerCase()));
+  if (dropped.length > 0) problems.push(`${dropped.length} stayer(s) dropped`);
+  const left = opts.leavers.filter((l) => present.has(l.toLowerCase()));
+  if (left.length > 0) problems.push(`${left.length} leaver(s) still in the group`);
+  for (const leaver of opts.leavers) {
+    const n = patches.filter((c) => c.removed.includes(leaver.toLowerCase())).length;
+    if (n !== 1) problems.push(`a leaver removed by ${n} PATCHes`);
+  }
+  const adding = patches.filter((c) => c.added.length > 0).length;
+  if (adding > 0) problems.push(`${adding} PATCH(es) added members`);
+  const revoked = new Map<string, number>();
+  for (const records of opts.streams.values()) {
+    for (const r of records) {
+      if (r.event !== 'action_finished' || r.outcome !== 'revoked' || !r.grant) continue;
+      if (!isGroupMembership(r.grant) || r.grant.ids.groupId?.toLowerCase() !== groupId) continue;
+      const key = r.grant.email.toLowerCase();
+      revoked.set(key, (revoked.get(key) ?? 0) + 1);
+    }
+  }
+  const twice = [...revoked.values()].filter((n) => n > 1).length;
+  if (twice > 0) problems.push(`${twice} membership(s) audited revoked twice`);
+  return {
+    name: 'shared group: no stayer dropped, each leaver removed by one PATCH, none twice',
+    ok: problems.length === 0 && opts.leavers.length > 0,
+    detail: problems.length
+      ? [...new Set(problems)].slice(0, 5).join('; ')
+      : `${opts.leavers.length} leavers removed by ${patches.length} PATCH(es); ${opts.stayers.length} stayers kept`,
+    patches: patches.length,
+  };
+}
+
+/**
+ * The shared group was exercised as intended: at least two worker processes busy at once with
+ * batches holding its leavers, and at least one group PATCH the vendor accepted without applying it
+ * (the injected `ignore` fault), which the writer had to notice and write again.
+ */
+export function checkGroupExercised(opts: { workersAtOnce: number; ignoredPatches: number }): CheckResult {
+  return {
+    name: 'shared group processed by several workers at once, with a PATCH that did not take effect',
+    ok: opts.workersAtOnce >= 2 && opts.ignoredPatches >= 1,
+    detail: `${opts.workersAtOnce} workers busy with its leavers at once; ${opts.ignoredPatches} PATCH(es) accepted but not applied`,
   };
 }

@@ -67,4 +67,8 @@ export class SandboxClient {
   state<T = unknown>(vendor: VendorName): Promise<T> {
     return this.call('GET', `/state/${vendor}`);
   }
+  async vendorAction<T = unknown>(vendor: VendorName, action: string, payload: unknown = {}): Promise<T> {
+    return (await this.call<{ result: T }>('POST', `/${vendor}/${encodeURIComponent(action)}`, payload))
+      .result;
+  }
 }

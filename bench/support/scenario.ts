@@ -10,7 +10,8 @@
  *                  each group's invitations                       = 4 + G
  *     + removal    1 DELETE per invitation / user member / owner; a group membership is a read of the
  *                  group's current member list + the PATCH that replaces it (the PATCH must name every
- *                  remaining member, so a safe removal needs the fresh read)   = 2
+ *                  remaining member, so a safe removal needs the fresh read) + the read that verifies
+ *                  the leaver is gone (a PATCH the vendor accepted is not proof)   = 3
  *     + verification: the discovery listings once more               = 4 + G
  *   Atlas (service account, P projects, T teams):
  *     1 token + discovery (org invites, org users, per project: invites + users, per team: users)
@@ -35,7 +36,7 @@
  *
  * Longest chain of calls that must follow one another (x the latency of one call):
  *   iTwin: token, groups -> group invitations, invitations wave, memberships wave (group read ->
- *          PATCH), verification groups -> group invitations          = 1 + 2 + 1 + 2 + 2 = 8
+ *          PATCH -> verifying read), verification groups -> group invitations = 1 + 2 + 1 + 3 + 2 = 9
  *   Atlas / Cloud Manager: token or challenge, listings, invitations wave, project/team users wave,
  *          org user (last: removing it ends the others), verification = 1 + 1 + 1 + 1 + 1 + 1 = 6
  */
@@ -58,9 +59,11 @@ export interface Scenario {
   seed: SandboxSeed;
   config: LeaverConfigInput;
   secrets: Record<string, unknown>;
-  /** Grants the leavers hold, by vendor. */
+  /** Grants the leavers hold, by vendor (the shared group's leavers included). */
   grants: { itwin: number; atlas: number; cloudmanager: number };
   leavers: string[];
+  /** The iTwin group many leavers share (massLayoffScenario's `sharedGroup`): its id, who leaves, who stays. */
+  group?: { itwinId: string; id: string; leavers: string[]; stayers: string[] };
 }
 
 /** Settings every benchmark shares: the standard webhook source; the blast-radius guard wide open. */
@@ -82,9 +85,9 @@ export const ONE_LEAVER_PER_TENANT = {
   itwin: {
     groups: 2,
     grants: 3,
-    calls: 1 + (4 + 2) + (1 + 2 + 1) + (4 + 2),
-    chain: 8,
-    buckets: { itwin: 4 + 2 + (1 + 2 + 1) + (4 + 2) },
+    calls: 1 + (4 + 2) + (1 + 3 + 1) + (4 + 2),
+    chain: 9,
+    buckets: { itwin: 4 + 2 + (1 + 3 + 1) + (4 + 2) },
   },
   atlas: {
     grants: 5,
@@ -246,7 +249,8 @@ export const massLeaver = (i: number) => `leaver${String(i).padStart(4, '0')}@be
  *   iTwin: one iTwin; every leaver is a user member (plus `stayers` colleagues who stay).
  *   Atlas and Cloud Manager: one org with one project; every leaver is an ACTIVE org user with a
  *     project role (2 grants each: project user first, then the org user).
- * Optional `itwinOwners` adds colleagues as owners so the service client is never the last one.
+ * With `oneGrantEach`, each leaver holds one grant at one vendor instead, in turn: an iTwin user
+ * membership, an Atlas org membership, a Cloud Manager org membership (a lighter load per leaver).
  */
 export function massLayoffScenario(
   leavers: number,
@@ -256,32 +260,54 @@ export function massLayoffScenario(
     verifyRounds?: number;
     tenantRates?: Partial<Record<'itwin' | 'atlas' | 'cloudmanager', { perSecond: number; burst: number }>>;
     maxConcurrency?: number;
+    /**
+     * An iTwin group "Site Engineers" shared by `leavers` more people (engineerNN@bench.example, who
+     * hold nothing else) and `stayers` colleagues who stay: one member list many removals rewrite.
+     */
+    sharedGroup?: { leavers: number; stayers: number };
+    oneGrantEach?: boolean;
   } = {},
 ): Scenario {
   const people = Array.from({ length: leavers }, (_, i) => massLeaver(i));
   const staying = Array.from({ length: opts.stayers ?? 20 }, (_, i) => stayer(i));
   const itwinId = guid(9, 1);
+  const shared = opts.sharedGroup
+    ? {
+        itwinId,
+        id: guid(9, 2),
+        leavers: Array.from(
+          { length: opts.sharedGroup.leavers },
+          (_, i) => `engineer${String(i + 1).padStart(2, '0')}@bench.example`,
+        ),
+        stayers: Array.from({ length: opts.sharedGroup.stayers }, (_, i) => `site-stayer${i}@bench.example`),
+      }
+    : undefined;
   const clientId = 'bench-itwin-mass';
-  const mongo = (prefix: '6a1b' | '5f1a') => {
+  /** The leavers with access at the vendor with this turn (0 iTwin, 1 Atlas, 2 Cloud Manager). */
+  const at = (turn: number) => (opts.oneGrantEach ? people.filter((_, i) => i % 3 === turn) : people);
+  const mongo = (prefix: '6a1b' | '5f1a', turn: number) => {
     const orgId = oid(prefix, 1, 0xffff);
     const projectId = oid(prefix, 2, 0xffff);
+    const here = at(turn);
     return {
       orgId,
       projectId,
+      leavers: here.length,
       seed: {
         orgs: [{ id: orgId, name: 'Mass Corp' }],
         projects: [{ id: projectId, orgId, name: 'Production' }],
-        users: [...people, ...staying].map((username, i) => ({
+        users: [...here, ...staying].map((username, i) => ({
           id: oid(prefix, 7, i),
           username,
           orgRoles: [{ orgId, roles: ['ORG_MEMBER'] }],
-          projectRoles: [{ groupId: projectId, roles: ['GROUP_READ_ONLY'] }],
+          projectRoles:
+            opts.oneGrantEach && i < here.length ? [] : [{ groupId: projectId, roles: ['GROUP_READ_ONLY'] }],
         })),
       },
     };
   };
-  const atlas = mongo('6a1b');
-  const cm = mongo('5f1a');
+  const atlas = mongo('6a1b', 1);
+  const cm = mongo('5f1a', 2);
   const rate = opts.tenantRates ?? {};
   const conc = opts.maxConcurrency ?? 16;
   const tenants: TenantInput[] = [
@@ -322,13 +348,18 @@ export function massLayoffScenario(
     seed: {
       itwin: {
         organization: 'Mass Corp',
-        users: [...people, ...staying].map((email) => ({ email })),
+        users: [...people, ...staying, ...(shared ? [...shared.leavers, ...shared.stayers] : [])].map(
+          (email) => ({ email }),
+        ),
         clients: [{ clientId, clientSecret: 'itwin-mass-secret', itwins: { [itwinId]: { owner: true } } }],
         itwins: [
           {
             id: itwinId,
             displayName: 'Mass iTwin',
-            members: [...people, ...staying].map((email) => ({ email, roleIds: ['Read Access'] })),
+            members: [...at(0), ...staying].map((email) => ({ email, roleIds: ['Read Access'] })),
+            groups: shared
+              ? [{ id: shared.id, name: 'Site Engineers', members: [...shared.leavers, ...shared.stayers] }]
+              : [],
           },
         ],
       },
@@ -360,7 +391,14 @@ export function massLayoffScenario(
       'bench/atlas-mass': { clientId: 'mdb_sa_id_mass', clientSecret: 'mdb_sa_sk_mass' },
       'bench/cloudmanager-mass': { publicKey: 'cmmass', privateKey: 'cm-mass-key' },
     },
-    grants: { itwin: leavers, atlas: 2 * leavers, cloudmanager: 2 * leavers },
+    grants: opts.oneGrantEach
+      ? {
+          itwin: at(0).length + (shared?.leavers.length ?? 0),
+          atlas: atlas.leavers,
+          cloudmanager: cm.leavers,
+        }
+      : { itwin: leavers + (shared?.leavers.length ?? 0), atlas: 2 * leavers, cloudmanager: 2 * leavers },
     leavers: people,
+    ...(shared ? { group: shared } : {}),
   };
 }

@@ -46,12 +46,17 @@ export function apiEvent(opts: {
 
 const signer = new Webhook(BENCH_WEBHOOK_SECRET);
 
-/** A signed `employee.terminated` webhook for `email`, effective now. */
-export function terminationEvent(email: string, id = `msg_${randomUUID()}`): APIGatewayProxyEventV2 {
+/**
+ * The headers and body of a signed `employee.terminated` webhook for `email`, effective now, as an
+ * HR system sends it over HTTP. A retry of the same delivery keeps its `id` and signs a new time.
+ */
+export function signedTermination(
+  email: string,
+  id = `msg_${randomUUID()}`,
+  at = new Date(),
+): { headers: Record<string, string>; body: string } {
   const body = JSON.stringify({ type: 'employee.terminated', data: { email } });
-  const at = new Date();
-  return apiEvent({
-    source: 'standard',
+  return {
     headers: {
       'content-type': 'application/json',
       'webhook-id': id,
@@ -59,7 +64,12 @@ export function terminationEvent(email: string, id = `msg_${randomUUID()}`): API
       'webhook-signature': signer.sign(id, at, body),
     },
     body,
-  });
+  };
+}
+
+/** A signed `employee.terminated` webhook for `email`, effective now. */
+export function terminationEvent(email: string, id = `msg_${randomUUID()}`): APIGatewayProxyEventV2 {
+  return apiEvent({ source: 'standard', ...signedTermination(email, id) });
 }
 
 export function percentile(sorted: readonly number[], p: number): number {

@@ -31,10 +31,11 @@ import { LeaverError } from '../core/errors.ts';
 import {
   type ActionResult,
   normaliseEmail,
+  OFFBOARDING_STATUSES,
   type Offboarding,
   type OffboardingStatus,
 } from '../core/model.ts';
-import type { OffboardingQuery, OffboardingStore, Page } from '../core/ports.ts';
+import type { OffboardingQuery, OffboardingStore, Page, StatusCounts } from '../core/ports.ts';
 import { isConditionalCheckFailed, toLeaverAwsError } from './aws-errors.ts';
 import {
   checkKey,
@@ -117,6 +118,33 @@ function fromItem(item: Item): Offboarding {
   const o: Item = { ...item };
   for (const k of KEY_ATTRS) delete o[k];
   return o as unknown as Offboarding;
+}
+
+/** A key condition on one partition with an inclusive sort key range (either end optional). */
+function sortKeyCondition(
+  partitionName: string,
+  partition: string,
+  sortName: string,
+  from: string | undefined,
+  to: string | undefined,
+): Pick<
+  QueryCommandInput,
+  'KeyConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+> {
+  const names: Record<string, string> = { '#p': partitionName };
+  const values: Record<string, unknown> = { ':p': partition };
+  let condition = '#p = :p';
+  if (from !== undefined || to !== undefined) names['#s'] = sortName;
+  if (from !== undefined) values[':from'] = from;
+  if (to !== undefined) values[':to'] = to;
+  if (from !== undefined && to !== undefined) condition += ' AND #s BETWEEN :from AND :to';
+  else if (from !== undefined) condition += ' AND #s >= :from';
+  else if (to !== undefined) condition += ' AND #s <= :to';
+  return {
+    KeyConditionExpression: condition,
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
 }
 
 /** A DynamoDB string set as the document client returns it (a Set), as an array. */
@@ -471,6 +499,7 @@ export class DynamoOffboardingStore implements OffboardingStore {
         to,
         limit,
         cursor: q.cursor,
+        desc: q.order === 'desc',
         extra: filter,
       });
     }
@@ -483,9 +512,113 @@ export class DynamoOffboardingStore implements OffboardingStore {
         to,
         limit,
         cursor: q.cursor,
+        desc: q.order === 'desc',
       });
     }
+    if (q.order !== undefined)
+      return this.byEffectiveTime({ from, to, limit, cursor: q.cursor, order: q.order });
     return this.scanAll({ from, to, limit, cursor: q.cursor });
+  }
+
+  /**
+   * Every status in effectiveAt order: one page of each status partition of byStatusDue, merged.
+   * The cursor is the sort key of the last item given (keys hold the id, so they are unique); the
+   * next page asks every partition for what lies beyond it. An offboarding whose status changes
+   * between two pages may show on both or neither, as with any listing of live data.
+   */
+  private async byEffectiveTime(q: {
+    from?: string;
+    to?: string;
+    limit: number;
+    cursor?: string;
+    order: 'asc' | 'desc';
+  }): Promise<Page<Offboarding>> {
+    let after: string | undefined;
+    if (q.cursor !== undefined) {
+      const c = decodeCursor(q.cursor);
+      if (c.i !== 'effective' || c.o !== q.order || typeof c.p !== 'string' || c.p.length > 1024) {
+        throw invalidCursor();
+      }
+      after = c.p;
+    }
+    const desc = q.order === 'desc';
+    let from = q.from;
+    let to = q.to === undefined ? undefined : q.to + KEY_MAX_SUFFIX;
+    // The bound the cursor sets is inclusive in the key condition; its own item is dropped below.
+    if (after !== undefined) {
+      if (desc) to = to === undefined || after < to ? after : to;
+      else from = from === undefined || after > from ? after : from;
+    }
+    if (from !== undefined && to !== undefined && from > to) return { items: [] };
+    const idx = OFFBOARDINGS.indexes.byStatusDue;
+    const sortKey = (o: Offboarding) => offboardingIndexKeys(o).gsi2sk;
+    const pages = await Promise.all(
+      OFFBOARDING_STATUSES.map((status) =>
+        this.run('Querying offboardings', () =>
+          this.doc.send(
+            new QueryCommand({
+              TableName: this.table,
+              IndexName: idx.name,
+              ...sortKeyCondition(idx.partitionKey, `STATUS#${status}`, idx.sortKey, from, to),
+              ScanIndexForward: !desc,
+              // One more than a page: the item at the cursor may come back and is dropped.
+              Limit: q.limit + 1,
+            }),
+          ),
+        ),
+      ),
+    );
+    let more = false;
+    const all: Offboarding[] = [];
+    for (const out of pages) {
+      if (out.LastEvaluatedKey) more = true;
+      for (const item of out.Items ?? []) {
+        const o = fromItem(item);
+        if (after === undefined || sortKey(o) !== after) all.push(o);
+      }
+    }
+    all.sort((a, b) => (desc ? sortKey(b).localeCompare(sortKey(a)) : sortKey(a).localeCompare(sortKey(b))));
+    const items = all.slice(0, q.limit);
+    if (all.length > q.limit) more = true;
+    const last = items.at(-1);
+    return more && last
+      ? { items, cursor: encodeCursor({ i: 'effective', o: q.order, p: sortKey(last) }) }
+      : { items };
+  }
+
+  async countByStatus(q: { from?: string; to?: string }): Promise<StatusCounts> {
+    const from = isoBound(q.from, 'from');
+    const to = isoBound(q.to, 'to');
+    const idx = OFFBOARDINGS.indexes.byStatusDue;
+    const counts = Object.fromEntries(OFFBOARDING_STATUSES.map((s) => [s, 0])) as StatusCounts;
+    if (from !== undefined && to !== undefined && from > to) return counts;
+    await Promise.all(
+      OFFBOARDING_STATUSES.map(async (status) => {
+        let startKey: Record<string, unknown> | undefined;
+        do {
+          const out = await this.run('Counting offboardings', () =>
+            this.doc.send(
+              new QueryCommand({
+                TableName: this.table,
+                IndexName: idx.name,
+                ...sortKeyCondition(
+                  idx.partitionKey,
+                  `STATUS#${status}`,
+                  idx.sortKey,
+                  from,
+                  to === undefined ? undefined : to + KEY_MAX_SUFFIX,
+                ),
+                Select: 'COUNT',
+                ExclusiveStartKey: startKey,
+              }),
+            ),
+          );
+          counts[status] += out.Count ?? 0;
+          startKey = out.LastEvaluatedKey;
+        } while (startKey);
+      }),
+    );
+    return counts;
   }
 
   /** Scheduled offboardings whose effectiveAt <= now, oldest first (byStatusDue, pages followed). */
@@ -508,6 +641,101 @@ export class DynamoOffboardingStore implements OffboardingStore {
     return out;
   }
 
+  /**
+   * A paged Scan of the base table filtered on type and status: it reads the offboardings
+   * themselves, so one whose index entries were lost (dynalite writes an item's index entries
+   * before the item, one by one, and a process killed in between leaves them out of step) is found.
+   */
+  async scanByStatus(
+    statuses: readonly OffboardingStatus[],
+    opts: { limit?: number; cursor?: string } = {},
+  ): Promise<Page<Offboarding>> {
+    if (statuses.length === 0) return { items: [] };
+    const limit = pageLimit(opts.limit, this.maxLimit, this.maxLimit);
+    let startKey: Record<string, string | number> | undefined;
+    if (opts.cursor !== undefined) {
+      const c = decodeCursor(opts.cursor);
+      if (c.i !== 'status-scan') throw invalidCursor();
+      startKey = checkKey(c.k, ['pk', 'sk']);
+    }
+    const values: Record<string, unknown> = { ':type': 'offboarding' };
+    statuses.forEach((s, i) => {
+      values[`:s${i}`] = s;
+    });
+    const out = await this.run('Scanning offboardings', () =>
+      this.doc.send(
+        new ScanCommand({
+          TableName: this.table,
+          FilterExpression: `#type = :type AND #status IN (${statuses.map((_, i) => `:s${i}`).join(', ')})`,
+          ExpressionAttributeNames: { '#type': 'type', '#status': 'status' },
+          ExpressionAttributeValues: values,
+          ConsistentRead: true,
+          Limit: limit,
+          ExclusiveStartKey: startKey,
+        }),
+      ),
+    );
+    return {
+      items: (out.Items ?? []).map(fromItem),
+      cursor: out.LastEvaluatedKey ? encodeCursor({ i: 'status-scan', k: out.LastEvaluatedKey }) : undefined,
+    };
+  }
+
+  /**
+   * Looks the offboarding up in the status and email indexes by its exact keys; when either entry
+   * is missing, puts the item again unchanged (condition: same version), which writes every index
+   * entry anew. On DynamoDB, whose indexes follow asynchronously, an entry not there yet is re-put
+   * too: a harmless write of the same attributes.
+   */
+  async repairIndexes(offboarding: Offboarding): Promise<boolean> {
+    const keys = offboardingIndexKeys(offboarding);
+    const { byStatusDue, byEmail } = OFFBOARDINGS.indexes;
+    const present = await Promise.all([
+      this.indexHas(
+        byStatusDue.name,
+        [byStatusDue.partitionKey, keys.gsi2pk],
+        [byStatusDue.sortKey, keys.gsi2sk],
+      ),
+      this.indexHas(byEmail.name, [byEmail.partitionKey, keys.gsi1pk], [byEmail.sortKey, keys.gsi1sk]),
+    ]);
+    if (present.every(Boolean)) return false;
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: toItem(offboarding),
+          ConditionExpression: 'attribute_exists(#pk) AND #version = :version',
+          ExpressionAttributeNames: { '#pk': 'pk', '#version': 'version' },
+          ExpressionAttributeValues: { ':version': offboarding.version },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionalCheckFailed(e)) return false;
+      throw toLeaverAwsError(e, 'Repairing the offboarding', 'storage_unavailable');
+    }
+  }
+
+  private async indexHas(
+    indexName: string,
+    [pkName, pkValue]: [string, string],
+    [skName, skValue]: [string, string],
+  ): Promise<boolean> {
+    const out = await this.run('Checking an offboarding index', () =>
+      this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: indexName,
+          KeyConditionExpression: '#p = :p AND #s = :s',
+          ExpressionAttributeNames: { '#p': pkName, '#s': skName },
+          ExpressionAttributeValues: { ':p': pkValue, ':s': skValue },
+          Limit: 1,
+        }),
+      ),
+    );
+    return (out.Items ?? []).length > 0;
+  }
+
   private async queryIndex(
     indexName: string,
     keyNames: readonly string[],
@@ -518,6 +746,7 @@ export class DynamoOffboardingStore implements OffboardingStore {
       to?: string;
       limit: number;
       cursor?: string;
+      desc?: boolean;
       extra?: Pick<
         QueryCommandInput,
         'FilterExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
@@ -563,6 +792,7 @@ export class DynamoOffboardingStore implements OffboardingStore {
           ExpressionAttributeValues: values,
           Limit: q.limit,
           ExclusiveStartKey: startKey,
+          ...(q.desc ? { ScanIndexForward: false } : {}),
         }),
       ),
     );

@@ -10,6 +10,7 @@ export {
 } from './aws-errors.ts';
 export { DynamoAuditLog, type DynamoAuditLogOptions } from './dynamo-audit-log.ts';
 export { DynamoInventoryStore, type DynamoInventoryStoreOptions } from './dynamo-inventory-store.ts';
+export { DynamoLockStore, type DynamoLockStoreOptions } from './dynamo-lock-store.ts';
 export { DynamoOffboardingStore, type DynamoOffboardingStoreOptions } from './dynamo-offboarding-store.ts';
 export { DynamoRateBudget, type DynamoRateBudgetOptions } from './dynamo-rate-budget.ts';
 export { FileSecretStore, type FileSecretStoreOptions } from './file-secret-store.ts';
@@ -20,9 +21,11 @@ export {
   type MemoryJobMessage,
   MemoryJobQueue,
   type MemoryJobQueueOptions,
+  type MemoryJobWait,
 } from './memory-job-queue.ts';
 export { SecretsManagerStore, type SecretsManagerStoreOptions } from './secrets-manager-store.ts';
 export { SnsNotifier, type SnsNotifierOptions } from './sns-notifier.ts';
+export { SqsDeadLetterQueue, type SqsDeadLetterQueueOptions } from './sqs-dead-letter-queue.ts';
 export {
   type JobMessage,
   MAX_DELAY_SECONDS,

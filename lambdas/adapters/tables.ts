@@ -10,6 +10,8 @@
  *   pk = `ALIAS#<alias>`, sk = `OFF#<id>`   an offboarding whose subject has that alias
  *   pk = `SET#<key>`, sk = `SET`            a bounded set (blast-radius counters per window)
  *   pk = `CURSOR#<name>`, sk = `CURSOR`     a named position (the reconciliation's rotation)
+ *   pk = `LOCK#<name>`, sk = `LOCK`         a single-writer lease (dynamo-lock-store.ts)
+ *   pk = `LOCK#<name>`, sk = `REQ#<at>#<id>` work posted for that lease's holder, and its answer
  * Audit (append only):
  *   pk = streamId (offboarding id or `global`), sk = seq (number)
  */

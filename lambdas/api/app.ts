@@ -5,11 +5,12 @@
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { EngineDeps } from '../core/deps.ts';
-import type { SecretStore } from '../core/ports.ts';
+import type { DeadLetterQueue, SecretStore } from '../core/ports.ts';
 import type { HttpResult } from '../handlers/http-response.ts';
 import type { AuthMode } from './auth.ts';
 import { decodeEvent, Router } from './router.ts';
-import { API_VERSION, ROUTES } from './routes.ts';
+import { ROUTES } from './routes.ts';
+import { API_VERSION } from './version.ts';
 
 export const router = new Router(ROUTES);
 
@@ -18,6 +19,8 @@ export interface ApiOptions {
   /** `local`: bearer token from the secret store; `aws`: the API Gateway authoriser's principal. */
   auth: AuthMode;
   secrets?: SecretStore;
+  /** The work queue's dead-letter queue, for the dead-letter routes. */
+  deadLetters?: DeadLetterQueue;
   /** Epoch ms by which vendor calls (preview, targeted revocations) must have ended. */
   deadline?: number;
 }
@@ -28,6 +31,7 @@ export function handleApiEvent(event: APIGatewayProxyEventV2, opts: ApiOptions):
     deps: opts.deps,
     auth: opts.auth,
     secrets: opts.secrets,
+    ...(opts.deadLetters ? { deadLetters: opts.deadLetters } : {}),
     version: API_VERSION,
     deadline: opts.deadline ?? Date.now() + 25_000,
   });

@@ -14,10 +14,13 @@ import {
   startOffboarding,
   targetedRevoke,
 } from '../core/commands.ts';
+import { mapLimit } from '../core/concurrency.ts';
 import type { EngineDeps } from '../core/deps.ts';
+import { LeaverError } from '../core/errors.ts';
+import { auditOffboarding } from '../core/lifecycle.ts';
 import { type Grant, grantKey, type Offboarding } from '../core/model.ts';
-import type { Ctx } from '../core/ports.ts';
-import type { KillSwitchSchema, PlanView, RevocationResultSchema } from './schemas.ts';
+import type { Ctx, DeadLetterQueue } from '../core/ports.ts';
+import type { DeadLetterListSchema, KillSwitchSchema, PlanView, RevocationResultSchema } from './schemas.ts';
 import { grantView } from './views.ts';
 
 export type Deps = EngineDeps;
@@ -143,6 +146,7 @@ export async function killSwitch(
     enabled: s.enabled || s.configured,
     configured: s.configured,
     flag: { enabled: s.enabled, reason: s.reason, by: s.by, at: s.at },
+    ...(s.resumed ? { resumed: s.resumed } : {}),
   };
 }
 
@@ -155,4 +159,56 @@ export async function killSwitchNow(env: Pick<Env, 'deps'>): Promise<KillSwitchV
     for (const k of ['reason', 'by', 'at'] as const) if (view.flag[k] === undefined) delete view.flag[k];
   }
   return view;
+}
+
+/** Time kept back from the request's deadline for auditing what a redrive moved. */
+const REDRIVE_RESERVE_MS = 8_000;
+
+/** The dead-letter queue, or not_found where this deployment has none wired. */
+function dlq(env: { deadLetters?: DeadLetterQueue }): DeadLetterQueue {
+  if (!env.deadLetters)
+    throw new LeaverError('not_found', 'This deployment has no dead-letter queue to inspect');
+  return env.deadLetters;
+}
+
+/** Up to `limit` dead letters, each with its offboarding's status now; the messages stay in the queue. */
+export async function deadLetters(
+  env: Pick<Env, 'deps'> & { deadLetters?: DeadLetterQueue },
+  limit: number,
+): Promise<z.output<typeof DeadLetterListSchema>> {
+  const page = await dlq(env).peek(limit);
+  const items = [];
+  for (const d of page.items) {
+    const off = d.offboardingId ? await env.deps.store.get(d.offboardingId) : undefined;
+    items.push({
+      ...d,
+      ...(off ? { status: off.status } : {}),
+      ...(off?.heldAt ? { heldAt: off.heldAt } : {}),
+    });
+  }
+  return { items, more: page.more };
+}
+
+/**
+ * Moves up to `limit` dead letters back to the work queue; each offboarding they name is audited
+ * `retry_scheduled` (manual, `deadLetterRedrive`) with the caller as actor.
+ */
+export async function redriveDeadLetters(
+  env: Env & { deadLetters?: DeadLetterQueue },
+  principal: string,
+  limit: number,
+): Promise<{ moved: number; failed: number }> {
+  // No new batch in the request's last seconds: they are kept for the audit records.
+  const r = await dlq(env).redrive(limit, { until: env.deadline - REDRIVE_RESERVE_MS });
+  // One stream per offboarding: their audit writes may run side by side.
+  await mapLimit([...new Set(r.offboardingIds)], 10, async (id) => {
+    const off = await env.deps.store.get(id);
+    if (off) {
+      await auditOffboarding(env.deps, off, 'retry_scheduled', principal, {
+        detail: { manual: true, deadLetterRedrive: true },
+      });
+    }
+  });
+  env.deps.log.warn('dead-letter queue redriven', { moved: r.moved, failed: r.failed, by: principal });
+  return { moved: r.moved, failed: r.failed };
 }

@@ -8,7 +8,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { z } from 'zod';
 import type { EngineDeps } from '../core/deps.ts';
 import { LeaverError } from '../core/errors.ts';
-import type { SecretStore } from '../core/ports.ts';
+import type { DeadLetterQueue, SecretStore } from '../core/ports.ts';
 import { type HttpResult, problem } from '../handlers/http-response.ts';
 import { type AuthMode, authenticate } from './auth.ts';
 
@@ -82,6 +82,8 @@ export interface ApiEnv {
   auth: AuthMode;
   /** Needed for local bearer-token auth (the token is a secret named by config.api). */
   secrets?: SecretStore;
+  /** The work queue's dead-letter queue (the dead-letter routes); absent where none is wired. */
+  deadLetters?: DeadLetterQueue;
   version: string;
   /** Epoch ms by which vendor calls made inside the request must end. */
   deadline: number;

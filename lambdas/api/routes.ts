@@ -19,6 +19,8 @@ import {
   ActionBody,
   AuditExportQuery,
   AuditRecordSchema,
+  DeadLetterListSchema,
+  DeadLettersQuery,
   HealthSchema,
   IdParams,
   KillSwitchBody,
@@ -31,14 +33,16 @@ import {
   OffboardingSummarySchema,
   PlanSchema,
   PreviewBody,
+  RedriveBody,
+  RedriveResultSchema,
   RevocationBody,
   RevocationResultSchema,
   StartOffboardingBody,
   StreamAuditQuery,
 } from './schemas.ts';
+import { offboardingCounts, timeToRevoke } from './stats-routes.ts';
+import { API_VERSION } from './version.ts';
 import { auditView, detailView, summaryView } from './views.ts';
-
-export const API_VERSION = '1.0.0';
 
 const JSON_TYPE = 'application/json';
 
@@ -149,6 +153,8 @@ const listOffboardings = route({
   summary: 'Offboardings by email and/or status within a time window, paged',
   description:
     "With `email`: that person's offboardings by time received. With `status`: by effective time. " +
+    'With neither: every offboarding, by effective time when `order` is given (unordered without). ' +
+    '`order=desc` lists newest first. The window (`from`, `to`) applies to the same time. ' +
     'Follow `next` (or pass `cursor`) for the next page; the cursor is opaque and bound to the filters.',
   tag: 'offboardings',
   query: ListOffboardingsQuery,
@@ -156,7 +162,13 @@ const listOffboardings = route({
   errors: [],
   async handle({ query, env, request }) {
     checkWindow(query.from, query.to);
-    const filters = { email: query.email, status: query.status, from: query.from, to: query.to };
+    const filters = {
+      email: query.email,
+      status: query.status,
+      from: query.from,
+      to: query.to,
+      order: query.order,
+    };
     const page = await env.deps.store.query({
       ...filters,
       limit: query.limit ?? 50,
@@ -383,7 +395,10 @@ const killSwitch = route({
   path: '/v1/kill-switch',
   operationId: 'setKillSwitch',
   summary: 'Turn the kill switch on or off (audited)',
-  description: 'While on, no revocation runs anywhere; offboardings wait and resume when it is turned off.',
+  description:
+    'While on, no revocation runs anywhere: offboardings that come due are held in the store (`heldAt`) ' +
+    'and their queue messages deleted. Turning it off puts every held offboarding back on the queue ' +
+    '(`resumed` counts them); the due sweep picks up any that could not be enqueued.',
   tag: 'revocations',
   body: KillSwitchBody,
   responses: { 200: { description: 'The kill switch now', content: { [JSON_TYPE]: KillSwitchSchema } } },
@@ -403,6 +418,45 @@ const getKillSwitch = route({
   errors: [],
   async handle({ env }) {
     return json(200, await engine.killSwitchNow(env));
+  },
+});
+
+const listDeadLetters = route({
+  method: 'GET',
+  path: '/v1/dead-letters',
+  operationId: 'listDeadLetters',
+  summary: "Peek at the work queue's dead-letter queue",
+  description:
+    "Messages whose offboarding failed every delivery, each with that offboarding's status now. They stay " +
+    'in the queue (in AWS each is received and made visible again at once). At most `limit` (default 20) ' +
+    'are shown; `more` says others may wait.',
+  tag: 'operations',
+  query: DeadLettersQuery,
+  responses: { 200: { description: 'Dead letters', content: { [JSON_TYPE]: DeadLetterListSchema } } },
+  errors: [404, 503],
+  async handle({ query, env }) {
+    return json(200, await engine.deadLetters(env, query.limit ?? 20));
+  },
+});
+
+const redriveDeadLetters = route({
+  method: 'POST',
+  path: '/v1/dead-letters/redrive',
+  operationId: 'redriveDeadLetters',
+  summary: 'Move dead letters back to the work queue (audited)',
+  description:
+    'Moves up to `limit` (default 100) messages from the dead-letter queue back to the work queue, where ' +
+    'the worker runs their offboardings again (finished ones are skipped). Each offboarding moved is ' +
+    'audited `retry_scheduled` with the caller as actor. Messages the work queue refuses stay in the ' +
+    'dead-letter queue (`failed`). A call that nears its time limit stops early (fewer `moved` than ' +
+    'asked): call again until GET /v1/dead-letters is empty.',
+  tag: 'operations',
+  body: RedriveBody,
+  bodyOptional: true,
+  responses: { 200: { description: 'What was moved', content: { [JSON_TYPE]: RedriveResultSchema } } },
+  errors: [404, 503],
+  async handle({ body, principal, env }) {
+    return json(200, await engine.redriveDeadLetters(env, principal, body.limit ?? 100));
   },
 });
 
@@ -468,6 +522,10 @@ export const ROUTES: readonly AnyRoute[] = [
   revocations,
   killSwitch,
   getKillSwitch,
+  listDeadLetters,
+  redriveDeadLetters,
+  offboardingCounts,
+  timeToRevoke,
   health,
   openapi,
 ];

@@ -7,16 +7,9 @@
  * view without its schema fails the tests.
  */
 import { z } from 'zod';
-import { AUDIT_EVENTS, GRANT_KINDS, VENDORS } from '../core/model.ts';
+import { AUDIT_EVENTS, GRANT_KINDS, OFFBOARDING_STATUSES, VENDORS } from '../core/model.ts';
 
-export const OFFBOARDING_STATUSES = [
-  'scheduled',
-  'running',
-  'completed',
-  'completed_with_failures',
-  'cancelled',
-  'quarantined',
-] as const;
+export { OFFBOARDING_STATUSES };
 
 export const OUTCOMES = ['revoked', 'already_absent', 'skipped', 'failed'] as const;
 export const SKIP_REASONS = ['dry_run', 'protected_account', 'last_owner', 'kill_switch'] as const;
@@ -127,6 +120,13 @@ const offboardingFields = {
   attempts: z.number().int(),
   nextRetryAt: isoTime.optional(),
   releasedAt: isoTime.optional(),
+  heldAt: isoTime.optional().meta({
+    description:
+      'Present while the kill switch holds it: when it was held. It waits in the store (no queue message) ' +
+      'and resumes when the kill switch is turned off.',
+  }),
+  /** Tenants the last run could not read (what they hold is unknown): retried and alerted. */
+  failedTenants: z.array(z.strictObject({ vendor, tenantId: z.string(), errorCode: z.string() })).optional(),
 };
 
 export const OffboardingSummarySchema = z
@@ -244,6 +244,8 @@ export const ListOffboardingsQuery = z.strictObject({
   to: isoDateInput.optional(),
   limit: z.coerce.number().int().min(1).max(200).optional(),
   cursor: z.string().min(1).max(4096).optional(),
+  /** `desc`: newest first. Without email and status, an order lists every status by effective time. */
+  order: z.enum(['asc', 'desc']).optional(),
 });
 
 export const AUDIT_FORMATS = ['jsonl', 'csv', 'ocsf'] as const;
@@ -318,6 +320,59 @@ export const KillSwitchSchema = z.strictObject({
       at: isoTime.optional(),
     })
     .optional(),
+  /** Turning it off: how many held offboardings went back on the queue (and how many the queue refused). */
+  resumed: z
+    .strictObject({ resumed: z.number().int(), notEnqueued: z.number().int() })
+    .optional()
+    .meta({
+      description:
+        'Only when this request turned the kill switch off: the held offboardings put back on the queue, ' +
+        'and those the queue refused (the due sweep enqueues them).',
+    }),
+});
+
+/**
+ * Largest page of GET /v1/dead-letters, and of one POST /v1/dead-letters/redrive (50 SQS batches; a
+ * redrive also stops before the request's time limit, so a slow queue moves fewer per call).
+ */
+export const DEAD_LETTER_PEEK_MAX = 100;
+export const DEAD_LETTER_REDRIVE_MAX = 500;
+
+export const DeadLettersQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(DEAD_LETTER_PEEK_MAX).optional(),
+});
+
+export const RedriveBody = z.strictObject({
+  limit: z.number().int().min(1).max(DEAD_LETTER_REDRIVE_MAX).optional(),
+});
+
+export const DeadLetterSchema = z
+  .strictObject({
+    messageId: z.string(),
+    offboardingId: z
+      .string()
+      .optional()
+      .meta({ description: 'Absent when the message names no offboarding' }),
+    status: status
+      .optional()
+      .meta({ description: "The offboarding's status now (absent when it does not exist)" }),
+    heldAt: isoTime.optional(),
+    receiveCount: z.number().int().optional(),
+    sentAt: isoTime.optional(),
+  })
+  .meta({ id: 'DeadLetter', description: 'One message of the dead-letter queue (left in the queue).' });
+
+export const DeadLetterListSchema = z.strictObject({
+  items: z.array(DeadLetterSchema),
+  /** More messages may wait than were shown. */
+  more: z.boolean(),
+});
+
+export const RedriveResultSchema = z.strictObject({
+  /** Messages moved back to the work queue. */
+  moved: z.number().int(),
+  /** Messages the work queue refused: still in the dead-letter queue. */
+  failed: z.number().int(),
 });
 
 export const HealthSchema = z.strictObject({
@@ -374,3 +429,64 @@ export type OffboardingSummary = z.output<typeof OffboardingSummarySchema>;
 export type ActionView = z.output<typeof ActionViewSchema>;
 export type PlanView = z.output<typeof PlanSchema>;
 export type OcsfEvent = z.output<typeof OcsfEventSchema>;
+
+// ---------------------------------------------------------------- stats
+
+export const StatsWindowQuery = z.strictObject({
+  from: isoDateInput.optional(),
+  to: isoDateInput.optional(),
+});
+
+export const TimeToRevokeQuery = z.strictObject({
+  from: isoDateInput.optional(),
+  to: isoDateInput.optional(),
+  /** How many of the slowest offboardings to list (default 10). */
+  slowest: z.coerce.number().int().min(0).max(50).optional(),
+});
+
+export const OffboardingCountsSchema = z
+  .strictObject({
+    /** The window on effective time the counts cover (absent: unbounded). */
+    from: isoTime.optional(),
+    to: isoTime.optional(),
+    counts: z.strictObject(
+      Object.fromEntries(OFFBOARDING_STATUSES.map((s) => [s, z.number().int()])) as Record<
+        (typeof OFFBOARDING_STATUSES)[number],
+        z.ZodNumber
+      >,
+    ),
+    total: z.number().int(),
+  })
+  .meta({ id: 'OffboardingCounts', description: 'How many offboardings each status holds.' });
+
+export const DayStatSchema = z.strictObject({
+  day: z.string().meta({ format: 'date' }),
+  vendor: z.enum(['all', ...VENDORS]),
+  count: z.number().int(),
+  p50Ms: z.number(),
+  p95Ms: z.number(),
+  maxMs: z.number(),
+  overTarget: z.number().int(),
+});
+
+export const TimeToRevokeStatsSchema = z
+  .strictObject({
+    from: isoTime,
+    to: isoTime,
+    /** The configured target (reporting.timeToRevokeTargetMinutes) in milliseconds. */
+    targetMs: z.number(),
+    /** Finished offboardings effective in the window. */
+    offboardings: z.number().int(),
+    /** Those that revoked something (have a time-to-revoke). */
+    measured: z.number().int(),
+    withinTarget: z.number().int(),
+    /** p50/p95 per UTC day of the effective time: `all` (overall) and per vendor. */
+    days: z.array(DayStatSchema),
+    slowest: z.array(OffboardingSummarySchema),
+    /** More finished offboardings than the route reads (the newest were read): narrow the window. */
+    truncated: z.boolean(),
+  })
+  .meta({
+    id: 'TimeToRevokeStats',
+    description: 'Time-to-revoke p50 and p95 by day, overall and per vendor, against the target.',
+  });

@@ -53,6 +53,12 @@ export function summaryView(o: Offboarding): OffboardingSummary {
     attempts: o.attempts ?? 0,
     nextRetryAt: o.nextRetryAt,
     releasedAt: o.releasedAt,
+    heldAt: o.heldAt,
+    failedTenants: o.failedTenants?.map((f) => ({
+      vendor: f.vendor,
+      tenantId: f.tenantId,
+      errorCode: f.errorCode,
+    })),
   });
 }
 

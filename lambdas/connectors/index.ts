@@ -1,14 +1,17 @@
 /**
- * The vendor connectors: `createConnectors({ secrets })` returns one Connector per vendor, all on
- * the shared HTTP layer in ./http (auth, rate limits, retries, timeouts, error mapping).
+ * The vendor connectors: `createConnectors({ secrets, coordination })` returns one Connector per
+ * vendor, all on the shared HTTP layer in ./http (auth, rate limits, retries, timeouts, error
+ * mapping). Each call builds its own clients and writers: one call per process.
  */
-import type { ConnectorRegistry, Log, SecretStore } from '../core/ports.ts';
+import type { ConnectorRegistry, Log, SecretStore, WriteCoordination } from '../core/ports.ts';
 import { atlasConnector } from './atlas/index.ts';
 import { cloudManagerConnector } from './cloudmanager/index.ts';
 import { TenantClients } from './common/tenant-http.ts';
+import { realTiming } from './http/backoff.ts';
 import type { RateBudget } from './http/budget.ts';
 import { nodeFetchTransport } from './http/transport.ts';
 import type { FetchLike, RetryPolicy, Timing } from './http/types.ts';
+import { type GroupWriterOptions, GroupWriters } from './itwin/group-writer.ts';
 import { itwinConnector } from './itwin/index.ts';
 
 export interface ConnectorOptions {
@@ -24,6 +27,14 @@ export interface ConnectorOptions {
   /** Tests: a shorter retry policy, fake timing. */
   retry?: Partial<RetryPolicy>;
   timing?: Timing;
+  /**
+   * The lock and request board shared by every process that may write the same vendor object (the
+   * Offboardings table in AWS and locally): one writer per iTwin group across all of them. Without
+   * it there is one writer per group within this process only.
+   */
+  coordination?: WriteCoordination;
+  /** Tests: the group writer's linger, lease, poll interval and PATCH attempts. */
+  groupWrites?: Omit<GroupWriterOptions, 'coordination' | 'timing'>;
 }
 
 export function createConnectors(opts: ConnectorOptions): ConnectorRegistry {
@@ -36,7 +47,14 @@ export function createConnectors(opts: ConnectorOptions): ConnectorRegistry {
     budget: opts.budget,
   });
   return {
-    itwin: itwinConnector(clients),
+    itwin: itwinConnector(
+      clients,
+      new GroupWriters({
+        ...opts.groupWrites,
+        coordination: opts.coordination,
+        timing: opts.timing ?? realTiming,
+      }),
+    ),
     atlas: atlasConnector(clients),
     cloudmanager: cloudManagerConnector(clients),
   };

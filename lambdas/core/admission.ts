@@ -3,11 +3,14 @@
  * kill switch and the blast-radius rate limit (each fresh start claims a slot of the window's atomic
  * counter; none left: quarantined), and claim it (scheduled -> running, conditional on
  * the status, so a concurrent worker loses cleanly; a `running` one is taken over only once its
- * previous worker's lease has lapsed).
+ * previous worker's lease has lapsed, or at once when this process is the only one on the store and
+ * the lease is not its own: see `leaseHeld`). While the kill switch is on, offboardings are held in
+ * the store (core/hold.ts) and their messages deleted.
  */
 import { ACTORS, type EngineDeps } from './deps.ts';
 import { isLeaverError } from './errors.ts';
-import { claimStart, type KillSwitchState, killSwitchState } from './guards.ts';
+import { claimStart, killSwitchState } from './guards.ts';
+import { holdForKillSwitch } from './hold.ts';
 import { auditOffboarding, deadlineNear, isDue, leaseHeld, leaseUntil } from './lifecycle.ts';
 import { type Offboarding, type OffboardingStatus, TERMINAL_STATUSES } from './model.ts';
 import { notify, subjectRef } from './notifications.ts';
@@ -43,7 +46,7 @@ export async function admit(deps: EngineDeps, ids: readonly string[], ctx: Ctx):
     } else if (off.status === 'scheduled' && !isDue(deps, off.effectiveAt)) {
       // Early delivery: the due sweep enqueues it when its time comes.
       verdicts.set(id, 'done');
-    } else if (off.status === 'running' && leaseHeld(off, now)) {
+    } else if (off.status === 'running' && leaseHeld(off, now, deps.leaseHolder)) {
       verdicts.set(id, 'retry');
     } else {
       candidates.push(off);
@@ -58,9 +61,9 @@ export async function admit(deps: EngineDeps, ids: readonly string[], ctx: Ctx):
   if (candidates.some((o) => !o.dryRun)) {
     const ks = await killSwitchState(deps);
     if (ks.enabled) {
+      // Held in the store, its message deleted: turning the switch off re-enqueues it.
       for (const off of candidates.filter((o) => !o.dryRun)) {
-        await holdForKillSwitch(deps, off, ks);
-        verdicts.set(off.id, 'retry');
+        verdicts.set(off.id, (await holdForKillSwitch(deps, off, ks, ACTORS.worker)) ? 'done' : 'retry');
       }
       runnable = candidates.filter((o) => o.dryRun);
     }
@@ -101,10 +104,13 @@ export async function admit(deps: EngineDeps, ids: readonly string[], ctx: Ctx):
   for (const off of runnable) {
     try {
       const resumed = off.status === 'running';
+      // The holder is recorded so that a restarted local runtime knows the lease died with it.
+      const lease = { leaseUntil: leaseUntil(deps, ctx), leaseOwner: deps.leaseHolder?.id };
       const patch = resumed
-        ? { leaseUntil: leaseUntil(deps, ctx) }
+        ? { ...lease, heldAt: undefined }
         : {
-            leaseUntil: leaseUntil(deps, ctx),
+            ...lease,
+            heldAt: undefined,
             startedAt: off.startedAt ?? deps.clock.now().toISOString(),
             attempts: off.attempts + 1,
           };
@@ -125,20 +131,6 @@ export async function admit(deps: EngineDeps, ids: readonly string[], ctx: Ctx):
     }
   }
   return { claimed, verdicts, resumed: resumedIds };
-}
-
-/** Audits the hold once per offboarding and kill-switch activation (redeliveries add nothing). */
-async function holdForKillSwitch(deps: EngineDeps, off: Offboarding, ks: KillSwitchState): Promise<void> {
-  const switchAt = ks.at ?? 'configuration';
-  let cursor: string | undefined;
-  do {
-    const page = await deps.audit.stream(off.id, { limit: 500, cursor });
-    if (page.items.some((r) => r.event === 'kill_switch' && r.detail?.switchAt === switchAt)) return;
-    cursor = page.cursor;
-  } while (cursor);
-  await auditOffboarding(deps, off, 'kill_switch', ACTORS.worker, {
-    detail: { held: true, switchAt, source: ks.source ?? 'flag' },
-  });
 }
 
 /** Moves an offboarding to quarantine (audited, notified); a lost race changes nothing. */

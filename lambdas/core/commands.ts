@@ -9,6 +9,7 @@ import { aliases, bad, defaultCtx, email, instant, principalOf, reasonOf } from 
 import type { EngineDeps } from './deps.ts';
 import { discoverAll, grantsOf, type TenantFailure } from './discovery.ts';
 import { conflict, isLeaverError, notFound } from './errors.ts';
+import { resumeHeld } from './hold.ts';
 import { enqueueQuietly, normaliseSubject, openOffboarding } from './intake.ts';
 import { auditOffboarding, isDue, leaseHeld } from './lifecycle.ts';
 import type { Offboarding, OffboardingStatus, Subject } from './model.ts';
@@ -129,6 +130,7 @@ export async function cancelOffboarding(
   const off = await load(deps, id);
   const moved = await move(deps, off, ['scheduled', 'quarantined'], 'cancelled', 'cancel', {
     leaseUntil: undefined,
+    heldAt: undefined,
   });
   await auditOffboarding(deps, moved, 'cancelled', actor, {
     detail: reason ? { reason: String(reason).slice(0, 500) } : {},
@@ -143,7 +145,7 @@ export async function retryOffboarding(
 ): Promise<Offboarding> {
   const actor = principalOf(principal);
   const off = await load(deps, id);
-  if (off.status === 'running' && !leaseHeld(off, deps.clock.now())) {
+  if (off.status === 'running' && !leaseHeld(off, deps.clock.now(), deps.leaseHolder)) {
     // Stuck (its worker died and its message is gone): hand it to a worker again.
     await auditOffboarding(deps, off, 'retry_scheduled', actor, { detail: { manual: true, resumed: true } });
     await enqueueQuietly(deps, off.id);
@@ -177,7 +179,15 @@ export async function setKillSwitch(
   deps: EngineDeps,
   principal: string,
   input: { enabled: boolean; reason: string },
-): Promise<{ enabled: boolean; reason: string; by: string; at: string; configured: boolean }> {
+): Promise<{
+  enabled: boolean;
+  reason: string;
+  by: string;
+  at: string;
+  configured: boolean;
+  /** Turning it off: the held offboardings put back on the queue (and any the queue refused). */
+  resumed?: { resumed: number; notEnqueued: number };
+}> {
   const by = principalOf(principal);
   if (typeof input?.enabled !== 'boolean') throw bad('enabled must be a boolean', 'enabled');
   const reason = reasonOf(input.reason);
@@ -191,8 +201,11 @@ export async function setKillSwitch(
     detail: { enabled: state.enabled, reason },
   });
   deps.log.warn('kill switch set', { enabled: state.enabled, by });
-  // The configuration's switch stays on whatever the flag says.
-  return { ...state, configured: deps.config.safety.killSwitch };
+  // The configuration's switch stays on whatever the flag says: then nothing resumes yet.
+  const configured = deps.config.safety.killSwitch;
+  if (state.enabled || configured) return { ...state, configured };
+  const resumed = await resumeHeld(deps, by);
+  return { ...state, configured, resumed };
 }
 
 export {

@@ -127,6 +127,12 @@ export const schedulesSchema = z
     reconcileMinutes: z.number().int().min(1).default(60),
     reconcileLookbackDays: z.number().int().min(1).max(365).default(30),
     retryMinutes: z.number().int().min(1).default(5),
+    /**
+     * How often the due sweep starts a pass over the whole offboardings table that does not trust
+     * the status index (a few pages per sweep): it finds and repairs offboardings a crash left out
+     * of the index. The local runtime also runs one full pass at every start.
+     */
+    recoveryScanMinutes: z.number().int().min(1).max(10_080).default(60),
     retry: z
       .object({
         maxAttempts: z.number().int().min(1).max(50).default(6),
@@ -155,6 +161,65 @@ export const apiSchema = z
   .refine((a) => a.auth !== 'jwt' || a.jwt !== undefined, {
     message: 'jwt is required when auth is "jwt"',
     path: ['jwt'],
+  });
+
+/** What the time-to-revoke figures are held against (the stats route, the console's chart). */
+export const reportingSchema = z
+  .object({
+    /** Every access should end within this many minutes of the effective time. Default 4 hours. */
+    timeToRevokeTargetMinutes: z.number().positive().max(10_080).default(240),
+  })
+  .strict()
+  .prefault({});
+
+const OAUTH_SCOPE = /^[\x21\x23-\x5b\x5d-\x7e]{1,200}$/;
+
+/**
+ * The web console in AWS: static files in S3 behind CloudFront, signing people in with the
+ * company's OpenID Connect provider (authorization code with PKCE) against the API's JWT
+ * authoriser, whose issuer and audience are `api.jwt`.
+ */
+export const consoleSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    /** The console's client id at the identity provider: a public client (no secret), PKCE. */
+    clientId: z.string().min(1).max(200).optional(),
+    /**
+     * Scopes the console asks for. They must yield an access token the JWT authoriser accepts
+     * (its `aud` or `client_id` one of `api.jwt.audience`), e.g. `api://<app id>/Leaver.Access` at
+     * Microsoft Entra ID, or a custom authorization server's scope at Okta.
+     */
+    scopes: z.array(z.string().regex(OAUTH_SCOPE, 'must be an OAuth scope')).min(1).default(['openid']),
+    /** A custom domain for the console, with its ACM certificate (in us-east-1). */
+    domainName: z
+      .string()
+      .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'must be a DNS name')
+      .optional(),
+    certificateArn: z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[0-9a-f-]{36}$/,
+        'must be an ACM certificate ARN in us-east-1',
+      )
+      .optional(),
+    /** An AWS WAF web ACL (CLOUDFRONT scope, ARN) to put in front of the console. */
+    webAclArn: z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/.+$/,
+        'must be a CLOUDFRONT-scope WAF web ACL ARN',
+      )
+      .optional(),
+  })
+  .strict()
+  .prefault({})
+  .refine((c) => !c.enabled || c.clientId !== undefined, {
+    message: 'clientId is required when the console is enabled',
+    path: ['clientId'],
+  })
+  .refine((c) => (c.domainName === undefined) === (c.certificateArn === undefined), {
+    message: 'domainName and certificateArn go together',
+    path: ['certificateArn'],
   });
 
 /**
@@ -225,9 +290,19 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    reporting: reportingSchema,
+    console: consoleSchema,
   })
   .strict()
   .superRefine((c, ctx) => {
+    if (c.console.enabled && c.api.auth !== 'jwt') {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'the console signs people in with OpenID Connect: it needs api.auth "jwt" (IAM serves the CLI only)',
+        path: ['console', 'enabled'],
+      });
+    }
     const seen = new Set<string>();
     c.tenants.forEach((t, i) => {
       if (seen.has(t.id))

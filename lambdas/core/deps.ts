@@ -28,6 +28,18 @@ export interface EngineDeps {
   inventory?: InventoryStore;
   /** Tenant listings shared in this process (core/listings.ts); without it each discovery lists on its own. */
   listings?: SharedListings;
+  /**
+   * This process as a lease holder. Its id is recorded on every claim (`leaseOwner`). `exclusive`
+   * says no other process works on the same store (the local runtime: its storage directory is
+   * locked to one process), so a lease held by anyone else belongs to a process that is gone. Absent
+   * or not exclusive (AWS, where many worker instances run at once): leases lapse only with time.
+   */
+  leaseHolder?: LeaseHolder;
+}
+
+export interface LeaseHolder {
+  id: string;
+  exclusive: boolean;
 }
 
 /** Audit actor names of the engine's own steps. */

@@ -7,14 +7,10 @@ import type { TenantConfig } from './config.ts';
 import type { EngineDeps } from './deps.ts';
 import { toLeaverError } from './errors.ts';
 import { canList, grantsFor, type ListingNeed } from './listings.ts';
-import { type Grant, normaliseEmail, type Subject, type VendorId } from './model.ts';
+import { type Grant, normaliseEmail, type Subject, type TenantFailure } from './model.ts';
 import type { Ctx } from './ports.ts';
 
-export interface TenantFailure {
-  tenantId: string;
-  vendor: VendorId;
-  errorCode: string;
-}
+export type { TenantFailure };
 
 export interface Discovery {
   grants: Grant[];

@@ -1,5 +1,5 @@
 /**
- * Leaver's one error taxonomy (DESIGN.md section 7). Every error carries a stable `code` and a
+ * Leaver's one error taxonomy (docs/contributing.md#errors). Every error carries a stable `code` and a
  * `retryable` flag; `ERROR_TABLE` maps each code to its HTTP answer, its queue behaviour and its
  * audit outcome, so handlers, the worker and the API never invent their own mapping.
  *
@@ -32,13 +32,25 @@ export const ERROR_TABLE = {
   vendor_unavailable: { status: 503, retryable: true, queue: 'retry' },
   vendor_timeout: { status: 504, retryable: true, queue: 'retry' },
   vendor_network: { status: 503, retryable: true, queue: 'retry' },
-  vendor_bad_response: { status: 502, retryable: true, queue: 'retry' },
+  /** The vendor accepted a removal, but a read after it still shows the access: not revoked. */
+  vendor_write_unverified: { status: 502, retryable: true, queue: 'retry' },
+  /** The single-writer lease of a shared vendor object lapsed mid-write: the write stopped. */
+  lock_lost: { status: 503, retryable: true, queue: 'retry' },
+  /**
+   * A successful answer whose body is not what the operation defines (not JSON, an HTML page, a
+   * list or field missing, renamed or of another type). Retryable: the retry schedule runs the
+   * offboarding again later (a proxy's or a maintenance page is transient; a changed API is alerted
+   * at every attempt until the connector follows it). The HTTP layer does not repeat the call.
+   */
+  vendor_unexpected_response: { status: 502, retryable: true, queue: 'retry' },
   deadline_exceeded: { status: 504, retryable: true, queue: 'retry' },
   // --- ours ---
   config_invalid: { status: 500, retryable: false, queue: 'retry' },
   secret_unavailable: { status: 503, retryable: true, queue: 'retry' },
   storage_unavailable: { status: 503, retryable: true, queue: 'retry' },
   internal: { status: 500, retryable: false, queue: 'retry' },
+  /** A scheduled job (due sweep, retry sweep, reconciliation) could not do all its work this run. */
+  schedule_incomplete: { status: 500, retryable: true, queue: 'retry' },
 } as const satisfies Record<string, { status: number; retryable: boolean; queue: 'retry' | 'drop' }>;
 
 export type ErrorCode = keyof typeof ERROR_TABLE;

@@ -7,8 +7,9 @@
  *   timestamp is the same event). The subject's aliases are the event's merged with the configured
  *   ones (`config.aliases`). Status `scheduled` with `effectiveAt` (now when absent): audited
  *   `received`; enqueued at once when effective now or within `safety.graceSeconds`, else audited
- *   `scheduled` and left to the due sweep. A duplicate enqueues nothing, except when the first
- *   delivery stopped after storing and before auditing `received`: the retry then writes it.
+ *   `scheduled` and left to the due sweep. A duplicate changes nothing stored, except when the first
+ *   delivery stopped after storing and before auditing `received` (the retry then writes it); when
+ *   its offboarding is due or running it is enqueued again, in case a crash lost its message.
  * - cancel: finds the person's offboardings by every address (primary email or alias, the event's and
  *   the configured ones); cancels the pending (scheduled or quarantined, never run) HR ones, audited
  *   `cancelled`; when the latest one already ran, audits `cancel_after_run` on it and notifies.
@@ -118,7 +119,10 @@ export async function openOffboarding(
   const { created, offboarding } = await deps.store.create(draft);
   // A duplicate normally finds the `received` record written; when the first delivery stopped
   // between storing and auditing, the retry writes it (and schedules or enqueues, as it would have).
-  if (!created && (await hasReceived(deps, offboarding.id))) return { offboarding, created };
+  if (!created && (await hasReceived(deps, offboarding.id))) {
+    await resumeDuplicate(deps, offboarding);
+    return { offboarding, created };
+  }
   await auditOffboarding(deps, offboarding, 'received', input.actor, {
     detail: {
       origin: offboarding.origin,
@@ -130,7 +134,10 @@ export async function openOffboarding(
       ...(created ? {} : { late: true }),
     },
   });
-  if (!created && offboarding.status !== 'scheduled') return { offboarding, created };
+  if (!created && offboarding.status !== 'scheduled') {
+    await resumeDuplicate(deps, offboarding);
+    return { offboarding, created };
+  }
   if (isDue(deps, offboarding.effectiveAt)) {
     await enqueueQuietly(deps, offboarding.id);
   } else {
@@ -139,6 +146,18 @@ export async function openOffboarding(
     });
   }
   return { offboarding, created };
+}
+
+/**
+ * A repeated event (an HR retry, an API start with the same idempotency key) for an offboarding
+ * that still has work to do hands it to a worker again: the sender repeats because it is unsure,
+ * and the first delivery's message may have died with a crashed process. The worker tolerates the
+ * duplicate (a live run keeps its claim; a finished one is skipped).
+ */
+async function resumeDuplicate(deps: EngineDeps, off: Offboarding): Promise<void> {
+  if (off.status === 'running' || (off.status === 'scheduled' && isDue(deps, off.effectiveAt))) {
+    await enqueueQuietly(deps, off.id);
+  }
 }
 
 /** Whether the offboarding's stream has its `received` record (normally its first one). */
@@ -210,7 +229,7 @@ async function cancelForSubject(deps: EngineDeps, event: HrEvent, origin: Origin
   let firstCancelled: string | undefined;
   for (const off of hr.filter((o) => PENDING.includes(o.status) && o.attempts === 0)) {
     try {
-      await deps.store.transition(off.id, PENDING, 'cancelled', { leaseUntil: undefined });
+      await deps.store.transition(off.id, PENDING, 'cancelled', { leaseUntil: undefined, heldAt: undefined });
     } catch (e) {
       if (isLeaverError(e) && e.code === 'conflict') continue; // a worker started it meanwhile
       throw e;

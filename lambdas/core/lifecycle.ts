@@ -1,6 +1,6 @@
 /** Small shared steps: audit records of an offboarding, deadlines, leases, backoff. */
 import type { LeaverConfig } from './config.ts';
-import type { EngineDeps } from './deps.ts';
+import type { EngineDeps, LeaseHolder } from './deps.ts';
 import type { AuditEntry, AuditEvent, AuditRecord, Offboarding } from './model.ts';
 import type { Ctx } from './ports.ts';
 
@@ -37,8 +37,18 @@ export function leaseUntil(deps: Pick<EngineDeps, 'clock'>, ctx: Pick<Ctx, 'dead
   return new Date(Math.min(ctx.deadline, now + MAX_LEASE_MS) + LEASE_MARGIN_MS).toISOString();
 }
 
-export function leaseHeld(off: Pick<Offboarding, 'leaseUntil'>, now: Date): boolean {
-  return off.leaseUntil !== undefined && Date.parse(off.leaseUntil) > now.getTime();
+/**
+ * Whether a live worker still holds the offboarding's claim: its lease has not lapsed and, when
+ * `holder` is the only process on the store, the lease is its own (anyone else's lease was taken
+ * by a process that died, so waiting for it to lapse would only delay the resumption).
+ */
+export function leaseHeld(
+  off: Pick<Offboarding, 'leaseUntil' | 'leaseOwner'>,
+  now: Date,
+  holder?: LeaseHolder,
+): boolean {
+  if (off.leaseUntil === undefined || Date.parse(off.leaseUntil) <= now.getTime()) return false;
+  return !(holder?.exclusive && off.leaseOwner !== holder.id);
 }
 
 /** Retry delay after the `attempts`-th run failed: base * 2^(attempts-1), capped. */

@@ -1,5 +1,5 @@
 /**
- * Leaver's domain model (DESIGN.md section 2). Plain data: no AWS, no fetch, no env.
+ * Leaver's domain model (docs/contributing.md#concepts). Plain data: no AWS, no fetch, no env.
  */
 
 export const VENDORS = ['itwin', 'atlas', 'cloudmanager'] as const;
@@ -29,6 +29,15 @@ export type OffboardingStatus =
   | 'completed_with_failures'
   | 'cancelled'
   | 'quarantined';
+
+export const OFFBOARDING_STATUSES = [
+  'scheduled',
+  'running',
+  'completed',
+  'completed_with_failures',
+  'cancelled',
+  'quarantined',
+] as const satisfies readonly OffboardingStatus[];
 
 export const TERMINAL_STATUSES: readonly OffboardingStatus[] = [
   'completed',
@@ -80,6 +89,12 @@ export interface Offboarding {
    * of a `running` offboarding waits until then; a worker killed mid-run is taken over after it.
    */
   leaseUntil?: string;
+  /**
+   * Which runtime process holds the lease (its instance id, fresh at every start). A runtime that is
+   * the only one on its store treats a lease recorded by any other holder as lapsed: that holder is a
+   * predecessor that died.
+   */
+  leaseOwner?: string;
   /** Set when someone released it from quarantine: the blast-radius guard lets it through. */
   releasedAt?: string;
   /**
@@ -91,8 +106,25 @@ export interface Offboarding {
   knownByInventory?: number;
   /** Grants the verification found that the first pass did not know, revoked in later passes. */
   missedByInventory?: number;
+  /**
+   * Set while the kill switch holds it (when it was held): its message was deleted and it waits in
+   * the store. Turning the switch off re-enqueues it; the worker clears this when it claims it.
+   */
+  heldAt?: string;
+  /**
+   * The tenants its last run could not read (so what they hold is unknown): why it ended
+   * `completed_with_failures` even without a failed action. Cleared by a run that reads them all.
+   */
+  failedTenants?: TenantFailure[];
   /** Optimistic-lock version: bumped by every store update. */
   version: number;
+}
+
+/** A tenant whose discovery failed, and the error code why. */
+export interface TenantFailure {
+  tenantId: string;
+  vendor: VendorId;
+  errorCode: string;
 }
 
 export type GrantPhase = 'invitation' | 'membership';
@@ -231,7 +263,7 @@ export interface AuditRecord {
 /** What callers give the AuditLog; it adds seq, prevHash and hash. */
 export type AuditEntry = Omit<AuditRecord, 'seq' | 'prevHash' | 'hash'>;
 
-/** Normalised HR event (hr-sources.md). */
+/** Normalised HR event (docs/hr-sources.md#normalised-event). */
 export interface HrEvent {
   kind: 'terminate' | 'cancel' | 'rehire';
   source: string;

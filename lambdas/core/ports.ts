@@ -1,5 +1,5 @@
 /**
- * What core needs from the outside (DESIGN.md section 4). Adapters implement these for AWS and
+ * What core needs from the outside (docs/contributing.md#ports). Adapters implement these for AWS and
  * for the local runtime; core never imports an SDK.
  */
 
@@ -28,7 +28,15 @@ export interface OffboardingQuery {
   to?: string;
   limit?: number;
   cursor?: string;
+  /**
+   * Oldest first (`asc`) or newest first (`desc`), by the time the bounds apply to. Without email and
+   * status, an order lists every status by effectiveAt; without an order that listing is unordered.
+   */
+  order?: 'asc' | 'desc';
 }
+
+/** Offboardings per status whose effectiveAt is within the bounds (ISO-8601, both optional). */
+export type StatusCounts = Record<OffboardingStatus, number>;
 
 export interface OffboardingStore {
   /**
@@ -54,8 +62,27 @@ export interface OffboardingStore {
     patch: Partial<Omit<Offboarding, 'id' | 'status' | 'version'>>,
   ): Promise<Offboarding>;
   query(q: OffboardingQuery): Promise<Page<Offboarding>>;
+  /** How many offboardings each status holds, by effectiveAt within `from`..`to`. */
+  countByStatus(q: { from?: string; to?: string }): Promise<StatusCounts>;
   /** Scheduled offboardings whose effectiveAt <= `now`. */
   due(now: string, limit?: number): Promise<Offboarding[]>;
+  /**
+   * Offboardings whose status is one of `statuses`, read from the stored offboardings themselves,
+   * never from a secondary index, so an offboarding whose index entries a crash lost is still found.
+   * Unordered; a page may hold fewer than `limit` items (even none) while `cursor` says more follow.
+   * Costs a read of the whole table over all pages: for recovery, not for routine queries.
+   */
+  scanByStatus(
+    statuses: readonly OffboardingStatus[],
+    opts?: { limit?: number; cursor?: string },
+  ): Promise<Page<Offboarding>>;
+  /**
+   * Makes `offboarding` (as just read) findable again by `query` and `due` when its index entries are
+   * missing: re-writes it unchanged, on condition that its version is still the one read, so a
+   * concurrent update (which writes the entries itself) is never overwritten. Returns whether it
+   * re-wrote it (false when nothing was missing or the version moved on).
+   */
+  repairIndexes(offboarding: Offboarding): Promise<boolean>;
   /** Per-action results, keyed by grant key; the worker's memory across redeliveries. */
   putAction(offboardingId: string, action: import('./model.ts').ActionResult): Promise<void>;
   listActions(offboardingId: string): Promise<import('./model.ts').ActionResult[]>;
@@ -108,6 +135,32 @@ export interface JobQueue {
   enqueue(offboardingId: string, opts?: { delaySeconds?: number }): Promise<void>;
 }
 
+/** One message of the dead-letter queue, as an operator inspects it. */
+export interface DeadLetter {
+  messageId: string;
+  /** The offboarding the message names; absent when the body names none. */
+  offboardingId?: string;
+  /** How many times the message was delivered (SQS ApproximateReceiveCount). */
+  receiveCount?: number;
+  /** When it was first sent (ISO-8601). */
+  sentAt?: string;
+}
+
+/** The work queue's dead-letter queue: messages that failed every delivery (SQS DLQ in AWS). */
+export interface DeadLetterQueue {
+  /** Up to `limit` messages, left in the queue; `more` when others may wait. */
+  peek(limit: number): Promise<{ items: DeadLetter[]; more: boolean }>;
+  /**
+   * Moves up to `limit` messages back to the work queue; `failed` ones stay in the DLQ.
+   * `offboardingIds`: the offboardings the moved messages name. With `until` (epoch ms) it starts
+   * no new batch after that time (a request's deadline): what is left waits for the next call.
+   */
+  redrive(
+    limit: number,
+    opts?: { until?: number },
+  ): Promise<{ moved: number; failed: number; offboardingIds: string[] }>;
+}
+
 export interface SecretStore {
   /** The secret's JSON value; cached with a bounded age. */
   get<T = Record<string, unknown>>(name: string): Promise<T>;
@@ -135,6 +188,60 @@ export interface Notification {
 export interface Notifier {
   notify(n: Notification): Promise<void>;
 }
+
+/**
+ * A named lease shared by every process and function (DynamoDB in AWS, dynalite locally), so that
+ * at most one of them does a piece of work at a time. A holder renews its lease while it works; one
+ * that stops renewing (a crashed or frozen process) loses it `ttlMs` after its last renewal, as
+ * measured by the process that wants it, so clocks that disagree never let two hold it at once.
+ */
+export interface LockStore {
+  /**
+   * Takes the lock for `owner` unless another owner holds a live lease on it. Returns whether
+   * `owner` holds it now (true also when it already did: that renews it). Never waits.
+   */
+  acquire(name: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Extends `owner`'s lease; false when `owner` no longer holds the lock (it lapsed and was taken). */
+  renew(name: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Frees the lock if `owner` holds it; false (and no change) for anyone else. */
+  release(name: string, owner: string): Promise<boolean>;
+}
+
+/** What the holder of a lock answers for one item of a posted request (see RequestBoard). */
+export interface RequestResult {
+  outcome: 'revoked' | 'already_absent' | 'failed';
+  /** For `failed`: a stable error code (core/errors.ts), its message (no email, no secret) and flags. */
+  errorCode?: string;
+  message?: string;
+  retryable?: boolean;
+  details?: Record<string, unknown>;
+  vendorRequestId?: string;
+  attempts?: number;
+}
+
+export interface PostedRequest {
+  id: string;
+  items: string[];
+}
+
+/**
+ * Work posted under a lock's name by processes that do not hold it, for the one that does: the
+ * holder drains the open requests into its own work and answers each item; posters read the answer.
+ * No transactions: a request is one item, settled once by a conditional write.
+ */
+export interface RequestBoard {
+  /** Posts `items` under `name`; returns the request's id. */
+  post(name: string, items: readonly string[]): Promise<string>;
+  /** Requests under `name` not settled yet (posted within the last 20 minutes; older ones are abandoned). */
+  open(name: string): Promise<PostedRequest[]>;
+  /** Answers a request once: false when it was settled already. */
+  settle(name: string, id: string, results: Record<string, RequestResult>): Promise<boolean>;
+  /** The answers of a settled request; undefined while it is open. */
+  results(name: string, id: string): Promise<Record<string, RequestResult> | undefined>;
+}
+
+/** What a single writer needs from the store: the lock and the board of its name. */
+export interface WriteCoordination extends LockStore, RequestBoard {}
 
 export interface Clock {
   now(): Date;

@@ -2,13 +2,15 @@
  * The scheduled jobs.
  * - dueSweep: enqueues scheduled offboardings whose effective time has come, and `running` ones
  *   whose worker's lease lapsed without finishing (a lost message or a killed process). Holds while
- *   the kill switch is on (nothing would run; the next sweep after it is off enqueues them).
+ *   the kill switch is on (nothing would run; the next sweep after it is off enqueues them). Then a
+ *   step of the recovery pass (recovery.ts), which finds what the status index lost.
  * - reconcile: offboardings finished in the last `reconcileLookbackDays` are discovered again in
  *   batches (each tenant listed once per batch); a revocable grant found (someone re-invited the
  *   leaver) is audited `reinvited`, revoked, and notified. Failed grants are left to the retry sweep.
  *   The kill switch is re-checked for every leaver (and before every vendor call). A run cut short
  *   (deadline or kill switch) stores a cursor: the next run starts after the last leaver it checked
- *   and wraps around, so every leaver of the window is checked in turn.
+ *   and wraps around, so every leaver of the window is checked in turn. A tenant whose answers do
+ *   not match their schema is alerted once per run.
  * - retrySweep: `completed_with_failures` offboardings whose `nextRetryAt` has come go back to
  *   `scheduled` and onto the queue (the worker moves them to running); the worker stops scheduling
  *   retries after `schedules.retry.maxAttempts` runs and audits and notifies `retry_exhausted`.
@@ -16,7 +18,7 @@
 import { countActions, executeActions, newBatchState, type RunState } from './actions.ts';
 import { allPages } from './concurrency.ts';
 import { ACTORS, type EngineDeps } from './deps.ts';
-import { discoverAll, grantsOf } from './discovery.ts';
+import { discoverAll, grantsOf, type TenantFailure } from './discovery.ts';
 import { isLeaverError } from './errors.ts';
 import { killSwitchState } from './guards.ts';
 import { enqueueQuietly } from './intake.ts';
@@ -25,6 +27,7 @@ import type { ActionResult, Offboarding, OffboardingStatus } from './model.ts';
 import { notify, subjectRef } from './notifications.ts';
 import { planGrants } from './plan.ts';
 import type { Ctx } from './ports.ts';
+import { type RecoveryResult, recoveryStep } from './recovery.ts';
 import { retryExhausted } from './worker.ts';
 
 const DAY_MS = 86_400_000;
@@ -33,21 +36,36 @@ export const RECONCILE_BATCH = 25;
 
 export interface SweepResult {
   enqueued: number;
+  /** Offboardings it should have enqueued but could not (the queue refused): the run failed. */
+  failed: number;
   held?: boolean;
 }
 
-export async function dueSweep(deps: EngineDeps): Promise<SweepResult & { stale: number }> {
+export async function dueSweep(
+  deps: EngineDeps,
+): Promise<SweepResult & { stale: number; recovery?: RecoveryResult & { passDone: boolean } }> {
   if ((await killSwitchState(deps)).enabled) {
     deps.log.info('due sweep held by the kill switch');
-    return { enqueued: 0, stale: 0, held: true };
+    return { enqueued: 0, failed: 0, stale: 0, held: true };
   }
   const now = deps.clock.now();
   const due = await deps.store.due(now.toISOString(), 500);
   const running = await allPages((cursor) => deps.store.query({ status: 'running', cursor, limit: 500 }));
-  const stale = running.filter((o) => !leaseHeld(o, now));
+  const stale = running.filter((o) => !leaseHeld(o, now, deps.leaseHolder));
   let enqueued = 0;
-  for (const off of [...due, ...stale]) if (await enqueueQuietly(deps, off.id)) enqueued++;
-  return { enqueued, stale: stale.length };
+  let failed = 0;
+  const sent = new Set<string>();
+  for (const off of [...due, ...stale]) {
+    if (await enqueueQuietly(deps, off.id)) {
+      enqueued++;
+      sent.add(off.id);
+    } else failed++;
+  }
+  // The safety net for what the index lost: a few pages of a table pass, when a pass is due.
+  const recovery = await recoveryStep(deps, { alreadyEnqueued: sent });
+  if (!recovery || (recovery.enqueued === 0 && recovery.repaired === 0))
+    return { enqueued, failed, stale: stale.length };
+  return { enqueued: enqueued + recovery.enqueued, failed, stale: stale.length, recovery };
 }
 
 export interface ReconcileResult {
@@ -90,7 +108,34 @@ function rotate(offs: Offboarding[], cursor: string | undefined): Offboarding[] 
   return start <= 0 ? sorted : [...sorted.slice(start), ...sorted.slice(0, start)];
 }
 
+/**
+ * Tenant failures reconciliation alerts: a vendor whose answers no longer match their schema
+ * (vendor_unexpected_response) blinds it to re-invitations there until a person looks; an outage
+ * heals by itself, and the next run reads the tenant again.
+ */
+const ALERTED_TENANT_FAILURES = new Set(['vendor_unexpected_response']);
+
 export async function reconcile(deps: EngineDeps, ctx: Ctx): Promise<ReconcileResult> {
+  const unread = new Map<string, TenantFailure>();
+  const result = await reconcileLeavers(deps, ctx, unread);
+  if (unread.size > 0) {
+    const failures = [...unread.values()];
+    const vendors = [...new Set(failures.map((f) => f.vendor))];
+    await notify(deps, {
+      kind: 'failure',
+      vendor: vendors.length === 1 ? vendors[0] : undefined,
+      tenantId: failures.length === 1 ? failures[0]!.tenantId : undefined,
+      message: `Reconciliation could not read ${failures.map((f) => `${f.tenantId} (${f.errorCode})`).join(', ')}: re-invitations there go unseen until its answers match what Leaver expects`,
+    });
+  }
+  return result;
+}
+
+async function reconcileLeavers(
+  deps: EngineDeps,
+  ctx: Ctx,
+  unread: Map<string, TenantFailure>,
+): Promise<ReconcileResult> {
   const result: ReconcileResult = { checked: 0, unreadTenants: 0, reinvited: 0, revoked: 0, failed: 0 };
   if ((await killSwitchState(deps)).enabled) return { ...result, held: true };
   const cursor = await deps.store.getCursor(RECONCILE_CURSOR);
@@ -110,6 +155,7 @@ export async function reconcile(deps: EngineDeps, ctx: Ctx): Promise<ReconcileRe
       ctx,
     );
     result.unreadTenants += disc.failures.length;
+    for (const f of disc.failures) if (ALERTED_TENANT_FAILURES.has(f.errorCode)) unread.set(f.tenantId, f);
     const batch = newBatchState();
     for (const off of batchOffs) {
       // Re-checked for every leaver (and before every vendor call, by executeActions).
@@ -182,12 +228,13 @@ export async function reconcile(deps: EngineDeps, ctx: Ctx): Promise<ReconcileRe
 }
 
 export async function retrySweep(deps: EngineDeps): Promise<SweepResult & { exhausted: number }> {
-  if ((await killSwitchState(deps)).enabled) return { enqueued: 0, exhausted: 0, held: true };
+  if ((await killSwitchState(deps)).enabled) return { enqueued: 0, failed: 0, exhausted: 0, held: true };
   const now = deps.clock.now();
   const failed = await allPages((cursor) =>
     deps.store.query({ status: 'completed_with_failures', cursor, limit: 500 }),
   );
   let enqueued = 0;
+  let notEnqueued = 0;
   let exhausted = 0;
   for (const off of failed) {
     if (!off.nextRetryAt || Date.parse(off.nextRetryAt) > now.getTime()) continue;
@@ -206,8 +253,9 @@ export async function retrySweep(deps: EngineDeps): Promise<SweepResult & { exha
       if (isLeaverError(e) && e.code === 'conflict') continue;
       throw e;
     }
-    await enqueueQuietly(deps, off.id);
-    enqueued++;
+    // Left `scheduled` when the queue refuses: the due sweep enqueues it later, but the run failed.
+    if (await enqueueQuietly(deps, off.id)) enqueued++;
+    else notEnqueued++;
   }
-  return { enqueued, exhausted };
+  return { enqueued, failed: notEnqueued, exhausted };
 }

@@ -1,5 +1,5 @@
 /**
- * The worker (DESIGN.md section 5): admit (load, kill switch, blast-radius rate, claim), then for
+ * The worker (docs/contributing.md#the-worker): admit (load, kill switch, blast-radius rate, claim), then for
  * the whole batch at once: discover (each tenant listed once for every leaver of the batch), apply
  * the blast-radius share limit, revoke (invitations first, then memberships), verify by
  * discovering again up to `worker.verifyRounds` rounds, and finish with counts and time-to-revoke.
@@ -8,7 +8,9 @@
  *
  * Redelivery repeats no effect: terminal offboardings are skipped, stored results are reused and a
  * repeated delete lands on `already_absent`. A run cut by the deadline (or a kill switch flipped
- * mid-run) stays `running` with its lease released, answers 'retry', and the next delivery finishes it.
+ * mid-run) stays `running` with its lease released; cut by the deadline it answers 'retry' and the
+ * next delivery finishes it, cut while the kill switch is on it is held (core/hold.ts) and answers
+ * 'done' until the switch is turned off.
  */
 import {
   auditKillSwitchStop,
@@ -25,6 +27,7 @@ import { type Discovery, discoverAll, grantsOf } from './discovery.ts';
 import { isLeaverError } from './errors.ts';
 import { firstPass, inventoryFirst } from './first-pass.ts';
 import { blastWindow, killSwitchState, maxPeopleRemoved } from './guards.ts';
+import { holdForKillSwitch } from './hold.ts';
 import type { InventoryStore } from './inventory.ts';
 import { auditOffboarding, deadlineNear, leaseUntil, retryDelayMs } from './lifecycle.ts';
 import type { ListingNeed } from './listings.ts';
@@ -252,7 +255,15 @@ async function settle(
   lastDiscovery: Map<string, Discovery>,
   verdicts: Map<string, Verdict>,
 ): Promise<void> {
+  // Cut while the kill switch is on (not by the deadline): held in the store, messages deleted.
+  const ks = batch.cut ? await killSwitchState(deps).catch(() => undefined) : undefined;
   for (const run of active) {
+    if (batch.cut && !run.broken && ks?.enabled && !run.offboarding.dryRun) {
+      if (await holdForKillSwitch(deps, run.offboarding, ks, run.actor)) {
+        verdicts.set(run.offboarding.id, 'done');
+        continue;
+      }
+    }
     const disc = lastDiscovery.get(run.offboarding.id);
     if (batch.cut || run.broken || !disc) {
       await releaseLease(deps, run.offboarding);
@@ -550,6 +561,7 @@ async function finish(deps: EngineDeps, run: WorkerRun, disc: Discovery): Promis
     timeToRevokeByVendorMs: ttr.timeToRevokeByVendorMs,
     nextRetryAt,
     leaseUntil: undefined,
+    failedTenants: failedTenants.length > 0 ? failedTenants : undefined,
   });
   await auditOffboarding(deps, off, 'finished', run.actor, {
     attempt: run.attempt,
@@ -569,11 +581,15 @@ async function finish(deps: EngineDeps, run: WorkerRun, disc: Discovery): Promis
       ...failedTenants.map((f) => f.vendor),
     ]),
   ];
+  // Which tenants could not be read, and why (tenant ids and error codes only): a vendor whose
+  // answers changed shape (vendor_unexpected_response) needs a person, not just the retry.
+  const unread = failedTenants.map((f) => `${f.tenantId}: ${f.errorCode}`).join(', ');
   await notify(deps, {
     kind: 'failure',
     offboardingId: off.id,
     vendor: vendors.length === 1 ? vendors[0] : undefined,
-    message: `Offboarding of ${subjectRef(off.subject.email)} finished with ${counts.failed} failed action(s) and ${failedTenants.length} unreadable tenant(s) at ${vendors.join(', ')}`,
+    tenantId: failedTenants.length === 1 ? failedTenants[0]!.tenantId : undefined,
+    message: `Offboarding of ${subjectRef(off.subject.email)} finished with ${counts.failed} failed action(s) and ${failedTenants.length} unreadable tenant(s)${unread ? ` (${unread})` : ''} at ${vendors.join(', ')}`,
   });
   if (exhausted) {
     await retryExhausted(deps, off, run.actor);

@@ -60,6 +60,7 @@ export async function apiHandler(event: APIGatewayProxyEventV2, context: Context
     deps,
     auth: runtimeMode(),
     secrets: deps.secrets,
+    ...(deps.deadLetters ? { deadLetters: deps.deadLetters } : {}),
     deadline: deadlineFrom(context.getRemainingTimeInMillis()),
   });
 }

@@ -9,8 +9,12 @@
  *   verified but unparsable / no email 400 naming the problem, nothing enqueued, audited `rejected`
  *                                      (stream `rejected:<source>:<id>`, no secret, no email)
  *   accepted                           202 {"offboardingId"} ({"offboardingIds"} for batched sources);
- *                                      a duplicate answers 202 with the same id and enqueues nothing
- * Unknown errors answer a 500 problem that reveals nothing internal.
+ *                                      a duplicate answers 202 with the same id (and enqueues it
+ *                                      again while it is due or running, in case a crash lost it)
+ * The source's secret missing, unreadable, still the first deploy's placeholder or of the wrong
+ * shape: 503 with Retry-After (HR systems retry it), counted in `SourceSecretUnavailable` (alarmed).
+ * Unknown errors answer a 500 problem that reveals nothing internal. Every 5xx answered is counted
+ * in `IntakeServerErrors` (alarmed: Lambda's Errors metric never sees a returned 500).
  */
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { SourceConfig } from '../core/config.ts';
@@ -20,14 +24,23 @@ import type { HrEvent } from '../core/model.ts';
 import { getSource, MAX_BODY_BYTES, type RawWebhook } from '../sources/index.ts';
 import { type HttpResult, json, problem } from './http-response.ts';
 import { withMiddleware } from './middleware.ts';
-import { coreLog, logger } from './observability.ts';
+import { coreLog, logger, recorder } from './observability.ts';
+import {
+  countUnconfigured,
+  isSourceNotConfigured,
+  sourceNotConfigured,
+  sourceSecret,
+} from './source-secret.ts';
 import { getDeps, type HandlerDeps } from './wiring.ts';
 
-/** Largest body accepted, in decoded bytes (hr-sources.md: 64 KiB is generous). */
+/** Largest body accepted, in decoded bytes (HR payloads are a few KiB; docs/hr-sources.md#common-rules). */
 export { MAX_BODY_BYTES };
 
 /** Sources that deliver several events per request answer with a list of ids. */
 const BATCHED: ReadonlySet<string> = new Set<SourceConfig['type']>(['okta', 'bamboohr']);
+
+/** The custom metric (namespace Leaver, dimension `service` only) of every 5xx the intake answers. */
+export const INTAKE_SERVER_ERRORS_METRIC = 'IntakeServerErrors';
 
 const HOOK_PATH = /^\/hooks\/([^/]+)\/?$/;
 
@@ -90,14 +103,29 @@ export async function handleIntake(event: APIGatewayProxyEventV2, deps: HandlerD
   const allow = module.challenge ? 'GET, POST' : 'POST';
   if (method !== 'POST' && !(method === 'GET' && module.challenge)) return methodNotAllowed(method, allow);
 
-  const secret = await deps.secrets.get(source.secretName);
   const now = deps.clock.now();
   try {
-    module.verify(raw, secret, now);
+    module.verify(raw, await sourceSecret(deps.secrets, source), now);
   } catch (e) {
     if (isLeaverError(e) && (e.code === 'invalid_signature' || e.code === 'unauthorized')) {
       logger.warn('webhook signature rejected');
       return unauthorized();
+    }
+    // A secret of the wrong shape (the source's verify says config_invalid) is as unconfigured as
+    // a missing one: the sender did nothing wrong and its retry succeeds once the value is fixed.
+    const unconfigured = isSourceNotConfigured(e)
+      ? e
+      : isLeaverError(e) && e.code === 'config_invalid'
+        ? sourceNotConfigured('malformed')
+        : undefined;
+    if (unconfigured) {
+      deps.secrets.invalidate(source.secretName); // the corrected value is read on the next request
+      countUnconfigured();
+      logger.error('webhook refused: the source secret is not configured', {
+        reason: unconfigured.details?.reason,
+        secretName: source.secretName,
+      });
+      return problem(unconfigured);
     }
     throw e;
   }
@@ -140,13 +168,17 @@ export async function handleIntake(event: APIGatewayProxyEventV2, deps: HandlerD
 
 /** Maps anything thrown to an answer: a LeaverError by its table entry, anything else a bare 500. */
 export async function intake(event: APIGatewayProxyEventV2): Promise<HttpResult> {
+  let result: HttpResult;
   try {
-    return await handleIntake(event, await getDeps());
+    result = await handleIntake(event, await getDeps());
   } catch (e) {
     if (isLeaverError(e) && e.httpStatus < 500) return problem(e);
     logger.error('intake failed', { error: e as Error, code: isLeaverError(e) ? e.code : 'internal' });
-    return problem(e);
+    result = problem(e);
   }
+  // Lambda's Errors metric never sees an answered 5xx: count them for the IntakeServerErrors alarm.
+  if (result.statusCode >= 500) recorder.count(INTAKE_SERVER_ERRORS_METRIC);
+  return result;
 }
 
 export const handler = withMiddleware<APIGatewayProxyEventV2, HttpResult>(

@@ -1,16 +1,17 @@
 /**
  * Retry sweep (EventBridge schedule, every `schedules.retryMinutes`): offboardings that finished
  * `completed_with_failures` are enqueued again with backoff, up to the configured cap (then alerted).
+ * A run that could not enqueue one fails (Lambda `Errors`, alarmed); the due sweep enqueues it later.
  */
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { retrySweep } from '../core/schedules.ts';
 import { withMiddleware } from './middleware.ts';
-import { logger } from './observability.ts';
+import { reportScheduleRun } from './schedule-outcome.ts';
 import { getDeps } from './wiring.ts';
 
 export async function runRetrySweep(): Promise<unknown> {
   const result = await retrySweep(await getDeps());
-  logger.info('retry sweep finished', { result });
+  reportScheduleRun('retry sweep', result, { notEnqueued: result.failed });
   return result;
 }
 

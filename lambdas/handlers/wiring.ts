@@ -6,19 +6,23 @@
  *
  *   OFFBOARDINGS_TABLE, AUDIT_TABLE, QUEUE_URL, TOPIC_ARN (optional: log notifier without it),
  *   INVENTORY_TABLE (optional: without it offboardings discover first, as without an inventory),
+ *   DEAD_LETTER_QUEUE_URL (optional: only the API function gets it),
  *   AWS_REGION, AWS_ENDPOINT_URL (optional), LEAVER_CONFIG_JSON / LEAVER_CONFIG.
  */
+import { randomUUID } from 'node:crypto';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   DynamoAuditLog,
   DynamoInventoryStore,
+  DynamoLockStore,
   DynamoOffboardingStore,
   DynamoRateBudget,
   LogNotifier,
   SecretsManagerStore,
   SnsNotifier,
+  SqsDeadLetterQueue,
   SqsJobQueue,
   systemClock,
   UlidIds,
@@ -27,12 +31,15 @@ import { createConnectors } from '../connectors/index.ts';
 import type { LeaverConfig } from '../core/config.ts';
 import type { EngineDeps } from '../core/deps.ts';
 import { SharedListings } from '../core/listings.ts';
-import type { OffboardingStore, SecretStore } from '../core/ports.ts';
+import type { DeadLetterQueue, OffboardingStore, SecretStore } from '../core/ports.ts';
 import { getConfig } from './config-loader.ts';
 import { coreLog, type MetricsRecorder, recorder, tracer } from './observability.ts';
 
-/** What handlers need: the engine's dependencies plus the secret store (intake verifies with it). */
-export type HandlerDeps = EngineDeps & { secrets: SecretStore };
+/**
+ * What handlers need: the engine's dependencies plus the secret store (intake verifies with it) and,
+ * where the process may inspect it (the API), the work queue's dead-letter queue.
+ */
+export type HandlerDeps = EngineDeps & { secrets: SecretStore; deadLetters?: DeadLetterQueue };
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name]?.trim();
@@ -112,11 +119,22 @@ export function createAwsDeps(
   const notifier = topicArn
     ? new SnsNotifier({ client: sns, topicArn, log })
     : new LogNotifier({ log, slackWebhookUrl: config.notifications.slackWebhookUrl });
+  const queueUrl = required(env, 'QUEUE_URL');
+  const deadLetterQueueUrl = env.DEAD_LETTER_QUEUE_URL?.trim();
   return {
     config,
     store: instrumentStore(new DynamoOffboardingStore({ client: dynamo, tableName: offboardingsTable })),
     audit: new DynamoAuditLog({ client: dynamo, tableName: required(env, 'AUDIT_TABLE'), clock }),
-    queue: new SqsJobQueue({ client: sqs, queueUrl: required(env, 'QUEUE_URL') }),
+    queue: new SqsJobQueue({ client: sqs, queueUrl }),
+    ...(deadLetterQueueUrl
+      ? {
+          deadLetters: new SqsDeadLetterQueue({
+            client: sqs,
+            queueUrl: deadLetterQueueUrl,
+            targetQueueUrl: queueUrl,
+          }),
+        }
+      : {}),
     notifier,
     // Every function that calls a vendor takes from one budget per vendor limit, kept in the
     // Offboardings table: a lone caller gets the whole limit, all of them together no more.
@@ -124,6 +142,9 @@ export function createAwsDeps(
       secrets,
       log,
       budget: new DynamoRateBudget({ client: dynamo, tableName: offboardingsTable }),
+      // One writer per iTwin group across every instance of every function: the lease and its
+      // request board are items of the Offboardings table.
+      coordination: new DynamoLockStore({ client: dynamo, tableName: offboardingsTable, clock }),
     }),
     clock,
     ids: new UlidIds(),
@@ -133,6 +154,9 @@ export function createAwsDeps(
       ? { inventory: new DynamoInventoryStore({ client: dynamo, tableName: inventoryTable }) }
       : {}),
     listings: sharedListings(config, clock),
+    // Many instances run at once and none knows whether another is alive: leases lapse only with
+    // time here. The id only records who holds a claim.
+    leaseHolder: { id: `${env.AWS_LAMBDA_FUNCTION_NAME ?? 'leaver'}:${randomUUID()}`, exclusive: false },
   };
 }
 

@@ -7,7 +7,7 @@ import { LeaverError } from '../core/errors.ts';
 import { normaliseEmail } from '../core/model.ts';
 import type { RawWebhook } from './types.ts';
 
-/** Bodies over this are refused before hashing (hr-sources.md: 64 KiB is generous). */
+/** Bodies over this are refused before hashing (HR payloads are a few KiB; docs/hr-sources.md#common-rules). */
 export const MAX_BODY_BYTES = 64 * 1024;
 
 export const invalidSignature = () => new LeaverError('invalid_signature', 'Invalid signature');

@@ -15,6 +15,7 @@ import { Router } from '../mongodb/router.ts';
 import { resolveScope } from '../mongodb/scope.ts';
 import type { MongoSeed } from '../mongodb/seed.ts';
 import { type CredentialRec, MongoStore } from '../mongodb/store.ts';
+import { checkQueryParams } from './query-params.ts';
 import { AtlasRateLimits, bucketScope } from './rate-limits.ts';
 import type { AtlasRoute } from './route-types.ts';
 import { ATLAS_ROUTES } from './routes.ts';
@@ -32,13 +33,14 @@ type FaultedRequest = { method: string; path: string };
 const resourceOf = (sub: string) => `api/atlas/v2/${sub.split('/')[1] ?? ''}`;
 
 /**
- * MongoDB Atlas Administration API v2 emulator (vendors.md section 2 and the vendor's OpenAPI
- * subset): service-account OAuth2 tokens and HTTP Digest API keys, versioned media types,
+ * MongoDB Atlas Administration API v2 emulator (docs/vendors.md#atlas-versions onwards, and the
+ * vendor's OpenAPI subset in test/fixtures/atlas-openapi): service-account OAuth2 tokens and HTTP Digest API keys, versioned media types,
  * invitations (bare arrays), MongoDB Cloud Users with ACTIVE/PENDING status, teams, paging,
  * envelope/pretty, ApiError bodies, token-bucket rate limits per endpoint set x organisation,
  * project or user (whichever the path names), and `:removeRole` on org and project users.
  *
- * Request pipeline: auth (401 + Digest challenge) -> route (404/405) -> version (406) -> ids
+ * Request pipeline: auth (401 + Digest challenge) -> route (404/405) -> query parameters the
+ * operation does not define (400) -> version (406) -> ids
  * (400) and existence (404) -> roles (403) -> rate limit (429) -> handler.
  */
 export function createAtlasEmulator(
@@ -102,6 +104,7 @@ export function createAtlasEmulator(
         [req.method],
       );
     }
+    checkQueryParams(req, req.method, m.route.pattern);
     const meta = m.route.meta;
     const version = negotiateVersion(req.headers.accept, meta.versions);
     const scope = resolveScope(store, m.params);

@@ -11,7 +11,7 @@ export const DEFAULT_LIMIT = { capacity: 100, refillPerSecond: 10 };
 export type LimitResult = { headers: Record<string, string> };
 
 /**
- * The scope a request's bucket is counted in (vendors.md 2.7: each endpoint set is limited per
+ * The scope a request's bucket is counted in (docs/vendors.md#atlas-rate-limits: each endpoint set is limited per
  * organization, project, user or IP). `/orgs/{orgId}/...` counts per organisation and
  * `/groups/{groupId}/...` per project, as the path names them; the rest (`/users/...`) per user,
  * i.e. the calling credential [I]. A project is not its org: a busy project does not throttle the

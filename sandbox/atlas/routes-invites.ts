@@ -118,7 +118,7 @@ export const INVITE_ROUTES: RouteDef<AtlasRoute>[] = [
     'invites',
     ONLY_2023,
     ({ params, store, scope }) => {
-      // Deleting a project invitation leaves an org invitation created with it (SEED4).
+      // Deleting a project invitation leaves an org invitation created with it (docs/vendors.md#atlas-invitations).
       store.groupInvites.delete(pendingGroupInvite(store, scope, params.invitationId!).id);
       return noContent();
     },

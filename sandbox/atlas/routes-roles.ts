@@ -8,7 +8,7 @@ import { activeGroupUserView, activeOrgUserView, pendingGroupUserView, pendingOr
 const ONLY_2025 = [V2025] as const;
 
 /**
- * `:removeRole` (vendors.md 2.3 row 17, 2025-02-19 only). The body and the answer are the SDK's
+ * `:removeRole` (docs/vendors.md#atlas-endpoints row 17, 2025-02-19 only). The body and the answer are the SDK's
  * (atlas-sdk-go `RemoveOrgRole` / `RemoveGroupUserRole`): `{ "orgRole": "..." }` -> 200
  * `OrgUserResponse`, `{ "groupRole": "..." }` -> 200 `GroupUserResponse`. Per the vendor's
  * operation pages: works on ACTIVE users and on pending ones (the org invitation, same id), not on

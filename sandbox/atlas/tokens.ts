@@ -6,7 +6,7 @@ import type { CredentialRec, MongoStore } from '../mongodb/store.ts';
 
 export const TOKEN_LIFETIME_SECONDS = 3600;
 const JSON_TYPE = 'application/json';
-/** 50 requests per minute per client (vendors.md 2.2). */
+/** 50 requests per minute per client (docs/vendors.md#atlas-auth). */
 const DEFAULT_TOKEN_LIMIT = { capacity: 50, refillPerSecond: 50 / 60 };
 
 /**
@@ -97,7 +97,7 @@ export class ServiceAccountTokens {
   }
 
   /**
-   * The token endpoint's 429 as seen in practice (vendors.md 2.2): `RATE_LIMITED`, no `RateLimit-*`
+   * The token endpoint's 429 as seen in practice (docs/vendors.md#atlas-auth): `RATE_LIMITED`, no `RateLimit-*`
    * headers. Injected 429s on the token path use it too. With the limit off it reports the default.
    */
   exceeded(retryAfterSeconds: number): SandboxResponse {

@@ -24,7 +24,7 @@ const JSON_TYPE = 'application/json';
 export type CloudManagerSeed = MongoSeed;
 
 /**
- * MongoDB Cloud Manager Public API v1.0 emulator (vendors.md section 3): HTTP Digest with
+ * MongoDB Cloud Manager Public API v1.0 emulator (docs/vendors.md#cloud-manager-requests): HTTP Digest with
  * programmatic API keys, `/invites`, org/project/team users, paging, envelope, pretty, ApiError
  * bodies. Rate limiting is off by default (no documented numbers); when set it is one token
  * bucket per API key answering 429 `RATE_LIMITED` with `Retry-After`.

@@ -24,8 +24,9 @@ const ok = (body: unknown) => ({ status: 200, body });
 const noContent = () => ({ status: 204 });
 
 /**
- * Cloud Manager Public API v1.0 endpoints an offboarding touches (vendors.md 3.3), relative to
- * `/api/public/v1.0`. `/invites` is the real path; the docs' curl `/invitations` is a typo and
+ * Cloud Manager Public API v1.0 endpoints an offboarding touches (docs/vendors.md#cloud-manager-endpoints), relative to
+ * `/api/public/v1.0`. `/invites` is the real path; the docs' curl `/invitations` is a typo
+ * (docs/vendors.md#cloud-manager-invites-path) and
  * answers 404 here (no route).
  */
 export const CM_ROUTES: RouteDef<CmRoute>[] = [

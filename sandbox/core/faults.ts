@@ -1,3 +1,4 @@
+import { MANGLE_SHAPES, type MangleSpec } from './mangle.ts';
 import type { SandboxClock, VendorName } from './types.ts';
 
 /** How much latency to add: fixed, uniform between min and max, or normal (clamped at 0). */
@@ -15,6 +16,11 @@ interface FaultBase {
   method?: string;
   /** Share of matching requests hit, 0..1 (default 1). */
   share?: number;
+  /**
+   * The first `skip` matching requests pass untouched (not counted by `share` either), e.g. to let
+   * a run's first listing through and mangle the listing of its verification round.
+   */
+  skip?: number;
 }
 
 /**
@@ -23,7 +29,9 @@ interface FaultBase {
  * in the vendor's error body, `rate-limit` a 429 with `Retry-After`, `storm` a 429 for every
  * matching request (its `share` is ignored) for the next `requests` requests and/or `seconds` of the
  * sandbox clock and then removes itself, `reset` destroys the socket, `hang` never answers (until
- * the sandbox closes).
+ * the sandbox closes). `mangle` lets the emulator answer and rewrites its successful answer
+ * (mangle.ts: a renamed field, a missing array, a wrong type, an HTML page, or extra fields); the
+ * first matching mangle rule applies, and only when no other rule decided the outcome.
  */
 export type FaultSpec = FaultBase &
   (
@@ -33,6 +41,7 @@ export type FaultSpec = FaultBase &
     | { type: 'storm'; requests?: number; seconds?: number; retryAfterSeconds?: number }
     | { type: 'reset' }
     | { type: 'hang' }
+    | ({ type: 'mangle' } & MangleSpec)
   );
 
 export type FaultRule = FaultSpec & { id: string };
@@ -45,6 +54,8 @@ export interface FaultDecision {
     | { kind: 'rate-limit'; retryAfterSeconds: number; ruleId: string }
     | { kind: 'reset'; ruleId: string }
     | { kind: 'hang'; ruleId: string };
+  /** Rewrite the emulator's successful answer (only when there is no `action`). */
+  mangle?: MangleSpec & { ruleId: string };
 }
 
 interface CompiledRule {
@@ -53,6 +64,8 @@ interface CompiledRule {
   /** Storm state: requests left and/or end time on the sandbox clock. */
   stormLeft?: number;
   stormEndsAt?: number;
+  /** Matching requests still to let through untouched. */
+  skipLeft: number;
 }
 
 const NO_FAULT: FaultDecision = { delayMs: 0 };
@@ -75,7 +88,7 @@ export class FaultInjector {
     validateSpec(spec);
     const id = `fault-${this.nextId++}`;
     const rule = { ...spec, id } as FaultRule;
-    const compiled: CompiledRule = { rule };
+    const compiled: CompiledRule = { rule, skipLeft: spec.skip ?? 0 };
     if (spec.pathPattern) compiled.regex = new RegExp(spec.pathPattern);
     if (spec.type === 'storm') {
       if (spec.requests !== undefined) compiled.stormLeft = spec.requests;
@@ -104,12 +117,17 @@ export class FaultInjector {
     if (this.rules.length === 0) return NO_FAULT;
     let delayMs = 0;
     let action: FaultDecision['action'];
+    let mangle: FaultDecision['mangle'];
     const now = this.clock.now();
     for (const c of [...this.rules]) {
       const r = c.rule;
       if (r.vendor && r.vendor !== vendor) continue;
       if (r.method && r.method.toUpperCase() !== method) continue;
       if (c.regex && !c.regex.test(path)) continue;
+      if (c.skipLeft > 0) {
+        c.skipLeft -= 1;
+        continue;
+      }
       if (r.type === 'storm') {
         if (action) continue;
         if (c.stormEndsAt !== undefined && now >= c.stormEndsAt) {
@@ -128,6 +146,10 @@ export class FaultInjector {
         delayMs += sampleLatency(r.distribution, this.random);
         continue;
       }
+      if (r.type === 'mangle') {
+        mangle ??= { shape: r.shape, field: r.field, to: r.to, ruleId: r.id };
+        continue;
+      }
       if (action) continue;
       if (r.type === 'error') action = { kind: 'error', status: r.status ?? 500, ruleId: r.id };
       else if (r.type === 'rate-limit') {
@@ -135,7 +157,8 @@ export class FaultInjector {
       } else if (r.type === 'reset') action = { kind: 'reset', ruleId: r.id };
       else action = { kind: 'hang', ruleId: r.id };
     }
-    return action ? { delayMs, action } : { delayMs };
+    if (action) return { delayMs, action };
+    return mangle ? { delayMs, mangle } : { delayMs };
   }
 
   private hit(share: number | undefined): boolean {
@@ -162,7 +185,7 @@ export function sampleLatency(d: LatencyDistribution, random: () => number): num
   }
 }
 
-const TYPES = new Set(['latency', 'error', 'rate-limit', 'storm', 'reset', 'hang']);
+const TYPES = new Set(['latency', 'error', 'rate-limit', 'storm', 'reset', 'hang', 'mangle']);
 
 function validateSpec(spec: FaultSpec): void {
   if (!spec || typeof spec !== 'object' || !TYPES.has(spec.type)) {
@@ -172,6 +195,23 @@ function validateSpec(spec: FaultSpec): void {
     throw new RangeError('share must be between 0 and 1');
   }
   if (spec.pathPattern !== undefined) new RegExp(spec.pathPattern);
+  if (spec.skip !== undefined && !(Number.isSafeInteger(spec.skip) && spec.skip >= 0)) {
+    throw new RangeError('skip must be an integer >= 0');
+  }
+  if (spec.type === 'mangle') {
+    if (!MANGLE_SHAPES.includes(spec.shape)) {
+      throw new TypeError(`mangle shape must be one of ${MANGLE_SHAPES.join(', ')}`);
+    }
+    if (spec.field !== undefined && (typeof spec.field !== 'string' || spec.field === '')) {
+      throw new TypeError('mangle field must be a non-empty string');
+    }
+    if (spec.shape === 'rename-field' && spec.field === undefined) {
+      throw new TypeError('mangle rename-field needs field');
+    }
+    if (spec.to !== undefined && (typeof spec.to !== 'string' || spec.to === '')) {
+      throw new TypeError('mangle to must be a non-empty string');
+    }
+  }
   if (spec.type === 'latency') {
     const d = spec.distribution;
     const ok =

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FaultDecision, FaultInjector } from './faults.ts';
+import { mangleResponse } from './mangle.ts';
 import type { RequestLog } from './request-log.ts';
 import { writeResponse } from './respond.ts';
 import type { SandboxClock, SandboxResponse, VendorEmulator, VendorName } from './types.ts';
@@ -150,6 +151,12 @@ async function handle(
   }
   const identity = r.identity;
   if (identity !== undefined) r = { status: r.status, headers: r.headers, body: r.body };
+  if (decision.mangle) {
+    const mangled = mangleResponse(r, decision.mangle);
+    writeResponse(res, mangled);
+    logIt(mangled.status, identity, mangled === r ? undefined : decision.mangle.ruleId);
+    return;
+  }
   writeResponse(res, r);
   logIt(r.status, identity);
 }

@@ -1,5 +1,5 @@
 /**
- * What a caller may do on an iTwin (vendors.md 1.2): owners and Organization Administrators hold every
+ * What a caller may do on an iTwin (docs/vendors.md#itwin-permissions): owners and Organization Administrators hold every
  * permission; others hold the union of the permissions of their user-member roles and of the roles of
  * the iTwin-member groups they belong to. A caller with no membership at all cannot see the iTwin.
  */
@@ -32,5 +32,5 @@ export function accessOf(t: Itwin, caller: Caller): Access {
   return { owner, orgAdmin: false, member, permissions };
 }
 
-/** Owners and Org Admins see every invitation; others only the ones they sent (vendors.md 1.2). */
+/** Owners and Org Admins see every invitation; others only the ones they sent (docs/vendors.md#itwin-permissions). */
 export const seesAllInvitations = (a: Access): boolean => a.owner || a.orgAdmin;

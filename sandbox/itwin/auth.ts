@@ -1,13 +1,14 @@
 /**
- * Bentley IMS for the emulator: `POST /ims/connect/token` (OAuth2 client credentials, vendors.md 1.2)
+ * Bentley IMS for the emulator: `POST /ims/connect/token` (OAuth2 client credentials,
+ * docs/vendors.md#itwin-auth)
  * and Bearer validation for the API.
  *
  * - Client auth: HTTP Basic (client_secret_basic, url-encoded id/secret per RFC 6749 2.3.1) or
  *   `client_id`/`client_secret` in the form body (client_secret_post).
  * - `grant_type=client_credentials`; `scope` must include `itwin-platform` and nothing a service app
  *   may not have (`openid email profile organization` are refused) -> else 400 invalid_scope.
- * - Errors are OAuth bodies `{ error }`: bad/unknown client -> 401 invalid_client (the status the
- *   brief fixes; IdentityServer itself answers 400 for it).
+ * - Errors are OAuth bodies `{ error }`: bad/unknown client -> 401 invalid_client (the sandbox's
+ *   choice; IdentityServer itself answers 400 for it).
  * - Tokens are opaque random strings that expire on the sandbox clock (default 3600 s).
  * - API: no Authorization header -> 401 HeaderNotFound; anything but a live Bearer token -> 401
  *   Unauthorized.

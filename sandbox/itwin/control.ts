@@ -19,6 +19,12 @@
  *                           | null -> {rateLimit, clientId?}  (null / perMinute null = unlimited)
  *   set-token-lifetime      {seconds} -> {seconds}
  *   set-group-patch-max     {max} -> {max}
+ *   set-group-patch-fault   {mode: 'ignore'|'readd', groupId?, times? (default 1)} -> {faults}
+ *                           | {clear: true} -> {faults: []}
+ *   add-group-member        {itwinId, groupId, email} -> {groupId, userId}  (someone outside the
+ *                           client under test adds a member; recorded as a `control` change)
+ *   group-changes           {groupId?} -> {changes: GroupChange[]}  (every member change since the
+ *                           last seed or reset: removed/added emails, `patch` or `control`)
  */
 import type { TokenStore } from './auth.ts';
 import { normEmail } from './ids.ts';
@@ -212,6 +218,36 @@ export function runControl(
     case 'set-token-lifetime':
       store.tokenLifetimeSeconds = positive(p['seconds'], 'seconds');
       return { seconds: store.tokenLifetimeSeconds };
+    case 'set-group-patch-fault': {
+      if (p['clear'] === true) {
+        store.groupPatchFaults = [];
+        return { faults: [] };
+      }
+      const mode = p['mode'];
+      if (mode !== 'ignore' && mode !== 'readd') throw new Error("payload.mode must be 'ignore' or 'readd'");
+      const groupId = optStr(p, 'groupId')?.toLowerCase();
+      const left = p['times'] === undefined ? 1 : positive(p['times'], 'times');
+      store.groupPatchFaults.push({ mode, left, ...(groupId ? { groupId } : {}) });
+      return { faults: store.groupPatchFaults.map((f) => ({ ...f })) };
+    }
+    case 'add-group-member': {
+      const t = itwin();
+      const g = t.groups.get(str(p, 'groupId').toLowerCase());
+      if (!g) throw new Error(`GroupNotFound: ${str(p, 'groupId')}`);
+      const user = store.userRef(str(p, 'email'));
+      if (!g.memberIds.includes(user.id)) {
+        const before = g.memberIds;
+        g.memberIds = [...before, user.id];
+        store.recordGroupChange(t, g, before, 'control');
+      }
+      return { groupId: g.id, userId: user.id };
+    }
+    case 'group-changes': {
+      const groupId = optStr(p, 'groupId')?.toLowerCase();
+      return {
+        changes: store.groupChanges.filter((c) => !groupId || c.groupId === groupId).map((c) => ({ ...c })),
+      };
+    }
     case 'set-group-patch-max':
       store.groupPatchMaxMembers = positive(p['max'], 'max');
       return { max: store.groupPatchMaxMembers };

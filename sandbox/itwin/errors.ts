@@ -1,5 +1,5 @@
 /**
- * The iTwin error body `{ error: { code, message, target?, details? } }` (vendors.md 1.6) and the
+ * The iTwin error body `{ error: { code, message, target?, details? } }` (docs/vendors.md#itwin-errors) and the
  * codes/messages the emulator answers with.
  */
 import type { SandboxResponse } from '../core/types.ts';

@@ -1,7 +1,7 @@
 /**
  * Bentley iTwin Access Control v2 emulator (with Bentley IMS client credentials and the iTwins list),
  * a VendorEmulator for the sandbox framework. Paths are below the `/itwin` root:
- * `/ims/connect/token`, `/itwins`, `/accesscontrol/itwins/...`. See README text in the report and the
+ * `/ims/connect/token`, `/itwins`, `/accesscontrol/itwins/...`. See sandbox/itwin/README.md and the
  * header comments of each file for the choices made where the vendor docs are silent.
  */
 import type {

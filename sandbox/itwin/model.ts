@@ -58,6 +58,33 @@ export interface Group {
   memberRoleIds: string[] | null;
 }
 
+/** One change of a group's members, for assertions (who removed or added whom, and how). */
+export interface GroupChange {
+  seq: number;
+  /** ISO time on the sandbox clock. */
+  at: string;
+  itwinId: string;
+  groupId: string;
+  /** `patch`: an API PATCH; `control`: a control action (someone outside the client under test). */
+  source: 'patch' | 'control';
+  /** The request log identity of the PATCH's caller (`client:{id}`), for `patch`. */
+  by?: string;
+  /** Lower-case emails. */
+  removed: string[];
+  added: string[];
+}
+
+/**
+ * A fault of the group PATCH, for the next `left` PATCHes of one group (or any): `ignore` answers
+ * 200 and changes nothing (a write the vendor accepted but did not apply); `readd` applies the
+ * PATCH, then puts the removed members straight back (someone re-adding them at once).
+ */
+export interface GroupPatchFault {
+  groupId?: string;
+  mode: 'ignore' | 'readd';
+  left: number;
+}
+
 export interface Itwin {
   id: string;
   displayName: string;

@@ -1,5 +1,5 @@
 /**
- * OData-style `$top`/`$skip` paging (vendors.md 1.5): default 100, `$top` 1..1000, `$skip` >= 0;
+ * OData-style `$top`/`$skip` paging (docs/vendors.md#itwin-paging): default 100, `$top` 1..1000, `$skip` >= 0;
  * out of range -> 422 of the resource's Invalid*Request family with details[{code:'InvalidValue',
  * target:'$top'}]. `_links.self/prev/next` hrefs are built from the client's root URL; `prev` is
  * left out on the first page and `next` on the last page.

@@ -1,5 +1,5 @@
 /**
- * Rate limits per OAuth client (vendors.md 1.8): Trial 500/min, Basic/Premium/Custom 5,000/min
+ * Rate limits per OAuth client (docs/vendors.md#itwin-rate-limits): Trial 500/min, Basic/Premium/Custom 5,000/min
  * (default 5,000/min). One token bucket per client (user tokens: per user) on the sandbox clock.
  * Over the limit -> 429 RateLimitExceeded with `retry-after` and the `iTwinPlatform-RateLimit-*`
  * diagnostic headers. (The Trial tier's extra 5,000/hour cap is not modelled.)

@@ -8,7 +8,9 @@ import {
   ALL_PERMISSIONS,
   type Client,
   type Group,
+  type GroupChange,
   type GroupInvitation,
+  type GroupPatchFault,
   INVITATION_TTL_MS,
   type Invitation,
   type Itwin,
@@ -60,6 +62,9 @@ export class ItwinStore {
   readonly usersByEmail = new Map<string, string>();
   readonly clients = new Map<string, Client>();
   readonly itwins = new Map<string, Itwin>();
+  /** Every change of a group's members since the last seed or reset, oldest first. */
+  groupChanges: GroupChange[] = [];
+  groupPatchFaults: GroupPatchFault[] = [];
 
   constructor(readonly clock: SandboxClock) {}
 
@@ -72,6 +77,43 @@ export class ItwinStore {
     this.usersByEmail.clear();
     this.clients.clear();
     this.itwins.clear();
+    this.groupChanges = [];
+    this.groupPatchFaults = [];
+  }
+
+  /** Records a change of `g`'s members from `beforeIds` to its current ones (nothing when equal). */
+  recordGroupChange(
+    t: Itwin,
+    g: Group,
+    beforeIds: readonly string[],
+    source: GroupChange['source'],
+    by?: string,
+  ) {
+    const before = new Set(beforeIds);
+    const after = new Set(g.memberIds);
+    const email = (id: string) => this.users.get(id)?.email ?? id;
+    const removed = beforeIds.filter((id) => !after.has(id)).map(email);
+    const added = g.memberIds.filter((id) => !before.has(id)).map(email);
+    if (removed.length === 0 && added.length === 0) return;
+    this.groupChanges.push({
+      seq: this.groupChanges.length + 1,
+      at: new Date(this.clock.now()).toISOString(),
+      itwinId: t.id,
+      groupId: g.id,
+      source,
+      ...(by ? { by } : {}),
+      removed,
+      added,
+    });
+  }
+
+  /** The fault the next PATCH of `groupId` meets, if any (counted down; spent ones are dropped). */
+  takeGroupPatchFault(groupId: string): GroupPatchFault['mode'] | undefined {
+    const f = this.groupPatchFaults.find((x) => !x.groupId || x.groupId === groupId);
+    if (!f) return undefined;
+    f.left -= 1;
+    if (f.left <= 0) this.groupPatchFaults = this.groupPatchFaults.filter((x) => x !== f);
+    return f.mode;
   }
 
   // ---- directory ----

@@ -1,5 +1,5 @@
 /**
- * API version by the Accept header (vendors.md 1.1, BOV:lifecycle). Missing, `*\/*`,
+ * API version by the Accept header (docs/vendors.md#itwin-requests). Missing, `*\/*`,
  * `application/json` or a list containing the supported version -> served. A Bentley vendor media
  * type of another version (e.g. `application/vnd.bentley.itwin-platform.v1+json` on Access Control
  * v2) or another `application/vnd.*` type -> 406 with the error body [I: the real answer is

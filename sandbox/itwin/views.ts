@@ -1,4 +1,4 @@
-/** JSON views of the model, field names per vendors.md 1.4. */
+/** JSON views of the model, field names per docs/vendors.md#itwin-schemas. */
 import { type Group, type GroupInvitation, INVITATION_TTL_MS, type Invitation, type Itwin } from './model.ts';
 import type { ItwinStore } from './store.ts';
 
@@ -15,7 +15,7 @@ export function roleRefs(t: Itwin, roleIds: string[]) {
 
 function person(store: ItwinStore, userId: string) {
   const u = store.users.get(userId);
-  // A user deleted from IMS comes back with null profile fields (vendors.md 1.4).
+  // A user deleted from IMS comes back with null profile fields (docs/vendors.md#itwin-schemas).
   return {
     email: u?.email ?? null,
     givenName: u?.givenName ?? null,

@@ -11,7 +11,8 @@ import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { router } from '../../lambdas/api/app.ts';
 import { buildOpenApi } from '../../lambdas/api/openapi.ts';
-import { API_VERSION, ROUTES } from '../../lambdas/api/routes.ts';
+import { ROUTES } from '../../lambdas/api/routes.ts';
+import { API_VERSION } from '../../lambdas/api/version.ts';
 import { ERROR_TABLE } from '../../lambdas/core/errors.ts';
 import type { LocalRuntime } from '../../local/main.ts';
 import { call, startRuntime } from './helpers.ts';
@@ -180,7 +181,7 @@ describe('the OpenAPI document', () => {
     }
     const list = (doc.paths as Json)['/v1/offboardings'] as Json;
     const q = ((list.get as Json).parameters as Json[]).map((p) => p.name);
-    expect(q.sort()).toEqual(['cursor', 'email', 'from', 'limit', 'status', 'to']);
+    expect(q.sort()).toEqual(['cursor', 'email', 'from', 'limit', 'order', 'status', 'to']);
     const audit = ((doc.paths as Json)['/v1/audit'] as Json).get as Json;
     const format = (audit.parameters as Json[]).find((p) => p.name === 'format')!;
     expect((format.schema as Json).enum).toEqual(['jsonl', 'csv', 'ocsf']);

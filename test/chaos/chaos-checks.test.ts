@@ -11,10 +11,13 @@ import {
   checkEffectsOnce,
   checkFaultsInjected,
   checkFinished,
+  checkGroupExercised,
   checkKills,
   checkNothingLeft,
   checkRepeatedDeleteAbsent,
+  checkSharedGroup,
   type FaultKind,
+  type GroupChange,
   injectedFaults,
 } from '../../bench/support/chaos-checks.ts';
 import { GENESIS_HASH, hashRecord } from '../../lambdas/core/audit-chain.ts';
@@ -173,5 +176,105 @@ describe('chaos checks', () => {
     expect(checkKills(2, 1).ok).toBe(true);
     expect(checkKills(0, 0).ok).toBe(false);
     expect(checkKills(3, 0).ok).toBe(false);
+  });
+
+  describe('a group shared by many leavers', () => {
+    const ITWIN = 'b9000000-0000-4000-8000-000000000001';
+    const GROUP = 'b9000000-0000-4000-8000-000000000002';
+    const PATH = `/accesscontrol/itwins/${ITWIN}/groups/${GROUP}`;
+    const A = 'engineer01@bench.example';
+    const B = 'engineer02@bench.example';
+    const STAYER = 'site-stayer0@bench.example';
+    const membership = (email: string): Grant => ({
+      vendor: 'itwin',
+      tenantId: 'itwin-mass',
+      kind: 'itwin_group_membership',
+      email,
+      ids: { itwinId: ITWIN, groupId: GROUP },
+    });
+    // Every leaver of one group has the same grant key: the group's ids.
+    const GKEY = `itwin:itwin-mass:itwin_group_membership:groupId=${GROUP},itwinId=${ITWIN}`;
+    const run = (id: string, email: string, outcomes: Array<'revoked' | 'already_absent'> = ['revoked']) =>
+      chain(id, [
+        { event: 'action_started', grantKey: GKEY, grant: membership(email) },
+        ...outcomes.map((outcome) => ({
+          event: 'action_finished' as const,
+          grantKey: GKEY,
+          grant: membership(email),
+          outcome,
+        })),
+      ]);
+    const patch = (): RequestLogEntry => ({ ...entry(200, 'PATCH', PATH), vendor: 'itwin' });
+    const change = (removed: string[], added: string[] = [], source: GroupChange['source'] = 'patch') => ({
+      groupId: GROUP,
+      source,
+      removed,
+      added,
+    });
+    const streams = () =>
+      new Map([
+        ['off_a', run('off_a', A)],
+        ['off_b', run('off_b', B)],
+      ]);
+
+    it('audited grants: one per leaver, though every membership of the group has one grant key', () => {
+      expect(auditedGrants(streams()).size).toBe(2);
+    });
+
+    it('effects once: one PATCH removing both passes; a leaver removed by two PATCHes or by none fails', () => {
+      const grants = auditedGrants(streams());
+      const one = checkEffectsOnce([patch()], grants, 2, [change([A, B])]);
+      expect(one.ok).toBe(true);
+      expect(checkEffectsOnce([patch(), patch()], grants, 2, [change([A]), change([B])]).ok).toBe(true);
+      const twice = [change([A, B]), change([], [A], 'control'), change([A])];
+      expect(checkEffectsOnce([patch(), patch()], grants, 2, twice).ok).toBe(false);
+      expect(checkEffectsOnce([patch()], grants, 2, [change([A])]).ok).toBe(false);
+    });
+
+    it('audited: a membership a PATCH removed needs its action_started', () => {
+      const finishedOnly = chain('off_a', [
+        { event: 'action_finished', grantKey: GKEY, grant: membership(A), outcome: 'revoked' },
+      ]);
+      expect(checkAudited(new Map([['off_a', finishedOnly]]), [patch()], [change([A])]).ok).toBe(false);
+      expect(checkAudited(streams(), [patch()], [change([A, B])]).ok).toBe(true);
+    });
+
+    const shared = (over: Partial<Parameters<typeof checkSharedGroup>[0]> = {}) =>
+      checkSharedGroup({
+        changes: [change([A]), change([B])],
+        groupId: GROUP,
+        members: [STAYER],
+        leavers: [A, B],
+        stayers: [STAYER],
+        streams: streams(),
+        ...over,
+      });
+
+    it('shared group: passes when every stayer stays and each leaver went once', () => {
+      const r = shared();
+      expect(r.ok).toBe(true);
+      expect(r.patches).toBe(2);
+    });
+
+    it('shared group: a dropped stayer, a leaver left, a second removal, a PATCH that adds, a second revoked: each fails', () => {
+      expect(shared({ members: [] }).ok).toBe(false);
+      expect(shared({ members: [STAYER, B] }).ok).toBe(false);
+      expect(shared({ changes: [change([A, B]), change([], [A], 'control'), change([A])] }).ok).toBe(false);
+      expect(shared({ changes: [change([A, B], [STAYER])] }).ok).toBe(false);
+      expect(shared({ changes: [change([A])] }).ok).toBe(false);
+      const again = new Map([
+        ['off_a', run('off_a', A, ['revoked', 'revoked'])],
+        ['off_b', run('off_b', B)],
+      ]);
+      expect(shared({ streams: again }).ok).toBe(false);
+      // Another leaver of the same group revoked in another offboarding is not a second removal.
+      expect(shared({ streams: streams() }).ok).toBe(true);
+    });
+
+    it('exercised: needs two workers busy at once and a PATCH that did not take effect', () => {
+      expect(checkGroupExercised({ workersAtOnce: 2, ignoredPatches: 1 }).ok).toBe(true);
+      expect(checkGroupExercised({ workersAtOnce: 1, ignoredPatches: 1 }).ok).toBe(false);
+      expect(checkGroupExercised({ workersAtOnce: 3, ignoredPatches: 0 }).ok).toBe(false);
+    });
   });
 });

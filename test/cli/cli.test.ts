@@ -199,6 +199,12 @@ describe('commands', () => {
     expect(w.stdout).toContain('scheduled for 2099-06-01');
   });
 
+  it('offboard without --wait names the command that follows it, as a newcomer types it', async () => {
+    const r = await cli('offboard', 'follow.me@example.com', '--reason', 'left');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/accepted \(\w+\)\. Follow it with: npx leaver status off_\S+/);
+  });
+
   it('list: a table, --json, paging with --all', async () => {
     for (let i = 0; i < 3; i++)
       await cli('offboard', 'list-me@example.com', '--reason', `n${i}`, '--at', '2099-01-01');
@@ -301,7 +307,10 @@ describe('commands', () => {
     expect(events.every((e) => e.class_uid === 3001 || e.class_uid === 3005)).toBe(true);
 
     const meta = await cli('audit', 'export', '--email', DANA, '--out', join(dir, 'a.jsonl'), '--json');
-    expect(JSON.parse(meta.stdout)).toMatchObject({ format: 'jsonl', records: Number(m[1]) });
+    expect(JSON.parse(meta.stdout)).toMatchObject({ format: 'jsonl', records: Number(m[1]), pages: 1 });
+    // One page is "1 page", not "1 pages".
+    const single = await cli('audit', 'export', '--email', DANA, '--out', join(dir, 'one.csv'));
+    expect(single.stdout).toContain(`Exported ${m[1]} records (1 page) to`);
   });
 
   it('audit verify: intact chain, exit 0; unknown id, exit 1', async () => {
@@ -383,5 +392,44 @@ describe('connection and auth', () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe('stats and the newest-first list (the routes the web console uses)', () => {
+  it('stats prints counts by status and time-to-revoke against the target; --json gives both answers', async () => {
+    const started = await cli('offboard', 'stats.cli@example.com', '--reason', 'left', '--wait', '--json');
+    expect(started.code, started.stderr).toBe(0);
+    const human = await cli('stats');
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(/^Offboardings: \d+ \(.*\d+ completed/m);
+    expect(human.stdout, human.stdout).toMatch(/: \d+ of \d+ within the 240\.0 min target/);
+    const json = await cli('stats', '--json');
+    const body = JSON.parse(json.stdout);
+    expect(body.counts.total).toBeGreaterThanOrEqual(1);
+    expect(body.timeToRevoke.targetMs).toBe(4 * 3_600_000);
+    expect((await cli('stats', '--from', 'yesterday')).code).toBe(2);
+  });
+
+  it('list --order desc lists newest first', async () => {
+    const first = JSON.parse(
+      (await cli('offboard', 'order.one@example.com', '--reason', 'left', '--json')).stdout,
+    );
+    const second = JSON.parse(
+      (await cli('offboard', 'order.two@example.com', '--reason', 'left', '--json')).stdout,
+    );
+    await rt.drain();
+    // Up to now: offboardings scheduled for later by other tests are newer by effective time.
+    const r = await cli(
+      'list',
+      '--order',
+      'desc',
+      '--to',
+      new Date().toISOString(),
+      '--limit',
+      '2',
+      '--json',
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).items.map((o: { id: string }) => o.id)).toEqual([second.id, first.id]);
   });
 });

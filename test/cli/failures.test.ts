@@ -1,6 +1,7 @@
 /**
  * Exit code 1 when an offboarding ends with failures: a Cloud Manager tenant whose credentials the
- * vendor refuses makes the run end `completed_with_failures`; `offboard --wait` and `status` say so.
+ * vendor refuses makes the run end `completed_with_failures`; `offboard --wait` and `status` say so,
+ * and name the tenant that could not be read.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,10 +40,15 @@ describe('failed actions: exit 1', () => {
     );
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/status\s+completed_with_failures/);
+    // No action failed: the tenant that could not be read is why, and the status says which.
+    expect(r.stdout).toMatch(/unreadable\s+cloudmanager-demo \(cloudmanager: vendor_auth\)/);
     const id = /Offboarding (\S+)/.exec(r.stdout)![1]!;
     const s = await runCli(['status', id, '--json'], env);
     expect(s.code).toBe(1);
     expect(JSON.parse(s.stdout).status).toBe('completed_with_failures');
+    expect(JSON.parse(s.stdout).failedTenants).toEqual([
+      { vendor: 'cloudmanager', tenantId: 'cloudmanager-demo', errorCode: 'vendor_auth' },
+    ]);
     // The preview says the tenant could not be searched, and exits 1 too.
     const p = await runCli(['preview', 'dana.leaver@example.com', '--json'], env);
     expect(p.code).toBe(1);

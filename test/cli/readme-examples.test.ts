@@ -1,7 +1,9 @@
 /**
- * The examples of the README's API and CLI section run as written against the local
- * runtime with the demo data: the CLI block and the curl block, each line in order, stopping at the
- * first failure. A doc example that stops working fails this test.
+ * The examples of docs/api-and-cli.md run as written against the local runtime with the demo data:
+ * the CLI block and the curl block, each line in order, stopping at the first failure. A doc example
+ * that stops working fails this test. The CLI examples say `npx leaver`: the examples run the
+ * package's bin directly (one npx resolution per line would only add time), and a separate case
+ * checks that `npx leaver` resolves to that bin in this repository.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -10,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../local/main.ts';
 import { startRuntime } from '../api/helpers.ts';
 
-const DOC = 'README.md';
+const DOC = 'docs/api-and-cli.md';
 let rt: LocalRuntime;
 
 beforeAll(async () => {
@@ -69,14 +71,15 @@ describe(`${DOC} examples`, () => {
       'kill-switch',
       'retry',
     ]) {
-      expect(block).toContain(`leaver ${cmd}`);
+      expect(block).toContain(`npx leaver ${cmd}`);
     }
     // A quarantine cannot be staged in a few lines: `release` is described right after the block.
     expect(doc.slice(doc.indexOf(block))).toMatch(/^`release <id> \[--wait\]`/m);
     const bin = resolve('cli/bin.js');
     const script = [
       'set -euo pipefail',
-      `leaver() { node ${JSON.stringify(bin)} "$@"; }`,
+      // `npx leaver` is the package's bin; anything else npx is asked for fails the example.
+      `npx() { if [ "$1" = leaver ]; then shift; node ${JSON.stringify(bin)} "$@"; else echo "npx $1 is not Leaver" >&2; return 127; fi; }`,
       // Echo each example before it runs, so a failure names it.
       ...lines.flatMap((l) => [`echo ${JSON.stringify(`>>> ${l}`).replace(/\$/g, '\\$')} >&2`, l]),
     ].join('\n');
@@ -98,6 +101,19 @@ describe(`${DOC} examples`, () => {
     expect(retried).toMatch(/cloudmanager: 1 revoked, 0 already absent, 0 skipped, 0 failed/);
     expect(readFileSync('/tmp/leaver-audit.csv', 'utf8')).toMatch(/^streamId,seq,at,event/);
   }, 240_000);
+
+  it('every CLI example runs the package bin through `npx leaver`', () => {
+    const block = shellBlock(doc, 'each of these works as written');
+    const calls = block.match(/\bleaver \S+/g) ?? [];
+    expect(calls.length).toBeGreaterThanOrEqual(10);
+    expect(block.match(/\bnpx leaver \S+/g)).toEqual(calls.map((c) => `npx ${c}`));
+  });
+
+  it('`npx leaver` resolves to the package bin in the repository after npm ci (no registry)', async () => {
+    const r = await bash('npx --no-install leaver --help', {});
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: leaver <command> \[options\]/);
+  });
 
   it('the curl examples run as written (every answer 2xx)', async () => {
     const block = shellBlock(doc, '### curl');

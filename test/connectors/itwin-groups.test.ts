@@ -47,11 +47,12 @@ describe('iTwin groups', () => {
         .members.map((m) => m.email)
         .sort(),
     ).toEqual(others.sort());
-    // Read fresh (the paged group list, whose member lists are not capped), then one PATCH;
-    // the token from discovery is reused.
+    // Read fresh (the paged group list, whose member lists are not capped), one PATCH, then the
+    // read that verifies it; the token from discovery is reused.
     expect(sb.control.requests({ vendor: 'itwin' }).map((r) => `${r.method} ${r.status}`)).toEqual([
       'GET 200',
       'PATCH 200',
+      'GET 200',
     ]);
     expect((await connector.revoke(g, tenant, testCtx())).outcome).toBe('already_absent');
     expect(sb.control.requests({ vendor: 'itwin', method: 'PATCH' })).toHaveLength(1);

@@ -8,6 +8,7 @@ import {
   AUDIT_ALLOWED_ACTIONS,
   AUDIT_DENIED_ACTIONS,
   DATA_KEY_ACTIONS,
+  DEAD_LETTER_ACTIONS,
   ENQUEUERS,
   FUNCTION_SPECS,
   type FunctionName,
@@ -16,6 +17,7 @@ import {
   INVENTORY_WRITE_ACTIONS,
   INVENTORY_WRITERS,
   OFFBOARDINGS_ACTIONS,
+  OFFBOARDINGS_SCANNERS,
   TENANT_SECRET_READERS,
 } from '../../infra/leaver-construct.ts';
 import {
@@ -148,7 +150,8 @@ describe('Audit table: append only', () => {
 
 describe('data access', () => {
   it.each(NAMES)('%s reads and writes Offboardings with named actions only (table + 3 GSIs)', (n) => {
-    const expected = [...OFFBOARDINGS_ACTIONS, ...(n === 'api' ? ['dynamodb:Scan'] : [])].sort();
+    const scans = (OFFBOARDINGS_SCANNERS as readonly string[]).includes(n);
+    const expected = [...OFFBOARDINGS_ACTIONS, ...(scans ? ['dynamodb:Scan'] : [])].sort();
     expect(actionsOn(allow(n), offboardingsId)).toEqual(expected);
     expect([...OFFBOARDINGS_ACTIONS].sort()).toEqual([
       'dynamodb:GetItem',
@@ -174,10 +177,11 @@ describe('data access', () => {
     expect(INVENTORY_WRITE_ACTIONS.some((a) => /Scan|PartiQL|Table/.test(a))).toBe(false);
   });
 
-  it('only the API may Scan, and only the Offboardings table itself', () => {
+  it('only the API and the due sweep (its recovery pass) may Scan, and only the Offboardings table itself', () => {
+    expect([...OFFBOARDINGS_SCANNERS].sort()).toEqual(['api', 'dueSweep']);
     for (const n of NAMES) {
       const scans = allow(n).filter((s) => actionsOf(s).includes('dynamodb:Scan'));
-      if (n !== 'api') {
+      if (!(OFFBOARDINGS_SCANNERS as readonly string[]).includes(n)) {
         expect(scans, n).toEqual([]);
         continue;
       }
@@ -209,7 +213,8 @@ describe('data access', () => {
           ? ['sqs:SendMessage']
           : [];
     expect(actionsOn(allow(n), queueId)).toEqual(expectedQueue);
-    expect(actionsOn(allow(n), dlqId)).toEqual([]);
+    // Only the API touches the DLQ: peeking (receive, then release) and redriving it.
+    expect(actionsOn(allow(n), dlqId)).toEqual(n === 'api' ? [...DEAD_LETTER_ACTIONS].sort() : []);
     expect(actionsOn(allow(n), topicId)).toEqual(['sns:Publish']);
   });
 });

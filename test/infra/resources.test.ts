@@ -396,6 +396,8 @@ describe('vendor callers', () => {
       FunctionName: { Ref: reconcileId },
       Qualifier: '$LATEST',
       MaximumEventAgeInSeconds: config.schedules.reconcileMinutes * 60,
+      // a failed run alarms and the next tick repeats it; Lambda's retries would only double it
+      MaximumRetryAttempts: 0,
     });
   });
 

@@ -1,13 +1,13 @@
 /**
- * MongoDB's own OpenAPI subset for the Atlas Admin API v2 (`../shared/specs/...` beside the repo;
- * vendors.md "Also beside this file"), loaded for checking the emulator's answers: operations by
- * method and path, their listed responses, and ajv validators for the response schemas.
+ * MongoDB's own OpenAPI subset for the Atlas Admin API v2 (a fixture in this repository, with its
+ * provenance beside it), loaded for checking the emulator's answers: operations by method and path,
+ * their listed responses, and ajv validators for the response schemas.
  *
- * The schemas are used as the vendor wrote them, with these readings, each from the spec itself or
- * from vendors.md:
- * - `pattern`s are skipped (vendors.md: the name patterns use `\p{L}` and, as transcribed, refuse
- *   the vendor's own default names with spaces; mobileNumber's is double-escaped and matches no
- *   number), except the exact 24-hex ObjectId pattern every id must match.
+ * The schemas are used as the vendor wrote them, with these readings, each from the spec itself:
+ * - `pattern`s are skipped (the name patterns use `\p{L}`, which strict regex validators refuse,
+ *   and, as transcribed, refuse the vendor's own default names with spaces; mobileNumber's is
+ *   double-escaped and matches no number), except the exact 24-hex ObjectId pattern every id must
+ *   match.
  * - `x-xgen-discriminator` (per `orgMembershipStatus`: which fields a user has, and which it must
  *   have) is enforced as if/then, and the status is limited to the mapping's values (the spec calls
  *   it a "String enum").
@@ -16,20 +16,13 @@
  *   invitations"; CloudAppUser's `password` is required by the (shared request/response) schema but
  *   "MongoDB Cloud does not return this parameter except in response to creating a new ... user".
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
 
-/**
- * `<repo>/../shared/specs/...`: the spec lives beside the repository, not in it (CI checks the
- * repository out with `shared/` beside it); `LEAVER_SHARED_DIR` points elsewhere.
- */
-export const SPEC_URL = process.env.LEAVER_SHARED_DIR
-  ? pathToFileURL(join(process.env.LEAVER_SHARED_DIR, 'specs/atlas-admin-v2-offboarding.yaml'))
-  : new URL('../../../shared/specs/atlas-admin-v2-offboarding.yaml', import.meta.url);
+/** The spec subset, committed as a fixture (see PROVENANCE.md beside it for its origin and licence). */
+export const SPEC_URL = new URL('../fixtures/atlas-openapi/atlas-admin-v2-offboarding.yaml', import.meta.url);
 export const V2_PREFIX = '/api/atlas/v2';
 
 const OBJECT_ID_PATTERN = '^([a-f0-9]{24})$';
@@ -49,11 +42,15 @@ export interface SpecOperation {
   path: string;
   responses: Record<string, SpecResponse>;
   requestBody?: { content: Record<string, { schema?: Obj }> };
+  /** Names of the query parameters the operation defines (its own and its path's). */
+  query: string[];
 }
 
 export interface AtlasSpec {
   operations: SpecOperation[];
   byId(operationId: string): SpecOperation;
+  /** The query parameters an operation defines, by name. */
+  queryParameters(operationId: string): string[];
   /** The validator of a schema of the spec (inline, or `{ $ref: '#/components/schemas/X' }`). */
   validator(schema: Obj): ValidateFunction;
   /** The schema of a component, for answers of operations outside the subset. */
@@ -129,11 +126,6 @@ function applyDescriptions(schemas: Record<string, Obj>): void {
 }
 
 export function loadAtlasSpec(): AtlasSpec {
-  if (!existsSync(SPEC_URL)) {
-    throw new Error(
-      `MongoDB's Atlas spec is not at ${fileURLToPath(SPEC_URL)}: check out shared/ beside the repository or set LEAVER_SHARED_DIR`,
-    );
-  }
   const doc = parse(readFileSync(SPEC_URL, 'utf8')) as Obj;
   const components = doc.components as Obj;
   const schemas = components.schemas as Record<string, Obj>;
@@ -146,8 +138,14 @@ export function loadAtlasSpec(): AtlasSpec {
   const cache = new Map<string, ValidateFunction>();
 
   const operations: SpecOperation[] = [];
+  const queryNames = (params: unknown): string[] =>
+    (Array.isArray(params) ? params : [])
+      .map((p) => (isObj(p) && typeof p.$ref === 'string' ? resolve(doc, p.$ref) : (p as Obj)))
+      .filter((p) => p.in === 'query')
+      .map((p) => p.name as string);
   for (const [path, item] of Object.entries(doc.paths as Record<string, Obj>)) {
     for (const [method, raw] of Object.entries(item)) {
+      if (method === 'parameters') continue;
       const op = raw as Obj;
       const responses: Record<string, SpecResponse> = {};
       for (const [status, r] of Object.entries(op.responses as Record<string, Obj>)) {
@@ -158,6 +156,7 @@ export function loadAtlasSpec(): AtlasSpec {
         method: method.toUpperCase(),
         path,
         responses,
+        query: [...new Set([...queryNames(item.parameters), ...queryNames(op.parameters)])],
         ...(op.requestBody ? { requestBody: op.requestBody as SpecOperation['requestBody'] & object } : {}),
       });
     }
@@ -169,6 +168,9 @@ export function loadAtlasSpec(): AtlasSpec {
       const op = operations.find((o) => o.operationId === id);
       if (!op) throw new Error(`spec: no operation ${id}`);
       return op;
+    },
+    queryParameters(id) {
+      return this.byId(id).query;
     },
     validator(schema) {
       const key = JSON.stringify(schema);

@@ -531,7 +531,7 @@ describe('MongoDB Cloud Users', () => {
   });
 });
 
-describe(':removeRole (vendors.md 2.3 row 17)', () => {
+describe(':removeRole (docs/vendors.md#atlas-endpoints row 17)', () => {
   const TWO = '6a1b0000000000000000d301';
   const orgRole = (user: string, body: unknown, opts: { accept?: string; digest?: DigestClient } = {}) =>
     api('POST', `/orgs/${ORG}/users/${user}:removeRole`, { body, ...opts });
@@ -769,7 +769,7 @@ describe('ids, roles and rate limits', () => {
 });
 
 describe('rate-limit scopes and injected 429s', () => {
-  it('keys each endpoint set by the scope the path names: org, project, user (vendors.md 2.7)', async () => {
+  it('keys each endpoint set by the scope the path names: org, project, user (docs/vendors.md#atlas-rate-limits)', async () => {
     sb.control.setRateLimit('atlas', { capacity: 1, refillPerSecond: 0, scope: 'users' });
     expect((await api('GET', `/orgs/${ORG}/users`)).status).toBe(200);
     const org = await api('GET', `/orgs/${ORG}/users`);

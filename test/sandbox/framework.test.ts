@@ -381,6 +381,95 @@ describe('faults', () => {
   });
 });
 
+describe('mangled answers (fault type mangle)', () => {
+  const USERS = `/api/atlas/v2/orgs/${ATLAS_DEMO.orgId}/users`;
+  const usersGet = () =>
+    fetch(`${sb.urls.atlas.base}${USERS}`, {
+      headers: { authorization: `Bearer ${token}`, accept: 'application/vnd.atlas.2025-02-19+json' },
+    });
+  const mangle = (spec: Record<string, unknown>) =>
+    control('POST', '/faults', { type: 'mangle', vendor: 'atlas', ...spec });
+
+  it('rename-field renames the field everywhere; the request log names the rule', async () => {
+    const { body } = await mangle({ pathPattern: '/invites$', shape: 'rename-field', field: 'username' });
+    const res = await atlasGet();
+    expect(res.status).toBe(200);
+    const list = (await res.json()) as Array<Record<string, unknown>>;
+    expect(list.length).toBeGreaterThan(0);
+    for (const inv of list) {
+      expect(inv).not.toHaveProperty('username');
+      expect(typeof inv.usernameRenamed).toBe('string');
+    }
+    const [entry] = sb.control.requests({ vendor: 'atlas', path: '/invites$' });
+    expect(entry).toMatchObject({ status: 200, fault: body.id });
+  });
+
+  it('drop-array takes the listing away: a bare array becomes {}, a page loses its results', async () => {
+    await mangle({ shape: 'drop-array' });
+    expect(await (await atlasGet()).json()).toEqual({});
+    const page = (await (await usersGet()).json()) as Record<string, unknown>;
+    expect(page).not.toHaveProperty('results');
+    expect(page).toHaveProperty('links');
+  });
+
+  it('wrong-type changes the type of a field everywhere, or of the list itself', async () => {
+    await mangle({ pathPattern: '/users$', shape: 'wrong-type', field: 'username' });
+    const page = (await (await usersGet()).json()) as { results: Array<{ username: unknown }> };
+    expect(page.results.length).toBeGreaterThan(0);
+    expect(page.results.every((u) => typeof u.username === 'number')).toBe(true);
+    sb.control.clearFaults();
+    await mangle({ shape: 'wrong-type' });
+    expect(typeof ((await (await usersGet()).json()) as { results: unknown }).results).toBe('string');
+    expect(typeof (await (await atlasGet()).json())).toBe('string');
+  });
+
+  it('html answers 200 with an HTML page', async () => {
+    await mangle({ shape: 'html' });
+    const res = await usersGet();
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await res.text()).toMatch(/^<!DOCTYPE html>/);
+  });
+
+  it('extra-fields adds unknown fields to every object', async () => {
+    await mangle({ shape: 'extra-fields' });
+    const page = (await (await usersGet()).json()) as Record<string, unknown> & {
+      results: Array<Record<string, unknown>>;
+    };
+    expect(page.sandboxAddedField).toBeDefined();
+    expect(
+      page.results.every((u) => u.sandboxAddedField !== undefined && typeof u.username === 'string'),
+    ).toBe(true);
+  });
+
+  it('skip lets the first matching requests through untouched', async () => {
+    await mangle({ shape: 'html', pathPattern: '/invites$', skip: 2 });
+    expect((await atlasGet()).headers.get('content-type')).toMatch(/json/);
+    expect((await atlasGet()).headers.get('content-type')).toMatch(/json/);
+    expect((await atlasGet()).headers.get('content-type')).toMatch(/^text\/html/);
+  });
+
+  it('leaves error answers and bodiless answers alone', async () => {
+    await mangle({ shape: 'html' });
+    const missing = await atlasGet(`/api/atlas/v2/orgs/${ATLAS_DEMO.orgId}/invites/6a1b0000000000000000ffff`);
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toMatch(/json/);
+    const invites = await (
+      await fetch(`${sb.urls.atlas.base}${INVITES}`, {
+        headers: { authorization: `Bearer ${token}`, accept: 'application/vnd.atlas.2023-01-01+json' },
+      })
+    ).text();
+    expect(invites).toMatch(/^<!DOCTYPE/);
+  });
+
+  it('refuses bad mangle specs with 400', async () => {
+    expect((await mangle({ shape: 'confetti' })).status).toBe(400);
+    expect((await mangle({ shape: 'rename-field' })).status).toBe(400);
+    expect((await mangle({ shape: 'html', skip: -1 })).status).toBe(400);
+    expect((await mangle({ shape: 'wrong-type', field: '' })).status).toBe(400);
+  });
+});
+
 describe('control plane over HTTP', () => {
   it('reads state per vendor and for all', async () => {
     const all = await control('GET', '/state');

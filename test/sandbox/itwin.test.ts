@@ -736,6 +736,62 @@ describe('groups', () => {
     ).toBe(200);
   });
 
+  it('records every member change: PATCH removals and additions by caller, outside additions as control', async () => {
+    await send('PATCH', `/${A}/groups/${G1}`, { members: ['alice@example.com', 'carol@example.com'] });
+    await send('PATCH', `/${A}/groups/${G1}`, { name: 'No member change' });
+    h.control('add-group-member', { itwinId: A, groupId: G1, email: 'bob@example.com' });
+    h.control('add-group-member', { itwinId: A, groupId: G1, email: 'bob@example.com' }); // already in
+    const { changes } = h.control('group-changes', { groupId: G1 }) as {
+      changes: Array<Record<string, unknown>>;
+    };
+    expect(changes).toEqual([
+      expect.objectContaining({
+        seq: 1,
+        itwinId: A,
+        groupId: G1,
+        source: 'patch',
+        by: 'client:owner-app',
+        removed: ['bob@example.com'],
+        added: ['carol@example.com'],
+      }),
+      expect.objectContaining({ seq: 2, source: 'control', removed: [], added: ['bob@example.com'] }),
+    ]);
+    expect((h.control('group-changes', { groupId: G2 }) as { changes: unknown[] }).changes).toEqual([]);
+    h.reset();
+    expect((h.control('group-changes', {}) as { changes: unknown[] }).changes).toEqual([]);
+  });
+
+  it('PATCH faults: ignore answers 200 and changes nothing; readd applies, then puts the removed back', async () => {
+    h.control('set-group-patch-fault', { mode: 'ignore', groupId: G1 });
+    const ignored = await send('PATCH', `/${A}/groups/${G1}`, { members: ['alice@example.com'] });
+    expect(ignored.status).toBe(200);
+    expect(emails(ignored.body.group)).toEqual(['alice@example.com', 'bob@example.com']);
+    expect(emails(itwinState().groups.find((g) => g.id === G1)!)).toEqual([
+      'alice@example.com',
+      'bob@example.com',
+    ]);
+    // Spent after one PATCH: the next one applies.
+    expect((await send('PATCH', `/${A}/groups/${G2}`, { members: [] })).status).toBe(200);
+    h.control('set-group-patch-fault', { mode: 'readd', times: 2 });
+    const undone = await send('PATCH', `/${A}/groups/${G1}`, { members: ['alice@example.com'] });
+    expect(emails(undone.body.group)).toEqual(['alice@example.com']);
+    expect(emails(itwinState().groups.find((g) => g.id === G1)!)).toEqual([
+      'alice@example.com',
+      'bob@example.com',
+    ]);
+    const { changes } = h.control('group-changes', { groupId: G1 }) as {
+      changes: Array<{ source: string; removed: string[]; added: string[] }>;
+    };
+    expect(changes.map((c) => [c.source, c.removed, c.added])).toEqual([
+      ['patch', ['bob@example.com'], []],
+      ['control', [], ['bob@example.com']],
+    ]);
+    expect(h.control('set-group-patch-fault', { clear: true })).toEqual({ faults: [] });
+    await send('PATCH', `/${A}/groups/${G1}`, { members: ['alice@example.com'] });
+    expect(emails(itwinState().groups.find((g) => g.id === G1)!)).toEqual(['alice@example.com']);
+    expect(() => h.control('set-group-patch-fault', { mode: 'drop' })).toThrow(/mode/);
+  });
+
   it('group-member invitations: list, delete 204, repeat 404, unknown group 404', async () => {
     const list = await get(`/${A}/groups/${G1}/invitations`);
     expect(list.body.invitations).toEqual([
@@ -770,7 +826,7 @@ describe('groups', () => {
   });
 });
 
-describe('users deleted from IMS (vendors.md 1.4)', () => {
+describe('users deleted from IMS (docs/vendors.md#itwin-schemas)', () => {
   const userId = (email: string) => h.state().users.find((u) => u.email === email)!.id;
   const NULLS = { email: null, givenName: null, surname: null, organization: null };
 

@@ -3,7 +3,9 @@
  * adapters: idempotent create by (origin.id, sourceEventId), transitions conditioned on the status
  * (LeaverError 'conflict' naming the status found), patch keys set to undefined are removed,
  * identity fields refused, status queries bounded by effectiveAt and email queries by receivedAt,
- * and an audit log whose streams chain with hashRecord so verifyChain works.
+ * and an audit log whose streams chain with hashRecord so verifyChain works. `loseIndexEntries`
+ * plays a crash that left an offboarding out of the indexes: `query` and `due` miss it until it is
+ * written again (any update, or `repairIndexes`), while `get` and `scanByStatus` still see it.
  */
 import { GENESIS_HASH, hashRecord } from '../../lambdas/core/audit-chain.ts';
 import { type LeaverConfigInput, parseConfig } from '../../lambdas/core/config.ts';
@@ -14,6 +16,7 @@ import {
   type AuditEntry,
   type AuditRecord,
   normaliseEmail,
+  OFFBOARDING_STATUSES,
   type Offboarding,
   type OffboardingStatus,
 } from '../../lambdas/core/model.ts';
@@ -30,6 +33,10 @@ import type {
   OffboardingQuery,
   OffboardingStore,
   Page,
+  PostedRequest,
+  RequestResult,
+  StatusCounts,
+  WriteCoordination,
 } from '../../lambdas/core/ports.ts';
 
 const clone = <T>(v: T): T => structuredClone(v);
@@ -46,6 +53,8 @@ export class MemoryStore implements OffboardingStore {
   readonly offboardings = new Map<string, Offboarding>();
   private readonly markers = new Map<string, string>();
   private readonly actions = new Map<string, Map<string, ActionResult>>();
+  /** Offboardings the indexed reads (query, due) miss: see loseIndexEntries. */
+  readonly unindexed = new Set<string>();
   private killSwitch: { enabled: boolean; reason?: string; by?: string; at?: string } = { enabled: false };
   /** Error thrown by the next call of the named method (then cleared). */
   failNext: Partial<Record<keyof OffboardingStore, Error>> = {};
@@ -98,6 +107,8 @@ export class MemoryStore implements OffboardingStore {
     if (to) next.status = to;
     next.version = o.version + 1;
     this.offboardings.set(id, next as unknown as Offboarding);
+    // A write of the item writes its index entries again.
+    this.unindexed.delete(id);
     return clone(next as unknown as Offboarding);
   }
 
@@ -123,6 +134,8 @@ export class MemoryStore implements OffboardingStore {
   async query(q: OffboardingQuery): Promise<Page<Offboarding>> {
     this.check('query');
     let items = [...this.offboardings.values()];
+    if (q.email !== undefined || q.status !== undefined)
+      items = items.filter((o) => !this.unindexed.has(o.id));
     if (q.email !== undefined) {
       const e = normaliseEmail(q.email);
       items = items.filter((o) => normaliseEmail(o.subject.email) === e);
@@ -135,17 +148,55 @@ export class MemoryStore implements OffboardingStore {
       if (q.from) items = items.filter((o) => o.effectiveAt >= q.from!);
       if (q.to) items = items.filter((o) => o.effectiveAt <= q.to!);
       items.sort((a, b) => a.effectiveAt.localeCompare(b.effectiveAt));
+    } else if (q.order !== undefined) {
+      if (q.from) items = items.filter((o) => o.effectiveAt >= q.from!);
+      if (q.to) items = items.filter((o) => o.effectiveAt <= q.to!);
+      items.sort((a, b) => a.effectiveAt.localeCompare(b.effectiveAt));
     }
+    if (q.order === 'desc') items.reverse();
     return page(items.map(clone), q.limit ?? 50, q.cursor);
+  }
+
+  async countByStatus(q: { from?: string; to?: string }): Promise<StatusCounts> {
+    this.check('countByStatus');
+    const counts = Object.fromEntries(OFFBOARDING_STATUSES.map((s) => [s, 0])) as StatusCounts;
+    for (const o of this.offboardings.values()) {
+      if ((q.from && o.effectiveAt < q.from) || (q.to && o.effectiveAt > q.to)) continue;
+      counts[o.status]++;
+    }
+    return counts;
   }
 
   async due(now: string, limit = 1000) {
     this.check('due');
     return [...this.offboardings.values()]
-      .filter((o) => o.status === 'scheduled' && o.effectiveAt <= now)
+      .filter((o) => o.status === 'scheduled' && o.effectiveAt <= now && !this.unindexed.has(o.id))
       .sort((a, b) => a.effectiveAt.localeCompare(b.effectiveAt))
       .slice(0, limit)
       .map(clone);
+  }
+
+  async scanByStatus(statuses: readonly OffboardingStatus[], opts: { limit?: number; cursor?: string } = {}) {
+    this.check('scanByStatus');
+    const items = [...this.offboardings.values()].filter((o) => statuses.includes(o.status));
+    return page(items.map(clone), opts.limit ?? 1000, opts.cursor);
+  }
+
+  /** Number of repairIndexes() calls that re-wrote an offboarding. */
+  repaired = 0;
+
+  async repairIndexes(o: Offboarding) {
+    this.check('repairIndexes');
+    const stored = this.offboardings.get(o.id);
+    if (!this.unindexed.has(o.id) || stored?.version !== o.version) return false;
+    this.unindexed.delete(o.id);
+    this.repaired++;
+    return true;
+  }
+
+  /** Test helper: a crash lost the offboarding's index entries (query and due miss it). */
+  loseIndexEntries(id: string) {
+    this.unindexed.add(id);
   }
 
   async putAction(offboardingId: string, action: ActionResult) {
@@ -278,6 +329,71 @@ export class MemoryQueue implements JobQueue {
   /** Takes every queued id (what a worker would receive next). */
   drain(): string[] {
     return this.messages.splice(0, this.messages.length);
+  }
+}
+
+/**
+ * LockStore and RequestBoard in memory, with the DynamoDB adapter's semantics: a lease lapses
+ * `ttlMs` after its last acquire or renew (timed by `now`, real milliseconds unless a test gives
+ * its own), release by anyone but the owner is refused, a request is settled once.
+ */
+export class MemoryLocks implements WriteCoordination {
+  private readonly locks = new Map<string, { owner: string; until: number }>();
+  private readonly requests = new Map<
+    string,
+    { name: string; items: string[]; results?: Record<string, RequestResult> }
+  >();
+  private n = 0;
+
+  constructor(private readonly now: () => number = () => Date.now()) {}
+
+  /** Test helper: who holds `name` now (undefined when free or lapsed). */
+  holder(name: string): string | undefined {
+    const l = this.locks.get(name);
+    return l && l.until > this.now() ? l.owner : undefined;
+  }
+
+  async acquire(name: string, owner: string, ttlMs: number) {
+    const held = this.holder(name);
+    if (held !== undefined && held !== owner) return false;
+    this.locks.set(name, { owner, until: this.now() + ttlMs });
+    return true;
+  }
+
+  async renew(name: string, owner: string, ttlMs: number) {
+    if (this.holder(name) !== owner) return false;
+    this.locks.set(name, { owner, until: this.now() + ttlMs });
+    return true;
+  }
+
+  async release(name: string, owner: string) {
+    if (this.holder(name) !== owner) return false;
+    this.locks.delete(name);
+    return true;
+  }
+
+  async post(name: string, items: readonly string[]) {
+    const id = `req-${++this.n}`;
+    this.requests.set(id, { name, items: [...items] });
+    return id;
+  }
+
+  async open(name: string): Promise<PostedRequest[]> {
+    return [...this.requests.entries()]
+      .filter(([, r]) => r.name === name && !r.results)
+      .map(([id, r]) => ({ id, items: [...r.items] }));
+  }
+
+  async settle(name: string, id: string, results: Record<string, RequestResult>) {
+    const r = this.requests.get(id);
+    if (!r || r.name !== name || r.results) return false;
+    r.results = clone(results);
+    return true;
+  }
+
+  async results(name: string, id: string) {
+    const r = this.requests.get(id);
+    return r?.name === name && r.results ? clone(r.results) : undefined;
   }
 }
 

@@ -5,17 +5,22 @@
  *
  * Discovery (each scope listed once for all subjects): org invitations, invitations of each
  * configured project (users invited through the deprecated project endpoint are invisible to the
- * Cloud Users endpoints: vendors.md open question 4), org users (ACTIVE and PENDING), project
+ * Cloud Users endpoints: docs/vendors.md#atlas-endpoints), org users (ACTIVE and PENDING), project
  * users, and users of each configured team.
  *
+ * Every answer is checked against its operation's schema (schemas.ts) before it is used: a
+ * listing that does not match fails the tenant's discovery (vendor_unexpected_response).
+ *
  * Cloud Users listings (org, project, team users) take the fewest calls: the first page is read
- * with `includeCount=true`; when the pages still to read outnumber the batch's addresses not yet
+ * (org and project listings with `includeCount=true`, the only parameter of the kind their
+ * operations define; the team listing's operation has none, so its count comes only if the vendor
+ * sends one); when the pages still to read outnumber the batch's addresses not yet
  * seen on it (subjects and their aliases), each of those addresses gets one `username` query
  * (2025-02-19) instead of the remaining pages; otherwise the listing is paged to the end. A
  * partly read org list is paged to the end after all when a leaver is an ACTIVE ORG_OWNER and no
  * other owner was seen (the last-owner check needs every owner).
  *
- * Last owner (DESIGN 5): the ACTIVE org user of a leaver holding ORG_OWNER gets `lastOwner` when no
+ * Last owner (a run never leaves a scope without an owner): the ACTIVE org user of a leaver holding ORG_OWNER gets `lastOwner` when no
  * ACTIVE org user outside the batch's subjects holds ORG_OWNER (the worker skips and alerts).
  *
  * A PENDING org user with the id of a listed org invitation is that invitation and is revoked
@@ -49,8 +54,10 @@ import {
 } from '../common/grants.ts';
 import type { TenantClients } from '../common/tenant-http.ts';
 import type { VendorHttp } from '../http/client.ts';
-import { MongoPager, mongoPages, type PageRequest } from '../http/paging.ts';
+import { type MongoListing, MongoPager, mongoPages, type PageRequest } from '../http/paging.ts';
 import { routeTemplate } from '../http/route.ts';
+import { parseAnswer } from '../http/schema.ts';
+import { ATLAS_SCHEMAS, type CloudUser } from './schemas.ts';
 
 export const ATLAS_INVITES_VERSION = 'application/vnd.atlas.2023-01-01+json';
 export const ATLAS_USERS_VERSION = 'application/vnd.atlas.2025-02-19+json';
@@ -62,18 +69,6 @@ const ORG_OWNER = 'ORG_OWNER';
 /** Answers of the invitations DELETE after which the pending org user is looked up instead. */
 const INVITE_GONE = [404, 409, 410];
 
-interface Invitation {
-  id: string;
-  username?: string;
-}
-interface CloudUser {
-  id: string;
-  username?: string;
-  orgMembershipStatus?: string;
-  /** OrgUserResponse: `{ orgRoles, groupRoleAssignments }`; GroupUserResponse: project roles. */
-  roles?: { orgRoles?: unknown } | unknown[];
-}
-
 /** A Cloud Users listing: every user (complete) or its first page plus `username` answers. */
 interface UserListing {
   list: CloudUser[];
@@ -81,7 +76,7 @@ interface UserListing {
   pager: MongoPager<CloudUser>;
 }
 
-const isActive = (u: CloudUser) => (u.orgMembershipStatus ?? 'ACTIVE') === 'ACTIVE';
+const isActive = (u: CloudUser) => u.orgMembershipStatus === 'ACTIVE';
 
 function isOrgOwner(u: CloudUser): boolean {
   const roles = u.roles && !Array.isArray(u.roles) ? u.roles.orgRoles : undefined;
@@ -135,21 +130,28 @@ export function atlasConnector(clients: TenantClients): Connector {
         },
         ctx,
       );
-      return arrayBody<Invitation>(http, res, routeTemplate(`${V2}${path}`));
+      return arrayBody(http, res, routeTemplate(`${V2}${path}`), ATLAS_SCHEMAS.invitations);
     };
-    const users = async (path: string, limitKey: string): Promise<UserListing> => {
+    /**
+     * `includeCount` only where the operation defines it: the org and project user listings do,
+     * the team user listing does not (MongoDB's spec of listTeamUsers has no such parameter).
+     */
+    const users = async (
+      path: string,
+      limitKey: string,
+      listing: MongoListing<CloudUser>,
+      includeCount: boolean,
+    ): Promise<UserListing> => {
       const req: PageRequest = {
         url: join(tenant.baseUrl, `${V2}${path}`),
         route: routeTemplate(`${V2}${path}`),
         headers: { accept: ATLAS_USERS_VERSION },
         limitKey,
       };
-      const pager = new MongoPager<CloudUser>(http, req, ctx);
+      const pager = new MongoPager(http, req, listing, ctx, { includeCount });
       await pager.next();
       const left = pager.pagesLeft;
-      const onFirst = new Set(
-        pager.items.map((u) => (typeof u.username === 'string' ? normaliseEmail(u.username) : '')),
-      );
+      const onFirst = new Set(pager.items.map((u) => normaliseEmail(u.username)));
       const missing = found.addresses.filter((a) => !onFirst.has(a));
       if (found.everyone || left === undefined || left <= missing.length) {
         return { list: await pager.rest(), complete: true, pager };
@@ -160,14 +162,13 @@ export function atlasConnector(clients: TenantClients): Connector {
         missing.map((username) => {
           const url = new URL(req.url);
           url.searchParams.set('username', username);
-          return mongoPages<CloudUser>(http, { ...req, url: url.href }, ctx);
+          return mongoPages(http, { ...req, url: url.href }, listing, ctx, { includeCount });
         }),
       );
       if (pager.totalCount !== undefined) found.atLeast(pager.totalCount);
       return { list: [...pager.items, ...answers.flat()], complete: false, pager };
     };
-    const live = (u: CloudUser) =>
-      u.orgMembershipStatus === undefined || LIVE_STATUSES.has(u.orgMembershipStatus);
+    const live = (u: CloudUser) => LIVE_STATUSES.has(u.orgMembershipStatus);
 
     let orgUsers: UserListing | undefined;
     const orgInvitationIds = new Set<string>();
@@ -180,7 +181,7 @@ export function atlasConnector(clients: TenantClients): Connector {
           add('atlas_org_invitation', email, { orgId: org, invitationId: inv.id }, 0, `org ${org}`);
         }
       }),
-      users(`/orgs/${enc(org)}/users`, `org:${org}:users`).then((listing) => {
+      users(`/orgs/${enc(org)}/users`, `org:${org}:users`, ATLAS_SCHEMAS.orgUsers, true).then((listing) => {
         orgUsers = listing;
       }),
     ];
@@ -199,24 +200,31 @@ export function atlasConnector(clients: TenantClients): Connector {
               );
           }
         }),
-        users(`/groups/${enc(groupId)}/users`, `group:${groupId}:users`).then(({ list }) => {
-          for (const u of list) {
-            const email = found.match(u.username);
-            if (email && live(u))
-              add(
-                'atlas_project_user',
-                email,
-                { groupId, userId: u.id },
-                ATLAS_ORDER.projectOrTeamUser,
-                `project ${groupId}`,
-              );
-          }
-        }),
+        users(`/groups/${enc(groupId)}/users`, `group:${groupId}:users`, ATLAS_SCHEMAS.users, true).then(
+          ({ list }) => {
+            for (const u of list) {
+              const email = found.match(u.username);
+              if (email && live(u))
+                add(
+                  'atlas_project_user',
+                  email,
+                  { groupId, userId: u.id },
+                  ATLAS_ORDER.projectOrTeamUser,
+                  `project ${groupId}`,
+                );
+            }
+          },
+        ),
       );
     }
     for (const teamId of tenant.teamIds) {
       tasks.push(
-        users(`/orgs/${enc(org)}/teams/${enc(teamId)}/users`, `org:${org}:teams`).then(({ list }) => {
+        users(
+          `/orgs/${enc(org)}/teams/${enc(teamId)}/users`,
+          `org:${org}:teams`,
+          ATLAS_SCHEMAS.users,
+          false,
+        ).then(({ list }) => {
           for (const u of list) {
             const email = found.match(u.username);
             if (email && live(u))
@@ -356,8 +364,17 @@ export function atlasConnector(clients: TenantClients): Connector {
         headers: { accept: ATLAS_USERS_VERSION },
         limitKey: `org:${orgId}:users`,
       };
-      const got = await http.request<CloudUser>({ ...req, method: 'GET', acceptStatuses: [404] }, ctx);
-      if (got.status === 404 || got.body?.orgMembershipStatus !== 'PENDING') {
+      const got = await http.request({ ...req, method: 'GET', acceptStatuses: [404] }, ctx);
+      const user =
+        got.status === 404
+          ? undefined
+          : parseAnswer(
+              ATLAS_SCHEMAS.orgUserStatus(),
+              got.body,
+              { ...http.target, method: 'GET', route: req.route },
+              got.vendorRequestId,
+            );
+      if (user?.orgMembershipStatus !== 'PENDING') {
         return { outcome: 'already_absent', vendorRequestId: requestId, attempts };
       }
       const removed = await removeCall(http, { ...req, method: 'DELETE' }, ctx);

@@ -1,9 +1,10 @@
 /**
  * MongoDB Cloud Manager (Public API v1.0, HTTP Digest). Discovery lists each scope once for all
  * subjects: org invitations, each configured project's invitations, org users, project users and
- * each configured team's users. Removal is a DELETE on the matching resource; 404 = already absent.
+ * each configured team's users, every answer checked against its schema (schemas.ts) first.
+ * Removal is a DELETE on the matching resource; 404 = already absent.
  *
- * Last owner (DESIGN 5): a leaver's org user holding ORG_OWNER in the org gets `lastOwner` when no
+ * Last owner (a run never leaves a scope without an owner): a leaver's org user holding ORG_OWNER in the org gets `lastOwner` when no
  * org user outside the batch's subjects holds it (Cloud Manager lists members only, so every listed
  * org user is an active one); the worker skips it and alerts.
  */
@@ -26,24 +27,14 @@ import {
 } from '../common/grants.ts';
 import type { TenantClients } from '../common/tenant-http.ts';
 import type { VendorHttp } from '../http/client.ts';
-import { mongoPages } from '../http/paging.ts';
+import { type MongoListing, mongoPages } from '../http/paging.ts';
 import { routeTemplate } from '../http/route.ts';
-
-interface Invitation {
-  id: string;
-  username?: string;
-}
-interface User {
-  id: string;
-  username?: string;
-  emailAddress?: string;
-  roles?: Array<{ roleName?: string; orgId?: string; groupId?: string }>;
-}
+import { CLOUD_MANAGER_SCHEMAS, type OrgUser } from './schemas.ts';
 
 const ORG_OWNER = 'ORG_OWNER';
 
-function isOrgOwner(u: User, orgId: string): boolean {
-  return Array.isArray(u.roles) && u.roles.some((r) => r?.roleName === ORG_OWNER && r.orgId === orgId);
+function isOrgOwner(u: OrgUser, orgId: string): boolean {
+  return u.roles.some((r) => r.roleName === ORG_OWNER && r.orgId === orgId);
 }
 
 const HEADERS = { accept: 'application/json' };
@@ -73,10 +64,15 @@ export function cloudManagerConnector(clients: TenantClients): Connector {
   async function scan(tenant: CloudManagerTenant, found: GrantCollector, ctx: Ctx): Promise<Grant[]> {
     const http = client(tenant);
     const base = tenant.baseUrl;
-    const get = <T>(path: string) =>
-      http.request<T>({ method: 'GET', url: join(base, path), route: routeTemplate(path) }, ctx);
-    const pages = <T>(path: string) =>
-      mongoPages<T>(http, { url: join(base, path), route: routeTemplate(path) }, ctx);
+    const invites = async (path: string) => {
+      const route = routeTemplate(path);
+      const res = await http.request({ method: 'GET', url: join(base, path), route }, ctx);
+      return arrayBody(http, res, route, CLOUD_MANAGER_SCHEMAS.invitations);
+    };
+    // Only pageNum and itemsPerPage: the parameters Cloud Manager documents for these listings
+    // (no includeCount; the vendor sends totalCount on its own).
+    const pages = <T>(path: string, listing: MongoListing<T>) =>
+      mongoPages(http, { url: join(base, path), route: routeTemplate(path) }, listing, ctx);
     const grant = (
       kind: Grant['kind'],
       email: string,
@@ -88,8 +84,8 @@ export function cloudManagerConnector(clients: TenantClients): Connector {
     const org = tenant.orgId;
 
     const tasks: Promise<void>[] = [
-      get<Invitation[]>(`/orgs/${enc(org)}/invites`).then((res) => {
-        for (const inv of arrayBody<Invitation>(http, res, `/orgs/{id}/invites`)) {
+      invites(`/orgs/${enc(org)}/invites`).then((list) => {
+        for (const inv of list) {
           const email = found.match(inv.username);
           if (email)
             grant(
@@ -101,8 +97,8 @@ export function cloudManagerConnector(clients: TenantClients): Connector {
             );
         }
       }),
-      pages<User>(`/orgs/${enc(org)}/users`).then((users) => {
-        const isLeaver = (u: User) => [u.username, u.emailAddress].some((e) => found.isLeaving(e));
+      pages(`/orgs/${enc(org)}/users`, CLOUD_MANAGER_SCHEMAS.orgUsers).then((users) => {
+        const isLeaver = (u: OrgUser) => [u.username, u.emailAddress].some((e) => found.isLeaving(e));
         const noOwnerStays = !users.some((u) => isOrgOwner(u, org) && !isLeaver(u));
         for (const u of users) {
           const email = found.match(u.username) ?? found.match(u.emailAddress);
@@ -122,8 +118,8 @@ export function cloudManagerConnector(clients: TenantClients): Connector {
     ];
     for (const groupId of tenant.projectIds) {
       tasks.push(
-        get<Invitation[]>(`/groups/${enc(groupId)}/invites`).then((res) => {
-          for (const inv of arrayBody<Invitation>(http, res, `/groups/{id}/invites`)) {
+        invites(`/groups/${enc(groupId)}/invites`).then((list) => {
+          for (const inv of list) {
             const email = found.match(inv.username);
             if (email)
               grant(
@@ -135,7 +131,7 @@ export function cloudManagerConnector(clients: TenantClients): Connector {
               );
           }
         }),
-        pages<User>(`/groups/${enc(groupId)}/users`).then((users) => {
+        pages(`/groups/${enc(groupId)}/users`, CLOUD_MANAGER_SCHEMAS.users).then((users) => {
           for (const u of users) {
             const email = found.match(u.username) ?? found.match(u.emailAddress);
             if (email)
@@ -152,7 +148,7 @@ export function cloudManagerConnector(clients: TenantClients): Connector {
     }
     for (const teamId of tenant.teamIds) {
       tasks.push(
-        pages<User>(`/orgs/${enc(org)}/teams/${enc(teamId)}/users`).then((users) => {
+        pages(`/orgs/${enc(org)}/teams/${enc(teamId)}/users`, CLOUD_MANAGER_SCHEMAS.users).then((users) => {
           for (const u of users) {
             const email = found.match(u.username) ?? found.match(u.emailAddress);
             if (email)

@@ -1,12 +1,13 @@
 /** Helpers every connector uses: subject matching, grant collection, id checks, delete-as-revoke. */
 
+import type { z } from 'zod';
 import type { TenantConfig } from '../../core/config.ts';
 import { LeaverError } from '../../core/errors.ts';
 import { type Grant, normaliseEmail, type Subject, subjectEmails, type VendorId } from '../../core/model.ts';
 import type { Ctx, RevokeResult } from '../../core/ports.ts';
 import { assertGrantIds } from '../../core/vendor-ids.ts';
 import type { VendorHttp } from '../http/client.ts';
-import { badResponse } from '../http/errors.ts';
+import { parseAnswer } from '../http/schema.ts';
 import type { HttpRequest, HttpResult } from '../http/types.ts';
 
 /** Every address of every subject (lower-case) -> the subject's index. */
@@ -134,10 +135,17 @@ export function join(base: string, path: string): string {
   return `${base.replace(/\/+$/, '')}${path}`;
 }
 
-/** A bare JSON array body (MongoDB invitation lists); anything else is vendor_bad_response. */
-export function arrayBody<T>(http: VendorHttp, res: HttpResult, route: string): T[] {
-  if (Array.isArray(res.body)) return res.body as T[];
-  throw badResponse({ ...http.target, method: 'GET', route }, 'expected a JSON array', res.vendorRequestId);
+/**
+ * A bare JSON array body (MongoDB invitation lists), each item checked against `item`; anything
+ * else is vendor_unexpected_response.
+ */
+export function arrayBody<T>(
+  http: VendorHttp,
+  res: HttpResult,
+  route: string,
+  list: () => z.ZodType<T[]>,
+): T[] {
+  return parseAnswer(list(), res.body, { ...http.target, method: 'GET', route }, res.vendorRequestId);
 }
 
 export function wrongVendor(t: TenantConfig, vendor: VendorId): LeaverError {

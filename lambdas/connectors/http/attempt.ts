@@ -7,7 +7,6 @@ import type { Ctx } from '../../core/ports.ts';
 import type { AuthPlugin } from './auth.ts';
 import { parseRetryAfter } from './backoff.ts';
 import {
-  badResponse,
   type CallInfo,
   deadlineError,
   faultCode,
@@ -15,6 +14,7 @@ import {
   isNetworkFault,
   isRetryableStatus,
   statusError,
+  unexpectedResponse,
   vendorErrorCode,
 } from './errors.ts';
 import { vendorRequestIdOf } from './request-id.ts';
@@ -181,6 +181,6 @@ function verdict(
     return { kind: 'ok', status: res.status, body: JSON.parse(text), requestId };
   } catch {
     if (accepted) return { kind: 'ok', status: res.status, body: undefined, requestId };
-    return { kind: 'fail', error: badResponse(call, 'the body is not JSON', requestId) };
+    return { kind: 'fail', error: unexpectedResponse(call, 'the body is not JSON', requestId) };
   }
 }

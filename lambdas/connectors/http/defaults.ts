@@ -3,7 +3,7 @@
  * - iTwin: 5,000 calls/min per OAuth client on every paid tier (rate-limits page); 75/s is 90 % of
  *   that, burst 100 keeps a discovery fan-out smooth. (A Trial tier client, 500/min, must set
  *   `rateLimit: { perSecond: 7, burst: 20 }`.)
- * - Atlas (vendors.md 2.7): token buckets per endpoint set and scope; the only published figures
+ * - Atlas (docs/vendors.md#atlas-rate-limits): token buckets per endpoint set and scope; the only published figures
  *   are the vendor's own 429 example, "Request capacity: 10. Refill rate: 5 per 60 seconds". Each
  *   of the connector's Atlas buckets (one per endpoint set and org/project path) therefore holds 10
  *   and refills 5 a minute: a healthy run stays inside the documented bucket and rarely sees a 429

@@ -113,11 +113,19 @@ export function deadlineError(call: CallInfo, last?: LeaverError): LeaverError {
   );
 }
 
-export function badResponse(call: CallInfo, why: string, vendorRequestId?: string): LeaverError {
-  return new LeaverError('vendor_bad_response', `${call.vendor} ${call.method} ${call.route}: ${why}`, {
-    vendorRequestId,
-    details: { vendor: call.vendor, tenantId: call.tenantId, method: call.method, route: call.route },
-  });
+/**
+ * A successful answer Leaver cannot use: `why` names what is wrong (a field path, the expected
+ * type), never a value from the body (it could be an email).
+ */
+export function unexpectedResponse(call: CallInfo, why: string, vendorRequestId?: string): LeaverError {
+  return new LeaverError(
+    'vendor_unexpected_response',
+    `${call.vendor} ${call.method} ${call.route}: unexpected answer: ${why}`,
+    {
+      vendorRequestId,
+      details: { vendor: call.vendor, tenantId: call.tenantId, method: call.method, route: call.route },
+    },
+  );
 }
 
 /** Reads a vendor error code from the body (iTwin `{error:{code}}`, MongoDB `{errorCode}`), if any. */

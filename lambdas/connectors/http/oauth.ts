@@ -137,7 +137,7 @@ export class OAuthClientCredentials implements AuthPlugin {
         );
       }
       if (e instanceof oauth.ResponseBodyError) throw statusError(response.status, call);
-      throw new LeaverError('vendor_bad_response', `${target.vendor} token response was not usable`, {
+      throw new LeaverError('vendor_unexpected_response', `${target.vendor} token response was not usable`, {
         details: { vendor: target.vendor, tenantId: target.tenantId, route: TOKEN_ROUTE },
       });
     }

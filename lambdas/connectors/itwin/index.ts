@@ -28,14 +28,15 @@ import {
 } from '../common/grants.ts';
 import type { TenantClients } from '../common/tenant-http.ts';
 import type { VendorHttp } from '../http/client.ts';
-import { itwinPages } from '../http/paging.ts';
+import { type ItwinListing, itwinPages } from '../http/paging.ts';
 import { routeTemplate } from '../http/route.ts';
-import { removeFromGroup } from './group-patch.ts';
-import type { Group, Invitation, Member } from './types.ts';
+import type { GroupWriters } from './group-writer.ts';
+import { ITWIN_LISTINGS } from './schemas.ts';
+import type { Group } from './types.ts';
 
 export const ITWIN_ACCEPT = 'application/vnd.bentley.itwin-platform.v2+json';
 
-export function itwinConnector(clients: TenantClients): Connector {
+export function itwinConnector(clients: TenantClients, groups: GroupWriters): Connector {
   const client = (tenant: ITwinTenant): VendorHttp =>
     clients.get(
       tenant,
@@ -45,14 +46,14 @@ export function itwinConnector(clients: TenantClients): Connector {
 
   async function itwinIds(tenant: ITwinTenant, http: VendorHttp, ctx: Ctx): Promise<string[]> {
     if (tenant.itwinIds !== 'all') return tenant.itwinIds;
-    const list = await itwinPages<{ id: string }>(
+    // The schema admits GUIDs only: no other id ever goes into a URL, and none is skipped unseen.
+    const list = await itwinPages(
       http,
       { url: tenant.itwinsUrl!, route: '/itwins' },
-      'iTwins',
+      ITWIN_LISTINGS.itwins,
       ctx,
     );
-    // Never put an id that is not a GUID into a URL.
-    return list.map((i) => i.id).filter((id) => isGuid(id));
+    return list.map((i) => i.id);
   }
 
   /**
@@ -67,8 +68,8 @@ export function itwinConnector(clients: TenantClients): Connector {
     ctx: Ctx,
   ) {
     const base = tenant.baseUrl;
-    const list = <T>(path: string, key: string) =>
-      itwinPages<T>(http, { url: join(base, path), route: routeTemplate(path) }, key, ctx);
+    const list = <T>(path: string, listing: ItwinListing<T>) =>
+      itwinPages(http, { url: join(base, path), route: routeTemplate(path) }, listing, ctx);
     const add = (
       kind: Grant['kind'],
       email: string,
@@ -86,20 +87,20 @@ export function itwinConnector(clients: TenantClients): Connector {
       });
 
     const it = `/itwins/${enc(itwinId)}`;
-    const invitations = list<Invitation>(`${it}/members/invitations`, 'invitations').then((items) => {
+    const invitations = list(`${it}/members/invitations`, ITWIN_LISTINGS.invitations).then((items) => {
       for (const inv of items) {
         const email = found.match(inv.email);
         if (email && inv.status !== 'Accepted')
           add('itwin_member_invitation', email, { itwinId, invitationId: inv.id });
       }
     });
-    const users = list<Member>(`${it}/members/users`, 'members').then((items) => {
+    const users = list(`${it}/members/users`, ITWIN_LISTINGS.members).then((items) => {
       for (const m of items) {
         const email = found.match(m.email);
         if (email) add('itwin_user_member', email, { itwinId, memberId: m.id });
       }
     });
-    const owners = list<Member>(`${it}/members/owners`, 'members').then((items) => {
+    const owners = list(`${it}/members/owners`, ITWIN_LISTINGS.members).then((items) => {
       // Owners that stay: the ones whose email is not a leaver's.
       const staying = items.filter((m) => !found.isLeaving(m.email)).length;
       for (const m of items) {
@@ -113,17 +114,16 @@ export function itwinConnector(clients: TenantClients): Connector {
           );
       }
     });
-    const groups = list<Group>(`${it}/groups`, 'groups').then(async (items) => {
+    const groups = list(`${it}/groups`, ITWIN_LISTINGS.groups).then(async (items) => {
       await Promise.all(
         items.map(async (g) => {
-          if (!isGuid(g.id)) return;
           // Listed with $top/$skip, so `members` is the full list (not capped at 50).
           for (const u of g.members ?? []) {
             const email = found.match(u.email);
             if (email)
               add('itwin_group_membership', email, { itwinId, groupId: g.id }, groupScope(g, itwinId));
           }
-          const invs = await list<Invitation>(`${it}/groups/${enc(g.id)}/invitations`, 'invitations');
+          const invs = await list(`${it}/groups/${enc(g.id)}/invitations`, ITWIN_LISTINGS.invitations);
           for (const inv of invs) {
             const email = found.match(inv.email);
             if (email && inv.status !== 'Accepted')
@@ -187,7 +187,8 @@ export function itwinConnector(clients: TenantClients): Connector {
       case 'itwin_group_member':
         return del(`${it}/members/groups/${enc(ids.groupId!)}`);
       case 'itwin_group_membership':
-        return removeFromGroup(http, tenant, grant, ctx);
+        // A PATCH of the whole member list: one writer per group at a time (group-writer.ts).
+        return groups.remove(http, tenant, grant, ctx);
       default:
         throw unsupported(grant);
     }

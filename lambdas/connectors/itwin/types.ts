@@ -1,4 +1,4 @@
-/** iTwin Access Control v2 response shapes the connector reads (vendors.md 1.4). */
+/** iTwin Access Control v2 response shapes the connector reads (docs/vendors.md#itwin-schemas). */
 
 export interface Member {
   id: string;

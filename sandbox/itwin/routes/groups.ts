@@ -1,5 +1,6 @@
 /**
- * Groups and group-member invitations (vendors.md 1.3 rows 12-16).
+ * Groups and group-member invitations (docs/vendors.md#itwin-endpoints rows 12-16,
+ * docs/vendors.md#itwin-groups).
  *
  * - Reading groups needs Org Admin per the docs; the emulator also lets owners and holders of
  *   administration_manage_groups read them [I] (they may PATCH, so they must be able to read).
@@ -9,10 +10,13 @@
  * - PATCH `members` is the full replacement set of emails (max `groupPatchMaxMembers`, default 50,
  *   each of members/imsGroups; more -> 422 InvalidiTwinsGroupRequest InvalidValue). Each email:
  *   already in the group -> kept; an internal IMS user -> added; an external IMS user -> a pending
- *   group-member invitation (vendors.md 1.3 [I]); an email IMS does not know -> 404
- *   TeamMemberNotFound with target `members[i]` (vendors.md 1.6). Adding needs
+ *   group-member invitation (docs/vendors.md#itwin-groups, [I]); an email IMS does not know -> 404
+ *   TeamMemberNotFound with target `members[i]` (docs/vendors.md#itwin-errors). Adding needs
  *   administration_invite_member, removing needs administration_remove_member, on top of
- *   administration_manage_groups (BDOC update-itwin-group).
+ *   administration_manage_groups (docs/vendors.md#itwin-permissions).
+ * - Every change of a group's members is recorded (control action `group-changes`); the control
+ *   action `set-group-patch-fault` makes PATCHes not take effect (`ignore`) or be undone at once
+ *   (`readd`), for testing that a client verifies its writes.
  * - Group-member invitations: visibility as member invitations (owner/Org Admin: all; others: the
  *   ones they sent); unknown group -> 404 GroupNotFound; unknown invitation -> 404 InvitationNotFound.
  */
@@ -124,7 +128,14 @@ function patch(ctx: RouteCtx): SandboxResponse {
   if (adds && !perms.has('administration_invite_member')) return forbidden();
   if (removes && !perms.has('administration_remove_member')) return forbidden();
 
+  const fault = emails ? ctx.store.takeGroupPatchFault(g.id) : undefined;
+  // Accepted, not applied: the answer shows the group as it is.
+  if (fault === 'ignore') return { status: 200, body: { group: groupView(ctx.store, g, true) } };
+  const beforeIds = g.memberIds;
   g.memberIds = nextIds;
+  const by =
+    ctx.caller.clientId === undefined ? `user:${ctx.caller.userId}` : `client:${ctx.caller.clientId}`;
+  ctx.store.recordGroupChange(ctx.itwin, g, beforeIds, 'patch', by);
   if (imsGroups) g.imsGroups = [...new Set(imsGroups)];
   if (typeof name === 'string') g.name = name;
   if (typeof description === 'string') g.description = description;
@@ -139,7 +150,15 @@ function patch(ctx: RouteCtx): SandboxResponse {
       invitedByEmail: ctx.caller.email,
     });
   }
-  return { status: 200, body: { group: groupView(ctx.store, g, true) } };
+  const answer: SandboxResponse = { status: 200, body: { group: groupView(ctx.store, g, true) } };
+  if (fault === 'readd') {
+    // Someone puts the removed members straight back, after the PATCH and before anyone reads.
+    const afterPatch = g.memberIds;
+    const back = beforeIds.filter((id) => !afterPatch.includes(id));
+    g.memberIds = [...afterPatch, ...back];
+    ctx.store.recordGroupChange(ctx.itwin, g, afterPatch, 'control');
+  }
+  return answer;
 }
 
 function listInvitations(ctx: RouteCtx): SandboxResponse {

@@ -1,5 +1,5 @@
 /**
- * Member invitations (vendors.md 1.3 rows 8-11, 1.7).
+ * Member invitations (docs/vendors.md#itwin-endpoints rows 8-11, #itwin-invitations).
  *
  * - Listing/getting: owners and Org Admins see every invitation, others only those they sent; an
  *   invitation the caller may not see answers 404 InvitationNotFound like an absent one [I].
@@ -8,7 +8,7 @@
  *   member"; a read-only member gets 403).
  * - Accept: only the invited user (a user token from the control action `issue-user-token`); a service
  *   app accepting someone else's invitation -> 403 InsufficientPermissions. Caller already a user
- *   member -> 204 even for a random GUID (ACC test). A malformed (non-GUID) invitation id -> 404
+ *   member -> 204 even for a random GUID (Bentley's access-control-client tests). A malformed (non-GUID) invitation id -> 404
  *   InvitationNotFound before anything else [I].
  */
 import type { SandboxResponse } from '../../core/types.ts';

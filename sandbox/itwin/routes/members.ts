@@ -1,11 +1,12 @@
 /**
- * User, owner and group members (vendors.md 1.3 rows 1-7 and the add/update endpoints).
+ * User, owner and group members (docs/vendors.md#itwin-endpoints rows 1-7 and the add/update
+ * endpoints).
  *
  * Choices where the docs are silent [I]:
  * - permission checks come before existence checks (a caller without the permission gets 403 even for
  *   an unknown member id);
  * - a malformed member/group id answers 404 TeamMemberNotFound (it cannot name a member);
- * - removing an owner needs the caller to be an owner (BDOC remove-itwin-owner-member); removing the
+ * - removing an owner needs the caller to be an owner (docs/vendors.md#itwin-permissions); removing the
  *   LAST owner is allowed (nothing documents a refusal: the connector must refuse it itself);
  * - POST /members/users with an already-member internal email merges the roles.
  */

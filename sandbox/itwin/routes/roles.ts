@@ -1,5 +1,5 @@
 /**
- * Roles and permissions (vendors.md 1.3 rows 17-18). `GET /itwins/permissions` (every permission)
+ * Roles and permissions (docs/vendors.md#itwin-endpoints rows 17-18). `GET /itwins/permissions` (every permission)
  * is served by the router before the iTwin id is parsed. A malformed role id -> 404 RoleNotFound.
  */
 import type { SandboxResponse } from '../../core/types.ts';

@@ -130,7 +130,7 @@ describe('VendorHttp retries', () => {
     expect(res).toMatchObject({ status: 404, attempts: 1, vendorRequestId: 'r-9' });
   });
 
-  it('an unparsable success body is vendor_bad_response', async () => {
+  it('an unparsable success body is vendor_unexpected_response', async () => {
     server = await startServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"results": [');
@@ -139,7 +139,7 @@ describe('VendorHttp retries', () => {
     const err = await http
       .request({ method: 'GET', url: `${server.url}/x`, route: '/x' }, testCtx())
       .catch((e) => e);
-    expect(err).toMatchObject({ code: 'vendor_bad_response' });
+    expect(err).toMatchObject({ code: 'vendor_unexpected_response' });
   });
 
   it('times out a hung request (vendor_timeout), retrying within maxAttempts', async () => {

@@ -1,5 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { itwinPages, MongoPager, mongoPages } from '../../../lambdas/connectors/http/paging.ts';
+import { z } from 'zod';
+import {
+  itwinListing,
+  itwinPages,
+  MongoPager,
+  mongoListing,
+  mongoPages,
+} from '../../../lambdas/connectors/http/paging.ts';
 import { routeTemplate } from '../../../lambdas/connectors/http/route.ts';
 import { testCtx } from '../support/ctx.ts';
 import { makeHttp } from '../support/http.ts';
@@ -12,6 +19,8 @@ afterEach(async () => {
 });
 
 const people = Array.from({ length: 250 }, (_, i) => ({ id: `m${i}`, email: `p${i}@example.com` }));
+const MEMBERS = itwinListing('members', () => z.looseObject({ id: z.string(), email: z.string() }));
+const ITEMS = mongoListing(() => z.looseObject({ id: z.string() }));
 
 describe('iTwin $top/$skip paging', () => {
   it('follows _links.next.href when it points at the called path', async () => {
@@ -30,7 +39,7 @@ describe('iTwin $top/$skip paging', () => {
     const got = await itwinPages(
       http,
       { url: `${server.url}/ac/members`, route: '/ac/members' },
-      'members',
+      MEMBERS,
       testCtx(),
     );
     expect(got).toHaveLength(250);
@@ -56,20 +65,35 @@ describe('iTwin $top/$skip paging', () => {
     const got = await itwinPages(
       http,
       { url: `${server.url}/ac/members`, route: '/ac/members' },
-      'members',
+      MEMBERS,
       testCtx(),
     );
     expect(got.map((m) => (m as { id: string }).id)).toEqual(people.map((p) => p.id));
     expect(server.seen.every((s) => s.url.startsWith('/ac/members?'))).toBe(true);
   });
 
-  it('a page without the list is vendor_bad_response', async () => {
+  it('a page without the list is vendor_unexpected_response', async () => {
     server = await startServer((_req, res) => json(res, 200, { somethingElse: [] }));
     const { http } = makeHttp({});
-    const err = await itwinPages(http, { url: `${server.url}/ac`, route: '/ac' }, 'members', testCtx()).catch(
+    const err = await itwinPages(http, { url: `${server.url}/ac`, route: '/ac' }, MEMBERS, testCtx()).catch(
       (e) => e,
     );
-    expect(err).toMatchObject({ code: 'vendor_bad_response' });
+    expect(err).toMatchObject({
+      code: 'vendor_unexpected_response',
+      message: expect.stringContaining('members: missing'),
+    });
+  });
+
+  it('a next link of another type is vendor_unexpected_response, not the end of the listing', async () => {
+    server = await startServer((_req, res) =>
+      json(res, 200, { members: people.slice(0, 100), _links: { next: 7 } }),
+    );
+    const { http } = makeHttp({});
+    const err = await itwinPages(http, { url: `${server.url}/ac`, route: '/ac' }, MEMBERS, testCtx()).catch(
+      (e) => e,
+    );
+    expect(err).toMatchObject({ code: 'vendor_unexpected_response' });
+    expect(err.message).toContain('_links.next');
   });
 });
 
@@ -94,13 +118,15 @@ describe('MongoDB itemsPerPage/pageNum paging', () => {
     };
   const pageNums = () => server!.seen.map((s) => new URL(s.url, 'http://x').searchParams.get('pageNum'));
 
-  it('asks 500 a page with includeCount=true and stops on the short page', async () => {
+  it('asks 500 a page with includeCount=true (when the operation defines it) and stops on the short page', async () => {
     server = await startServer(listing(many, { next: true, count: true }));
     const { http } = makeHttp({});
     const got = await mongoPages(
       http,
       { url: `${server.url}/orgs/o/users`, route: '/orgs/{id}/users' },
+      ITEMS,
       testCtx(),
+      { includeCount: true },
     );
     expect(got).toHaveLength(1100);
     expect(server.seen.map((s) => s.url)).toEqual([
@@ -110,10 +136,34 @@ describe('MongoDB itemsPerPage/pageNum paging', () => {
     ]);
   });
 
+  it('sends no includeCount unless asked (operations that do not define it)', async () => {
+    server = await startServer(listing(many.slice(0, 30), { count: true }));
+    const { http } = makeHttp({});
+    await mongoPages(http, { url: `${server.url}/orgs/o/teams/t/users`, route: '/t' }, ITEMS, testCtx());
+    expect(server.seen.map((s) => s.url)).toEqual(['/orgs/o/teams/t/users?itemsPerPage=500&pageNum=1']);
+  });
+
+  it('a totalCount of another type, or a results item that does not match, is vendor_unexpected_response', async () => {
+    for (const body of [
+      { results: many.slice(0, 10), totalCount: '10' },
+      { results: [{ id: 1 }] },
+      { results: 'none' },
+      [],
+    ]) {
+      await server?.close();
+      server = await startServer((_req, res) => json(res, 200, body));
+      const { http } = makeHttp({});
+      const err = await mongoPages(http, { url: `${server.url}/u`, route: '/u' }, ITEMS, testCtx()).catch(
+        (e) => e,
+      );
+      expect(err, JSON.stringify(body)).toMatchObject({ code: 'vendor_unexpected_response' });
+    }
+  });
+
   it('goes on after a full page without a next link (next is only inferred) and stops on the empty page', async () => {
     server = await startServer(listing(many.slice(0, 1000)));
     const { http } = makeHttp({});
-    const got = await mongoPages(http, { url: `${server.url}/u`, route: '/u' }, testCtx());
+    const got = await mongoPages(http, { url: `${server.url}/u`, route: '/u' }, ITEMS, testCtx());
     expect(got).toHaveLength(1000);
     expect(pageNums()).toEqual(['1', '2', '3']);
   });
@@ -121,7 +171,7 @@ describe('MongoDB itemsPerPage/pageNum paging', () => {
   it('without next links, reads every page while totalCount says more remain, and no page more', async () => {
     server = await startServer(listing(many, { count: true }));
     const { http } = makeHttp({});
-    const got = await mongoPages(http, { url: `${server.url}/u`, route: '/u' }, testCtx());
+    const got = await mongoPages(http, { url: `${server.url}/u`, route: '/u' }, ITEMS, testCtx());
     expect(got.map((x) => (x as { id: string }).id)).toEqual(many.map((x) => x.id));
     expect(pageNums()).toEqual(['1', '2', '3']);
   });
@@ -129,7 +179,7 @@ describe('MongoDB itemsPerPage/pageNum paging', () => {
   it('keeps going on short pages while totalCount says more remain (a vendor capping itemsPerPage)', async () => {
     server = await startServer(listing(many.slice(0, 450), { count: true, cap: 200 }));
     const { http } = makeHttp({});
-    const got = await mongoPages(http, { url: `${server.url}/u`, route: '/u' }, testCtx());
+    const got = await mongoPages(http, { url: `${server.url}/u`, route: '/u' }, ITEMS, testCtx());
     expect(got).toHaveLength(450);
     expect(pageNums()).toEqual(['1', '2', '3']);
   });
@@ -137,22 +187,26 @@ describe('MongoDB itemsPerPage/pageNum paging', () => {
   it('a short page without next link or totalCount ends the listing', async () => {
     server = await startServer(listing(many.slice(0, 30)));
     const { http } = makeHttp({});
-    expect(await mongoPages(http, { url: `${server.url}/u`, route: '/u' }, testCtx())).toHaveLength(30);
+    expect(await mongoPages(http, { url: `${server.url}/u`, route: '/u' }, ITEMS, testCtx())).toHaveLength(
+      30,
+    );
     expect(server.seen).toHaveLength(1);
   });
 
-  it('a vendor that ignores pageNum (the same full page again) is vendor_bad_response, not an endless loop', async () => {
+  it('a vendor that ignores pageNum (the same full page again) is vendor_unexpected_response, not an endless loop', async () => {
     server = await startServer((_req, res) => json(res, 200, { results: many.slice(0, 500), links: [] }));
     const { http } = makeHttp({});
-    const err = await mongoPages(http, { url: `${server.url}/u`, route: '/u' }, testCtx()).catch((e) => e);
-    expect(err).toMatchObject({ code: 'vendor_bad_response' });
+    const err = await mongoPages(http, { url: `${server.url}/u`, route: '/u' }, ITEMS, testCtx()).catch(
+      (e) => e,
+    );
+    expect(err).toMatchObject({ code: 'vendor_unexpected_response' });
     expect(server.seen).toHaveLength(2);
   });
 
   it('MongoPager tells the pages still to read from totalCount after the first page', async () => {
     server = await startServer(listing(many, { count: true }));
     const { http } = makeHttp({});
-    const pager = new MongoPager(http, { url: `${server.url}/u`, route: '/u' }, testCtx());
+    const pager = new MongoPager(http, { url: `${server.url}/u`, route: '/u' }, ITEMS, testCtx());
     expect(pager.pagesLeft).toBeUndefined();
     await pager.next();
     expect(pager.totalCount).toBe(1100);

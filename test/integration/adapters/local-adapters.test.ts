@@ -140,6 +140,64 @@ describe('MemoryJobQueue', () => {
     await q.close();
   });
 
+  it('a message waiting for a live run is delivered again when that run ends, using no attempt', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let running = false;
+    const seen: Array<{ id: string; attempt: number; answer: string }> = [];
+    const q = new MemoryJobQueue({
+      // One failed delivery would dead-letter: waiting must not count as one.
+      maxAttempts: 1,
+      concurrency: 4,
+      onMessage: async (m) => {
+        if (m.offboardingId === 'off_run' && !running && seen.length === 0) {
+          running = true;
+          seen.push({ id: 'run', attempt: m.attempt, answer: 'started' });
+          await gate;
+          running = false;
+          return 'done';
+        }
+        // The duplicate: its offboarding is busy for ten minutes as far as it can tell.
+        const answer = running ? 'wait' : 'done';
+        seen.push({ id: 'dup', attempt: m.attempt, answer });
+        return running ? { waitMs: 600_000 } : 'done';
+      },
+    });
+    await q.enqueue('off_run');
+    await new Promise((r) => setImmediate(r));
+    await q.enqueue('off_run');
+    for (let i = 0; i < 50 && seen.length < 2; i++) await new Promise((r) => setImmediate(r));
+    expect(seen.map((s) => s.answer)).toEqual(['started', 'wait']);
+    release();
+    // Resolves only because the run's end woke the duplicate (its own timer is ten minutes away).
+    await q.drain();
+    expect(seen).toEqual([
+      { id: 'run', attempt: 1, answer: 'started' },
+      { id: 'dup', attempt: 1, answer: 'wait' },
+      { id: 'dup', attempt: 1, answer: 'done' },
+    ]);
+    expect(q.deadLetters()).toEqual([]);
+    await q.close();
+  });
+
+  it('a wait also ends by its own timer', async () => {
+    const attempts: number[] = [];
+    const q = new MemoryJobQueue({
+      maxAttempts: 1,
+      onMessage: async (m) => {
+        attempts.push(m.attempt);
+        return attempts.length < 3 ? { waitMs: 1 } : 'done';
+      },
+    });
+    await q.enqueue('off_wait');
+    await q.drain();
+    expect(attempts).toEqual([1, 1, 1]);
+    expect(q.deadLetters()).toEqual([]);
+    await q.close();
+  });
+
   it('holds a delayed message until its time', async () => {
     const seen: string[] = [];
     const q = new MemoryJobQueue({ onMessage: async (m) => void seen.push(m.offboardingId) });

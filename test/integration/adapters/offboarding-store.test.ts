@@ -288,6 +288,81 @@ describe('queries', () => {
   });
 });
 
+describe('newest first and counts (the console)', () => {
+  // A far-future window of its own, so other tests' offboardings never fall in it.
+  const statuses = [
+    'completed',
+    'running',
+    'quarantined',
+    'scheduled',
+    'completed_with_failures',
+    'cancelled',
+  ] as const;
+  const ids: string[] = [];
+
+  beforeAll(async () => {
+    for (let i = 0; i < 9; i++) {
+      const o = offboarding({
+        status: statuses[i % statuses.length],
+        effectiveAt: `2040-01-0${i + 1}T00:00:00.000Z`,
+      });
+      ids.push(o.id);
+      await store.create(o);
+    }
+  });
+
+  it('merges every status by effectiveAt, newest first, with paging inside the window', async () => {
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await store.query({
+        order: 'desc',
+        from: '2040-01-02T00:00:00.000Z',
+        to: '2040-01-08T00:00:00.000Z',
+        limit: 2,
+        cursor,
+      });
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.items.map((x) => x.id));
+      cursor = page.cursor;
+      pages++;
+    } while (cursor && pages < 10);
+    expect(seen).toEqual(ids.slice(1, 8).reverse());
+    const asc = await store.query({ order: 'asc', from: '2040-01-01T00:00:00.000Z', limit: 3 });
+    expect(asc.items.map((x) => x.id)).toEqual(ids.slice(0, 3));
+    expect((await rejection(store.query({ order: 'asc', cursor: page0(asc.cursor) }))).code).toBe(
+      'invalid_request',
+    );
+  });
+
+  it('lists one status newest first', async () => {
+    const page = await store.query({ status: 'completed', order: 'desc', from: '2040-01-01T00:00:00.000Z' });
+    expect(page.items.map((x) => x.id)).toEqual([ids[6], ids[0]]);
+  });
+
+  it('counts each status within the window', async () => {
+    const counts = await store.countByStatus({
+      from: '2040-01-01T00:00:00.000Z',
+      to: '2040-01-09T00:00:00.000Z',
+    });
+    expect(counts).toEqual({
+      completed: 2,
+      running: 2,
+      quarantined: 2,
+      scheduled: 1,
+      completed_with_failures: 1,
+      cancelled: 1,
+    });
+  });
+});
+
+/** An `asc` cursor relabelled `desc`: a cursor is bound to its order. */
+function page0(cursor: string | undefined): string {
+  const decoded = JSON.parse(Buffer.from(cursor!, 'base64url').toString('utf8'));
+  return Buffer.from(JSON.stringify({ ...decoded, o: 'desc' })).toString('base64url');
+}
+
 describe('due', () => {
   it('returns scheduled offboardings whose time has come, oldest first', async () => {
     const past1 = offboarding({ status: 'scheduled', effectiveAt: '2001-01-01T00:00:00.000Z' });

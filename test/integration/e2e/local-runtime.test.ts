@@ -3,7 +3,7 @@
  * way a newcomer drives it: the demo script, the health route, bad requests, the schedules.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,7 @@ import { standardHook, terminationBody } from '../handlers/support.ts';
 import { DANA, SAM } from './pipeline.ts';
 
 let rt: LocalRuntime;
+const PACKAGE_VERSION = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
 
 /** What the runtime's own connectors still find for `email` at every demo tenant. */
 async function grantsAt(email: string): Promise<Grant[]> {
@@ -76,17 +77,25 @@ describe('the local runtime', () => {
     });
     expect(result.status).toBe('completed');
     expect(result.exitCode).toBe(0);
-    // As the README says: 17 revoked, her sole ownership of an iTwin skipped as last_owner.
+    // As the README's demo section says: 17 revoked, her sole ownership of an iTwin skipped as last_owner.
     const revoked = result.actions.filter((a) => a.outcome === 'revoked');
     const skipped = result.actions.filter((a) => a.outcome === 'skipped');
     expect(revoked).toHaveLength(17);
+    expect(readFileSync('README.md', 'utf8')).toContain(`**${revoked.length} grants revoked**`);
     expect(skipped.map((a) => [a.kind, a.skipReason])).toEqual([['itwin_owner_member', 'last_owner']]);
     expect(result.actions.filter((a) => a.outcome === 'failed')).toEqual([]);
     // Every vendor really changed: all that is left of her is the skipped ownership.
     expect((await grantsAt(DANA)).map((g) => g.kind)).toEqual(['itwin_owner_member']);
     expect((await grantsAt(SAM)).map(grantKey).sort()).toEqual(samBefore);
     expect(printed).toContain(`Offboarding ${result.offboardingId}: completed`);
-    expect(printed).toMatch(/cloudmanager\s+cloudmanager-demo\s+cloudmanager_org_invitation\s+.*revoked/);
+    expect(printed).toMatch(
+      /^cloudmanager, tenant cloudmanager-demo\n {2}GRANT.*\n {2}org_invitation\s+.*revoked$/m,
+    );
+    expect(printed).toMatch(/^ {2}owner_member\s+iTwin \S+\s+skipped\s+last_owner$/m);
+    // The demo's table fits a 100-column terminal.
+    const tables = printed.slice(printed.indexOf('\nitwin, tenant')).split('\n');
+    expect(tables.length).toBeGreaterThan(18);
+    for (const line of tables) expect(line.length, line).toBeLessThanOrEqual(100);
     // The sandbox really changed: no pending Cloud Manager invitation of the leaver is left.
     const cm = rt.sandbox!.control.state('cloudmanager') as {
       orgInvitations: Array<{ username: string; status: string }>;
@@ -209,10 +218,18 @@ describe('npm start (local/main.ts as a process)', () => {
       }
       expect(out).toContain(`Leaver local runtime listening on http://127.0.0.1:${port}`);
       expect(out).toContain(`Sandbox        http://127.0.0.1:${sandboxPort}`);
+      // The web console and how to sign in (the demo secrets file's token), or how to build it.
+      expect(out).toMatch(
+        new RegExp(
+          `Console {8}http://127\\.0\\.0\\.1:${port}/  \\((sign in with the API token leaver-local-demo-token|not built: run npm run build)\\)`,
+        ),
+      );
       expect(out).toContain('Try next (in another terminal):');
       expect(out).toContain('npm run demo -- dana.leaver@example.com');
       const health = await fetch(`http://127.0.0.1:${port}/v1/health`);
       expect(health.status).toBe(200);
+      // The version is the package's, not a copy kept by hand.
+      expect(((await health.json()) as { version: string }).version).toBe(PACKAGE_VERSION);
     } finally {
       child.kill('SIGINT');
     }

@@ -3,6 +3,7 @@
  * from the Lambda environment: HR webhook -> stored -> queued -> worker -> vendor state -> audit.
  */
 import { randomUUID } from 'node:crypto';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { verifyChain } from '../../../lambdas/core/audit-chain.ts';
 import { releaseOffboarding, setKillSwitch } from '../../../lambdas/core/commands.ts';
@@ -107,6 +108,23 @@ describe('issue 2: the first revocation end to end', () => {
     expect(sandbox.control.requests().some((r) => r.path.includes(encodeURIComponent(BREAKGLASS)))).toBe(
       false,
     );
+    // Each iTwin group was written under its lease in the Offboardings table (one writer across
+    // every Lambda instance), released once the write was verified.
+    for (const a of actions.filter((x) => x.grant.kind === 'itwin_group_membership')) {
+      const lock = await p.moto.dynamo.send(
+        new GetItemCommand({
+          TableName: p.moto.tables.offboardingsTable,
+          Key: {
+            pk: { S: `LOCK#itwin-group#${a.grant.tenantId}#${a.grant.ids.itwinId}#${a.grant.ids.groupId}` },
+            sk: { S: 'LOCK' },
+          },
+          ConsistentRead: true,
+        }),
+      );
+      expect(lock.Item?.type?.S).toBe('lock');
+      expect(lock.Item?.owner).toBeUndefined();
+    }
+    expect(actions.filter((x) => x.grant.kind === 'itwin_group_membership').length).toBeGreaterThan(0);
   });
 });
 
@@ -276,7 +294,9 @@ describe('safety', () => {
       const id = res.json.offboardingId as string;
       sandbox.control.clearRequests();
       const run = await p.work({ maxRounds: 2 });
-      expect(run.processed).not.toContain(id);
+      // Held in the store (its message deleted, so it never reaches the DLQ), not run.
+      expect(run.retried).not.toContain(id);
+      expect((await p.offboarding(id)).heldAt).toBeDefined();
       expect(sandbox.control.requests().filter((r) => r.method === 'DELETE' || r.method === 'PATCH')).toEqual(
         [],
       );

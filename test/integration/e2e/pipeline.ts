@@ -58,7 +58,7 @@ export const VENDOR_SECRETS = {
   'vendors/cloudmanager': { publicKey: 'cmdemopub', privateKey: 'cm-demo-private-key-0001' },
 };
 
-/** iTwin's group PATCH takes at most this many member emails (vendors.md 1.3 row 14). */
+/** iTwin's group PATCH takes at most this many member emails (docs/vendors.md#itwin-groups). */
 export const ITWIN_GROUP_PATCH_LIMIT = 50;
 
 /**

@@ -82,18 +82,26 @@ describe('POST /hooks/standard', () => {
     expect(records.map((r) => r.event)).toContain('received');
   });
 
-  it('a duplicate delivery (same webhook-id, new timestamp) answers the same id and enqueues nothing', async () => {
+  it('a duplicate delivery (same webhook-id, new timestamp) answers the same id; it queues it again only while unfinished', async () => {
     const email = 'dup.leaver@example.com';
     const first = await call(standardHook(terminationBody(email), { id: 'msg_dup_1' }));
     expect(first.statusCode).toBe(202);
-    expect(await moto.receiveIds()).toEqual([first.json.offboardingId]);
+    const id = first.json.offboardingId as string;
+    // The first message is consumed and lost (as by a worker that crashed): the retry queues it again.
+    expect(await moto.receiveIds()).toEqual([id]);
     const again = await call(
       standardHook(terminationBody(email), { id: 'msg_dup_1', at: new Date(Date.now() + 30_000) }),
     );
     expect(again.statusCode).toBe(202);
-    expect(again.json.offboardingId).toBe(first.json.offboardingId);
-    expect(await moto.receiveIds()).toEqual([]);
+    expect(again.json.offboardingId).toBe(id);
+    expect(await moto.receiveIds()).toEqual([id]);
     expect(await offboardingsOf(email)).toHaveLength(1);
+    // Once it is finished, a retry answers the same id and queues nothing.
+    await store.transition(id, ['scheduled'], 'completed', { finishedAt: new Date().toISOString() });
+    const late = await call(standardHook(terminationBody(email), { id: 'msg_dup_1' }));
+    expect(late.statusCode).toBe(202);
+    expect(late.json.offboardingId).toBe(id);
+    expect(await moto.receiveIds()).toEqual([]);
   });
 
   it.each([

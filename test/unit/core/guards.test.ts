@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { releaseOffboarding, setKillSwitch } from '../../../lambdas/core/commands.ts';
 import type { LeaverConfigInput } from '../../../lambdas/core/config.ts';
 import { isProtectedEmail, shareExceeded } from '../../../lambdas/core/guards.ts';
-import { reconcile } from '../../../lambdas/core/schedules.ts';
+import { dueSweep, reconcile } from '../../../lambdas/core/schedules.ts';
 import { processOffboardings } from '../../../lambdas/core/worker.ts';
 import { grants } from '../../support/fake-connector.ts';
 import { TEST_TENANTS } from '../../support/memory-ports.ts';
@@ -17,28 +17,75 @@ describe('kill switch', () => {
     const id = await terminate(DANA);
     deps.queue.drain();
 
-    expect(await processOffboardings(deps, [id], ctx())).toEqual([{ id, result: 'retry' }]);
-    expect(await processOffboardings(deps, [id], ctx())).toEqual([{ id, result: 'retry' }]);
+    // Held in the store and its message deleted ('done'): nothing is redelivered into the DLQ.
+    expect(await processOffboardings(deps, [id], ctx())).toEqual([{ id, result: 'done' }]);
+    expect(await processOffboardings(deps, [id], ctx())).toEqual([{ id, result: 'done' }]);
     expect(fakes.cloudmanager.discoverCalls).toEqual([]);
     expect(fakes.cloudmanager.has(g)).toBe(true);
-    expect(deps.store.must(id).status).toBe('scheduled');
-    expect(deps.audit.events(id).filter((e) => e === 'kill_switch')).toHaveLength(1);
+    const held = deps.store.must(id);
+    expect(held.status).toBe('scheduled');
+    expect(held.heldAt).toBeDefined();
+    expect(deps.audit.records(id).filter((r) => r.event === 'kill_switch')).toEqual([
+      expect.objectContaining({ detail: expect.objectContaining({ held: true, source: 'flag' }) }),
+    ]);
 
-    await setKillSwitch(deps, 'alice', { enabled: false, reason: 'resolved' });
+    // Turning it off puts the held offboarding back on the queue, audited.
+    const off = await setKillSwitch(deps, 'alice', { enabled: false, reason: 'resolved' });
+    expect(off.resumed).toEqual({ resumed: 1, notEnqueued: 0 });
+    expect(deps.queue.drain()).toEqual([id]);
+    expect(
+      deps.audit
+        .records(id)
+        .filter((r) => r.event === 'kill_switch')
+        .at(-1),
+    ).toMatchObject({
+      actor: 'alice',
+      detail: { resumed: true },
+    });
     expect(await processOffboardings(deps, [id], ctx())).toEqual([{ id, result: 'done' }]);
     expect(fakes.cloudmanager.has(g)).toBe(false);
+    expect(deps.store.must(id).heldAt).toBeUndefined();
+    expect(deps.store.must(id).status).toBe('completed');
     expect(chainOk(id)).toBe(true);
   });
 
-  it('the configuration switch holds too', async () => {
-    const { fakes, terminate, work } = engine({ safety: { killSwitch: true } });
+  it('a held offboarding the resume could not enqueue is found by the due sweep', async () => {
+    const { deps, fakes, terminate, ctx } = engine();
     fakes.cloudmanager.add(grants.cmOrgUser(DANA));
+    await setKillSwitch(deps, 'alice', { enabled: true, reason: 'incident' });
     const id = await terminate(DANA);
-    expect(await work()).toEqual([{ id, result: 'retry' }]);
-    expect(fakes.cloudmanager.revokeCalls).toEqual([]);
+    deps.queue.drain();
+    expect(await processOffboardings(deps, [id], ctx())).toEqual([{ id, result: 'done' }]);
+    deps.queue.failNext = new Error('queue down');
+    const off = await setKillSwitch(deps, 'alice', { enabled: false, reason: 'resolved' });
+    expect(off.resumed).toEqual({ resumed: 0, notEnqueued: 1 });
+    expect(deps.store.must(id).heldAt).toBeDefined();
+    expect(await dueSweep(deps)).toMatchObject({ enqueued: 1, failed: 0 });
+    expect(deps.queue.drain()).toEqual([id]);
+    expect(await processOffboardings(deps, [id], ctx())).toEqual([{ id, result: 'done' }]);
+    expect(deps.store.must(id).status).toBe('completed');
   });
 
-  it('flipped mid-run: stops before the verification round and leaves the run to finish later', async () => {
+  it('turning the flag off while the configuration switch is on resumes nothing', async () => {
+    const { deps, terminate, work } = engine({ safety: { killSwitch: true } });
+    const id = await terminate(DANA);
+    expect(await work()).toEqual([{ id, result: 'done' }]);
+    const off = await setKillSwitch(deps, 'alice', { enabled: false, reason: 'not yet' });
+    expect(off.resumed).toBeUndefined();
+    expect(deps.queue.drain()).toEqual([]);
+    expect(deps.store.must(id).heldAt).toBeDefined();
+  });
+
+  it('the configuration switch holds too', async () => {
+    const { deps, fakes, terminate, work } = engine({ safety: { killSwitch: true } });
+    fakes.cloudmanager.add(grants.cmOrgUser(DANA));
+    const id = await terminate(DANA);
+    expect(await work()).toEqual([{ id, result: 'done' }]);
+    expect(fakes.cloudmanager.revokeCalls).toEqual([]);
+    expect(deps.store.must(id).heldAt).toBeDefined();
+  });
+
+  it('flipped mid-run: stops before the verification round and holds the run until it is off', async () => {
     const { deps, fakes, terminate, ctx } = engine();
     const inv = grants.cmInvitation(DANA);
     fakes.cloudmanager.add(inv);
@@ -52,8 +99,9 @@ describe('kill switch', () => {
     };
     const id = await terminate(DANA);
     deps.queue.drain();
-    expect(await processOffboardings(deps, [id], ctx())).toEqual([{ id, result: 'retry' }]);
+    expect(await processOffboardings(deps, [id], ctx())).toEqual([{ id, result: 'done' }]);
     expect(deps.store.must(id).status).toBe('running');
+    expect(deps.store.must(id).heldAt).toBeDefined();
     expect(fakes.cloudmanager.discoverCalls).toHaveLength(1);
   });
 });
@@ -82,22 +130,26 @@ describe('kill switch: between revocations', () => {
     };
     const id = await terminate(DANA);
     deps.queue.drain();
-    expect(await processOffboardings(deps, [id], ctx())).toEqual([{ id, result: 'retry' }]);
+    expect(await processOffboardings(deps, [id], ctx())).toEqual([{ id, result: 'done' }]);
     // The two calls under way finished; none of the four left was made.
     expect(fakes.cloudmanager.revokeCalls).toHaveLength(2);
     expect(fakes.cloudmanager.remaining()).toHaveLength(4);
     const off = deps.store.must(id);
     expect(off.status).toBe('running');
-    expect(Date.parse(off.leaseUntil!)).toBeLessThanOrEqual(deps.clock.now().getTime());
+    expect(off.heldAt).toBeDefined();
+    expect(off.leaseUntil).toBeUndefined();
     const stop = deps.audit.records(id).filter((r) => r.event === 'kill_switch');
-    expect(stop).toHaveLength(1);
-    expect(stop[0]!.detail).toMatchObject({ stopped: true, source: 'flag' });
+    expect(stop.map((r) => r.detail)).toEqual([
+      expect.objectContaining({ stopped: true, source: 'flag' }),
+      expect.objectContaining({ held: true, source: 'flag' }),
+    ]);
     // While it stays on, a redelivery does nothing.
     fakes.cloudmanager.beforeRevoke = undefined;
-    expect(await processOffboardings(deps, [id], ctx())).toEqual([{ id, result: 'retry' }]);
+    expect(await processOffboardings(deps, [id], ctx())).toEqual([{ id, result: 'done' }]);
     expect(fakes.cloudmanager.revokeCalls).toHaveLength(2);
 
     await setKillSwitch(deps, 'bob', { enabled: false, reason: 'over' });
+    expect(deps.queue.drain()).toEqual([id]);
     expect(await processOffboardings(deps, [id], ctx())).toEqual([{ id, result: 'done' }]);
     expect(fakes.cloudmanager.remaining()).toEqual([]);
     expect(fakes.cloudmanager.revokeCalls).toHaveLength(6); // nothing revoked twice

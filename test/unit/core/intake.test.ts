@@ -44,8 +44,8 @@ describe('intake: terminate', () => {
     expect(chainOk(r!.offboardingId!)).toBe(true);
   });
 
-  it('is idempotent on (source, event id), also when the retry has a new timestamp: nothing new enqueued', async () => {
-    const { deps } = engine();
+  it('is idempotent on (source, event id), also when the retry has a new timestamp: one offboarding, queued again while unfinished', async () => {
+    const { deps, work } = engine();
     const [a] = await acceptHrEvents(deps, [ev('terminate', 'msg_1')], HR);
     deps.clock.advance(30_000);
     const [b] = await acceptHrEvents(
@@ -54,8 +54,15 @@ describe('intake: terminate', () => {
       HR,
     );
     expect(b).toEqual({ ...a, created: false });
-    expect(deps.queue.messages).toHaveLength(1);
+    // The retry may be all that is left of it (a crash lost the first message): queued again.
+    expect(deps.queue.messages).toEqual([a!.offboardingId, a!.offboardingId]);
     expect(deps.audit.records(a!.offboardingId!)).toHaveLength(1);
+    expect(deps.store.offboardings.size).toBe(1);
+    // Once finished, a retry changes nothing and queues nothing.
+    await work();
+    expect(deps.store.must(a!.offboardingId!).status).toBe('completed');
+    await acceptHrEvents(deps, [ev('terminate', 'msg_1')], HR);
+    expect(deps.queue.messages).toEqual([]);
     // The same event id from another source is another event.
     const [c] = await acceptHrEvents(deps, [ev('terminate', 'msg_1')], { type: 'hr', id: 'okta' });
     expect(c!.created).toBe(true);
@@ -196,10 +203,10 @@ describe('intake: a crash between storing and auditing received', () => {
     expect(deps.audit.events(id!)).toEqual(['received']);
     expect(deps.audit.records(id!)[0]!.detail).toMatchObject({ sourceEventId: 'msg_1', late: true });
     expect(deps.queue.messages).toEqual([id]);
-    // Idempotent: a further duplicate writes nothing more.
+    // Idempotent: a further duplicate writes nothing more (it only queues the id again).
     await acceptHrEvents(deps, [ev('terminate', 'msg_1')], HR);
     expect(deps.audit.events(id!)).toEqual(['received']);
-    expect(deps.queue.messages).toEqual([id]);
+    expect(deps.queue.messages).toEqual([id, id]);
     expect(chainOk(id!)).toBe(true);
   });
 

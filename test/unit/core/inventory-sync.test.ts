@@ -27,7 +27,8 @@ function scopedConnector(deps: ReturnType<typeof memoryDeps>, scopes: string[]) 
     inventory: async (tenant: TenantConfig, scope: string, _ctx: Ctx): Promise<Grant[]> => {
       listed.push(scope);
       deps.clock.advance(1000);
-      if (failing.has(scope)) throw new LeaverError('vendor_bad_response', 'the members list did not parse');
+      if (failing.has(scope))
+        throw new LeaverError('vendor_unexpected_response', 'the members list did not parse');
       return (members.get(scope) ?? []).map((email) => ({
         vendor: 'itwin',
         tenantId: tenant.id,
@@ -93,12 +94,16 @@ describe('inventory sync', () => {
     t.failing.add(ITWIN(2));
     t.members.set(ITWIN(2), []); // what a listing that lost its `email` field would look like
     const r = await syncInventory(t.deps, t.ctx(60_000), { owner: 'p1' });
-    expect(r.tenants[0]).toMatchObject({ status: 'failed', errorCode: 'vendor_bad_response', scopesDone: 1 });
+    expect(r.tenants[0]).toMatchObject({
+      status: 'failed',
+      errorCode: 'vendor_unexpected_response',
+      scopesDone: 1,
+    });
     expect(r.partial).toBe(true);
     // The grant of the unreadable scope is still known: never "no grants".
     expect(t.inventory.kindsOf('m-02@example.com')).toEqual(['itwin_user_member@itwin-all']);
     const state = (await t.inventory.tenants())[0]!;
-    expect(state).toMatchObject({ lastErrorCode: 'vendor_bad_response', cursor: ITWIN(1) });
+    expect(state).toMatchObject({ lastErrorCode: 'vendor_unexpected_response', cursor: ITWIN(1) });
     expect(state.passStartedAt).toBeDefined();
   });
 

@@ -143,14 +143,14 @@ describe('inventory-first offboarding', () => {
     await t.sync();
     t.fakes.itwin.failDiscover.set(
       'itwin-main',
-      new LeaverError('vendor_bad_response', 'members list did not parse'),
+      new LeaverError('vendor_unexpected_response', 'members list did not parse'),
     );
     const id = await t.terminate(DANA);
     await t.work();
     const off = t.deps.store.must(id);
     expect(off.status).toBe('completed_with_failures');
     expect(t.deps.audit.records(id).find((r) => r.event === 'finished')?.detail).toMatchObject({
-      failedTenants: [{ tenantId: 'itwin-main', vendor: 'itwin', errorCode: 'vendor_bad_response' }],
+      failedTenants: [{ tenantId: 'itwin-main', vendor: 'itwin', errorCode: 'vendor_unexpected_response' }],
     });
   });
 

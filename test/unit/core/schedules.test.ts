@@ -17,7 +17,7 @@ describe('due sweep', () => {
     const effectiveAt = new Date(deps.clock.now().getTime() + 2 * DAY).toISOString();
     const id = await terminate(DANA, { effectiveAt });
     expect(deps.queue.messages).toEqual([]);
-    expect(await dueSweep(deps)).toEqual({ enqueued: 0, stale: 0 });
+    expect(await dueSweep(deps)).toEqual({ enqueued: 0, failed: 0, stale: 0 });
     deps.clock.advance(DAY);
     expect((await dueSweep(deps)).enqueued).toBe(0);
     deps.clock.set(effectiveAt);
@@ -35,7 +35,7 @@ describe('due sweep', () => {
     await terminate(DANA);
     deps.queue.drain();
     await setKillSwitch(deps, 'ops', { enabled: true, reason: 'x' });
-    expect(await dueSweep(deps)).toEqual({ enqueued: 0, stale: 0, held: true });
+    expect(await dueSweep(deps)).toEqual({ enqueued: 0, failed: 0, stale: 0, held: true });
     await setKillSwitch(deps, 'ops', { enabled: false, reason: 'y' });
     expect((await dueSweep(deps)).enqueued).toBe(1);
   });
@@ -54,7 +54,7 @@ describe('due sweep', () => {
       attempts: 1,
       leaseUntil: new Date(now + 60_000).toISOString(),
     });
-    expect(await dueSweep(deps)).toEqual({ enqueued: 1, stale: 1 });
+    expect(await dueSweep(deps)).toEqual({ enqueued: 1, failed: 0, stale: 1 });
     expect(deps.queue.messages).toEqual([a]);
   });
 });
@@ -137,6 +137,27 @@ describe('reconciliation', () => {
     await work();
     fakes.itwin.failDiscover.set('itwin-main', new LeaverError('vendor_unavailable', 'down'));
     expect(await reconcile(deps, ctx())).toMatchObject({ checked: 1, unreadTenants: 1 });
+    // An outage heals by itself: no alert at every run.
+    expect(deps.notifier.sent).toEqual([]);
+  });
+
+  it('alerts once per run a tenant whose answers no longer match their schema', async () => {
+    const { deps, fakes, terminate, work, ctx } = engine({
+      safety: { blastRadius: { maxOffboardings: 100 } },
+    });
+    const emails = Array.from({ length: RECONCILE_BATCH + 5 }, (_, i) => `leaver${i}@example.com`);
+    for (const e of emails) await terminate(e);
+    await work(600_000);
+    fakes.atlas.failDiscover.set(
+      'atlas-main',
+      new LeaverError('vendor_unexpected_response', 'atlas GET /orgs/{id}/users: unexpected answer'),
+    );
+    // Two batches, both unread: one alert naming the tenant and the code.
+    expect(await reconcile(deps, ctx(600_000))).toMatchObject({ checked: emails.length, unreadTenants: 2 });
+    expect(deps.notifier.sent).toEqual([
+      expect.objectContaining({ kind: 'failure', vendor: 'atlas', tenantId: 'atlas-main' }),
+    ]);
+    expect(deps.notifier.sent[0]!.message).toContain('atlas-main (vendor_unexpected_response)');
   });
 
   it('a run that runs out of time resumes after the last leaver it checked: every leaver is checked in turn', async () => {
@@ -203,10 +224,10 @@ describe('retry sweep', () => {
     expect(first.status).toBe('completed_with_failures');
     expect(Date.parse(first.nextRetryAt!) - deps.clock.now().getTime()).toBe(5 * 60_000);
 
-    expect(await retrySweep(deps)).toEqual({ enqueued: 0, exhausted: 0 });
+    expect(await retrySweep(deps)).toEqual({ enqueued: 0, failed: 0, exhausted: 0 });
     deps.clock.advance(5 * 60_000);
     down = false;
-    expect(await retrySweep(deps)).toEqual({ enqueued: 1, exhausted: 0 });
+    expect(await retrySweep(deps)).toEqual({ enqueued: 1, failed: 0, exhausted: 0 });
     expect(deps.store.must(id).status).toBe('scheduled');
     await work();
     const off = deps.store.must(id);
@@ -244,7 +265,7 @@ describe('retry sweep', () => {
     expect(deps.notifier.kinds().filter((k) => k === 'retry_exhausted')).toHaveLength(1);
     expect(deps.notifier.kinds().filter((k) => k === 'failure')).toHaveLength(3);
     deps.clock.advance(DAY);
-    expect(await retrySweep(deps)).toEqual({ enqueued: 0, exhausted: 0 });
+    expect(await retrySweep(deps)).toEqual({ enqueued: 0, failed: 0, exhausted: 0 });
   });
 
   it('a retry is not a new burst: the blast-radius rate does not quarantine it', async () => {

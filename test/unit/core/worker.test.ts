@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LeaverError } from '../../../lambdas/core/errors.ts';
 import { grantKey } from '../../../lambdas/core/model.ts';
+import { retrySweep } from '../../../lambdas/core/schedules.ts';
 import { processOffboardings } from '../../../lambdas/core/worker.ts';
 import { grants } from '../../support/fake-connector.ts';
 import { ALEX, BREAKGLASS, DANA, engine, SAM } from './engine.ts';
@@ -135,6 +136,82 @@ describe('worker: a full run', () => {
     expect(finished.detail!.failedTenants).toEqual([
       { tenantId: 'cm-main', vendor: 'cloudmanager', errorCode: 'vendor_timeout' },
     ]);
+  });
+});
+
+describe('worker: a vendor answer that does not match its schema (vendor_unexpected_response)', () => {
+  const drift = () =>
+    new LeaverError(
+      'vendor_unexpected_response',
+      'atlas GET /orgs/{id}/users: unexpected answer: results: missing',
+    );
+
+  it('in the first discovery: never completed; the tenant is recorded, the run retried and alerted', async () => {
+    const { deps, fakes, terminate, work } = engine();
+    fakes.itwin.add(grants.itwinMember(DANA));
+    fakes.atlas.add(grants.atlasOrgUser(DANA));
+    fakes.atlas.failDiscover.set('atlas-main', drift());
+    const id = await terminate(DANA);
+    await work();
+    const off = deps.store.must(id);
+    expect(off.status).toBe('completed_with_failures');
+    expect(off.nextRetryAt).toBeDefined();
+    // Nothing of the unreadable tenant was touched; the others were revoked.
+    expect(fakes.atlas.revokeCalls).toEqual([]);
+    expect(fakes.itwin.remaining()).toEqual([]);
+    const failedTenants = [
+      { tenantId: 'atlas-main', vendor: 'atlas', errorCode: 'vendor_unexpected_response' },
+    ];
+    expect(off.failedTenants).toEqual(failedTenants);
+    for (const r of deps.audit
+      .records(id)
+      .filter((x) => x.event === 'discovered' || x.event === 'finished')) {
+      expect(r.detail!.failedTenants, r.event).toEqual(failedTenants);
+    }
+    expect(deps.audit.events(id)).toContain('retry_scheduled');
+    expect(deps.notifier.sent).toEqual([
+      expect.objectContaining({
+        kind: 'failure',
+        offboardingId: id,
+        vendor: 'atlas',
+        tenantId: 'atlas-main',
+      }),
+    ]);
+    expect(deps.notifier.sent[0]!.message).toContain('atlas-main: vendor_unexpected_response');
+    expect(JSON.stringify(deps.notifier.sent)).not.toContain(DANA);
+  });
+
+  it('only in a verification round: still completed_with_failures (the last listing is what counts)', async () => {
+    const { deps, fakes, terminate, work } = engine();
+    const g = grants.atlasOrgUser(DANA);
+    fakes.atlas.add(g);
+    const discover = fakes.atlas.discover.bind(fakes.atlas);
+    let calls = 0;
+    fakes.atlas.discover = async (...args) => {
+      calls += 1;
+      if (calls > 1) throw drift();
+      return discover(...args);
+    };
+    const id = await terminate(DANA);
+    await work();
+    expect(calls).toBe(2);
+    // The grant found first was revoked; the check that nothing is left could not be made.
+    expect(fakes.atlas.has(g)).toBe(false);
+    const off = deps.store.must(id);
+    expect(off.counts).toMatchObject({ revoked: 1, failed: 0 });
+    expect(off.status).toBe('completed_with_failures');
+    expect(off.nextRetryAt).toBeDefined();
+    const discovered = deps.audit.records(id).filter((r) => r.event === 'discovered');
+    expect(discovered.map((r) => (r.detail!.failedTenants as unknown[]).length)).toEqual([0, 1]);
+    expect(deps.notifier.sent.map((n) => n.kind)).toEqual(['failure']);
+
+    // The retry reads the tenant again; once it answers as expected the offboarding completes.
+    fakes.atlas.discover = discover;
+    deps.clock.set(off.nextRetryAt!);
+    expect((await retrySweep(deps)).enqueued).toBe(1);
+    await work();
+    expect(deps.store.must(id).status).toBe('completed');
+    expect(deps.store.must(id).failedTenants).toBeUndefined();
   });
 });
 

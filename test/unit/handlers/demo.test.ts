@@ -61,7 +61,9 @@ describe('npm run demo', () => {
     const poll = seen[1]!;
     expect(poll.url).toBe('http://127.0.0.1:1/v1/offboardings/off_demo');
     expect((poll.init!.headers as Record<string, string>).authorization).toMatch(/^Bearer \S+/);
-    expect(printed).toMatch(/cloudmanager\s+cm\s+cloudmanager_org_invitation\s+revoked/);
+    expect(printed).toMatch(
+      /^cloudmanager, tenant cm\n {2}GRANT\s+SCOPE\s+OUTCOME\s+DETAIL\n {2}org_invitation\s+revoked$/m,
+    );
   });
 
   it('exits 1 when actions failed, and says the retry sweep will take them up', async () => {
@@ -87,6 +89,49 @@ describe('npm run demo', () => {
     expect(printed).toContain('1 action(s) failed');
   });
 
+  it('prints a table that fits 100 columns, however long the scope or the error code', async () => {
+    const itwin = (kind: string, outcome: string, extra: Record<string, unknown> = {}) => ({
+      vendor: 'itwin',
+      tenantId: 'itwin-a-rather-long-tenant-id',
+      kind,
+      scopeName: 'iTwin 7c0f0a3e-0000-4000-8000-000000000002 group Survey Team of the Northern Region',
+      outcome,
+      ...extra,
+    });
+    const { fetchImpl } = fakeRuntime({
+      status: 'completed_with_failures',
+      vendors: [
+        {
+          vendor: 'itwin',
+          actions: [
+            itwin('itwin_group_invitation', 'revoked'),
+            itwin('itwin_owner_member', 'skipped', { skipReason: 'last_owner' }),
+            itwin('itwin_group_membership', 'failed', {
+              errorCode: 'vendor_rate_limited_for_a_very_long_time',
+            }),
+          ],
+        },
+      ],
+    });
+    let printed = '';
+    await runDemo({
+      email: 'x@example.com',
+      config,
+      secretsFile: secrets,
+      fetchImpl,
+      write: (t) => (printed += t),
+    });
+    const table = printed.slice(printed.indexOf('itwin, tenant'), printed.indexOf('action(s) failed'));
+    const lines = table.split('\n').filter(Boolean);
+    expect(lines.length).toBeGreaterThanOrEqual(4);
+    for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(100);
+    // GUIDs keep their first and last groups, which tell the demo's iTwins apart; the scope gives
+    // up room before the outcome and its reason do.
+    expect(table).toContain('iTwin 7c0f0a3e…000000000002 ');
+    expect(table).toMatch(/^ {2}owner_member\s+iTwin \S+ .*…\s+skipped\s+last_owner$/m);
+    expect(table).toMatch(/^ {2}group_membership\s+.*failed\s+vendor_rate_limited_for_a_very_long_time$/m);
+  });
+
   it('exits 1 when quarantined, naming how to release it', async () => {
     const { fetchImpl } = fakeRuntime({ status: 'quarantined', vendors: [] });
     let printed = '';
@@ -98,7 +143,7 @@ describe('npm run demo', () => {
       write: (t) => (printed += t),
     });
     expect(r.exitCode).toBe(1);
-    expect(printed).toContain('release off_demo');
+    expect(printed).toContain('npx leaver release off_demo');
   });
 
   it('reports a refused webhook and an unreachable runtime as errors', async () => {

@@ -119,6 +119,30 @@ describe('batching worker', () => {
     expect(queue.deadLetters()).toEqual([]);
   });
 
+  it("a 'retry' for an offboarding a live run holds becomes a wait for that run; any other stays a retry", async () => {
+    const busy = new Map<string, number | Error | undefined>([
+      ['off_busy', 42_000],
+      ['off_free', undefined],
+      ['off_unknown', new Error('store down')],
+    ]);
+    const onMessage = createBatchingWorker({
+      batchSize: 1,
+      windowMs: 1,
+      invoke: async (event) => ({
+        batchItemFailures: event.Records.map((r) => ({ itemIdentifier: r.messageId })),
+      }),
+      busyFor: async (id) => {
+        const v = busy.get(id);
+        if (v instanceof Error) throw v;
+        return v;
+      },
+    });
+    const message = (offboardingId: string) => ({ offboardingId, attempt: 1, enqueuedAt: new Date() });
+    expect(await onMessage(message('off_busy'))).toEqual({ waitMs: 42_000 });
+    expect(await onMessage(message('off_free'))).toBe('retry');
+    expect(await onMessage(message('off_unknown'))).toBe('retry');
+  });
+
   it('splits more messages than batchSize into several batches', async () => {
     const sizes: number[] = [];
     const onMessage = createBatchingWorker({

@@ -5,7 +5,7 @@ import { codeOf, errorOf, raw } from './helpers.ts';
 
 const source = getSource('standard');
 
-// The published Standard Webhooks test vector (hr-sources.md).
+// The Standard Webhooks specification's published test vector (docs/hr-sources.md#standard-webhooks).
 const VECTOR = {
   secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
   id: 'msg_p5jXN8AQM9LWM0D4loKWxJek',
