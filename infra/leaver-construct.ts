@@ -902,10 +902,12 @@ export class Leaver extends Construct {
       maxEventAge: Duration.seconds(Math.min(Math.max(config.schedules.reconcileMinutes * 60, 60), 21_600)),
       retryAttempts: 0,
     });
+    // The sync, likewise: a failed run alarms and the next tick resumes it after its cursor.
     functions.inventorySync.configureAsyncInvoke({
       maxEventAge: Duration.seconds(
         Math.max(Math.min(config.inventory.syncMinutes, INVENTORY_TICK_MINUTES) * 60, 60),
       ),
+      retryAttempts: 0,
     });
     for (const [ruleId, minutes, fn, what] of schedules) {
       new Rule(this, ruleId, {

@@ -324,7 +324,10 @@ async function runInventoryBatch(
     active = runs.filter((r) => !quarantined.has(r.offboarding.id));
     const firsts = first.filter((r) => !quarantined.has(r.offboarding.id));
     for (const run of firsts) {
-      run.knownKeys = plans.get(run)!.known;
+      // A first pass cut short (deadline, kill switch) and run again: what it revoked then has left
+      // the inventory but was known all the same.
+      const before = [...run.stored.values()].filter((a) => a.known).map((a) => a.grantKey);
+      run.knownKeys = new Set([...plans.get(run)!.known, ...before]);
       lastDiscovery.set(run.offboarding.id, fp.disc);
     }
     await eachRun(deps, firsts, (run) => executeActions(deps, run, plans.get(run)!.planned, 0, ctx));

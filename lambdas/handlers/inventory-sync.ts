@@ -1,14 +1,17 @@
 /**
- * The inventory sync (EventBridge schedule every minute; the local runtime's scheduler): lists the
+ * The inventory sync (an EventBridge schedule every 5 minutes at most; the local runtime's scheduler): lists the
  * tenants whose last complete sync is `inventory.syncMinutes` old (or whose pass is still open)
  * within the function's remaining time, at most `inventory.rateShare` of each tenant's rate budget.
- * One run at a time per tenant across every process (a lease in the inventory table).
+ * One run at a time per tenant across every process (a lease in the inventory table). A run that
+ * could not read a tenant fails (Lambda `Errors`, alarmed) after syncing every other tenant: that
+ * tenant's inventory grows old meanwhile (offboardings still verify by listing it).
  */
 import { randomUUID } from 'node:crypto';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { syncInventory } from '../core/inventory-sync.ts';
 import { withMiddleware } from './middleware.ts';
-import { deadlineFrom, logger, makeCtx } from './observability.ts';
+import { deadlineFrom, makeCtx } from './observability.ts';
+import { reportScheduleRun } from './schedule-outcome.ts';
 import { getDeps } from './wiring.ts';
 
 /** This process's name on the sync leases. */
@@ -21,14 +24,9 @@ export async function runInventorySync(
   const deps = await getDeps();
   const deadline = deadlineFrom(remainingMs, deps.clock.now().getTime());
   const result = await syncInventory(deps, makeCtx({ deadline }), { owner: OWNER, force: opts.force });
-  const failed = result.tenants.filter((t) => t.status === 'failed');
-  if (failed.length > 0) {
-    // The inventory of these tenants is older than it should be; offboardings still verify.
-    logger.error('inventory sync could not read some tenants', {
-      tenants: failed.map((t) => ({ tenantId: t.tenantId, errorCode: t.errorCode })),
-    });
-  }
-  logger.info('inventory sync finished', { result });
+  reportScheduleRun('inventory sync', result, {
+    unreadTenants: result.tenants.filter((t) => t.status === 'failed').length,
+  });
   return result;
 }
 

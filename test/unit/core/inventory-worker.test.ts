@@ -4,6 +4,7 @@
  * counted, and `completed` comes only after that verification.
  */
 import { describe, expect, it } from 'vitest';
+import { setKillSwitch } from '../../../lambdas/core/commands.ts';
 import type { LeaverConfigInput } from '../../../lambdas/core/config.ts';
 import { LeaverError } from '../../../lambdas/core/errors.ts';
 import { acceptHrEvents } from '../../../lambdas/core/intake.ts';
@@ -196,6 +197,43 @@ describe('inventory-first offboarding', () => {
       fromInventory: ['itwin-main', 'cm-main'],
       listed: ['atlas-main'],
     });
+  });
+  it('kill switch flipped during the first pass: no verification, held in the store; switched off, it verifies and completes', async () => {
+    const t = setup();
+    const inv = grants.cmInvitation(DANA);
+    const user = grants.cmOrgUser(DANA);
+    t.fakes.cloudmanager.add(inv, user);
+    await t.sync();
+    t.fakes.cloudmanager.listCalls.length = 0;
+    t.fakes.cloudmanager.beforeRevoke = async () => {
+      await t.deps.store.setKillSwitch({
+        enabled: true,
+        reason: 'incident',
+        by: 'bob',
+        at: t.deps.clock.now().toISOString(),
+      });
+      t.deps.clock.advance(1_001); // past the cached read's age
+    };
+    const id = await t.terminate(DANA);
+    // Held, its message deleted: not 'retry', so it never drifts into the dead-letter queue.
+    expect(await t.work()).toEqual([{ id, result: 'done' }]);
+    const held = t.deps.store.must(id);
+    expect(held).toMatchObject({ status: 'running' });
+    expect(held.heldAt).toBeDefined();
+    expect(t.fakes.cloudmanager.listCalls).toEqual([]);
+    expect(t.deps.queue.drain()).toEqual([]);
+
+    t.fakes.cloudmanager.beforeRevoke = undefined;
+    await setKillSwitch(t.deps, 'alice', { enabled: false, reason: 'resolved' });
+    expect(t.deps.queue.drain()).toEqual([id]);
+    expect(await processOffboardings(t.deps, [id], t.ctx())).toEqual([{ id, result: 'done' }]);
+    const off = t.deps.store.must(id);
+    expect(off.status).toBe('completed');
+    expect(off.heldAt).toBeUndefined();
+    expect(t.fakes.cloudmanager.remaining()).toEqual([]);
+    // The verification listed after the switch came off; both grants were known.
+    expect(t.fakes.cloudmanager.listCalls).toEqual(['cm-main']);
+    expect(off).toMatchObject({ knownByInventory: 2, missedByInventory: 0 });
   });
 });
 
