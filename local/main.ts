@@ -60,6 +60,7 @@ import { type Sandbox, type SandboxSeed, startSandbox } from '../sandbox/index.t
 import { consoleFiles } from './console-files.ts';
 import { BodyTooLargeError, readBody, sendJson, sendResult, toApiGatewayEvent } from './http-bridge.ts';
 import { type Scheduler, startScheduler } from './scheduler.ts';
+import { gateStorage } from './storage-gate.ts';
 import { createBatchingWorker } from './worker-pump.ts';
 
 export const DEFAULT_PORT = 3000;
@@ -225,6 +226,9 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalRun
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
     closers.push(async () => dynamo.destroy());
+    // Closed after everything else that uses the store, right before the client and the database.
+    const storage = gateStorage(dynamo);
+    closers.push(() => storage.close());
     await createTables(dynamo, TABLES);
 
     const secrets = new FileSecretStore({ path: secretsFile });
