@@ -436,8 +436,8 @@ export class Leaver extends Construct {
         sortKey: { name: index.sortKey, type: AttributeType.STRING },
       });
     }
-    // Who holds what at every vendor: rebuilt by the sync, so no deletion protection is needed,
-    // but it names people and their access, so it is encrypted and recoverable like the others.
+    // Who holds what at every vendor. The sync could rebuild it, but it names people and their
+    // access: encrypted, recoverable and protected like the others.
     this.inventoryTable = new Table(this, 'InventoryTable', {
       ...tableProps,
       partitionKey: { name: INVENTORY.partitionKey, type: AttributeType.STRING },
