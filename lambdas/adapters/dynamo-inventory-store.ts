@@ -203,27 +203,32 @@ export class DynamoInventoryStore implements InventoryStore {
     owner: string,
     until: string,
     now: string,
+    opts: { takeOver?: boolean } = {},
   ): Promise<TenantInventoryState | undefined> {
     try {
+      // DynamoDB refuses a value no expression uses: `:now` only goes with the condition.
+      const values: Record<string, string> = {
+        ':type': 'tenant',
+        ':tenant': tenantId,
+        ':owner': owner,
+        ':until': until,
+      };
+      if (!opts.takeOver) values[':now'] = now;
       const out = await this.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: TENANTS, sk: tenantId },
           UpdateExpression: 'SET #type = :type, #tenant = :tenant, #owner = :owner, #until = :until',
-          ConditionExpression: 'attribute_not_exists(#until) OR #until < :now OR #owner = :owner',
+          ...(opts.takeOver
+            ? {}
+            : { ConditionExpression: 'attribute_not_exists(#until) OR #until < :now OR #owner = :owner' }),
           ExpressionAttributeNames: {
             '#type': 'type',
             '#tenant': 'tenantId',
             '#owner': 'leaseOwner',
             '#until': 'leaseUntil',
           },
-          ExpressionAttributeValues: {
-            ':type': 'tenant',
-            ':tenant': tenantId,
-            ':owner': owner,
-            ':until': until,
-            ':now': now,
-          },
+          ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
         }),
       );

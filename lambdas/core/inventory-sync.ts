@@ -5,7 +5,8 @@
  *
  * - Budget: its vendor calls carry `rateShare` (config `inventory.rateShare`), so the HTTP layer
  *   gives them at most that share of each tenant's rate budget; revocations keep the rest.
- * - One syncing process per tenant: a lease on the tenant's state (renewed at each checkpoint).
+ * - One syncing process per tenant: a lease on the tenant's state (renewed at each checkpoint). A
+ *   lone local runtime takes over a lease its predecessor left (see EngineDeps.leaseHolder).
  * - Resumable: scopes are taken in sorted order and the last one finished in order is saved as the
  *   tenant's cursor; a run cut short (deadline, failure) leaves the pass open and the next run
  *   continues after the cursor. A pass is complete (`lastSyncAt`) only when every scope was listed.
@@ -87,7 +88,10 @@ async function syncTenant(
   const iso = (ms: number) => new Date(ms).toISOString();
   const now = () => deps.clock.now().getTime();
   const lease = () => iso(Math.max(ctx.deadline, now()) + LEASE_MARGIN_MS);
-  const state = await inventory.claimSync(tenant.id, opts.owner, lease(), iso(now()));
+  // A lone process on its store (the local runtime) knows a lease held by another owner was its
+  // predecessor's, which died with it: it takes the tenant over instead of waiting for the lapse.
+  const takeOver = deps.leaseHolder?.exclusive === true;
+  const state = await inventory.claimSync(tenant.id, opts.owner, lease(), iso(now()), { takeOver });
   if (!state) return { ...result, status: 'busy' };
   // A released lease is one that lapsed long ago: the next claim, however soon, takes it.
   const release = (patch: Partial<TenantInventoryState> = {}) =>

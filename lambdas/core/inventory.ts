@@ -68,13 +68,16 @@ export interface InventoryStore {
   forget(grants: readonly Grant[]): Promise<void>;
   /**
    * Takes (or renews) the tenant's sync lease for `owner` unless another owner holds a live one;
-   * returns the state it now holds, or undefined when someone else syncs the tenant.
+   * returns the state it now holds, or undefined when someone else syncs the tenant. `takeOver`:
+   * the caller knows any other holder is gone (a lone local runtime after a restart), so the lease
+   * is taken whoever holds it.
    */
   claimSync(
     tenantId: string,
     owner: string,
     until: string,
     now: string,
+    opts?: { takeOver?: boolean },
   ): Promise<TenantInventoryState | undefined>;
   /** Updates the tenant's state while `owner` holds its lease (false: the lease was lost). */
   saveSync(

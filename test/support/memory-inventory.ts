@@ -89,9 +89,15 @@ export class MemoryInventory implements InventoryStore {
     for (const g of grants) this.held.delete(`${normaliseEmail(g.email)}|${grantKey(g)}`);
   }
 
-  async claimSync(tenantId: string, owner: string, until: string, now: string) {
+  async claimSync(
+    tenantId: string,
+    owner: string,
+    until: string,
+    now: string,
+    opts: { takeOver?: boolean } = {},
+  ) {
     const s = this.states.get(tenantId) ?? { tenantId };
-    if (s.leaseUntil && s.leaseUntil >= now && s.leaseOwner !== owner) return undefined;
+    if (!opts.takeOver && s.leaseUntil && s.leaseUntil >= now && s.leaseOwner !== owner) return undefined;
     const next = { ...s, leaseOwner: owner, leaseUntil: until };
     this.states.set(tenantId, next);
     return { ...next };

@@ -105,6 +105,18 @@ describe('DynamoInventoryStore', () => {
     expect((await store.lookup(['dana@example.com'])).map((e) => e.scope)).toEqual([B]);
   });
 
+  it('takeOver claims a live lease whoever holds it (the lone local runtime after a restart)', async () => {
+    const now = '2026-05-01T12:00:00.000Z';
+    const until = '2026-05-01T12:10:00.000Z';
+    expect(await store.claimSync('it-take', 'dead', until, now)).toMatchObject({ leaseOwner: 'dead' });
+    expect(await store.claimSync('it-take', 'next', until, now)).toBeUndefined();
+    expect(await store.claimSync('it-take', 'next', until, now, { takeOver: true })).toMatchObject({
+      leaseOwner: 'next',
+    });
+    expect(await store.saveSync('it-take', 'dead', { cursor: 'x' })).toBe(false);
+    expect(await store.saveSync('it-take', 'next', { cursor: 'x' })).toBe(true);
+  });
+
   it('lets one process at a time hold a tenant sync; a lapsed lease can be taken over', async () => {
     const now = '2026-05-01T12:00:00.000Z';
     const until = '2026-05-01T12:10:00.000Z';

@@ -1,7 +1,8 @@
 /**
  * The inventory sync: resumable by scope (a run cut by its deadline continues after its cursor),
  * fail closed (an unreadable scope changes nothing and leaves the pass open), one syncing process
- * per tenant, fresh tenants left alone, and scopes that disappeared dropped with their grants.
+ * per tenant (a lone local runtime takes over its dead predecessor's lease), fresh tenants left
+ * alone, and scopes that disappeared dropped with their grants.
  */
 import { describe, expect, it } from 'vitest';
 import type { TenantConfig } from '../../../lambdas/core/config.ts';
@@ -121,6 +122,21 @@ describe('inventory sync', () => {
       now.toISOString(),
     );
     expect((await syncInventory(t.deps, t.ctx(60_000), { owner: 'p1' })).tenants[0]!.status).toBe('busy');
+    expect(t.listed).toHaveLength(2);
+  });
+
+  it('a lone local runtime takes over the sync lease its killed predecessor left; elsewhere it waits', async () => {
+    const t = setup(2);
+    const now = t.deps.clock.now();
+    const deadLease = new Date(now.getTime() + 15 * 60_000).toISOString();
+    await t.inventory.claimSync('itwin-all', 'sync-before-the-crash', deadLease, now.toISOString());
+    // Several instances in AWS: another holder may be alive, so the lease is left to lapse.
+    t.deps.leaseHolder = { id: 'lambda-1', exclusive: false };
+    expect((await syncInventory(t.deps, t.ctx(60_000), { owner: 'p1' })).tenants[0]!.status).toBe('busy');
+    expect(t.listed).toEqual([]);
+    // The local runtime is the only process on its store: the other holder died with its predecessor.
+    t.deps.leaseHolder = { id: 'local-2', exclusive: true };
+    expect((await syncInventory(t.deps, t.ctx(60_000), { owner: 'p1' })).tenants[0]!.status).toBe('synced');
     expect(t.listed).toHaveLength(2);
   });
 
