@@ -112,7 +112,7 @@ export interface LocalRuntime {
   deps: HandlerDeps;
   queue: MemoryJobQueue;
   sandbox?: Sandbox;
-  /** Runs a schedule now and waits for it: `due-sweep`, `reconcile` or `retry-sweep`. */
+  /** Runs a schedule now and waits for it: `due-sweep`, `reconcile`, `retry-sweep` or `inventory-sync`. */
   runSchedule(name: ScheduleName): Promise<void>;
   /** Resolves when the queue is idle (nothing waiting, delayed or running). */
   drain(): Promise<void>;
