@@ -18,7 +18,16 @@ export interface ColdStartRow {
 const HANDLERS_DIR = resolve(import.meta.dirname, '../lambdas/handlers');
 const BANNER = "import { createRequire } from 'module';const require = createRequire(import.meta.url);";
 
-export const ENTRY_NAMES = ['intake', 'worker', 'api', 'due-sweep', 'reconcile', 'retry-sweep', 'digest'];
+export const ENTRY_NAMES = [
+  'intake',
+  'worker',
+  'api',
+  'due-sweep',
+  'reconcile',
+  'retry-sweep',
+  'digest',
+  'inventory-sync',
+];
 
 /** Median of `runs` fresh-process imports of the bundle, in milliseconds. */
 function measureLoad(file: string, runs: number): number {

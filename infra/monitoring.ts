@@ -32,7 +32,7 @@ export interface LeaverMonitoringProps {
   readonly queue: IQueue;
   readonly deadLetterQueue: IQueue;
   readonly functions: Record<
-    'intake' | 'worker' | 'api' | 'dueSweep' | 'reconcile' | 'retrySweep',
+    'intake' | 'worker' | 'api' | 'dueSweep' | 'reconcile' | 'retrySweep' | 'inventorySync',
     NodejsFunction
   >;
   readonly api: HttpApi;
@@ -156,6 +156,11 @@ export class LeaverMonitoring extends Construct {
         'ReconcileErrors',
         functions.reconcile,
         'reconciliation failed (re-invited leavers may not be found or removed)',
+      ],
+      [
+        'InventorySyncErrors',
+        functions.inventorySync,
+        'the inventory sync could not read a tenant (its known access grows old; offboardings still verify)',
       ],
     ];
     for (const [alarmId, fn, what] of scheduled) {

@@ -10,8 +10,10 @@ export {
 } from './aws-errors.ts';
 export { DynamoAuditLog, type DynamoAuditLogOptions } from './dynamo-audit-log.ts';
 export { DIGEST_STATE_KEY, DynamoDigestState, type DynamoDigestStateOptions } from './dynamo-digest-state.ts';
+export { DynamoInventoryStore, type DynamoInventoryStoreOptions } from './dynamo-inventory-store.ts';
 export { DynamoLockStore, type DynamoLockStoreOptions } from './dynamo-lock-store.ts';
 export { DynamoOffboardingStore, type DynamoOffboardingStoreOptions } from './dynamo-offboarding-store.ts';
+export { DynamoRateBudget, type DynamoRateBudgetOptions } from './dynamo-rate-budget.ts';
 export { FileSecretStore, type FileSecretStoreOptions } from './file-secret-store.ts';
 export { FolderDigestArchive } from './folder-digest-archive.ts';
 export { OFFBOARDING_ID_PATTERN, UlidIds, type UlidIdsOptions } from './ids.ts';
@@ -38,5 +40,11 @@ export {
   type SqsJobQueueOptions,
 } from './sqs-job-queue.ts';
 export { ManualClock, SystemClock, systemClock } from './system-clock.ts';
-export { auditTableInput, createTables, offboardingsTableInput, type TableNames } from './table-setup.ts';
-export { AUDIT, OFFBOARDINGS } from './tables.ts';
+export {
+  auditTableInput,
+  createTables,
+  inventoryTableInput,
+  offboardingsTableInput,
+  type TableNames,
+} from './table-setup.ts';
+export { AUDIT, INVENTORY, OFFBOARDINGS } from './tables.ts';

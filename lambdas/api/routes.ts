@@ -11,6 +11,7 @@ import { LeaverError } from '../core/errors.ts';
 import { type GrantKind, VENDORS, type VendorId } from '../core/model.ts';
 import { assertGrantIds, vendorOfKind } from '../core/vendor-ids.ts';
 import { json, text } from '../handlers/http-response.ts';
+import { getAccess } from './access.ts';
 import { CONTENT_TYPES, csvHeader, csvRow, jsonlLine, toOcsf } from './audit-export.ts';
 import { AUDIT_ROUTES } from './audit-routes.ts';
 import { unwrapCursor, wrapCursor } from './cursor.ts';
@@ -527,6 +528,7 @@ export const ROUTES: readonly AnyRoute[] = [
   offboardingAudit,
   preview,
   auditExport,
+  getAccess,
   revocations,
   killSwitch,
   getKillSwitch,

@@ -52,6 +52,8 @@ export const GrantSchema = z
     ids: z.record(z.string(), z.string()),
     scopeName: z.string().optional(),
     lastOwner: z.boolean().optional(),
+    /** From an inventory listing: the grant makes its holder an owner of its scope. */
+    owner: z.boolean().optional(),
     order: z.number().optional(),
   })
   .meta({ id: 'Grant', description: 'One piece of access at a vendor, with the ids needed to remove it.' });

@@ -287,6 +287,24 @@ export const configSchema = z
       .strict()
       .prefault({}),
     notifications: z.object({ slackWebhookUrl: url.optional() }).strict().prefault({}),
+    inventory: z
+      .object({
+        /** Keep the access inventory and revoke its known grants first (false: discover first). */
+        enabled: z.boolean().default(true),
+        /** A tenant is listed again once its last complete sync is this old. */
+        syncMinutes: z.number().int().min(1).max(10_080).default(60),
+        /** Share of each tenant's rate budget (rate and burst) the sync may use: never all of it. */
+        rateShare: z.number().positive().max(0.9).default(0.5),
+        /** Scopes of one tenant (iTwins) listed at once by the sync. */
+        scopeConcurrency: z.number().int().min(1).max(64).default(8),
+        /**
+         * A process's last listing of a tenant is reused this long for an offboarding's first pass
+         * (verification always lists again after the run's revocations).
+         */
+        listingMaxAgeSeconds: z.number().int().min(0).max(3600).default(120),
+      })
+      .strict()
+      .prefault({}),
     reporting: reportingSchema,
     console: consoleSchema,
   })

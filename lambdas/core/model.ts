@@ -101,6 +101,15 @@ export interface Offboarding {
   /** Set when someone released it from quarantine: the blast-radius guard lets it through. */
   releasedAt?: string;
   /**
+   * Set when its first pass (the known grants) is done and its verification was left to a later
+   * delivery (ISO-8601: the end of that pass; the verification lists after it).
+   */
+  verifyFrom?: string;
+  /** Grants the first pass knew (from the inventory, or a listing where the inventory has none yet). */
+  knownByInventory?: number;
+  /** Grants the verification found that the first pass did not know, revoked in later passes. */
+  missedByInventory?: number;
+  /**
    * Set while the kill switch holds it (when it was held): its message was deleted and it waits in
    * the store. Turning the switch off re-enqueues it; the worker clears this when it claims it.
    */
@@ -160,6 +169,11 @@ export interface Grant {
   /** Set by the connector when removing this grant would leave its scope without an owner. */
   lastOwner?: boolean;
   /**
+   * Set on grants from an inventory listing (every person's grants) that make their holder an owner
+   * of their scope: who is the last owner is decided once the leavers are known (core/listings.ts).
+   */
+  owner?: boolean;
+  /**
    * Ordering inside a phase: lower first. Atlas removes the organisation user last because it also
    * ends project and team access.
    */
@@ -198,6 +212,8 @@ export interface ActionResult {
   pass: number;
   /** True when reconciliation found the grant after the offboarding had finished (re-invited). */
   reinvited?: boolean;
+  /** True when the offboarding's first pass knew the grant (inventory-first runs). */
+  known?: boolean;
 }
 
 export const AUDIT_EVENTS = [

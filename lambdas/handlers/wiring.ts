@@ -5,6 +5,7 @@
  * own (dynalite, in-process queue, file secrets) and injects them with `setDeps`.
  *
  *   OFFBOARDINGS_TABLE, AUDIT_TABLE, QUEUE_URL, TOPIC_ARN (optional: log notifier without it),
+ *   INVENTORY_TABLE (optional: without it offboardings discover first, as without an inventory),
  *   DEAD_LETTER_QUEUE_URL (optional: only the API function gets it),
  *   DIGEST_BUCKET and DIGEST_KEY_ID (optional: no audit digests without them),
  *   AWS_REGION, AWS_ENDPOINT_URL (optional), LEAVER_CONFIG_JSON / LEAVER_CONFIG.
@@ -16,8 +17,10 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   DynamoAuditLog,
   DynamoDigestState,
+  DynamoInventoryStore,
   DynamoLockStore,
   DynamoOffboardingStore,
+  DynamoRateBudget,
   KmsDigestSigner,
   LogNotifier,
   S3DigestArchive,
@@ -32,6 +35,7 @@ import { createConnectors } from '../connectors/index.ts';
 import type { LeaverConfig } from '../core/config.ts';
 import type { EngineDeps } from '../core/deps.ts';
 import type { AuditAnchor } from '../core/digest-ports.ts';
+import { SharedListings } from '../core/listings.ts';
 import type { DeadLetterQueue, OffboardingStore, SecretStore } from '../core/ports.ts';
 import { getConfig } from './config-loader.ts';
 import { coreLog, type MetricsRecorder, recorder, tracer } from './observability.ts';
@@ -73,6 +77,10 @@ export function instrumentStore(store: OffboardingStore, rec: MetricsRecorder = 
     const o = await store.transition(id, from, to, patch);
     rec.count('Offboardings', { status: to });
     if (to === 'completed' || to === 'completed_with_failures') {
+      // Grants the verification found that the inventory-first pass did not know.
+      if (typeof patch?.missedByInventory === 'number') {
+        rec.add('InventoryMissed', MetricUnit.Count, patch.missedByInventory);
+      }
       if (typeof o.timeToRevokeMs === 'number')
         rec.add('TimeToRevoke', MetricUnit.Milliseconds, o.timeToRevokeMs);
       for (const [vendor, ms] of Object.entries(o.timeToRevokeByVendorMs ?? {})) {
@@ -95,7 +103,8 @@ export function createAwsDeps(
 ): HandlerDeps {
   const clientConfig = awsClientConfig(env);
   const dynamo = tracer.captureAWSv3Client(new DynamoDBClient(clientConfig));
-  // SQS and SNS load on first use: the worker never enqueues and most runs never alert, so their
+  // SQS and SNS load on first use: the worker enqueues only a full batch's verifications and most
+  // runs never alert, so their
   // clients stay out of those functions' cold starts.
   const sqs = async () => {
     const { SQSClient } = await import('@aws-sdk/client-sqs');
@@ -111,6 +120,7 @@ export function createAwsDeps(
   const secrets = new SecretsManagerStore({ client: secretsClient, clock });
   const topicArn = env.TOPIC_ARN?.trim();
   const offboardingsTable = required(env, 'OFFBOARDINGS_TABLE');
+  const inventoryTable = env.INVENTORY_TABLE?.trim();
   const notifier = topicArn
     ? new SnsNotifier({ client: sns, topicArn, log })
     : new LogNotifier({ log, slackWebhookUrl: config.notifications.slackWebhookUrl });
@@ -131,12 +141,12 @@ export function createAwsDeps(
         }
       : {}),
     notifier,
-    // Each process has its own limiters: every process that may call a vendor at once takes
-    // 1/LEAVER_RATE_SHARE of each tenant's rate (infra/leaver-construct.ts, vendorRateShare).
+    // Every function that calls a vendor takes from one budget per vendor limit, kept in the
+    // Offboardings table: a lone caller gets the whole limit, all of them together no more.
     connectors: createConnectors({
       secrets,
       log,
-      rateShare: Number(env.LEAVER_RATE_SHARE ?? 1),
+      budget: new DynamoRateBudget({ client: dynamo, tableName: offboardingsTable }),
       // One writer per iTwin group across every instance of every function: the lease and its
       // request board are items of the Offboardings table.
       coordination: new DynamoLockStore({ client: dynamo, tableName: offboardingsTable, clock }),
@@ -145,6 +155,10 @@ export function createAwsDeps(
     ids: new UlidIds(),
     log,
     secrets,
+    ...(inventoryTable
+      ? { inventory: new DynamoInventoryStore({ client: dynamo, tableName: inventoryTable }) }
+      : {}),
+    listings: sharedListings(config, clock),
     // Many instances run at once and none knows whether another is alive: leases lapse only with
     // time here. The id only records who holds a claim.
     leaseHolder: { id: `${env.AWS_LAMBDA_FUNCTION_NAME ?? 'leaver'}:${randomUUID()}`, exclusive: false },
@@ -183,6 +197,11 @@ function awsAnchor(
       state: new DynamoDigestState({ client: dynamo, tableName: offboardingsTable }),
     },
   };
+}
+
+/** The process's shared tenant listings (kept across invocations of a warm function). */
+export function sharedListings(config: LeaverConfig, clock: { now(): Date }): SharedListings {
+  return new SharedListings(() => clock.now().getTime(), config.inventory.scopeConcurrency);
 }
 
 /**

@@ -41,12 +41,15 @@ import type { Connector, Ctx, RevokeResult } from '../../core/ports.ts';
 import {
   arrayBody,
   checkGrant,
+  EVERYONE,
   emailIndex,
   enc,
   GrantCollector,
   join,
+  ownerMarks,
   removeCall,
   unsupported,
+  wrongScope,
   wrongVendor,
 } from '../common/grants.ts';
 import type { TenantClients } from '../common/tenant-http.ts';
@@ -90,8 +93,23 @@ export function atlasConnector(clients: TenantClients): Connector {
 
   async function discover(subjects: readonly Subject[], t: TenantConfig, ctx: Ctx): Promise<Grant[]> {
     const tenant = asAtlas(t);
+    return scan(tenant, new GrantCollector(emailIndex(subjects)), ctx);
+  }
+
+  /** Inventory scopes: the one organisation (its projects and teams come with it). */
+  async function scopes(t: TenantConfig): Promise<string[]> {
+    return [asAtlas(t).orgId];
+  }
+
+  async function inventory(t: TenantConfig, scope: string, ctx: Ctx): Promise<Grant[]> {
+    const tenant = asAtlas(t);
+    if (scope !== tenant.orgId) throw wrongScope(tenant.id);
+    return ownerMarks(await scan(tenant, new GrantCollector(EVERYONE), ctx));
+  }
+
+  /** Lists every configured scope of the tenant once into `found`. */
+  async function scan(tenant: AtlasTenant, found: GrantCollector, ctx: Ctx): Promise<Grant[]> {
     const http = client(tenant);
-    const found = new GrantCollector(emailIndex(subjects));
     const org = tenant.orgId;
     const add = (
       kind: Grant['kind'],
@@ -135,7 +153,7 @@ export function atlasConnector(clients: TenantClients): Connector {
       const left = pager.pagesLeft;
       const onFirst = new Set(pager.items.map((u) => normaliseEmail(u.username)));
       const missing = found.addresses.filter((a) => !onFirst.has(a));
-      if (left === undefined || left <= missing.length) {
+      if (found.everyone || left === undefined || left <= missing.length) {
         return { list: await pager.rest(), complete: true, pager };
       }
       // Fewer calls: one `username` query per address not on the first page (a username is
@@ -223,9 +241,7 @@ export function atlasConnector(clients: TenantClients): Connector {
     }
     await Promise.all(tasks);
     const listing = orgUsers!;
-    const leaving = new Set(found.addresses);
-    const leaverOwner = (u: CloudUser) =>
-      isActive(u) && isOrgOwner(u) && leaving.has(normaliseEmail(u.username));
+    const leaverOwner = (u: CloudUser) => isActive(u) && isOrgOwner(u) && found.isLeaving(u.username);
     const stayingOwner = (list: CloudUser[]) =>
       list.some((u) => isActive(u) && isOrgOwner(u) && !leaverOwner(u));
     let list = listing.list;
@@ -366,7 +382,7 @@ export function atlasConnector(clients: TenantClients): Connector {
     }
   }
 
-  return { vendor: 'atlas', discover, revoke };
+  return { vendor: 'atlas', discover, revoke, scopes, inventory };
 }
 
 function asAtlas(t: TenantConfig): AtlasTenant {

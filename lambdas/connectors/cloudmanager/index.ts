@@ -9,17 +9,20 @@
  * org user is an active one); the worker skips it and alerts.
  */
 import type { CloudManagerTenant, TenantConfig } from '../../core/config.ts';
-import { type Grant, normaliseEmail, type Subject } from '../../core/model.ts';
+import type { Grant, Subject } from '../../core/model.ts';
 import type { Connector, Ctx, RevokeResult } from '../../core/ports.ts';
 import {
   arrayBody,
   checkGrant,
+  EVERYONE,
   emailIndex,
   enc,
   GrantCollector,
   join,
+  ownerMarks,
   removeCall,
   unsupported,
+  wrongScope,
   wrongVendor,
 } from '../common/grants.ts';
 import type { TenantClients } from '../common/tenant-http.ts';
@@ -43,9 +46,23 @@ export function cloudManagerConnector(clients: TenantClients): Connector {
   const client = (tenant: CloudManagerTenant): VendorHttp => clients.get(tenant, { type: 'digest' }, HEADERS);
 
   async function discover(subjects: readonly Subject[], t: TenantConfig, ctx: Ctx): Promise<Grant[]> {
+    return scan(asCloudManager(t), new GrantCollector(emailIndex(subjects)), ctx);
+  }
+
+  /** Inventory scopes: the one organisation (its projects and teams come with it). */
+  async function scopes(t: TenantConfig): Promise<string[]> {
+    return [asCloudManager(t).orgId];
+  }
+
+  async function inventory(t: TenantConfig, scope: string, ctx: Ctx): Promise<Grant[]> {
     const tenant = asCloudManager(t);
+    if (scope !== tenant.orgId) throw wrongScope(tenant.id);
+    return ownerMarks(await scan(tenant, new GrantCollector(EVERYONE), ctx));
+  }
+
+  /** Lists every configured scope of the tenant once into `found`. */
+  async function scan(tenant: CloudManagerTenant, found: GrantCollector, ctx: Ctx): Promise<Grant[]> {
     const http = client(tenant);
-    const found = new GrantCollector(emailIndex(subjects));
     const base = tenant.baseUrl;
     const invites = async (path: string) => {
       const route = routeTemplate(path);
@@ -81,9 +98,7 @@ export function cloudManagerConnector(clients: TenantClients): Connector {
         }
       }),
       pages(`/orgs/${enc(org)}/users`, CLOUD_MANAGER_SCHEMAS.orgUsers).then((users) => {
-        const leaving = new Set(found.addresses);
-        const isLeaver = (u: OrgUser) =>
-          [u.username, u.emailAddress].some((e) => typeof e === 'string' && leaving.has(normaliseEmail(e)));
+        const isLeaver = (u: OrgUser) => [u.username, u.emailAddress].some((e) => found.isLeaving(e));
         const noOwnerStays = !users.some((u) => isOrgOwner(u, org) && !isLeaver(u));
         for (const u of users) {
           const email = found.match(u.username) ?? found.match(u.emailAddress);
@@ -183,7 +198,7 @@ export function cloudManagerConnector(clients: TenantClients): Connector {
     );
   }
 
-  return { vendor: 'cloudmanager', discover, revoke };
+  return { vendor: 'cloudmanager', discover, revoke, scopes, inventory };
 }
 
 function asCloudManager(t: TenantConfig): CloudManagerTenant {

@@ -19,9 +19,17 @@ export function emailIndex(subjects: readonly Subject[]): Map<string, number> {
   return index;
 }
 
+/** Collect the grants of every person a listing shows (the inventory), not of named subjects. */
+export const EVERYONE = 'everyone';
+
 /**
  * Collects grants; the same access found twice for one subject is kept once. Every address it is
  * asked about counts as a person seen in the tenant (the blast-radius guard's denominator).
+ *
+ * Given EVERYONE instead of an email index it keeps every person's grants (an inventory listing):
+ * every address then counts as leaving, so the connectors' last-owner rule marks every owner whose
+ * scope no nameless owner keeps; `ownerMarks` turns those marks into `owner`, and the last owner is
+ * decided later, once the leavers are known (core/listings.ts).
  */
 export class GrantCollector {
   private readonly seen = new Set<string>();
@@ -29,11 +37,22 @@ export class GrantCollector {
   private peopleFloor = 0;
   readonly grants: Grant[] = [];
 
-  constructor(private readonly index: Map<string, number>) {}
+  constructor(private readonly index: Map<string, number> | typeof EVERYONE) {}
 
-  /** Every address of every subject (lower-case). */
+  /** True when it collects every person's grants (an inventory listing). */
+  get everyone(): boolean {
+    return this.index === EVERYONE;
+  }
+
+  /** Every address of every subject (lower-case); none for an inventory listing. */
   get addresses(): string[] {
-    return [...this.index.keys()];
+    return this.index === EVERYONE ? [] : [...this.index.keys()];
+  }
+
+  /** Whether `email` (any case) belongs to someone whose grants are collected. */
+  isLeaving(email: unknown): boolean {
+    if (typeof email !== 'string' || email === '') return false;
+    return this.index === EVERYONE || this.index.has(normaliseEmail(email));
   }
 
   /**
@@ -49,7 +68,7 @@ export class GrantCollector {
     if (typeof email !== 'string' || email === '') return undefined;
     const e = normaliseEmail(email);
     this.people.add(e);
-    return this.index.has(e) ? e : undefined;
+    return this.index === EVERYONE || this.index.has(e) ? e : undefined;
   }
 
   /** Tells the caller how many distinct people the listing saw, then returns the grants. */
@@ -63,11 +82,20 @@ export class GrantCollector {
       .sort()
       .map((k) => `${k}=${grant.ids[k]}`)
       .join(',');
-    const key = `${grant.kind}:${ids}:${this.index.get(grant.email)}`;
+    const who = this.index === EVERYONE ? grant.email : this.index.get(grant.email);
+    const key = `${grant.kind}:${ids}:${who}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
     this.grants.push(grant);
   }
+}
+
+/**
+ * An inventory listing's grants with the connectors' last-owner marks turned into `owner` (see
+ * GrantCollector): whether a leaver is the last owner depends on who else leaves with them.
+ */
+export function ownerMarks(grants: readonly Grant[]): Grant[] {
+  return grants.map(({ lastOwner, ...g }) => (lastOwner ? { ...g, owner: true } : g));
 }
 
 /** Refuses a grant of another vendor or tenant, or with ids not in the vendor's format. */
@@ -123,6 +151,12 @@ export function arrayBody<T>(
 export function wrongVendor(t: TenantConfig, vendor: VendorId): LeaverError {
   return new LeaverError('config_invalid', `tenant ${t.id} is a ${t.vendor} tenant, not ${vendor}`, {
     details: { tenantId: t.id, vendor: t.vendor },
+  });
+}
+
+export function wrongScope(tenantId: string): LeaverError {
+  return new LeaverError('invalid_request', `not an inventory scope of tenant ${tenantId}`, {
+    details: { tenantId },
   });
 }
 

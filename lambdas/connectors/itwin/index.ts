@@ -10,15 +10,18 @@
  */
 
 import type { ITwinTenant, TenantConfig } from '../../core/config.ts';
+import { LeaverError } from '../../core/errors.ts';
 import type { Grant, Subject } from '../../core/model.ts';
-import { normaliseEmail } from '../../core/model.ts';
 import type { Connector, Ctx, RevokeResult } from '../../core/ports.ts';
+import { isGuid } from '../../core/vendor-ids.ts';
 import {
   checkGrant,
+  EVERYONE,
   emailIndex,
   enc,
   GrantCollector,
   join,
+  ownerMarks,
   removeCall,
   unsupported,
   wrongVendor,
@@ -53,11 +56,17 @@ export function itwinConnector(clients: TenantClients, groups: GroupWriters): Co
     return list.map((i) => i.id);
   }
 
-  async function discover(subjects: readonly Subject[], t: TenantConfig, ctx: Ctx): Promise<Grant[]> {
-    const tenant = asITwin(t);
-    const http = client(tenant);
-    const found = new GrantCollector(emailIndex(subjects));
-    const subjectEmails = new Set(emailIndex(subjects).keys());
+  /**
+   * Lists one iTwin's invitations, user members, owners and groups (with each group's invitations)
+   * into `found`, all in parallel.
+   */
+  async function listItwin(
+    tenant: ITwinTenant,
+    http: VendorHttp,
+    itwinId: string,
+    found: GrantCollector,
+    ctx: Ctx,
+  ) {
     const base = tenant.baseUrl;
     const list = <T>(path: string, listing: ItwinListing<T>) =>
       itwinPages(http, { url: join(base, path), route: routeTemplate(path) }, listing, ctx);
@@ -77,64 +86,81 @@ export function itwinConnector(clients: TenantClients, groups: GroupWriters): Co
         ...extra,
       });
 
-    const perItwin = async (itwinId: string) => {
-      const it = `/itwins/${enc(itwinId)}`;
-      const invitations = list(`${it}/members/invitations`, ITWIN_LISTINGS.invitations).then((items) => {
-        for (const inv of items) {
-          const email = found.match(inv.email);
-          if (email && inv.status !== 'Accepted')
-            add('itwin_member_invitation', email, { itwinId, invitationId: inv.id });
-        }
-      });
-      const users = list(`${it}/members/users`, ITWIN_LISTINGS.members).then((items) => {
-        for (const m of items) {
-          const email = found.match(m.email);
-          if (email) add('itwin_user_member', email, { itwinId, memberId: m.id });
-        }
-      });
-      const owners = list(`${it}/members/owners`, ITWIN_LISTINGS.members).then((items) => {
-        // Owners that stay: the ones whose email is not a leaver's.
-        const staying = items.filter((m) => !m.email || !subjectEmails.has(normaliseEmail(m.email))).length;
-        for (const m of items) {
-          const email = found.match(m.email);
-          if (email)
-            add(
-              'itwin_owner_member',
-              email,
-              { itwinId, memberId: m.id },
-              staying === 0 ? { lastOwner: true } : {},
-            );
-        }
-      });
-      const groups = list(`${it}/groups`, ITWIN_LISTINGS.groups).then(async (items) => {
-        await Promise.all(
-          items.map(async (g) => {
-            // Listed with $top/$skip, so `members` is the full list (not capped at 50).
-            for (const u of g.members ?? []) {
-              const email = found.match(u.email);
-              if (email)
-                add('itwin_group_membership', email, { itwinId, groupId: g.id }, groupScope(g, itwinId));
-            }
-            const invs = await list(`${it}/groups/${enc(g.id)}/invitations`, ITWIN_LISTINGS.invitations);
-            for (const inv of invs) {
-              const email = found.match(inv.email);
-              if (email && inv.status !== 'Accepted')
-                add(
-                  'itwin_group_invitation',
-                  email,
-                  { itwinId, groupId: g.id, invitationId: inv.id },
-                  groupScope(g, itwinId),
-                );
-            }
-          }),
-        );
-      });
-      await Promise.all([invitations, users, owners, groups]);
-    };
+    const it = `/itwins/${enc(itwinId)}`;
+    const invitations = list(`${it}/members/invitations`, ITWIN_LISTINGS.invitations).then((items) => {
+      for (const inv of items) {
+        const email = found.match(inv.email);
+        if (email && inv.status !== 'Accepted')
+          add('itwin_member_invitation', email, { itwinId, invitationId: inv.id });
+      }
+    });
+    const users = list(`${it}/members/users`, ITWIN_LISTINGS.members).then((items) => {
+      for (const m of items) {
+        const email = found.match(m.email);
+        if (email) add('itwin_user_member', email, { itwinId, memberId: m.id });
+      }
+    });
+    const owners = list(`${it}/members/owners`, ITWIN_LISTINGS.members).then((items) => {
+      // Owners that stay: the ones whose email is not a leaver's.
+      const staying = items.filter((m) => !found.isLeaving(m.email)).length;
+      for (const m of items) {
+        const email = found.match(m.email);
+        if (email)
+          add(
+            'itwin_owner_member',
+            email,
+            { itwinId, memberId: m.id },
+            staying === 0 ? { lastOwner: true } : {},
+          );
+      }
+    });
+    const groups = list(`${it}/groups`, ITWIN_LISTINGS.groups).then(async (items) => {
+      await Promise.all(
+        items.map(async (g) => {
+          // Listed with $top/$skip, so `members` is the full list (not capped at 50).
+          for (const u of g.members ?? []) {
+            const email = found.match(u.email);
+            if (email)
+              add('itwin_group_membership', email, { itwinId, groupId: g.id }, groupScope(g, itwinId));
+          }
+          const invs = await list(`${it}/groups/${enc(g.id)}/invitations`, ITWIN_LISTINGS.invitations);
+          for (const inv of invs) {
+            const email = found.match(inv.email);
+            if (email && inv.status !== 'Accepted')
+              add(
+                'itwin_group_invitation',
+                email,
+                { itwinId, groupId: g.id, invitationId: inv.id },
+                groupScope(g, itwinId),
+              );
+          }
+        }),
+      );
+    });
+    await Promise.all([invitations, users, owners, groups]);
+  }
 
+  async function discover(subjects: readonly Subject[], t: TenantConfig, ctx: Ctx): Promise<Grant[]> {
+    const tenant = asITwin(t);
+    const http = client(tenant);
+    const found = new GrantCollector(emailIndex(subjects));
     const ids = await itwinIds(tenant, http, ctx);
-    await Promise.all(ids.map(perItwin));
+    await Promise.all(ids.map((id) => listItwin(tenant, http, id, found, ctx)));
     return found.finish(ctx, 'itwin', tenant.id);
+  }
+
+  /** Inventory scopes: one per iTwin. */
+  async function scopes(t: TenantConfig, ctx: Ctx): Promise<string[]> {
+    const tenant = asITwin(t);
+    return [...new Set(await itwinIds(tenant, client(tenant), ctx))].sort();
+  }
+
+  async function inventory(t: TenantConfig, scope: string, ctx: Ctx): Promise<Grant[]> {
+    const tenant = asITwin(t);
+    if (!isGuid(scope)) throw new LeaverError('invalid_request', 'an iTwin inventory scope is an iTwin id');
+    const found = new GrantCollector(EVERYONE);
+    await listItwin(tenant, client(tenant), scope, found, ctx);
+    return ownerMarks(found.finish(ctx, 'itwin', tenant.id));
   }
 
   async function revoke(grant: Grant, t: TenantConfig, ctx: Ctx): Promise<RevokeResult> {
@@ -168,7 +194,7 @@ export function itwinConnector(clients: TenantClients, groups: GroupWriters): Co
     }
   }
 
-  return { vendor: 'itwin', discover, revoke };
+  return { vendor: 'itwin', discover, revoke, scopes, inventory };
 }
 
 function groupScope(g: Group, itwinId: string): Partial<Grant> {
