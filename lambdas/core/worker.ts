@@ -21,7 +21,6 @@ import {
   type RunState,
 } from './actions.ts';
 import { admit, quarantine, type Verdict } from './admission.ts';
-import { allPages } from './concurrency.ts';
 import { ACTORS, type EngineDeps, nowMs } from './deps.ts';
 import { type Discovery, discoverAll, grantsOf } from './discovery.ts';
 import { isLeaverError } from './errors.ts';
