@@ -217,6 +217,21 @@ export const LEAVER_BUNDLING: BundlingOptions = {
   externalModules: ['@aws-sdk/*'],
 };
 
+/**
+ * The most a resolved token in the Lambda environment takes, by what it names: a bucket name is at
+ * most 63 bytes; a KMS key ARN about 90 (the longest region, a 12-digit account, a UUID); an SQS URL
+ * at most about 140 (the host, the account and a generated queue name); a table name or topic ARN
+ * CDK generates from the stack name, the construct path and a hash: 120 covers a 40-character stack
+ * name. Anything unknown counts 200.
+ */
+function tokenBytes(variable: string): number {
+  if (variable === 'DIGEST_BUCKET') return 63;
+  if (variable === 'DIGEST_KEY_ID') return 90;
+  if (variable.endsWith('_URL')) return 140;
+  if (variable.endsWith('_TABLE') || variable === 'TOPIC_ARN') return 120;
+  return 200;
+}
+
 /** Lambda's limit on the total size of a function's environment variables. */
 const LAMBDA_ENV_LIMIT_BYTES = 4096;
 
@@ -595,9 +610,9 @@ export class Leaver extends Construct {
       LEAVER_API_VENDOR_CALLS: 'off',
       DEAD_LETTER_QUEUE_URL: this.deadLetterQueue.queueUrl,
     };
-    // Tokens resolve to ARNs/URLs/names of bounded size; 200 bytes each is a generous estimate.
+    // Tokens resolve at deploy time to names, ARNs and URLs whose size is bounded by their kind.
     const envBytes = Object.entries({ ...environment, ...apiOnlyEnvironment }).reduce(
-      (n, [k, v]) => n + k.length + (v.startsWith('${Token') ? 200 : Buffer.byteLength(v)),
+      (n, [k, v]) => n + k.length + (v.startsWith('${Token') ? tokenBytes(k) : Buffer.byteLength(v)),
       0,
     );
     if (envBytes > LAMBDA_ENV_LIMIT_BYTES) {
