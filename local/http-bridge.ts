@@ -4,8 +4,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { problem } from '../lambdas/api/http-response.ts';
 import { LeaverError } from '../lambdas/core/errors.ts';
-import { problem } from '../lambdas/handlers/http-response.ts';
 
 /** Bodies larger than this are refused by the local server before any handler sees them. */
 export const MAX_LOCAL_BODY_BYTES = 1024 * 1024;

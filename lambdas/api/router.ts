@@ -10,8 +10,8 @@ import type { EngineDeps } from '../core/deps.ts';
 import { LeaverError } from '../core/errors.ts';
 import { fieldErrors } from '../core/input-rules/index.ts';
 import type { DeadLetterQueue, SecretStore } from '../core/ports.ts';
-import { type HttpResult, problem } from '../handlers/http-response.ts';
 import { type AuthMode, authenticate } from './auth.ts';
+import { type HttpResult, problem } from './http-response.ts';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
 
