@@ -15,7 +15,8 @@ import {
   VerifyReportSchema,
 } from './audit-schemas.ts';
 import { json, text } from './http-response.ts';
-import { type AnyRoute, route } from './router.ts';
+import type { AnyRoute } from './request.ts';
+import { route } from './router.ts';
 import { IdParams } from './schemas.ts';
 
 const JSON_TYPE = 'application/json';

@@ -16,7 +16,8 @@ import { unwrapCursor, wrapCursor } from './cursor.ts';
 import * as engine from './engine.ts';
 import { json, text } from './http-response.ts';
 import { buildOpenApi } from './openapi.ts';
-import { type AnyRoute, type ApiRequest, route } from './router.ts';
+import type { AnyRoute, ApiRequest } from './request.ts';
+import { route } from './router.ts';
 import {
   ActionBody,
   AuditExportQuery,
