@@ -29,19 +29,15 @@ import type {
   ScheduledEvent,
   SQSEvent,
 } from 'aws-lambda';
-import { startDynalite } from '../lambdas/adapters/dynalite-server.ts';
 import {
-  createTables,
   DynamoAuditLog,
   DynamoDigestState,
   DynamoLockStore,
   DynamoOffboardingStore,
-  FileSecretStore,
   FolderDigestArchive,
   KeyPairDigestSigner,
   LogNotifier,
   MemoryDigestArchive,
-  MemoryJobQueue,
   systemClock,
   UlidIds,
 } from '../lambdas/adapters/index.ts';
@@ -62,6 +58,10 @@ import { handler as retrySweepHandler } from '../lambdas/handlers/retry-sweep.ts
 import { type HandlerDeps, setDeps } from '../lambdas/handlers/wiring.ts';
 import { handler as workerHandler } from '../lambdas/handlers/worker.ts';
 import { type Sandbox, type SandboxSeed, startSandbox } from '../sandbox/index.ts';
+import { startDynalite } from './adapters/dynalite-server.ts';
+import { FileSecretStore } from './adapters/file-secret-store.ts';
+import { MemoryJobQueue } from './adapters/memory-job-queue.ts';
+import { createTables } from './adapters/table-setup.ts';
 import { consoleFiles } from './console-files.ts';
 import { BodyTooLargeError, readBody, sendProblem, sendResult, toApiGatewayEvent } from './http-bridge.ts';
 import { type Scheduler, startScheduler } from './scheduler.ts';

@@ -11,7 +11,6 @@ import fc from 'fast-check';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
-  createTables,
   DynamoAuditLog,
   DynamoOffboardingStore,
   LogNotifier,
@@ -24,6 +23,7 @@ import { handler } from '../../lambdas/handlers/intake.ts';
 import { localContext } from '../../lambdas/handlers/middleware.ts';
 import { logger } from '../../lambdas/handlers/observability.ts';
 import { type HandlerDeps, setDeps } from '../../lambdas/handlers/wiring.ts';
+import { createTables } from '../../local/adapters/table-setup.ts';
 
 const SECRET = 'whsec_UHJvcGVydHlUZXN0U2VjcmV0S2V5MDAwMDE=';
 const OKTA = 'Bearer property-okta-token';

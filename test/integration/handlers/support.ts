@@ -16,9 +16,9 @@ import {
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { Webhook } from 'standardwebhooks';
 import { vi } from 'vitest';
-import { createTables } from '../../../lambdas/adapters/table-setup.ts';
 import type { LeaverConfigInput } from '../../../lambdas/core/config.ts';
 import { localContext } from '../../../lambdas/handlers/middleware.ts';
+import { createTables } from '../../../local/adapters/table-setup.ts';
 
 export const region = 'us-east-1';
 export const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
