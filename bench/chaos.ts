@@ -41,12 +41,7 @@ import { resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import {
-  createTables,
-  DynamoAuditLog,
-  DynamoOffboardingStore,
-  systemClock,
-} from '../lambdas/adapters/index.ts';
+import { DynamoAuditLog, DynamoOffboardingStore, systemClock } from '../lambdas/adapters/index.ts';
 import { verifyStream } from '../lambdas/core/audit-chain.ts';
 import { parseConfig } from '../lambdas/core/config.ts';
 import type { AuditRecord, Offboarding } from '../lambdas/core/model.ts';
@@ -56,6 +51,7 @@ import { runInventorySync } from '../lambdas/handlers/inventory-sync.ts';
 import { localContext } from '../lambdas/handlers/middleware.ts';
 import { runRetrySweep } from '../lambdas/handlers/retry-sweep.ts';
 import { createAwsDeps, setDeps } from '../lambdas/handlers/wiring.ts';
+import { createTables } from '../local/adapters/table-setup.ts';
 import type { ItwinState } from '../sandbox/itwin/types.ts';
 import { callKind, summarise } from './support/calls.ts';
 import {

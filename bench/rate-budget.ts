@@ -12,7 +12,7 @@
  */
 import { resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createTables } from '../lambdas/adapters/table-setup.ts';
+import { createTables } from '../local/adapters/table-setup.ts';
 import type { SandboxClient } from './support/control.ts';
 import { spawnTs } from './support/processes.ts';
 

@@ -13,9 +13,9 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Webhook } from 'standardwebhooks';
-import { FileSecretStore } from '../lambdas/adapters/file-secret-store.ts';
 import type { LeaverConfig } from '../lambdas/core/config.ts';
 import { describeConfigError, loadConfig } from '../lambdas/handlers/config-loader.ts';
+import { FileSecretStore } from './adapters/file-secret-store.ts';
 
 export interface DemoOptions {
   email: string;

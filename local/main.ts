@@ -29,21 +29,17 @@ import type {
   ScheduledEvent,
   SQSEvent,
 } from 'aws-lambda';
-import { startDynalite } from '../lambdas/adapters/dynalite-server.ts';
 import {
-  createTables,
   DynamoAuditLog,
   DynamoDigestState,
   DynamoInventoryStore,
   DynamoLockStore,
   DynamoOffboardingStore,
   DynamoRateBudget,
-  FileSecretStore,
   FolderDigestArchive,
   KeyPairDigestSigner,
   LogNotifier,
   MemoryDigestArchive,
-  MemoryJobQueue,
   systemClock,
   UlidIds,
 } from '../lambdas/adapters/index.ts';
@@ -65,6 +61,11 @@ import { handler as retrySweepHandler } from '../lambdas/handlers/retry-sweep.ts
 import { type HandlerDeps, setDeps, sharedListings } from '../lambdas/handlers/wiring.ts';
 import { handler as workerHandler } from '../lambdas/handlers/worker.ts';
 import { type Sandbox, type SandboxSeed, startSandbox } from '../sandbox/index.ts';
+import { startDynalite } from './adapters/dynalite-server.ts';
+import { FileSecretStore } from './adapters/file-secret-store.ts';
+import { MemoryJobQueue } from './adapters/memory-job-queue.ts';
+import { createTables } from './adapters/table-setup.ts';
+import { apiGatewayRoute } from './api-gateway-event.ts';
 import { consoleFiles } from './console-files.ts';
 import { BodyTooLargeError, readBody, sendProblem, sendResult, toApiGatewayEvent } from './http-bridge.ts';
 import { type Scheduler, startScheduler } from './scheduler.ts';
@@ -169,33 +170,10 @@ function routeRequest(
   body: Buffer,
 ): { kind: 'intake' | 'api'; event: APIGatewayProxyEventV2 } | undefined {
   const path = new URL(req.url ?? '/', 'http://local').pathname;
-  const method = (req.method ?? 'GET').toUpperCase();
-  const hook = /^\/hooks\/([^/]+)\/?$/.exec(path);
-  if (hook) {
-    let source = hook[1]!;
-    try {
-      source = decodeURIComponent(source);
-    } catch {
-      // left as sent: no source has such a name, the intake answers 404
-    }
-    return {
-      kind: 'intake',
-      event: toApiGatewayEvent(req, body, {
-        routeKey: `${method} /hooks/{source}`,
-        pathParameters: { source },
-      }),
-    };
-  }
-  if (path === '/v1' || path.startsWith('/v1/')) {
-    return {
-      kind: 'api',
-      event: toApiGatewayEvent(req, body, {
-        routeKey: 'ANY /v1/{proxy+}',
-        pathParameters: { proxy: path.slice('/v1/'.length) },
-      }),
-    };
-  }
-  return undefined;
+  const route = apiGatewayRoute(req.method ?? 'GET', path);
+  if (!route) return undefined;
+  const { kind, ...key } = route;
+  return { kind, event: toApiGatewayEvent(req, body, key) };
 }
 
 export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalRuntime> {

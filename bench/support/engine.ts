@@ -7,7 +7,6 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import {
-  createTables,
   DynamoAuditLog,
   DynamoInventoryStore,
   DynamoOffboardingStore,
@@ -21,6 +20,7 @@ import { type LeaverConfig, type LeaverConfigInput, parseConfig } from '../../la
 import { LeaverError } from '../../lambdas/core/errors.ts';
 import type { JobQueue, Log, SecretStore } from '../../lambdas/core/ports.ts';
 import { type HandlerDeps, sharedListings } from '../../lambdas/handlers/wiring.ts';
+import { createTables } from '../../local/adapters/table-setup.ts';
 
 /** Secrets in memory (the bench's stand-in for Secrets Manager). */
 export class MemorySecrets implements SecretStore {

@@ -13,8 +13,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { BudgetAnswer, RateBudget } from '../connectors/http/budget.ts';
-import type { RateSpec } from '../connectors/http/limiter.ts';
+import type { BudgetAnswer, RateBudget, RateSpec } from '../core/rate-budget.ts';
 import { isConditionalCheckFailed, toLeaverAwsError } from './aws-errors.ts';
 
 export interface DynamoRateBudgetOptions {

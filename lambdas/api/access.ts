@@ -3,8 +3,8 @@
  */
 import { accessOf } from '../core/access.ts';
 import { grantKey, grantPhase } from '../core/model.ts';
-import { json } from '../handlers/http-response.ts';
 import { AccessQuery, AccessSchema, type AccessView } from './access-schemas.ts';
+import { json } from './http-response.ts';
 import { route } from './router.ts';
 
 export const getAccess = route({

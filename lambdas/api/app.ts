@@ -6,8 +6,8 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { EngineDeps } from '../core/deps.ts';
 import type { DeadLetterQueue, SecretStore } from '../core/ports.ts';
-import type { HttpResult } from '../handlers/http-response.ts';
-import type { AuthMode } from './auth.ts';
+import type { HttpResult } from './http-response.ts';
+import type { AuthMode } from './request.ts';
 import { decodeEvent, Router } from './router.ts';
 import { ROUTES } from './routes.ts';
 import { API_VERSION } from './version.ts';

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { ERROR_TABLE } from '../core/errors.ts';
-import type { AnyRoute } from './router.ts';
+import type { AnyRoute } from './request.ts';
 import { ProblemSchema } from './schemas.ts';
 
 type JsonSchema = Record<string, unknown>;

@@ -10,14 +10,15 @@ import { verifyAudit } from '../core/audit-verify.ts';
 import { LeaverError } from '../core/errors.ts';
 import { type GrantKind, VENDORS, type VendorId } from '../core/model.ts';
 import { assertGrantIds, vendorOfKind } from '../core/vendor-ids.ts';
-import { json, text } from '../handlers/http-response.ts';
 import { getAccess } from './access.ts';
 import { CONTENT_TYPES, csvHeader, csvRow, jsonlLine, toOcsf } from './audit-export.ts';
 import { AUDIT_ROUTES } from './audit-routes.ts';
 import { unwrapCursor, wrapCursor } from './cursor.ts';
 import * as engine from './engine.ts';
+import { json, text } from './http-response.ts';
 import { buildOpenApi } from './openapi.ts';
-import { type AnyRoute, type ApiRequest, route } from './router.ts';
+import type { AnyRoute, ApiRequest } from './request.ts';
+import { route } from './router.ts';
 import {
   ActionBody,
   AuditExportQuery,

@@ -6,10 +6,10 @@
  */
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { handleApiEvent, router } from '../api/app.ts';
+import { type HttpResult, problem } from '../api/http-response.ts';
 import { decodeEvent } from '../api/router.ts';
 import { LeaverError } from '../core/errors.ts';
 import { describeConfigError } from './config-loader.ts';
-import { type HttpResult, problem } from './http-response.ts';
 import { withMiddleware } from './middleware.ts';
 import { deadlineFrom, logger } from './observability.ts';
 import { callsVendors } from './vendor-routes.ts';

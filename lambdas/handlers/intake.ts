@@ -18,12 +18,12 @@
  * in `IntakeServerErrors` (alarmed: Lambda's Errors metric never sees a returned 500).
  */
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { type HttpResult, json, problem } from '../api/http-response.ts';
 import type { SourceConfig } from '../core/config.ts';
 import { isLeaverError, LeaverError } from '../core/errors.ts';
 import { acceptHrEvents, recordRejection } from '../core/intake.ts';
 import type { HrEvent } from '../core/model.ts';
 import { getSource, MAX_BODY_BYTES, type RawWebhook } from '../sources/index.ts';
-import { type HttpResult, json, problem } from './http-response.ts';
 import { withMiddleware } from './middleware.ts';
 import { coreLog, logger, recorder } from './observability.ts';
 import {

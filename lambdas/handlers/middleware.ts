@@ -7,7 +7,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { logger, recorder, tracer } from './observability.ts';
+import { logger, recorder, tracer, withInvocationLogger } from './observability.ts';
 
 /** Publishes the invocation's aggregated metrics whether the handler succeeded or threw. */
 export function flushMetrics(): MiddlewareObj {
@@ -17,15 +17,22 @@ export function flushMetrics(): MiddlewareObj {
   return { name: 'flushMetrics', after: flush, onError: flush };
 }
 
-/** Wraps a handler function with Leaver's middleware. */
+/** A Lambda handler as the runtime (or the local runtime) calls it. */
+export type LambdaHandler<TEvent, TResult> = (event: TEvent, context: Context) => Promise<TResult>;
+
+/**
+ * Wraps a handler function with Leaver's middleware, inside a logger of the invocation's own so
+ * that its Lambda context (function name, request id) is never another invocation's.
+ */
 export function withMiddleware<TEvent, TResult>(
   fn: (event: TEvent, context: Context) => Promise<TResult>,
-): middy.MiddyfiedHandler<TEvent, TResult, Error, Context> {
+): LambdaHandler<TEvent, TResult> {
   // A response can hold raw emails (offboardings, audit exports): never copy it into a trace.
-  return middy<TEvent, TResult, Error, Context>(fn)
+  const stack = middy<TEvent, TResult, Error, Context>(fn)
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(flushMetrics());
+  return (event, context) => withInvocationLogger(() => stack(event, context));
 }
 
 /**

@@ -7,6 +7,7 @@
  * replaces email addresses with their `hashEmail` pseudonym and the values of secret-looking keys
  * (core/redact.ts `isSecretKey`) with `[redacted]`.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
@@ -33,10 +34,50 @@ export function redactForLog(key: string, value: unknown): unknown {
   return value;
 }
 
-export const logger = new Logger({
+/** Powertools' Logger, with its cold-start flag (protected there) open to `withInvocationLogger`. */
+class LeaverLogger extends Logger {
+  takeColdStart(): boolean {
+    return this.getColdStart();
+  }
+
+  protected override createLogger(options?: ConstructorParameters<typeof Logger>[0]): LeaverLogger {
+    return new LeaverLogger(options);
+  }
+}
+
+/** The process's logger: its settings are every invocation's, and it writes what no invocation owns. */
+const processLogger = new LeaverLogger({
   serviceName: process.env.POWERTOOLS_SERVICE_NAME || SERVICE_NAME,
   jsonReplacerFn: redactForLog,
 });
+
+const invocationLogger = new AsyncLocalStorage<Logger>();
+
+/**
+ * The logger every handler and core write to. Each call goes to the logger of the invocation it
+ * runs in (`withInvocationLogger`), so invocations sharing one process (the local runtime runs the
+ * API, the worker and the schedules side by side) log under their own function name and request id
+ * even when they interleave; one shared Lambda context would name whichever started last. Outside
+ * an invocation it is the process's logger, with no function context.
+ */
+export const logger: Logger = new Proxy(processLogger, {
+  get(target, key) {
+    const current = invocationLogger.getStore() ?? target;
+    const value = Reflect.get(current, key, current);
+    // Bound to the real instance: Logger's methods read its private fields.
+    return typeof value === 'function' ? value.bind(current) : value;
+  },
+});
+
+/**
+ * Runs one invocation with a logger of its own (the process's settings, log level and persistent
+ * keys). The process is cold once: a fresh logger would report every invocation as a cold start.
+ */
+export function withInvocationLogger<T>(fn: () => T): T {
+  const own = processLogger.createChild() as LeaverLogger;
+  if (!processLogger.takeColdStart()) own.takeColdStart();
+  return invocationLogger.run(own, fn);
+}
 
 export const metrics = new Metrics({
   namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || METRICS_NAMESPACE,

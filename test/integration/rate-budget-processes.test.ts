@@ -9,8 +9,8 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningDynalite, startDynalite } from '../../lambdas/adapters/dynalite-server.ts';
-import { createTables } from '../../lambdas/adapters/table-setup.ts';
+import { type RunningDynalite, startDynalite } from '../../local/adapters/dynalite-server.ts';
+import { createTables } from '../../local/adapters/table-setup.ts';
 import { type Sandbox, startSandbox } from '../../sandbox/index.ts';
 
 const ORG = '5f1a00000000000000000b01';

@@ -7,21 +7,10 @@
  * together never more than it: a fixed split would give each process a fraction whether or not
  * the others are busy.
  */
-import type { RateSpec } from './limiter.ts';
+import type { BudgetAnswer, RateBudget, RateSpec } from '../../core/rate-budget.ts';
 import type { Timing } from './types.ts';
 
-export type BudgetAnswer =
-  /** `readyInMs`: when the next token will be there (0 or absent: there are more now). */
-  { granted: number; waitMs?: undefined; readyInMs?: number } | { granted: 0; waitMs: number };
-
-export interface RateBudget {
-  /**
-   * Takes up to `want` tokens (at least one, at most the burst) of the budget `key`, whose rate and
-   * burst are `spec`; `now` is the caller's clock (epoch ms). Answers how many it got, or, when none
-   * are left, how long to wait before asking again.
-   */
-  take(key: string, want: number, spec: RateSpec, now: number): Promise<BudgetAnswer>;
-}
+export type { BudgetAnswer, RateBudget } from '../../core/rate-budget.ts';
 
 /** Leased tokens not spent within this time are dropped, so they never add to a later burst. */
 const LEASE_TTL_MS = 1_000;

@@ -9,13 +9,11 @@
  * configured (documented) rate holds. When a Retry-After pause ends one request may go at once,
  * since the vendor said it would take one then.
  */
-import { BudgetGate, type RateBudget } from './budget.ts';
+import type { RateBudget, RateSpec } from '../../core/rate-budget.ts';
+import { BudgetGate } from './budget.ts';
 import type { Timing } from './types.ts';
 
-export interface RateSpec {
-  perSecond: number;
-  burst: number;
-}
+export type { RateSpec } from '../../core/rate-budget.ts';
 
 const MIN_FACTOR = 1 / 16;
 const RECOVERY_STEP = 0.05;

@@ -5,10 +5,10 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningDynalite, startDynalite } from '../../../lambdas/adapters/dynalite-server.ts';
 import { DynamoInventoryStore } from '../../../lambdas/adapters/dynamo-inventory-store.ts';
-import { createTables } from '../../../lambdas/adapters/table-setup.ts';
 import type { Grant } from '../../../lambdas/core/model.ts';
+import { type RunningDynalite, startDynalite } from '../../../local/adapters/dynalite-server.ts';
+import { createTables } from '../../../local/adapters/table-setup.ts';
 import { credentials, region, uniqueName } from './support.ts';
 
 let server: RunningDynalite;

@@ -5,9 +5,9 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningDynalite, startDynalite } from '../../../lambdas/adapters/dynalite-server.ts';
 import { DynamoRateBudget } from '../../../lambdas/adapters/dynamo-rate-budget.ts';
-import { createTables } from '../../../lambdas/adapters/table-setup.ts';
+import { type RunningDynalite, startDynalite } from '../../../local/adapters/dynalite-server.ts';
+import { createTables } from '../../../local/adapters/table-setup.ts';
 import { credentials, region, uniqueName } from './support.ts';
 
 let server: RunningDynalite;

@@ -28,7 +28,6 @@ import { KeyPairDigestSigner } from '../../../lambdas/adapters/key-pair-digest-s
 import { KmsDigestSigner } from '../../../lambdas/adapters/kms-digest-signer.ts';
 import { S3DigestArchive } from '../../../lambdas/adapters/s3-digest-archive.ts';
 import { systemClock } from '../../../lambdas/adapters/system-clock.ts';
-import { createTables } from '../../../lambdas/adapters/table-setup.ts';
 import { digestDeps, verifyDeps } from '../../../lambdas/core/anchor.ts';
 import { type VerifyReport, type VerifyScope, verifyAudit } from '../../../lambdas/core/audit-verify.ts';
 import { parseConfig } from '../../../lambdas/core/config.ts';
@@ -49,6 +48,7 @@ import { type EvidencePack, evidenceText } from '../../../lambdas/core/evidence.
 import { exportEvidence } from '../../../lambdas/core/evidence-export.ts';
 import { acceptHrEvents } from '../../../lambdas/core/intake.ts';
 import { processOffboardings } from '../../../lambdas/core/worker.ts';
+import { createTables } from '../../../local/adapters/table-setup.ts';
 import { AuditTamper } from '../../support/audit-tamper.ts';
 import { type FakeConnector, fakeRegistry, grants } from '../../support/fake-connector.ts';
 import { MemoryLog, MemoryNotifier, MemoryQueue, TEST_TENANTS } from '../../support/memory-ports.ts';

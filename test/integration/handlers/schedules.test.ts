@@ -9,13 +9,13 @@ import type { ScheduledEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoInventoryStore } from '../../../lambdas/adapters/dynamo-inventory-store.ts';
 import { DynamoOffboardingStore } from '../../../lambdas/adapters/dynamo-offboarding-store.ts';
-import { createTables } from '../../../lambdas/adapters/table-setup.ts';
 import { resetConfigCache } from '../../../lambdas/handlers/config-loader.ts';
 import { handler as dueSweep } from '../../../lambdas/handlers/due-sweep.ts';
 import { handler as inventorySync } from '../../../lambdas/handlers/inventory-sync.ts';
 import { handler as reconcile } from '../../../lambdas/handlers/reconcile.ts';
 import { handler as retrySweep } from '../../../lambdas/handlers/retry-sweep.ts';
 import { setDeps } from '../../../lambdas/handlers/wiring.ts';
+import { createTables } from '../../../local/adapters/table-setup.ts';
 import { offboarding } from '../adapters/support.ts';
 import { applyEnv, captureOutput, lambdaContext, type MotoEnv, setupMoto } from './support.ts';
 

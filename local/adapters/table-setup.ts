@@ -12,9 +12,9 @@ import {
   type GlobalSecondaryIndex,
   type KeySchemaElement,
 } from '@aws-sdk/client-dynamodb';
-import { LeaverError } from '../core/errors.ts';
-import { awsErrorName } from './aws-errors.ts';
-import { AUDIT, INVENTORY, OFFBOARDINGS } from './tables.ts';
+import { awsErrorName } from '../../lambdas/adapters/aws-errors.ts';
+import { AUDIT, INVENTORY, OFFBOARDINGS } from '../../lambdas/adapters/tables.ts';
+import { LeaverError } from '../../lambdas/core/errors.ts';
 
 export interface TableNames {
   offboardingsTable: string;
