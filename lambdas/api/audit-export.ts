@@ -189,7 +189,8 @@ export function toOcsf(r: AuditRecord): OcsfEvent | undefined {
   if (r.errorCode) event.status_code = r.errorCode;
   if (statusDetail) event.status_detail = statusDetail;
   if (!accountLevel) event.privileges = [grant.kind];
-  const uid = grant.ids[res.idKey];
+  const ids: Readonly<Record<string, string>> = grant.ids;
+  const uid = ids[res.idKey];
   if (uid && !accountLevel)
     event.resource = { uid, type: res.type, ...(grant.scopeName ? { name: grant.scopeName } : {}) };
   if (event.user.name === undefined) delete event.user.name;

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { verifyStream } from '../core/audit-chain.ts';
 import { LeaverError } from '../core/errors.ts';
-import { type GrantKind, VENDORS, type VendorId } from '../core/model.ts';
+import { asGrant, type GrantKind, VENDORS, type VendorId } from '../core/model.ts';
 import { assertGrantIds, vendorOfKind } from '../core/vendor-ids.ts';
 import { json, text } from '../handlers/http-response.ts';
 import { getAccess } from './access.ts';
@@ -379,13 +379,13 @@ const revocations = route({
       });
     }
     assertGrantIds(kind, body.ids);
-    const grant = {
+    const grant = asGrant({
       vendor,
       tenantId: tenant.id,
       kind,
       email: body.email ?? '',
       ids: body.ids,
-    };
+    });
     return json(200, await engine.revoke(env, principal, { grant, reason: body.reason }));
   },
 });

@@ -7,16 +7,12 @@
  * view without its schema fails the tests.
  */
 import { z } from 'zod';
-import { AUDIT_EVENTS, GRANT_KINDS, OFFBOARDING_STATUSES, VENDORS } from '../core/model.ts';
+import { AUDIT_EVENTS, GRANT_KIND_NAMES, GRANT_PHASES, OFFBOARDING_STATUSES, VENDORS } from '../core/model.ts';
 
-export { OFFBOARDING_STATUSES };
+export { GRANT_KIND_NAMES, OFFBOARDING_STATUSES };
 
 export const OUTCOMES = ['revoked', 'already_absent', 'skipped', 'failed'] as const;
 export const SKIP_REASONS = ['dry_run', 'protected_account', 'last_owner', 'kill_switch'] as const;
-export const GRANT_KIND_NAMES = Object.keys(GRANT_KINDS) as [
-  keyof typeof GRANT_KINDS,
-  ...(keyof typeof GRANT_KINDS)[],
-];
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2}))?$/;
 
@@ -148,7 +144,7 @@ export const PlanItemSchema = z.strictObject({
   vendor,
   tenantId: z.string(),
   kind: z.enum(GRANT_KIND_NAMES),
-  phase: z.enum(['invitation', 'membership']),
+  phase: z.enum(GRANT_PHASES),
   email,
   ids: z.record(z.string(), z.string()),
   scopeName: z.string().optional(),
