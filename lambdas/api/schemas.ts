@@ -7,7 +7,13 @@
  * view without its schema fails the tests.
  */
 import { z } from 'zod';
-import { AUDIT_EVENTS, GRANT_KIND_NAMES, GRANT_PHASES, OFFBOARDING_STATUSES, VENDORS } from '../core/model.ts';
+import {
+  AUDIT_EVENTS,
+  GRANT_KIND_NAMES,
+  GRANT_PHASES,
+  OFFBOARDING_STATUSES,
+  VENDORS,
+} from '../core/model.ts';
 
 export { GRANT_KIND_NAMES, OFFBOARDING_STATUSES };
 

@@ -11,9 +11,9 @@ import {
   type VendorOfKind,
 } from './vendor-manifest.ts';
 
+export type { GrantIdsOf, GrantKind, GrantPhase, VendorId } from './vendor-manifest.ts';
 // The vendors and grant kinds are described once, in the vendor manifest.
 export { GRANT_KIND_NAMES, GRANT_PHASES, VENDORS } from './vendor-manifest.ts';
-export type { GrantIdsOf, GrantKind, GrantPhase, VendorId } from './vendor-manifest.ts';
 
 /** The person leaving. `email` is the join key at every vendor, compared case-insensitively. */
 export interface Subject {
@@ -185,6 +185,11 @@ export function asGrant(
   grant: GrantFields & { vendor: VendorId; kind: GrantKind; ids: Readonly<Record<string, string>> },
 ): Grant {
   return grant as Grant;
+}
+
+/** A grant's ids as a plain record, for code that reads them by name whatever the kind. */
+export function idsOf(grant: Grant): Readonly<Record<string, string | undefined>> {
+  return grant.ids;
 }
 
 /** A grant of kind `kind`, its vendor taken from the manifest: connectors build grants with it. */

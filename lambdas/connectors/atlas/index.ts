@@ -37,8 +37,8 @@
  */
 import type { AtlasTenant, TenantConfig } from '../../core/config.ts';
 import { type Grant, type GrantIdsOf, grantOf, normaliseEmail, type Subject } from '../../core/model.ts';
-import { assertNever, type KindOfVendor } from '../../core/vendor-manifest.ts';
 import type { Connector, Ctx, RevokeResult } from '../../core/ports.ts';
+import { assertNever, type KindOfVendor } from '../../core/vendor-manifest.ts';
 import {
   arrayBody,
   checkGrant,
@@ -305,7 +305,12 @@ export function atlasConnector(clients: TenantClients): Connector {
         if (!INVITE_GONE.includes(res.status)) {
           return { outcome: 'revoked', vendorRequestId: res.vendorRequestId, attempts: res.attempts };
         }
-        return revokePendingOrgUser(grant.ids.orgId, grant.ids.invitationId, res.vendorRequestId, res.attempts);
+        return revokePendingOrgUser(
+          grant.ids.orgId,
+          grant.ids.invitationId,
+          res.vendorRequestId,
+          res.attempts,
+        );
       }
       case 'atlas_project_invitation':
         return del(

@@ -10,8 +10,8 @@
  */
 import type { CloudManagerTenant, TenantConfig } from '../../core/config.ts';
 import { type Grant, type GrantIdsOf, grantOf, type Subject } from '../../core/model.ts';
-import { assertNever, type KindOfVendor } from '../../core/vendor-manifest.ts';
 import type { Connector, Ctx, RevokeResult } from '../../core/ports.ts';
+import { assertNever, type KindOfVendor } from '../../core/vendor-manifest.ts';
 import {
   arrayBody,
   checkGrant,

@@ -3,7 +3,14 @@
 import type { z } from 'zod';
 import type { TenantConfig } from '../../core/config.ts';
 import { LeaverError } from '../../core/errors.ts';
-import { type Grant, type GrantOfVendor, normaliseEmail, type Subject, subjectEmails, type VendorId } from '../../core/model.ts';
+import {
+  type Grant,
+  type GrantOfVendor,
+  normaliseEmail,
+  type Subject,
+  subjectEmails,
+  type VendorId,
+} from '../../core/model.ts';
 import type { Ctx, RevokeResult } from '../../core/ports.ts';
 import { assertGrantIds, isGrantKind, vendorOfKind } from '../../core/vendor-ids.ts';
 import type { VendorHttp } from '../http/client.ts';

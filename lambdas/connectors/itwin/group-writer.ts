@@ -20,7 +20,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ITwinTenant } from '../../core/config.ts';
 import { ERROR_TABLE, type ErrorCode, LeaverError, toLeaverError } from '../../core/errors.ts';
-import { type Grant, type GrantOf, normaliseEmail } from '../../core/model.ts';
+import { type GrantOf, normaliseEmail } from '../../core/model.ts';
 import type { Ctx, PostedRequest, RequestResult, RevokeResult, WriteCoordination } from '../../core/ports.ts';
 import type { VendorHttp } from '../http/client.ts';
 import type { Timing } from '../http/types.ts';

@@ -75,7 +75,8 @@ export function itwinConnector(clients: TenantClients, groups: GroupWriters): Co
       email: string,
       ids: GrantIdsOf<K>,
       extra: Partial<GrantFields> = {},
-    ) => found.add(grantOf(kind, { tenantId: tenant.id, email, ids, scopeName: `iTwin ${itwinId}`, ...extra }));
+    ) =>
+      found.add(grantOf(kind, { tenantId: tenant.id, email, ids, scopeName: `iTwin ${itwinId}`, ...extra }));
 
     const it = `/itwins/${enc(itwinId)}`;
     const invitations = list(`${it}/members/invitations`, ITWIN_LISTINGS.invitations).then((items) => {
