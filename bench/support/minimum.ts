@@ -79,7 +79,7 @@ export function jobShape(sc: Scenario): JobShape {
 
   const tenants = sc.config.tenants ?? [];
   // Bucket names are per vendor: one tenant (one client, org, API key) of each is modelled.
-  for (const v of ['itwin', 'atlas', 'cloudmanager'])
+  for (const v of VENDORS)
     if (tenants.filter((t) => t.vendor === v).length > 1) throw new Error(`more than one ${v} tenant`);
   for (const t of tenants) {
     if (t.vendor === 'itwin') {
