@@ -20,6 +20,7 @@
  * Cloud Manager org and project invitations and users. Groups and teams are not (the mass-layoff
  * scenario has none); a scenario with them throws rather than being under-counted.
  */
+import { VENDORS } from '../../lambdas/core/model.ts';
 import type { Scenario } from './scenario.ts';
 
 /**
