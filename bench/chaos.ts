@@ -44,7 +44,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-s
 import { DynamoAuditLog, DynamoOffboardingStore, systemClock } from '../lambdas/adapters/index.ts';
 import { verifyStream } from '../lambdas/core/audit-chain.ts';
 import { parseConfig } from '../lambdas/core/config.ts';
-import type { AuditRecord, Offboarding } from '../lambdas/core/model.ts';
+import { type AuditRecord, type Offboarding, VENDORS } from '../lambdas/core/model.ts';
 import { runDueSweep } from '../lambdas/handlers/due-sweep.ts';
 import { handler as intakeHandler } from '../lambdas/handlers/intake.ts';
 import { runInventorySync } from '../lambdas/handlers/inventory-sync.ts';
@@ -146,7 +146,7 @@ try {
   };
   parseConfig(config);
   await sandbox.seed(sc.seed);
-  for (const v of ['itwin', 'atlas', 'cloudmanager'] as const) await sandbox.setRateLimit(v, null);
+  for (const v of VENDORS) await sandbox.setRateLimit(v, null);
 
   // ---- AWS on moto: tables, queue, secrets; the Lambda environment
   const prefix = `chaos-${randomUUID().slice(0, 8)}`;

@@ -10,7 +10,9 @@
  *   inventory.verifiedMs / verifyBoundMs: webhook -> completed, and the rate bound of the
  *     verification's calls (its listing calls): max over buckets of (calls - capacity) / refill.
  */
+
 import { syncInventory } from '../lambdas/core/inventory-sync.ts';
+import { VENDORS } from '../lambdas/core/model.ts';
 import { handler as intakeHandler } from '../lambdas/handlers/intake.ts';
 import { localContext } from '../lambdas/handlers/middleware.ts';
 import { makeCtx } from '../lambdas/handlers/observability.ts';
@@ -64,7 +66,7 @@ function apiCalls(log: readonly RequestLogEntry[]): Record<VendorName, number> {
  */
 function rateBoundMs(calls: Record<VendorName, number>, share = 1): number {
   let worst = 0;
-  for (const v of ['itwin', 'atlas', 'cloudmanager'] as const) {
+  for (const v of VENDORS) {
     const r = INVENTORY_RATES[v];
     const ms = (Math.max(0, calls[v] - share * r.capacity) / (share * r.refillPerSecond)) * 1000;
     worst = Math.max(worst, ms);

@@ -3,21 +3,19 @@
  * its types without the server's code.
  */
 import { z } from 'zod';
-import { GRANT_KINDS, type GrantKind, VENDORS } from '../core/model.ts';
+import { GRANT_KIND_NAMES, GRANT_PHASES, VENDORS } from '../core/model.ts';
 import { emailInput } from './schemas.ts';
 
 const isoTime = z.string().meta({ format: 'date-time' });
 
 export const AccessQuery = z.strictObject({ email: emailInput });
 
-const KINDS = Object.keys(GRANT_KINDS) as [GrantKind, ...GrantKind[]];
-
 export const AccessGrantSchema = z.strictObject({
   grantKey: z.string(),
   vendor: z.enum(VENDORS),
   tenantId: z.string(),
-  kind: z.enum(KINDS),
-  phase: z.enum(['invitation', 'membership']),
+  kind: z.enum(GRANT_KIND_NAMES),
+  phase: z.enum(GRANT_PHASES),
   email: z.string().meta({ format: 'email' }),
   ids: z.record(z.string(), z.string()),
   scopeName: z.string().optional(),

@@ -8,7 +8,7 @@ import { verifyDeps } from '../core/anchor.ts';
 import { verifyStream } from '../core/audit-chain.ts';
 import { verifyAudit } from '../core/audit-verify.ts';
 import { LeaverError } from '../core/errors.ts';
-import { type GrantKind, VENDORS, type VendorId } from '../core/model.ts';
+import { asGrant, type GrantKind, VENDORS, type VendorId } from '../core/model.ts';
 import { assertGrantIds, vendorOfKind } from '../core/vendor-ids.ts';
 import { getAccess } from './access.ts';
 import { CONTENT_TYPES, csvHeader, csvRow, jsonlLine, toOcsf } from './audit-export.ts';
@@ -390,13 +390,13 @@ const revocations = route({
       });
     }
     assertGrantIds(kind, body.ids);
-    const grant = {
+    const grant = asGrant({
       vendor,
       tenantId: tenant.id,
       kind,
       email: body.email ?? '',
       ids: body.ids,
-    };
+    });
     return json(200, await engine.revoke(env, principal, { grant, reason: body.reason }));
   },
 });

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { emailRule, isEmailAddress, textRule } from './input-rules/index.ts';
+import type { VendorId } from './vendor-manifest.ts';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const OBJECT_ID = /^[a-f0-9]{24}$/;
@@ -343,6 +344,13 @@ export const configSchema = z
 export type LeaverConfig = z.output<typeof configSchema>;
 export type LeaverConfigInput = z.input<typeof configSchema>;
 export type TenantConfig = z.output<typeof tenantSchema>;
+/**
+ * Every vendor of the manifest has a tenant schema in `tenantSchema`: a vendor without one makes
+ * this declaration fail to compile, naming the vendor.
+ */
+export const EVERY_VENDOR_HAS_A_TENANT_SCHEMA: [Exclude<VendorId, TenantConfig['vendor']>] extends [never]
+  ? true
+  : { missing: Exclude<VendorId, TenantConfig['vendor']> } = true;
 export type ITwinTenant = z.output<typeof itwinTenantSchema>;
 export type AtlasTenant = z.output<typeof atlasTenantSchema>;
 export type CloudManagerTenant = z.output<typeof cloudManagerTenantSchema>;

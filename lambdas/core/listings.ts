@@ -68,10 +68,11 @@ export function peopleOf(grants: readonly Grant[]): number {
  * (an iTwin's owners, an organisation's owners).
  */
 export function ownerScope(g: Grant): string {
-  const ids = Object.keys(g.ids)
+  const all: Readonly<Record<string, string>> = g.ids;
+  const ids = Object.keys(all)
     .filter((k) => k !== 'memberId' && k !== 'userId')
     .sort()
-    .map((k) => `${k}=${g.ids[k]}`)
+    .map((k) => `${k}=${all[k]}`)
     .join(',');
   return `${g.vendor}:${g.tenantId}:${g.kind}:${ids}`;
 }

@@ -36,8 +36,9 @@
  * into 404s and hide what was removed.
  */
 import type { AtlasTenant, TenantConfig } from '../../core/config.ts';
-import { type Grant, normaliseEmail, type Subject } from '../../core/model.ts';
+import { type Grant, type GrantIdsOf, grantOf, normaliseEmail, type Subject } from '../../core/model.ts';
 import type { Connector, Ctx, RevokeResult } from '../../core/ports.ts';
+import { assertNever, type KindOfVendor } from '../../core/vendor-manifest.ts';
 import {
   arrayBody,
   checkGrant,
@@ -48,7 +49,6 @@ import {
   join,
   ownerMarks,
   removeCall,
-  unsupported,
   wrongScope,
   wrongVendor,
 } from '../common/grants.ts';
@@ -111,13 +111,13 @@ export function atlasConnector(clients: TenantClients): Connector {
   async function scan(tenant: AtlasTenant, found: GrantCollector, ctx: Ctx): Promise<Grant[]> {
     const http = client(tenant);
     const org = tenant.orgId;
-    const add = (
-      kind: Grant['kind'],
+    const add = <K extends KindOfVendor<'atlas'>>(
+      kind: K,
       email: string,
-      ids: Record<string, string>,
+      ids: GrantIdsOf<K>,
       order: number,
       scope: string,
-    ) => found.add({ vendor: 'atlas', tenantId: tenant.id, kind, email, ids, order, scopeName: scope });
+    ) => found.add(grantOf(kind, { tenantId: tenant.id, email, ids, order, scopeName: scope }));
 
     const invites = async (path: string, limitKey: string) => {
       const res = await http.request(
@@ -276,7 +276,6 @@ export function atlasConnector(clients: TenantClients): Connector {
     const tenant = asAtlas(t);
     checkGrant(grant, 'atlas', tenant.id);
     const http = client(tenant);
-    const ids = grant.ids;
     const del = (path: string, accept: string, limitKey: string) =>
       removeCall(
         http,
@@ -291,14 +290,14 @@ export function atlasConnector(clients: TenantClients): Connector {
       );
     switch (grant.kind) {
       case 'atlas_org_invitation': {
-        const path = `${V2}/orgs/${enc(ids.orgId!)}/invites/${enc(ids.invitationId!)}`;
+        const path = `${V2}/orgs/${enc(grant.ids.orgId)}/invites/${enc(grant.ids.invitationId)}`;
         const res = await http.request(
           {
             method: 'DELETE',
             url: join(tenant.baseUrl, path),
             route: routeTemplate(path),
             headers: { accept: ATLAS_INVITES_VERSION },
-            limitKey: `org:${ids.orgId}:invites`,
+            limitKey: `org:${grant.ids.orgId}:invites`,
             acceptStatuses: INVITE_GONE,
           },
           ctx,
@@ -306,28 +305,33 @@ export function atlasConnector(clients: TenantClients): Connector {
         if (!INVITE_GONE.includes(res.status)) {
           return { outcome: 'revoked', vendorRequestId: res.vendorRequestId, attempts: res.attempts };
         }
-        return revokePendingOrgUser(ids.orgId!, ids.invitationId!, res.vendorRequestId, res.attempts);
+        return revokePendingOrgUser(
+          grant.ids.orgId,
+          grant.ids.invitationId,
+          res.vendorRequestId,
+          res.attempts,
+        );
       }
       case 'atlas_project_invitation':
         return del(
-          `/groups/${enc(ids.groupId!)}/invites/${enc(ids.invitationId!)}`,
+          `/groups/${enc(grant.ids.groupId)}/invites/${enc(grant.ids.invitationId)}`,
           ATLAS_INVITES_VERSION,
-          `group:${ids.groupId}:invites`,
+          `group:${grant.ids.groupId}:invites`,
         );
       case 'atlas_org_user':
         return del(
-          `/orgs/${enc(ids.orgId!)}/users/${enc(ids.userId!)}`,
+          `/orgs/${enc(grant.ids.orgId)}/users/${enc(grant.ids.userId)}`,
           ATLAS_USERS_VERSION,
-          `org:${ids.orgId}:users`,
+          `org:${grant.ids.orgId}:users`,
         );
       case 'atlas_project_user':
         return del(
-          `/groups/${enc(ids.groupId!)}/users/${enc(ids.userId!)}`,
+          `/groups/${enc(grant.ids.groupId)}/users/${enc(grant.ids.userId)}`,
           ATLAS_USERS_VERSION,
-          `group:${ids.groupId}:users`,
+          `group:${grant.ids.groupId}:users`,
         );
       case 'atlas_team_user': {
-        const path = `${V2}/orgs/${enc(ids.orgId!)}/teams/${enc(ids.teamId!)}:removeUser`;
+        const path = `${V2}/orgs/${enc(grant.ids.orgId)}/teams/${enc(grant.ids.teamId)}:removeUser`;
         return removeCall(
           http,
           {
@@ -335,14 +339,14 @@ export function atlasConnector(clients: TenantClients): Connector {
             url: join(tenant.baseUrl, path),
             route: routeTemplate(path),
             headers: { accept: ATLAS_USERS_VERSION, 'content-type': ATLAS_USERS_VERSION },
-            json: { id: ids.userId },
-            limitKey: `org:${ids.orgId}:teams`,
+            json: { id: grant.ids.userId },
+            limitKey: `org:${grant.ids.orgId}:teams`,
           },
           ctx,
         );
       }
       default:
-        throw unsupported(grant);
+        return assertNever(grant, 'Atlas grant kind');
     }
 
     /**

@@ -9,8 +9,9 @@
  * org user is an active one); the worker skips it and alerts.
  */
 import type { CloudManagerTenant, TenantConfig } from '../../core/config.ts';
-import type { Grant, Subject } from '../../core/model.ts';
+import { type Grant, type GrantIdsOf, grantOf, type Subject } from '../../core/model.ts';
 import type { Connector, Ctx, RevokeResult } from '../../core/ports.ts';
+import { assertNever, type KindOfVendor } from '../../core/vendor-manifest.ts';
 import {
   arrayBody,
   checkGrant,
@@ -21,7 +22,6 @@ import {
   join,
   ownerMarks,
   removeCall,
-  unsupported,
   wrongScope,
   wrongVendor,
 } from '../common/grants.ts';
@@ -73,14 +73,13 @@ export function cloudManagerConnector(clients: TenantClients): Connector {
     // (no includeCount; the vendor sends totalCount on its own).
     const pages = <T>(path: string, listing: MongoListing<T>) =>
       mongoPages(http, { url: join(base, path), route: routeTemplate(path) }, listing, ctx);
-    const grant = (
-      kind: Grant['kind'],
+    const grant = <K extends KindOfVendor<'cloudmanager'>>(
+      kind: K,
       email: string,
-      ids: Record<string, string>,
+      ids: GrantIdsOf<K>,
       order: number,
       scope: string,
-    ) =>
-      found.add({ vendor: 'cloudmanager', tenantId: tenant.id, kind, email, ids, order, scopeName: scope });
+    ) => found.add(grantOf(kind, { tenantId: tenant.id, email, ids, order, scopeName: scope }));
     const org = tenant.orgId;
 
     const tasks: Promise<void>[] = [
@@ -170,26 +169,25 @@ export function cloudManagerConnector(clients: TenantClients): Connector {
   async function revoke(grant: Grant, t: TenantConfig, ctx: Ctx): Promise<RevokeResult> {
     const tenant = asCloudManager(t);
     checkGrant(grant, 'cloudmanager', tenant.id);
-    const ids = grant.ids;
     let path: string;
     switch (grant.kind) {
       case 'cloudmanager_org_invitation':
-        path = `/orgs/${enc(ids.orgId!)}/invites/${enc(ids.invitationId!)}`;
+        path = `/orgs/${enc(grant.ids.orgId)}/invites/${enc(grant.ids.invitationId)}`;
         break;
       case 'cloudmanager_project_invitation':
-        path = `/groups/${enc(ids.groupId!)}/invites/${enc(ids.invitationId!)}`;
+        path = `/groups/${enc(grant.ids.groupId)}/invites/${enc(grant.ids.invitationId)}`;
         break;
       case 'cloudmanager_org_user':
-        path = `/orgs/${enc(ids.orgId!)}/users/${enc(ids.userId!)}`;
+        path = `/orgs/${enc(grant.ids.orgId)}/users/${enc(grant.ids.userId)}`;
         break;
       case 'cloudmanager_project_user':
-        path = `/groups/${enc(ids.groupId!)}/users/${enc(ids.userId!)}`;
+        path = `/groups/${enc(grant.ids.groupId)}/users/${enc(grant.ids.userId)}`;
         break;
       case 'cloudmanager_team_user':
-        path = `/orgs/${enc(ids.orgId!)}/teams/${enc(ids.teamId!)}/users/${enc(ids.userId!)}`;
+        path = `/orgs/${enc(grant.ids.orgId)}/teams/${enc(grant.ids.teamId)}/users/${enc(grant.ids.userId)}`;
         break;
       default:
-        throw unsupported(grant);
+        return assertNever(grant, 'Cloud Manager grant kind');
     }
     return removeCall(
       client(tenant),

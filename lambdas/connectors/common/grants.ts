@@ -3,9 +3,16 @@
 import type { z } from 'zod';
 import type { TenantConfig } from '../../core/config.ts';
 import { LeaverError } from '../../core/errors.ts';
-import { type Grant, normaliseEmail, type Subject, subjectEmails, type VendorId } from '../../core/model.ts';
+import {
+  type Grant,
+  type GrantOfVendor,
+  normaliseEmail,
+  type Subject,
+  subjectEmails,
+  type VendorId,
+} from '../../core/model.ts';
 import type { Ctx, RevokeResult } from '../../core/ports.ts';
-import { assertGrantIds } from '../../core/vendor-ids.ts';
+import { assertGrantIds, isGrantKind, vendorOfKind } from '../../core/vendor-ids.ts';
 import type { VendorHttp } from '../http/client.ts';
 import { parseAnswer } from '../http/schema.ts';
 import type { HttpRequest, HttpResult } from '../http/types.ts';
@@ -78,9 +85,10 @@ export class GrantCollector {
   }
 
   add(grant: Grant): void {
-    const ids = Object.keys(grant.ids)
+    const all: Readonly<Record<string, string>> = grant.ids;
+    const ids = Object.keys(all)
       .sort()
-      .map((k) => `${k}=${grant.ids[k]}`)
+      .map((k) => `${k}=${all[k]}`)
       .join(',');
     const who = this.index === EVERYONE ? grant.email : this.index.get(grant.email);
     const key = `${grant.kind}:${ids}:${who}`;
@@ -98,9 +106,21 @@ export function ownerMarks(grants: readonly Grant[]): Grant[] {
   return grants.map(({ lastOwner, ...g }) => (lastOwner ? { ...g, owner: true } : g));
 }
 
-/** Refuses a grant of another vendor or tenant, or with ids not in the vendor's format. */
-export function checkGrant(grant: Grant, vendor: VendorId, tenantId: string): void {
-  if (grant.vendor !== vendor || grant.tenantId !== tenantId || !grant.kind.startsWith(`${vendor}_`)) {
+/**
+ * Refuses a grant of another vendor or tenant, of a kind that is not the vendor's, or with ids not
+ * in the kind's formats; past it, the grant is one of the vendor's kinds (a switch narrows its ids).
+ */
+export function checkGrant<V extends VendorId>(
+  grant: Grant,
+  vendor: V,
+  tenantId: string,
+): asserts grant is GrantOfVendor<V> {
+  if (
+    grant.vendor !== vendor ||
+    grant.tenantId !== tenantId ||
+    !isGrantKind(grant.kind) ||
+    vendorOfKind(grant.kind) !== vendor
+  ) {
     throw new LeaverError(
       'invalid_request',
       `grant ${grant.kind} does not belong to ${vendor} tenant ${tenantId}`,

@@ -11,9 +11,10 @@
 
 import type { ITwinTenant, TenantConfig } from '../../core/config.ts';
 import { LeaverError } from '../../core/errors.ts';
-import type { Grant, Subject } from '../../core/model.ts';
+import { type Grant, type GrantFields, type GrantIdsOf, grantOf, type Subject } from '../../core/model.ts';
 import type { Connector, Ctx, RevokeResult } from '../../core/ports.ts';
 import { isGuid } from '../../core/vendor-ids.ts';
+import { assertNever, type KindOfVendor } from '../../core/vendor-manifest.ts';
 import {
   checkGrant,
   EVERYONE,
@@ -23,7 +24,6 @@ import {
   join,
   ownerMarks,
   removeCall,
-  unsupported,
   wrongVendor,
 } from '../common/grants.ts';
 import type { TenantClients } from '../common/tenant-http.ts';
@@ -70,21 +70,13 @@ export function itwinConnector(clients: TenantClients, groups: GroupWriters): Co
     const base = tenant.baseUrl;
     const list = <T>(path: string, listing: ItwinListing<T>) =>
       itwinPages(http, { url: join(base, path), route: routeTemplate(path) }, listing, ctx);
-    const add = (
-      kind: Grant['kind'],
+    const add = <K extends KindOfVendor<'itwin'>>(
+      kind: K,
       email: string,
-      ids: Record<string, string>,
-      extra: Partial<Grant> = {},
+      ids: GrantIdsOf<K>,
+      extra: Partial<GrantFields> = {},
     ) =>
-      found.add({
-        vendor: 'itwin',
-        tenantId: tenant.id,
-        kind,
-        email,
-        ids,
-        scopeName: `iTwin ${ids.itwinId}`,
-        ...extra,
-      });
+      found.add(grantOf(kind, { tenantId: tenant.id, email, ids, scopeName: `iTwin ${itwinId}`, ...extra }));
 
     const it = `/itwins/${enc(itwinId)}`;
     const invitations = list(`${it}/members/invitations`, ITWIN_LISTINGS.invitations).then((items) => {
@@ -167,8 +159,7 @@ export function itwinConnector(clients: TenantClients, groups: GroupWriters): Co
     const tenant = asITwin(t);
     checkGrant(grant, 'itwin', tenant.id);
     const http = client(tenant);
-    const ids = grant.ids;
-    const it = `/itwins/${enc(ids.itwinId!)}`;
+    const it = `/itwins/${enc(grant.ids.itwinId)}`;
     const del = (path: string) =>
       removeCall(
         http,
@@ -177,27 +168,27 @@ export function itwinConnector(clients: TenantClients, groups: GroupWriters): Co
       );
     switch (grant.kind) {
       case 'itwin_member_invitation':
-        return del(`${it}/members/invitations/${enc(ids.invitationId!)}`);
+        return del(`${it}/members/invitations/${enc(grant.ids.invitationId)}`);
       case 'itwin_group_invitation':
-        return del(`${it}/groups/${enc(ids.groupId!)}/invitations/${enc(ids.invitationId!)}`);
+        return del(`${it}/groups/${enc(grant.ids.groupId)}/invitations/${enc(grant.ids.invitationId)}`);
       case 'itwin_user_member':
-        return del(`${it}/members/users/${enc(ids.memberId!)}`);
+        return del(`${it}/members/users/${enc(grant.ids.memberId)}`);
       case 'itwin_owner_member':
-        return del(`${it}/members/owners/${enc(ids.memberId!)}`);
+        return del(`${it}/members/owners/${enc(grant.ids.memberId)}`);
       case 'itwin_group_member':
-        return del(`${it}/members/groups/${enc(ids.groupId!)}`);
+        return del(`${it}/members/groups/${enc(grant.ids.groupId)}`);
       case 'itwin_group_membership':
         // A PATCH of the whole member list: one writer per group at a time (group-writer.ts).
         return groups.remove(http, tenant, grant, ctx);
       default:
-        throw unsupported(grant);
+        return assertNever(grant, 'iTwin grant kind');
     }
   }
 
   return { vendor: 'itwin', discover, revoke, scopes, inventory };
 }
 
-function groupScope(g: Group, itwinId: string): Partial<Grant> {
+function groupScope(g: Group, itwinId: string): Partial<GrantFields> {
   return { scopeName: `iTwin ${itwinId} group ${g.name ?? g.id}` };
 }
 

@@ -81,7 +81,7 @@ describe('on dynalite', () => {
         tenantId: 't',
         kind: 'itwin_user_member',
         email: 'dyna@example.com',
-        ids: {},
+        ids: { itwinId: 'i', memberId: 'm' },
       },
       outcome: 'revoked',
       attempts: 1,

@@ -5,6 +5,7 @@
  *   moto      a KMS ECC_NIST_P256 signing key and an S3 bucket with Object Lock (the AWS parts)
  * and the means to tamper as someone with direct write access would.
  */
+
 import { randomUUID } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,6 +48,7 @@ import { type DigestRun, writeDigest } from '../../../lambdas/core/digest-writer
 import { type EvidencePack, evidenceText } from '../../../lambdas/core/evidence.ts';
 import { exportEvidence } from '../../../lambdas/core/evidence-export.ts';
 import { acceptHrEvents } from '../../../lambdas/core/intake.ts';
+import { idsOf } from '../../../lambdas/core/model.ts';
 import { processOffboardings } from '../../../lambdas/core/worker.ts';
 import { createTables } from '../../../local/adapters/table-setup.ts';
 import { AuditTamper } from '../../support/audit-tamper.ts';
@@ -246,7 +248,7 @@ export async function offboard(b: Backend, opts: { failOne?: boolean } = {}): Pr
   if (opts.failOne) {
     const { LeaverError } = await import('../../../lambdas/core/errors.ts');
     f.cloudmanager.failRevoke = (g) =>
-      g.ids.userId === failing.ids.userId ? new LeaverError('vendor_forbidden', 'refused') : undefined;
+      idsOf(g).userId === idsOf(failing).userId ? new LeaverError('vendor_forbidden', 'refused') : undefined;
   }
   const [r] = await acceptHrEvents(
     b.deps,
