@@ -5,7 +5,7 @@
  * with its schema, and runs the route. The OpenAPI document is generated from the same table.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { EngineDeps } from '../core/deps.ts';
 import { LeaverError } from '../core/errors.ts';
 import type { DeadLetterQueue, SecretStore } from '../core/ports.ts';

@@ -3,7 +3,7 @@
  * configuration can tell (tenants, vendor id formats), calls the engine with the caller's principal
  * and maps the result to a view.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { verifyStream } from '../core/audit-chain.ts';
 import { LeaverError } from '../core/errors.ts';
 import { type GrantKind, VENDORS, type VendorId } from '../core/model.ts';
@@ -12,7 +12,6 @@ import { json, text } from '../handlers/http-response.ts';
 import { CONTENT_TYPES, csvHeader, csvRow, jsonlLine, toOcsf } from './audit-export.ts';
 import { unwrapCursor, wrapCursor } from './cursor.ts';
 import * as engine from './engine.ts';
-import { buildOpenApi } from './openapi.ts';
 import { type AnyRoute, type ApiRequest, route } from './router.ts';
 import {
   ActionBody,
@@ -503,6 +502,8 @@ const openapi = route({
   },
   errors: [],
   async handle({ env }) {
+    // Generating the document is rare (a client fetching it once): its code loads on that request.
+    const { buildOpenApi } = await import('./openapi.ts');
     return json(200, buildOpenApi(env.routes, { version: API_VERSION }));
   },
 });

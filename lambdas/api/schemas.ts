@@ -6,7 +6,7 @@
  * Requests are strict: an unknown field is a 400. Responses are strict too, so a field added to a
  * view without its schema fails the tests.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { AUDIT_EVENTS, GRANT_KINDS, OFFBOARDING_STATUSES, VENDORS } from '../core/model.ts';
 
 export { OFFBOARDING_STATUSES };

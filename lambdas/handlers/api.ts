@@ -3,17 +3,30 @@
  * process's dependencies and the runtime mode from the wiring and hands the event to the API's
  * router (lambdas/api/), which authenticates, validates, calls core and answers JSON or
  * application/problem+json.
+ *
+ * The API itself (its route table and zod schemas) loads on the first request, not at module load.
  */
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { handleApiEvent, router } from '../api/app.ts';
 import { decodeEvent } from '../api/router.ts';
+import { describeConfigError } from '../core/config-error.ts';
 import { LeaverError } from '../core/errors.ts';
-import { describeConfigError } from './config-loader.ts';
 import { type HttpResult, problem } from './http-response.ts';
 import { withMiddleware } from './middleware.ts';
 import { deadlineFrom, logger } from './observability.ts';
 import { callsVendors } from './vendor-routes.ts';
 import { getDeps, runtimeMode } from './wiring.ts';
+
+type ApiApp = typeof import('../api/app.ts');
+let app: Promise<ApiApp> | undefined;
+
+/** The API's router and dispatcher, loaded once. */
+export function loadApi(): Promise<ApiApp> {
+  app ??= import('../api/app.ts').catch((e: unknown) => {
+    app = undefined;
+    throw e;
+  });
+  return app;
+}
 
 /**
  * In AWS the routes that call vendors have their own function with a concurrency cap that the
@@ -22,12 +35,13 @@ import { getDeps, runtimeMode } from './wiring.ts';
  * `POST /v1/preview/` (trailing slash), which API Gateway sends to `/v1/{proxy+}` but the router
  * would match to the preview. Unset (the local runtime), every route is served.
  */
-export function refusedVendorRoute(
+export async function refusedVendorRoute(
   event: APIGatewayProxyEventV2,
   env: NodeJS.ProcessEnv = process.env,
-): HttpResult | undefined {
+): Promise<HttpResult | undefined> {
   if (env.LEAVER_API_VENDOR_CALLS?.trim() !== 'off') return undefined;
   const req = decodeEvent(event);
+  const { router } = await loadApi();
   let matched: { method: string; path: string };
   try {
     matched = router.match(req.method, req.path).route;
@@ -42,7 +56,8 @@ export function refusedVendorRoute(
 }
 
 export async function apiHandler(event: APIGatewayProxyEventV2, context: Context): Promise<HttpResult> {
-  const refused = refusedVendorRoute(event);
+  const { handleApiEvent } = await loadApi();
+  const refused = await refusedVendorRoute(event);
   if (refused) return refused;
   let deps: Awaited<ReturnType<typeof getDeps>>;
   try {

@@ -1,13 +1,14 @@
 /**
  * The middy stack every handler shares: Powertools logger context (cold start, request id, keys
- * reset per invocation), tracer, and one metrics flush per invocation. Handlers stay thin: they
+ * reset per invocation), tracer (loaded on the first invocation: tracing.ts), and one metrics flush
+ * per invocation. Handlers stay thin: they
  * decode the event, call core and map the result.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { logger, recorder, tracer } from './observability.ts';
+import { logger, recorder } from './observability.ts';
+import { traceHandler } from './tracing.ts';
 
 /** Publishes the invocation's aggregated metrics whether the handler succeeded or threw. */
 export function flushMetrics(): MiddlewareObj {
@@ -21,10 +22,9 @@ export function flushMetrics(): MiddlewareObj {
 export function withMiddleware<TEvent, TResult>(
   fn: (event: TEvent, context: Context) => Promise<TResult>,
 ): middy.MiddyfiedHandler<TEvent, TResult, Error, Context> {
-  // A response can hold raw emails (offboardings, audit exports): never copy it into a trace.
   return middy<TEvent, TResult, Error, Context>(fn)
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use(traceHandler())
     .use(flushMetrics());
 }
 

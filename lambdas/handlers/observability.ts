@@ -1,5 +1,6 @@
 /**
- * Powertools logger, metrics and tracer for every handler, plus the glue core needs:
+ * Powertools logger and metrics for every handler (the tracer loads on first use: tracing.ts), plus
+ * the glue core needs:
  * a `Log` that uses the offboarding id as correlation id, a `Ctx` factory whose `onVendorCall`
  * feeds metrics, and a metrics recorder that aggregates dimensional counts per invocation.
  *
@@ -9,7 +10,6 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Ctx, Log, VendorCallInfo } from '../core/ports.ts';
 import { isSecretKey, scrubEmails } from '../core/redact.ts';
 
@@ -42,8 +42,6 @@ export const metrics = new Metrics({
   namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || METRICS_NAMESPACE,
   serviceName: process.env.POWERTOOLS_SERVICE_NAME || SERVICE_NAME,
 });
-
-export const tracer = new Tracer({ serviceName: process.env.POWERTOOLS_SERVICE_NAME || SERVICE_NAME });
 
 /**
  * Aggregates dimensional metrics during one invocation and publishes one EMF document per

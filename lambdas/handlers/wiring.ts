@@ -10,6 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
@@ -24,12 +25,12 @@ import {
   systemClock,
   UlidIds,
 } from '../adapters/index.ts';
-import { createConnectors } from '../connectors/index.ts';
 import type { LeaverConfig } from '../core/config.ts';
 import type { EngineDeps } from '../core/deps.ts';
 import type { DeadLetterQueue, OffboardingStore, SecretStore } from '../core/ports.ts';
-import { getConfig } from './config-loader.ts';
-import { coreLog, type MetricsRecorder, recorder, tracer } from './observability.ts';
+import { lazyConnectors } from './lazy-connectors.ts';
+import { coreLog, type MetricsRecorder, recorder } from './observability.ts';
+import { getTracer } from './tracing.ts';
 
 /**
  * What handlers need: the engine's dependencies plus the secret store (intake verifies with it) and,
@@ -83,24 +84,29 @@ export function instrumentStore(store: OffboardingStore, rec: MetricsRecorder = 
   return wrapped;
 }
 
-/** Everything from the environment, for a Lambda function. */
+/**
+ * Everything from the environment, for a Lambda function. `tracer` wraps each AWS SDK client (a
+ * subsegment per call when tracing is on); without one the clients are used as they are.
+ */
 export function createAwsDeps(
-  env: NodeJS.ProcessEnv = process.env,
-  config: LeaverConfig = getConfig(),
+  env: NodeJS.ProcessEnv,
+  config: LeaverConfig,
+  tracer?: Pick<Tracer, 'captureAWSv3Client'>,
 ): HandlerDeps {
+  const traced = <T>(client: T): T => (tracer ? tracer.captureAWSv3Client(client) : client);
   const clientConfig = awsClientConfig(env);
-  const dynamo = tracer.captureAWSv3Client(new DynamoDBClient(clientConfig));
+  const dynamo = traced(new DynamoDBClient(clientConfig));
   // SQS and SNS load on first use: the worker never enqueues and most runs never alert, so their
   // clients stay out of those functions' cold starts.
   const sqs = async () => {
     const { SQSClient } = await import('@aws-sdk/client-sqs');
-    return tracer.captureAWSv3Client(new SQSClient(clientConfig));
+    return traced(new SQSClient(clientConfig));
   };
   const sns = async () => {
     const { SNSClient } = await import('@aws-sdk/client-sns');
-    return tracer.captureAWSv3Client(new SNSClient(clientConfig));
+    return traced(new SNSClient(clientConfig));
   };
-  const secretsClient = tracer.captureAWSv3Client(new SecretsManagerClient(clientConfig));
+  const secretsClient = traced(new SecretsManagerClient(clientConfig));
   const log = coreLog();
   const clock = systemClock;
   const secrets = new SecretsManagerStore({ client: secretsClient, clock });
@@ -128,14 +134,17 @@ export function createAwsDeps(
     notifier,
     // Each process has its own limiters: every process that may call a vendor at once takes
     // 1/LEAVER_RATE_SHARE of each tenant's rate (infra/leaver-construct.ts, vendorRateShare).
-    connectors: createConnectors({
-      secrets,
-      log,
-      rateShare: Number(env.LEAVER_RATE_SHARE ?? 1),
-      // One writer per iTwin group across every instance of every function: the lease and its
-      // request board are items of the Offboardings table.
-      coordination: new DynamoLockStore({ client: dynamo, tableName: offboardingsTable, clock }),
-    }),
+    // Loaded on the first vendor call: most functions never make one (lazy-connectors.ts).
+    connectors: lazyConnectors(async () =>
+      (await import('../connectors/index.ts')).createConnectors({
+        secrets,
+        log,
+        rateShare: Number(env.LEAVER_RATE_SHARE ?? 1),
+        // One writer per iTwin group across every instance of every function: the lease and its
+        // request board are items of the Offboardings table.
+        coordination: new DynamoLockStore({ client: dynamo, tableName: offboardingsTable, clock }),
+      }),
+    ),
     clock,
     ids: new UlidIds(),
     log,
@@ -167,8 +176,10 @@ export function runtimeMode(): RuntimeMode {
 export function getDeps(): Promise<HandlerDeps> {
   if (injected) return Promise.resolve(injected);
   if (!built) {
-    built = Promise.resolve()
-      .then(() => createAwsDeps())
+    // The configuration's schema (zod) and the tracer load here, in the first invocation, not at
+    // module load.
+    built = Promise.all([import('./config-loader.ts'), getTracer()])
+      .then(([{ getConfig }, tracer]) => createAwsDeps(process.env, getConfig(), tracer))
       .catch((e: unknown) => {
         built = undefined; // the next invocation tries again (e.g. after a config fix and redeploy)
         throw e;
