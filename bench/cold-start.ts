@@ -5,10 +5,11 @@
  *
  * Method (docs/performance.md, "Cold start"):
  * 1. Each entry of the stack's function list (FUNCTION_SPECS) is bundled as the stack does
- *    (support/function-bundle.ts: LEAVER_BUNDLING through esbuild, linked source map), inside the
- *    repository so the external `@aws-sdk/*` packages resolve from node_modules.
- * 2. esbuild's metafile names the SDK packages the bundle imports statically: those its load
- *    evaluates (clients loaded with `import()` on first use are not).
+ *    (infra/function-code.ts: esbuild, code splitting, linked source maps), inside the repository
+ *    so the external `@aws-sdk/*` packages resolve from node_modules.
+ * 2. esbuild's metafile names the files the load reads (`index.mjs` and the chunks it imports
+ *    statically) and the SDK packages they import: those its load evaluates (clients and chunks
+ *    loaded with `import()` on first use are not).
  * 3. Each sample is a fresh `node --enable-source-maps` process (the stack's NODE_OPTIONS) with a
  *    Lambda-like environment (AWS_EXECUTION_ENV set, so the tracer is enabled as in Lambda). It
  *    warms the ESM loader on an empty module, then times `import()` of those SDK packages one after
@@ -19,10 +20,11 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { REPO_ROOT } from '../infra/function-code.ts';
 import type { FunctionName } from '../infra/leaver-construct.ts';
-import { bundleFunction, externalPackage, functionEntries, loadGraph } from './support/function-bundle.ts';
+import { bundleFunction, externalPackage, functionEntries } from './support/function-bundle.ts';
 
 /** Target for Leaver's own share of any function's module load, in milliseconds. */
 export const COLD_START_OWN_MS = 25;
@@ -32,7 +34,10 @@ export interface ColdStartFigure {
   entry: string;
   /** The stack's functions built from the same entry (same bundle, same figures). */
   functions: FunctionName[];
+  /** Bytes of every JavaScript file of the function's bundle. */
   bundleBytes: number;
+  /** Bytes of the files its module load reads (index.mjs and its static chunks). */
+  loadBytes: number;
   /** The AWS SDK packages the module load imports (all others load on first use, if ever). */
   sdkModules: string[];
   /** Median time to import those SDK packages in a fresh process. */
@@ -41,6 +46,16 @@ export interface ColdStartFigure {
   ownMs: number;
   /** Median of sdk + own per process. */
   totalMs: number;
+  /**
+   * Median time to import, after the load, every chunk it did not read: all that the function may
+   * load on first use (zod and the configuration schema, the tracer, the connectors...). An upper
+   * bound: most invocations load only some of it, and some functions never load parts of it.
+   */
+  firstUseMs: number;
+  /** The same three as CPU time of the process (user + system). */
+  ownCpuMs: number;
+  sdkCpuMs: number;
+  firstUseCpuMs: number;
   /** Fresh processes sampled. */
   runs: number;
 }
@@ -68,16 +83,26 @@ function lambdaEnv(functionName: string): NodeJS.ProcessEnv {
   };
 }
 
-/** Imported by each sample process: times the SDK, then the bundle. */
+/**
+ * Each sample process runs this: times the SDK packages, then the bundle, then every chunk the load
+ * did not read (what the function loads on first use, at most). Wall time and the process's CPU
+ * time (user + system, all threads), which a busy machine inflates far less.
+ */
 const RUNNER = `
-const [bundle, ...sdk] = process.argv.slice(2);
+const { bundle, sdk, later } = JSON.parse(process.argv[2]);
 await import('./warm.mjs');
-const t0 = process.hrtime.bigint();
+const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+const marks = [];
+const mark = () => marks.push([Number(process.hrtime.bigint()) / 1e6, cpu()]);
+mark();
 for (const m of sdk) await import(m);
-const t1 = process.hrtime.bigint();
+mark();
 await import(bundle);
-const t2 = process.hrtime.bigint();
-process.stdout.write(JSON.stringify({ sdkMs: Number(t1 - t0) / 1e6, ownMs: Number(t2 - t1) / 1e6 }) + '\\n');
+mark();
+for (const c of later) await import(c);
+mark();
+const span = (i, k) => marks[i + 1][k] - marks[i][k];
+process.stdout.write(JSON.stringify([0, 1, 2].map((i) => [span(i, 0), span(i, 1)])) + '\\n');
 `;
 
 const median = (xs: number[]): number => {
@@ -88,32 +113,55 @@ const median = (xs: number[]): number => {
 };
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
-export async function measureColdStarts(
-  runs = 9,
-  progress: (m: string) => void = () => {},
-): Promise<ColdStartResults> {
-  const cache = resolve(import.meta.dirname, '../node_modules/.cache');
-  mkdirSync(cache, { recursive: true });
-  const dir = mkdtempSync(join(cache, 'leaver-cold-start-'));
+/** One sample: [wall, cpu] of the SDK, the bundle's load, and the chunks loaded on first use. */
+type Sample = [[number, number], [number, number], [number, number]];
+
+export interface ColdStartOptions {
+  /** Fresh processes per function. */
+  runs?: number;
+  progress?: (m: string) => void;
+  /**
+   * Another checkout of Leaver to measure instead of this one (with node_modules beside it): the
+   * figures of an earlier commit, measured the same way. The function list is this checkout's.
+   */
+  root?: string;
+  /** Bundle each function into one file, as NodejsFunction did before code splitting. */
+  oneFile?: boolean;
+}
+
+export async function measureColdStarts(opts: ColdStartOptions = {}): Promise<ColdStartResults> {
+  const { runs = 9, progress = () => {}, root = REPO_ROOT, oneFile = false } = opts;
+  // Inside the measured checkout, so that the bundles' external `@aws-sdk/*` resolve from its node_modules.
+  mkdirSync(join(root, 'node_modules/.cache'), { recursive: true });
+  const dir = mkdtempSync(join(root, 'node_modules/.cache/leaver-cold-start-'));
   try {
     writeFileSync(join(dir, 'warm.mjs'), 'export {};\n');
     writeFileSync(join(dir, 'runner.mjs'), RUNNER);
     const built = [];
     for (const entry of functionEntries()) {
       progress(`bundling ${entry.name}`);
-      const outfile = join(dir, entry.name, 'index.mjs');
-      const { metafile, bytes } = await bundleFunction(entry.path, outfile);
-      const sdk = [...loadGraph(metafile, entry.path).externals]
-        .filter((spec) => spec.startsWith('@aws-sdk/'))
-        .map(externalPackage);
-      built.push({ entry, outfile, bytes, sdk: [...new Set(sdk)].sort(), samples: [] as number[][] });
+      const { graph } = bundleFunction(join(root, relative(REPO_ROOT, entry.path)), join(dir, entry.name), {
+        absWorkingDir: root,
+        ...(oneFile ? { splitting: false } : {}),
+      });
+      const sdk = [...graph.externals].filter((spec) => spec.startsWith('@aws-sdk/')).map(externalPackage);
+      const url = (file: string) => pathToFileURL(join(root, file)).href;
+      const later = graph.chunks.filter((f) => !graph.files.includes(f)).map(url);
+      built.push({
+        entry,
+        graph,
+        sdk: [...new Set(sdk)].sort(),
+        args: JSON.stringify({ bundle: url(graph.files[0]!), sdk: [...new Set(sdk)].sort(), later }),
+        samples: [] as Sample[],
+      });
     }
     for (let i = 0; i < runs; i++) {
       progress(`round ${i + 1} of ${runs}`);
       for (const b of built) {
+        // The stack's NODE_OPTIONS: Node reads each file's source map as the file loads.
         const out = execFileSync(
           process.execPath,
-          ['--enable-source-maps', join(dir, 'runner.mjs'), pathToFileURL(b.outfile).href, ...b.sdk],
+          ['--enable-source-maps', join(dir, 'runner.mjs'), b.args],
           {
             encoding: 'utf8',
             env: lambdaEnv(b.entry.functions[0]!),
@@ -121,23 +169,25 @@ export async function measureColdStarts(
             stdio: ['ignore', 'pipe', 'pipe'],
           },
         );
-        const { sdkMs, ownMs } = JSON.parse(out.trim().split('\n').pop()!) as {
-          sdkMs: number;
-          ownMs: number;
-        };
-        b.samples.push([sdkMs, ownMs]);
+        b.samples.push(JSON.parse(out.trim().split('\n').pop()!) as Sample);
       }
     }
     const results: ColdStartResults = {};
     for (const b of built) {
+      const m = (f: (s: Sample) => number) => round(median(b.samples.map(f)));
       const figure: ColdStartFigure = {
         entry: `${b.entry.name}.ts`,
         functions: b.entry.functions,
-        bundleBytes: b.bytes,
+        bundleBytes: b.graph.bundleBytes,
+        loadBytes: b.graph.loadBytes,
         sdkModules: b.sdk,
-        sdkMs: round(median(b.samples.map((s) => s[0]!))),
-        ownMs: round(median(b.samples.map((s) => s[1]!))),
-        totalMs: round(median(b.samples.map((s) => s[0]! + s[1]!))),
+        ownMs: m((s) => s[1][0]),
+        sdkMs: m((s) => s[0][0]),
+        totalMs: m((s) => s[0][0] + s[1][0]),
+        firstUseMs: m((s) => s[2][0]),
+        ownCpuMs: m((s) => s[1][1]),
+        sdkCpuMs: m((s) => s[0][1]),
+        firstUseCpuMs: m((s) => s[2][1]),
         runs,
       };
       for (const fn of b.entry.functions) results[fn] = figure;
@@ -154,16 +204,27 @@ export function distinctFigures(results: ColdStartResults): ColdStartFigure[] {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const i = process.argv.indexOf('--runs');
-  const runs = i >= 0 ? Number(process.argv[i + 1]) : 9;
-  const results = await measureColdStarts(runs, (m) => process.stderr.write(`[cold start] ${m}\n`));
+  const arg = (name: string) => {
+    const i = process.argv.indexOf(name);
+    return i >= 0 ? process.argv[i + 1] : undefined;
+  };
+  const root = arg('--root');
+  const results = await measureColdStarts({
+    runs: Number(arg('--runs') ?? 9),
+    progress: (m) => process.stderr.write(`[cold start] ${m}\n`),
+    ...(root ? { root: resolve(root) } : {}),
+    oneFile: process.argv.includes('--one-file'),
+  });
   console.table(
     distinctFigures(results).map((f) => ({
       functions: f.functions.join(', '),
       'bundle KiB': Math.round(f.bundleBytes / 1024),
+      'read at load KiB': Math.round(f.loadBytes / 1024),
       'own ms': f.ownMs,
+      'own CPU ms': f.ownCpuMs,
       'SDK ms': f.sdkMs,
       'total ms': f.totalMs,
+      'first use ms (max)': f.firstUseMs,
       'SDK loaded': f.sdkModules.map((m) => m.replace('@aws-sdk/', '')).join(' '),
     })),
   );

@@ -267,7 +267,7 @@ async function massLayoff() {
 async function coldStarts() {
   const runs = opt('--cold-runs', 9);
   log(`cold start (bundling each function, then ${runs} fresh processes each)...`);
-  const cold = await measureColdStarts(runs, (m) => log(`  cold start: ${m}`));
+  const cold = await measureColdStarts({ runs, progress: (m) => log(`  cold start: ${m}`) });
   results.coldStart = cold;
   for (const c of distinctFigures(cold)) {
     const kib = c.bundleBytes / 1024;

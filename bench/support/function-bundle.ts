@@ -1,18 +1,19 @@
 /**
- * Each Lambda function's bundle, built as the stack builds it (infra LEAVER_BUNDLING, through the
- * same local esbuild), and the modules its load evaluates. Shared by the cold-start benchmark (which
- * AWS SDK packages a function loads at start) and the test that keeps modules loaded on first use
- * out of every function's load (test/unit/handlers/cold-start-graph.test.ts).
+ * Each Lambda function's bundle, built as the stack builds it (infra/function-code.ts), and what its
+ * module load reads. Shared by the cold-start benchmark (which AWS SDK packages a function loads at
+ * start) and the test that keeps the modules loaded on first use out of every function's load
+ * (test/unit/handlers/cold-start-graph.test.ts).
  *
  * The function list is the stack's own (FUNCTION_SPECS): a function added there is measured and
  * checked with no edit here.
  */
-import { join, relative, resolve } from 'node:path';
-import { type BuildOptions, build, type Metafile } from 'esbuild';
-import { FUNCTION_SPECS, type FunctionName, LEAVER_BUNDLING } from '../../infra/leaver-construct.ts';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BuildOptions, Metafile } from 'esbuild';
+import { buildFunction, REPO_ROOT } from '../../infra/function-code.ts';
+import { FUNCTION_SPECS, type FunctionName } from '../../infra/leaver-construct.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-export const HANDLERS_DIR = join(ROOT, 'lambdas/handlers');
+export const HANDLERS_DIR = join(REPO_ROOT, 'lambdas/handlers');
 
 /** One entry file and the stack's functions built from it (`api` and `apiVendor` share one). */
 export interface FunctionEntry {
@@ -40,79 +41,84 @@ export function functionEntries(): FunctionEntry[] {
   return [...byFile.values()];
 }
 
-/**
- * The esbuild options NodejsFunction derives from LEAVER_BUNDLING (ESM, main fields, banner,
- * minified, linked source map without sources, target, the AWS SDK external), so what is measured
- * and checked is what is deployed.
- */
-export function stackBuildOptions(): BuildOptions {
-  const b = LEAVER_BUNDLING;
-  return {
-    bundle: true,
-    platform: 'node',
-    format: b.format === 'esm' ? 'esm' : 'cjs',
-    ...(b.target ? { target: b.target } : {}),
-    ...(b.mainFields ? { mainFields: [...b.mainFields] } : {}),
-    ...(b.banner ? { banner: { js: b.banner } } : {}),
-    minify: b.minify === true,
-    sourcemap: b.sourceMap ? 'linked' : false,
-    sourcesContent: b.sourcesContent !== false,
-    external: [...(b.externalModules ?? [])],
-    absWorkingDir: ROOT,
-    logLevel: 'silent',
-  };
-}
-
-export interface BuiltFunction {
-  metafile: Metafile;
-  /** Bytes of the bundle (index.mjs), source map excluded. */
-  bytes: number;
-}
-
-/** Bundles one entry as the stack does; writes it to `outfile` when given, else keeps it in memory. */
-export async function bundleFunction(entryPath: string, outfile?: string): Promise<BuiltFunction> {
-  const result = await build({
-    ...stackBuildOptions(),
-    entryPoints: [entryPath],
-    outfile: outfile ?? join(ROOT, 'node_modules/.cache/leaver-graph/index.mjs'),
-    write: outfile !== undefined,
-    metafile: true,
-  });
-  const out = Object.entries(result.metafile.outputs).find(([file]) => !file.endsWith('.map'));
-  if (!out) throw new Error(`esbuild produced no bundle for ${entryPath}`);
-  return { metafile: result.metafile, bytes: out[1].bytes };
-}
-
-/** What a function's module load evaluates: reached from the entry by static imports only. */
+/** What one function's module load reads, from esbuild's metafile. */
 export interface LoadGraph {
-  /** Bundled inputs (paths relative to the repository, node_modules included). */
+  /** Output files read at load: `index.mjs` and the chunks it imports statically (no maps). */
+  files: string[];
+  /** Bundled inputs those files hold (repository-relative paths, node_modules included). */
   modules: Set<string>;
-  /** External packages imported statically (the AWS SDK the runtime provides; node builtins). */
+  /** External packages those files import statically (the runtime's AWS SDK; node builtins). */
   externals: Set<string>;
+  /** Bytes of the files read at load. */
+  loadBytes: number;
+  /** Bytes of every JavaScript file of the bundle (chunks loaded on first use included). */
+  bundleBytes: number;
+  /** Every bundled input, in any file. */
+  allModules: Set<string>;
+  /** Every JavaScript output file (the entry first). */
+  chunks: string[];
 }
 
 /**
- * Follows import statements and require calls from the entry, not `import()`: esbuild keeps a
- * dynamically imported module in the bundle but evaluates it only when the `import()` runs, so it
- * is no part of the module load. A require inside a function body counts as loaded (conservative).
+ * Follows the entry's static imports between output files (a chunk reached only by `import()` is
+ * read when that runs, not at load) and collects what those files contain and import.
  */
-export function loadGraph(metafile: Metafile, entryPath: string): LoadGraph {
-  const entry = relative(ROOT, entryPath);
-  if (!metafile.inputs[entry]) throw new Error(`${entry} is not an input of this bundle`);
+export function loadGraph(metafile: Metafile): LoadGraph {
+  const outputs = metafile.outputs;
+  const entry = Object.keys(outputs).find((f) => outputs[f]!.entryPoint !== undefined);
+  if (!entry) throw new Error('the metafile names no entry point');
+  const files: string[] = [];
   const modules = new Set<string>();
   const externals = new Set<string>();
   const queue = [entry];
   while (queue.length > 0) {
-    const file = queue.pop()!;
-    if (modules.has(file)) continue;
-    modules.add(file);
-    for (const imp of metafile.inputs[file]?.imports ?? []) {
-      if (imp.kind === 'dynamic-import' || imp.kind === 'require-resolve') continue;
+    const file = queue.shift()!;
+    if (files.includes(file)) continue;
+    files.push(file);
+    const out = outputs[file]!;
+    for (const input of Object.keys(out.inputs)) modules.add(input);
+    for (const imp of out.imports) {
+      if (imp.kind !== 'import-statement' && imp.kind !== 'require-call') continue;
       if (imp.external) externals.add(imp.path);
       else queue.push(imp.path);
     }
   }
-  return { modules, externals };
+  const js = [entry, ...Object.keys(outputs).filter((f) => f !== entry && !f.endsWith('.map'))];
+  const allModules = new Set(js.flatMap((f) => Object.keys(outputs[f]!.inputs)));
+  const bytes = (fs: string[]) => fs.reduce((n, f) => n + outputs[f]!.bytes, 0);
+  return {
+    files,
+    modules,
+    externals,
+    loadBytes: bytes(files),
+    bundleBytes: bytes(js),
+    allModules,
+    chunks: js,
+  };
+}
+
+/**
+ * Builds one entry as the stack does, into `outdir` (a temporary directory if omitted); `extra`
+ * changes options (the benchmark's `--root` and `--one-file`).
+ */
+export function bundleFunction(
+  entryPath: string,
+  outdir?: string,
+  extra: BuildOptions = {},
+): { outdir: string; graph: LoadGraph } {
+  const dir = outdir ?? mkdtempSync(join(cacheDir(), 'leaver-bundle-'));
+  const { metafile } = buildFunction(entryPath, dir, { ...extra, metafile: true, logLevel: 'silent' });
+  if (!metafile) throw new Error(`esbuild returned no metafile for ${entryPath}`);
+  const graph = loadGraph(metafile);
+  if (!outdir) rmSync(dir, { recursive: true, force: true });
+  return { outdir: dir, graph };
+}
+
+/** Inside the repository, so that a bundle's external `@aws-sdk/*` resolve from node_modules. */
+export function cacheDir(): string {
+  const dir = join(REPO_ROOT, 'node_modules/.cache');
+  mkdirSync(dir, { recursive: true });
+  return dir;
 }
 
 /** The npm package a bundled input belongs to (`zod`, `@aws-lambda-powertools/tracer`), if any. */
