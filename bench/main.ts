@@ -3,7 +3,8 @@
  * printed as a table with its target and PASS/MISS, and written to bench/results.json.
  *
  *   1 intake        signed Standard Webhooks through the intake handler (dynalite; and in memory)
- *   2 one leaver    grants in 100 (and 10) tenants per vendor, 40 ms a call: time to last revocation
+ *   2 one leaver    grants in 100 (and 10) tenants per vendor, 40 ms a call: time to last revocation;
+ *                   the audit's cost: the 100-tenant run on dynalite / with store and audit in memory
  *   3 mass layoff   1,000 leavers, vendor rate limits enforced: elapsed / lower bound (from the
  *                   fewest calls the whole job needs, support/minimum.ts)
  *   4 calls         vendor calls per leaver / that minimum (the minimum for batches of 10 beside it)
@@ -18,14 +19,14 @@
  * worker.batchSize allows up to 100).
  */
 import './support/env.ts';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { COLD_START_OWN_MS, distinctFigures, measureColdStarts } from './cold-start.ts';
 import { measureDynalitePuts, measureIntake } from './intake.ts';
 import { measureMassLayoff } from './mass-layoff.ts';
 import { measureSandboxCapacity } from './sandbox-capacity.ts';
-import { measureHttpFloor, measureSingleLeaver } from './single-leaver.ts';
+import { measureHttpFloor, measureSingleLeaver, type SingleLeaverResult } from './single-leaver.ts';
 import { SandboxClient } from './support/control.ts';
 import { startDynaliteProcess, startSandboxProcess } from './support/processes.ts';
 
@@ -191,6 +192,7 @@ async function quickParts() {
       '<= 1.3',
       verdict(m.ratio, 1.3),
     );
+    if (n === 100) await auditOverhead(r, m);
     // 192 in flight over the 3 vendor origins (far more than the run ever has at once).
     const floorMs = await measureHttpFloor({ sandbox, calls: r.calls, latencyMs: 40, concurrency: 192 });
     single.push({ tenantsPerVendor: n, httpFloorMs: floorMs });
@@ -204,6 +206,54 @@ async function quickParts() {
     );
   }
   results.singleLeaver = single;
+}
+
+/**
+ * The cost of the audit (and the store) on the critical path: the same one-leaver run on dynalite
+ * and with both in memory, every action still audited before and after its vendor call. The median
+ * of three runs of each (the first pair is the one above), alternating, so neither a busy moment
+ * of a shared machine nor the first run's warm-up decides the figure.
+ */
+async function auditOverhead(first: SingleLeaverResult, firstMemory: SingleLeaverResult) {
+  const n = first.tenantsPerVendor;
+  const runs = { dynalite: [first], memory: [firstMemory] };
+  for (let i = 0; i < 2; i++) {
+    for (const storage of ['dynalite', 'memory'] as const) {
+      log(`audit overhead, ${n} tenants per vendor (${storage}, run ${i + 2} of 3)...`);
+      runs[storage].push(
+        await measureSingleLeaver({
+          sandbox,
+          dynamoEndpoint: dynalite.url,
+          tenantsPerVendor: n,
+          latencyMs: 40,
+          storage,
+        }),
+      );
+    }
+  }
+  const complete = [...runs.dynalite, ...runs.memory].every(
+    (x) => x.remaining === 0 && x.status === 'completed',
+  );
+  const median = (xs: SingleLeaverResult[]) => xs.map((x) => x.fromWebhookMs).sort((a, b) => a - b)[1]!;
+  const ratio = median(runs.dynalite) / median(runs.memory);
+  results.auditOverhead = {
+    tenantsPerVendor: n,
+    grants: first.grants,
+    auditRecords: first.auditRecords,
+    auditWrites: first.auditWrites,
+    dynaliteMs: runs.dynalite.map((x) => Math.round(x.fromWebhookMs)),
+    memoryMs: runs.memory.map((x) => Math.round(x.fromWebhookMs)),
+    ratio: Math.round(ratio * 100) / 100,
+    target: 1.5,
+    complete,
+  };
+  add(
+    '2',
+    `  audit: store + audit on dynalite / in memory, ${n} tenants/vendor, ${first.grants} grants, each audited before and after its call (median of 3)`,
+    `${ratio.toFixed(2)}x (${(median(runs.dynalite) / 1000).toFixed(2)} s / ${(median(runs.memory) / 1000).toFixed(2)} s); ${first.auditRecords} records in ${first.auditWrites} writes${complete ? '' : ' [runs incomplete]'}`,
+    '<= 1.5x',
+    complete ? verdict(ratio, 1.5) : 'MISS (runs incomplete)',
+  );
 }
 
 async function massLayoff() {
@@ -292,8 +342,42 @@ async function coldStarts() {
 }
 
 results.finishedAt = new Date().toISOString();
+const resultsFile = resolve(import.meta.dirname, 'results.json');
+carryOverSkipped(resultsFile);
 results.table = rows;
-writeFileSync(resolve(import.meta.dirname, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
+
+/**
+ * A run that skips parts (--skip-mass, --skip-cold) keeps their last measured figures in
+ * results.json, each row marked with the run it came from, instead of dropping them.
+ */
+function carryOverSkipped(file: string): void {
+  if (!existsSync(file)) return;
+  const previous = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown> & { table?: Row[] };
+  const parts: Array<[boolean, string[], string[]]> = [
+    [
+      onlyMass,
+      ['sandboxCapacity', 'dynalitePutsPerSecond', 'intake', 'singleLeaver', 'auditOverhead'],
+      ['S', 'D', '1', '2'],
+    ],
+    [flag('--skip-mass'), ['massLayoff'], ['3', '4']],
+    [flag('--skip-cold') || onlyMass, ['coldStart', 'coldStartSdkMs'], ['5']],
+  ];
+  for (const [skipped, keys, ids] of parts) {
+    if (!skipped) continue;
+    for (const k of keys) if (previous[k] !== undefined) results[k] = previous[k];
+    for (const row of previous.table ?? []) {
+      if (!ids.includes(row.id)) continue;
+      const from = String(previous.startedAt ?? 'an earlier run').slice(0, 10);
+      rows.push({
+        ...row,
+        figure: row.figure.includes('(not re-run') ? row.figure : `${row.figure} (not re-run: ${from})`,
+      });
+    }
+  }
+  const order = ['S', 'D', '1', '2', '3', '4', '5'];
+  rows.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
+}
 
 const widths = ['id', 'figure', 'value', 'target', 'verdict'].map((k) =>
   Math.max(k.length, ...rows.map((r) => String(r[k as keyof Row]).length)),

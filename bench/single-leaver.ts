@@ -20,7 +20,7 @@ import { handler as workerHandler } from '../lambdas/handlers/worker.ts';
 import { MemoryAuditLog, MemoryStore } from '../test/support/memory-ports.ts';
 import { summarise } from './support/calls.ts';
 import type { SandboxClient } from './support/control.ts';
-import { buildEngine, CollectingQueue, sqsEvent } from './support/engine.ts';
+import { type BenchEngine, buildEngine, CollectingQueue, sqsEvent } from './support/engine.ts';
 import { rateBoundSeconds } from './support/minimum.ts';
 import { LEAVER, ONE_LEAVER_PER_TENANT, oneLeaverScenario } from './support/scenario.ts';
 import { remainingGrants } from './support/state.ts';
@@ -48,6 +48,9 @@ export interface SingleLeaverResult {
   remaining: number;
   status: string;
   verdict: string;
+  /** The offboarding's audit records, and the items they were written in (group commit; dynalite only). */
+  auditRecords?: number;
+  auditWrites?: number;
 }
 
 /**
@@ -133,6 +136,7 @@ export async function measureSingleLeaver(opts: {
     const log = await sandbox.requests();
     const s = summarise(log);
     const off = await engine.deps.store.get(ids[0]!);
+    const written = opts.storage === 'memory' ? undefined : await auditItems(engine, ids[0]!);
     if (process.env.BENCH_DEBUG) console.error(engine.log.last.join('\n'));
     const remaining = await remainingGrants(sandbox, [LEAVER]);
     const last = s.lastRevocationEndMs ?? Number.NaN;
@@ -159,6 +163,7 @@ export async function measureSingleLeaver(opts: {
       remaining: remaining.total,
       status: off?.status ?? 'missing',
       verdict,
+      ...(written ? { auditRecords: written.records, auditWrites: written.items } : {}),
     };
   } finally {
     await sandbox.clearFaults();
@@ -168,6 +173,31 @@ export async function measureSingleLeaver(opts: {
 }
 
 const round = (x: number, d: number) => Math.round(x * 10 ** d) / 10 ** d;
+
+/** How many items (one conditional PutItem each) hold the offboarding's audit records. */
+async function auditItems(engine: BenchEngine, id: string): Promise<{ items: number; records: number }> {
+  const { DynamoDBDocumentClient, QueryCommand } = await import('@aws-sdk/lib-dynamodb');
+  const doc = DynamoDBDocumentClient.from(engine.dynamo);
+  let items = 0;
+  let records = 0;
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await doc.send(
+      new QueryCommand({
+        TableName: engine.tables.auditTable,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': id },
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      items++;
+      records += Array.isArray(item.records) ? item.records.length : 1;
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return { items, records };
+}
 
 /**
  * The HTTP floor of this machine: `calls` plain GETs through the connectors' own transport (Node's

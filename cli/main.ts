@@ -1,16 +1,16 @@
 /**
  * `leaver`: the command line for the management API.
  *
- * Exit codes: 0 done; 1 failed actions, a broken audit chain, or an error answer of the server
+ * Exit codes: 0 done; 1 failed actions, a broken or tampered audit, or an error answer of the server
  * (unknown id, conflict, auth, 5xx, unreachable); 2 bad usage (unknown command or flag, missing or
- * invalid argument, and a 400 from the server, which means the input was wrong).
+ * invalid argument, and a 400 from the server, which means the input was wrong); 3 audit intact but
+ * not yet fully anchored by a signed digest (evidence verify, and audit verify --require-anchored).
  */
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { verifyChain } from '../lambdas/core/audit-chain.ts';
-import type { AuditRecord } from '../lambdas/core/model.ts';
+import { evidenceVerify, runAuditCommand } from './audit-commands.ts';
 import {
   ApiClient,
   ApiError,
@@ -48,7 +48,10 @@ Commands:
   release <id> [--wait] [--timeout <s>]
   revoke --vendor <v> --tenant <id> --kind <kind> --id <key=value>... --reason <text> [--email <email>]
   audit export [--email <email>] [--from <date>] [--to <date>] [--format jsonl|csv|ocsf] [--out <file>] [--limit <n>]
-  audit verify <id>
+  audit verify <id> [--public-key <pem file>] | --from <date> --to <date> | --all  [--require-anchored]
+  audit public-key [--out <file>]
+  evidence export <id> [--out <file>]
+  evidence verify <file> [--public-key <pem file>]    offline: no credentials, no network
   kill-switch on|off --reason <text>
   kill-switch status
   dlq list [--limit <n>]
@@ -64,7 +67,8 @@ Global options:
   -q, --quiet      offboard, list: print only offboarding ids
   -h, --help       this help
 
-Exit codes: 0 done, 1 failed actions or server error, 2 bad usage.`;
+Exit codes: 0 done, 1 failed actions, tampered audit or server error, 2 bad usage,
+3 audit intact but not yet fully anchored by a signed digest (evidence verify, --require-anchored).`;
 
 export interface Io {
   /** One line of output (a newline is added). */
@@ -128,7 +132,16 @@ const COMMAND_OPTIONS = {
     out: { type: 'string' },
     limit: { type: 'string' },
   },
-  'audit verify': {},
+  'audit verify': {
+    from: { type: 'string' },
+    to: { type: 'string' },
+    all: { type: 'boolean' },
+    'public-key': { type: 'string' },
+    'require-anchored': { type: 'boolean' },
+  },
+  'audit public-key': { out: { type: 'string' } },
+  'evidence export': { out: { type: 'string' } },
+  'evidence verify': { 'public-key': { type: 'string' } },
   'kill-switch': { reason: { type: 'string' } },
   'dlq list': { limit: { type: 'string' } },
   'dlq redrive': { limit: { type: 'string' } },
@@ -170,9 +183,9 @@ function parse(argv: string[]): Parsed | 'help' {
   let command: string = first;
   if (first === 'audit') {
     const sub = words[1];
-    if (sub !== 'export' && sub !== 'verify') {
+    if (sub !== 'export' && sub !== 'verify' && sub !== 'public-key') {
       throw new UsageError(
-        sub ? `unknown audit command "${sub}"` : 'audit needs a sub-command: export or verify',
+        sub ? `unknown audit command "${sub}"` : 'audit needs a sub-command: export, verify or public-key',
       );
     }
     command = `audit ${sub}`;
@@ -183,6 +196,15 @@ function parse(argv: string[]): Parsed | 'help' {
       throw new UsageError(sub ? `unknown dlq command "${sub}"` : 'dlq needs a sub-command: list or redrive');
     }
     command = `dlq ${sub}`;
+  }
+  if (first === 'evidence') {
+    const sub = words[1];
+    if (sub !== 'export' && sub !== 'verify') {
+      throw new UsageError(
+        sub ? `unknown evidence command "${sub}"` : 'evidence needs a sub-command: export or verify',
+      );
+    }
+    command = `evidence ${sub}`;
   }
   if (!(command in COMMAND_OPTIONS)) {
     // An unknown option before the command (e.g. "--fo value") is the real mistake: name it.
@@ -279,6 +301,8 @@ function offboardingExit(o: OffboardingLike): number {
 
 async function run(p: Parsed, io: Io): Promise<number> {
   const asJson = p.values.json === true;
+  // Offline by design: no client, no credentials, no network.
+  if (p.command === 'evidence verify') return evidenceVerify({ ...p, asJson }, io);
   const quiet = p.values.quiet === true && !asJson;
   const print = (value: unknown, human: () => string) => {
     const v = value as { id?: unknown; items?: { id?: unknown }[] };
@@ -503,40 +527,10 @@ async function run(p: Parsed, io: Io): Promise<number> {
       }
       return 0;
     }
-    case 'audit verify': {
-      const id = onePositional(p, 'id');
-      const path = `/v1/offboardings/${encodeURIComponent(id)}/audit`;
-      const records: AuditRecord[] = [];
-      let link: string | undefined = path;
-      let server: { valid: boolean; records: number; brokenAt?: number; reason?: string } | undefined;
-      while (link) {
-        const page: { records: AuditRecord[]; chain: NonNullable<typeof server>; next?: string } =
-          await client.json('GET', link);
-        server ??= page.chain;
-        records.push(...page.records);
-        link = page.next;
-      }
-      // Verified again here, from the records themselves: the server's verdict is not taken on trust.
-      const local = verifyChain(records);
-      const valid = local.ok && server!.valid;
-      const result = {
-        offboardingId: id,
-        valid,
-        records: records.length,
-        server: server!,
-        local: local.ok
-          ? { valid: true, records: local.count }
-          : { valid: false, brokenAt: local.brokenAt, reason: local.reason },
-      };
-      print(result, () =>
-        valid
-          ? `Audit chain of ${id}: intact (${counted(records.length, 'record')}, verified by the server and locally)`
-          : `Audit chain of ${id}: BROKEN${local.ok ? '' : ` at seq ${local.brokenAt}: ${local.reason}`}${
-              server!.valid ? '' : ` (server: seq ${server!.brokenAt}: ${server!.reason})`
-            }`,
-      );
-      return valid ? 0 : 1;
-    }
+    case 'audit verify':
+    case 'audit public-key':
+    case 'evidence export':
+      return runAuditCommand({ ...p, asJson }, io, client);
     case 'kill-switch': {
       const action = onePositional(p, 'on|off|status');
       if (action === 'status') {

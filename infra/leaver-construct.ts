@@ -10,8 +10,12 @@
  *   second key whose policy lets only CloudWatch Logs use it, for this stack's log groups.
  * - Each function has its own role with exactly the statements it needs (no managed policies, no
  *   `*` action, no `*` resource except X-Ray, which has no resource-level permissions).
- * - The Audit table is append only for every function: PutItem, GetItem, Query allowed; UpdateItem,
- *   DeleteItem, BatchWriteItem, PartiQL, UpdateTimeToLive... explicitly denied (AUDIT_DENIED_ACTIONS).
+ * - The Audit table is append only for every function: PutItem and Query allowed (Query only for the
+ *   digest function); UpdateItem, DeleteItem, BatchWriteItem, PartiQL, UpdateTimeToLive... explicitly
+ *   denied (AUDIT_DENIED_ACTIONS). IAM cannot require PutItem's condition, so a PutItem can still
+ *   replace a record; signed digests in an Object Lock bucket (audit-anchor.ts) make that detectable.
+ *   Only the digest function and the worker may sign digests (kms:Sign) and add them (s3:PutObject);
+ *   only the API reads them.
  * - `/hooks/{source}` is public (HR systems cannot sign SigV4) and verified by the intake against
  *   the source's secret; `GET /v1/health` and `GET /v1/openapi.json` are public too (the router's
  *   `public` routes: liveness and the API description); every other `/v1/*` route requires IAM
@@ -67,6 +71,7 @@ import { Construct } from 'constructs';
 import { AUDIT, OFFBOARDINGS } from '../lambdas/adapters/tables.ts';
 import type { LeaverConfig } from '../lambdas/core/config.ts';
 import { PUBLIC_API_ROUTES, VENDOR_CALLING_ROUTES } from '../lambdas/handlers/vendor-routes.ts';
+import { AuditAnchor } from './audit-anchor.ts';
 import { LeaverConsole } from './console-hosting.ts';
 import { FUNCTION_HANDLER, functionCode } from './function-code.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from './metrics.ts';
@@ -115,6 +120,12 @@ export const FUNCTION_SPECS = {
   reconcile: { file: 'reconcile.ts', memoryMb: 1024, timeoutSeconds: 900 },
   /** Retry sweep: finds offboardings with failed actions whose backoff has elapsed, re-enqueues them. */
   retrySweep: { file: 'retry-sweep.ts', memoryMb: 256, timeoutSeconds: 60 },
+  /**
+   * Audit digests: reads the heads of the chains appended to since the last digest (index queries,
+   * one read per chain), signs one digest with KMS and puts it in the Object Lock bucket. A busy
+   * window names a few thousand chains: two minutes is ample, and the lease it holds lasts as long.
+   */
+  digest: { file: 'digest.ts', memoryMb: 256, timeoutSeconds: 120 },
 } as const;
 
 export type FunctionName = keyof typeof FUNCTION_SPECS;
@@ -174,6 +185,11 @@ export interface LeaverProps {
    * at synth time).
    */
   readonly consoleAssetsDir?: string;
+  /**
+   * How long every signed audit digest is locked (S3 Object Lock, compliance mode: nobody, the root
+   * user included, can delete or change it before then). Default one year.
+   */
+  readonly auditDigestRetention?: Duration;
 }
 
 /** Lambda's limit on the total size of a function's environment variables. */
@@ -238,8 +254,19 @@ export function vendorRateShare(o: { workerMaxConcurrency: number; apiVendorConc
 }
 /** Functions that read HR source secrets: only the intake verifies webhooks. */
 export const SOURCE_SECRET_READERS = ['intake'] as const;
-/** The Audit table is append only: these are the only actions allowed on it. */
-export const AUDIT_ALLOWED_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'];
+/**
+ * The Audit table is append only: these are the only actions allowed on it (exactly what
+ * lambdas/adapters/dynamo-audit-log.ts calls). PutItem is what appends; IAM has no condition key that
+ * could require the adapter's `attribute_not_exists` condition, so PutItem could also replace an item:
+ * the signed digests are what show it.
+ */
+export const AUDIT_ALLOWED_ACTIONS = ['dynamodb:PutItem', 'dynamodb:Query'];
+/** The digest function only reads the audit (chains appended to, and their heads). */
+export const AUDIT_READ_ACTIONS = ['dynamodb:Query'];
+/** Functions that sign and store audit digests: the schedule's, and the worker (when an offboarding finishes). */
+export const DIGEST_WRITERS = ['digest', 'worker'] as const;
+/** Functions that read digests (verification, evidence packs, the public key). */
+export const DIGEST_READERS = ['api'] as const;
 /**
  * ...and these are denied explicitly, so no later grant can open them. There is no IAM action
  * `dynamodb:TransactWriteItems` (cfn-lint W3037): a transaction is authorised item by item with
@@ -301,6 +328,8 @@ export class Leaver extends Construct {
   readonly monitoring: LeaverMonitoring;
   /** The web console's hosting, when the configuration enables it. */
   readonly console?: LeaverConsole;
+  /** The audit digests' signing key and Object Lock bucket. */
+  readonly auditAnchor: AuditAnchor;
   /** `<api>/hooks/<sourceId>` per enabled source. */
   readonly webhookUrls: Record<string, string>;
 
@@ -400,6 +429,12 @@ export class Leaver extends Construct {
       });
     }
 
+    // ---------------------------------------------------------------- audit digests
+    this.auditAnchor = new AuditAnchor(this, 'AuditDigests', {
+      dataKey: this.dataKey,
+      retention: props.auditDigestRetention,
+    });
+
     // ---------------------------------------------------------------- queue
     const workerTimeout = Duration.seconds(FUNCTION_SPECS.worker.timeoutSeconds);
     const queueRetention = Duration.days(4);
@@ -496,6 +531,8 @@ export class Leaver extends Construct {
       AUDIT_TABLE: this.auditTable.tableName,
       QUEUE_URL: this.queue.queueUrl,
       TOPIC_ARN: this.topic.topicArn,
+      DIGEST_BUCKET: this.auditAnchor.bucket.bucketName,
+      DIGEST_KEY_ID: this.auditAnchor.signingKey.keyArn,
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       NODE_OPTIONS: '--enable-source-maps',
@@ -599,7 +636,7 @@ export class Leaver extends Construct {
       ...Object.values(AUDIT.indexes).map((i) => `${this.auditTable.tableArn}/index/${i.name}`),
     ];
     const can = {
-      data: (role: Role) => {
+      data: (role: Role, audit: 'append' | 'read') => {
         role.addToPolicy(
           new PolicyStatement({
             sid: 'OffboardingsReadWrite',
@@ -609,8 +646,8 @@ export class Leaver extends Construct {
         );
         role.addToPolicy(
           new PolicyStatement({
-            sid: 'AuditAppendAndRead',
-            actions: AUDIT_ALLOWED_ACTIONS,
+            sid: audit === 'append' ? 'AuditAppendAndRead' : 'AuditRead',
+            actions: audit === 'append' ? AUDIT_ALLOWED_ACTIONS : AUDIT_READ_ACTIONS,
             resources: auditResources,
           }),
         );
@@ -654,12 +691,15 @@ export class Leaver extends Construct {
         );
       },
     };
-    for (const role of Object.values(roles)) {
-      // Every function reads and writes offboardings, appends audit records and may notify (the
-      // engine's notifier is its only alert path: quarantines, failures, re-invited leavers).
-      can.data(role);
+    for (const [name, role] of Object.entries(roles) as [FunctionName, Role][]) {
+      // Every function reads and writes offboardings, appends audit records (the digest function
+      // only reads them) and may notify (the engine's notifier is its only alert path: quarantines,
+      // failures, re-invited leavers).
+      can.data(role, name === 'digest' ? 'read' : 'append');
       can.notify(role);
     }
+    for (const name of DIGEST_WRITERS) this.auditAnchor.grantWrite(roles[name]);
+    for (const name of DIGEST_READERS) this.auditAnchor.grantRead(roles[name]);
     for (const name of ENQUEUERS) can.enqueue(roles[name]);
     // Inspecting and redriving the DLQ (the API's dead-letter routes): peek with a visibility
     // timeout and put the messages back, or move them to the work queue (SendMessage above).
@@ -814,6 +854,7 @@ export class Leaver extends Construct {
       ['DueSweepSchedule', config.schedules.dueSweepMinutes, functions.dueSweep, 'due sweep'],
       ['ReconcileSchedule', config.schedules.reconcileMinutes, functions.reconcile, 'reconciliation'],
       ['RetrySweepSchedule', config.schedules.retryMinutes, functions.retrySweep, 'retry sweep'],
+      ['DigestSchedule', config.schedules.digestMinutes, functions.digest, 'audit digest'],
     ];
     // Reserved concurrency 1 throttles a reconcile tick that arrives while a run is still going;
     // Lambda would keep such an asynchronous event for up to 6 hours and run the missed ticks back

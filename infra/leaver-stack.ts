@@ -53,6 +53,11 @@ export class LeaverStack extends Stack {
     new CfnOutput(this, 'QueueUrl', { value: leaver.queue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: leaver.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'DashboardName', { value: leaver.monitoring.dashboard.dashboardName });
+    new CfnOutput(this, 'AuditDigestBucketName', { value: leaver.auditAnchor.bucket.bucketName });
+    new CfnOutput(this, 'AuditSigningKeyArn', {
+      value: leaver.auditAnchor.signingKey.keyArn,
+      description: 'aws kms get-public-key --key-id <this> gives the key digests are signed with',
+    });
   }
 }
 

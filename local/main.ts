@@ -8,6 +8,8 @@
  *   EventBridge  an in-process scheduler for the due sweep, reconciliation and the retry sweep
  *   Secrets    a JSON file (LEAVER_SECRETS_FILE, default local/secrets.json)
  *   SNS        the log (plus a Slack-compatible webhook when configured)
+ *   KMS + S3   audit digests signed with a key pair made on first start, kept with the digests in
+ *              LEAVER_DATA_DIR/audit (audit-signing-key.pem, digests/); in memory without it
  *   vendors    the sandbox, seeded with demo data, on SANDBOX_PORT (default 4010);
  *              LEAVER_SANDBOX=off runs against the vendors the configuration names
  *
@@ -18,7 +20,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type {
@@ -31,10 +33,14 @@ import { startDynalite } from '../lambdas/adapters/dynalite-server.ts';
 import {
   createTables,
   DynamoAuditLog,
+  DynamoDigestState,
   DynamoLockStore,
   DynamoOffboardingStore,
   FileSecretStore,
+  FolderDigestArchive,
+  KeyPairDigestSigner,
   LogNotifier,
+  MemoryDigestArchive,
   MemoryJobQueue,
   systemClock,
   UlidIds,
@@ -45,6 +51,7 @@ import { leaseHeld } from '../lambdas/core/lifecycle.ts';
 import { recoverAll } from '../lambdas/core/recovery.ts';
 import { handler as apiHandler } from '../lambdas/handlers/api.ts';
 import { describeConfigError, parseConfigText, readConfigSource } from '../lambdas/handlers/config-loader.ts';
+import { handler as digestHandler } from '../lambdas/handlers/digest.ts';
 import { handler as dueSweepHandler } from '../lambdas/handlers/due-sweep.ts';
 import { handler as intakeHandler } from '../lambdas/handlers/intake.ts';
 import { localContext } from '../lambdas/handlers/middleware.ts';
@@ -104,14 +111,14 @@ export interface LocalRuntime {
   deps: HandlerDeps;
   queue: MemoryJobQueue;
   sandbox?: Sandbox;
-  /** Runs a schedule now and waits for it: `due-sweep`, `reconcile` or `retry-sweep`. */
+  /** Runs a schedule now and waits for it: `due-sweep`, `reconcile`, `retry-sweep` or `digest`. */
   runSchedule(name: ScheduleName): Promise<void>;
   /** Resolves when the queue is idle (nothing waiting, delayed or running). */
   drain(): Promise<void>;
   close(): Promise<void>;
 }
 
-export type ScheduleName = 'due-sweep' | 'reconcile' | 'retry-sweep';
+export type ScheduleName = 'due-sweep' | 'reconcile' | 'retry-sweep' | 'digest';
 
 /** Names the setting to change when a port is taken. */
 async function listening<T>(what: string, port: number, hint: string, start: () => Promise<T>): Promise<T> {
@@ -221,6 +228,8 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalRun
     // This process is the only one on its storage (LevelDB locks the directory): a lease anyone
     // else holds was its predecessor's, which died with it.
     const leaseHolder = { id: `local-${randomUUID()}`, exclusive: true };
+    // The signing key and the digests, beside the data (in memory when the data is).
+    const auditDir = dataDir ? join(dataDir, 'audit') : undefined;
     const onMessage = createBatchingWorker({
       batchSize: config.worker.batchSize,
       invoke: (event: SQSEvent) => workerHandler(event, localContext('leaver-worker', WORKER_BUDGET_MS)),
@@ -264,6 +273,11 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalRun
       secrets,
       deadLetters: queue.deadLetterQueue,
       leaseHolder,
+      anchor: {
+        signer: KeyPairDigestSigner.open(auditDir),
+        archive: auditDir ? new FolderDigestArchive(auditDir) : new MemoryDigestArchive(),
+        state: new DynamoDigestState({ client: dynamo, tableName: TABLES.offboardingsTable }),
+      },
     };
     setDeps(deps, 'local');
 
@@ -315,6 +329,12 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalRun
                   scheduleEvent('retry-sweep'),
                   localContext('leaver-retry-sweep', SCHEDULE_BUDGET_MS),
                 ),
+            },
+            {
+              name: 'digest',
+              everyMs: minutes(config.schedules.digestMinutes),
+              run: () =>
+                digestHandler(scheduleEvent('digest'), localContext('leaver-digest', SCHEDULE_BUDGET_MS)),
             },
           ],
       log,
@@ -380,6 +400,7 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalRun
         const context = localContext(`leaver-${name}`, SCHEDULE_BUDGET_MS);
         if (name === 'due-sweep') await dueSweepHandler(event, context);
         else if (name === 'reconcile') await reconcileHandler(event, context);
+        else if (name === 'digest') await digestHandler(event, context);
         else await retrySweepHandler(event, context);
       },
       drain: () => queue.drain(),
@@ -420,6 +441,7 @@ function printBanner(
     `  Console        ${rt.url}/  (${web.built ? signIn : 'not built: run npm run build'})`,
     `  API            ${rt.url}/v1/... (bearer token: "${rt.config.api.localTokenSecretName}" in ${secretsFile})`,
     `  Storage        dynalite ${dataDir ? `on disk in ${dataDir}` : 'in memory (LEAVER_DATA_DIR keeps it on disk)'}`,
+    `  Audit digests  every ${rt.config.schedules.digestMinutes} min, ${dataDir ? `in ${join(dataDir, 'audit', 'digests')}` : 'in memory'}; public key: npx leaver audit public-key`,
     `  Tenants        ${rt.config.tenants.map((t) => `${t.id} (${t.vendor})`).join(', ') || 'none'}`,
   ];
   if (rt.sandbox) {

@@ -12,6 +12,11 @@
  * The subject's aliases get one index item each (`ALIAS#<alias>` / `OFF#<id>`), written before the
  * META item so every stored offboarding can be found by any of its addresses.
  *
+ * Action results are written with group commit: the results of one offboarding stored while its
+ * previous write is in flight go together into one item (`ACTS#<time>#<n>`, a list of results), so a
+ * leaver with a thousand grants costs tens of writes, not a thousand. listActions reads them (and the
+ * one-result items `ACT#<grantKey>` of earlier versions) in write order and keeps each grant's latest.
+ *
  * Bounded sets (`addToBoundedSet`, the blast-radius counters) are one item each holding a string
  * set; the check and the add are one conditional UpdateItem (ADD with a condition on the set's
  * size), so concurrent processes can never together take a set past its limit. No transactions.
@@ -46,6 +51,7 @@ import {
   KEY_MAX_SUFFIX,
   pageLimit,
 } from './cursor.ts';
+import { GroupCommit } from './group-commit.ts';
 import { OFFBOARDINGS } from './tables.ts';
 
 export interface DynamoOffboardingStoreOptions {
@@ -65,7 +71,11 @@ type Item = Record<string, unknown>;
 type Patch = Partial<Omit<Offboarding, 'id' | 'status' | 'version'>>;
 
 const META = 'META';
-const ACT_PREFIX = 'ACT#';
+/** One result per item (earlier versions), and batches of results (`ACTS#...`): both start with `ACT`. */
+const ACTS_PREFIX = 'ACTS#';
+/** Results per batch item at most, and their serialised size (DynamoDB items are <= 400 KB). */
+const ACTION_BATCH_MAX = 200;
+const ACTION_BATCH_BYTES = 200_000;
 const KILL_SWITCH_KEY = { pk: 'FLAG#kill-switch', sk: 'FLAG' };
 const aliasPk = (alias: string) => `ALIAS#${alias}`;
 const setKey = (key: string) => ({ pk: `SET#${key}`, sk: 'SET' });
@@ -153,9 +163,29 @@ function setMembers(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
 
-function actionFromItem(item: Item): ActionResult {
+function actionsFromItem(item: Item): ActionResult[] {
+  if (Array.isArray(item.results)) return item.results as ActionResult[];
   const { pk: _pk, sk: _sk, type: _type, offboardingId: _id, ...rest } = item;
-  return rest as unknown as ActionResult;
+  return [rest as unknown as ActionResult];
+}
+
+/** How many of `pending` fit one batch item. */
+function takeActions(pending: readonly ActionResult[]): number {
+  let bytes = 0;
+  let n = 0;
+  for (const a of pending) {
+    bytes += JSON.stringify(a).length;
+    if (n >= ACTION_BATCH_MAX || (n > 0 && bytes > ACTION_BATCH_BYTES)) break;
+    n++;
+  }
+  return n;
+}
+
+let batchCounter = 0;
+/** Sorts batch items in write order: the time, then a per-process counter for writes of the same millisecond. */
+function batchSortKey(): string {
+  batchCounter = (batchCounter + 1) % 1e9;
+  return `${ACTS_PREFIX}${new Date().toISOString()}#${String(batchCounter).padStart(9, '0')}`;
 }
 
 export class DynamoOffboardingStore implements OffboardingStore {
@@ -165,6 +195,7 @@ export class DynamoOffboardingStore implements OffboardingStore {
   private readonly maxLimit: number;
   private readonly dueLimit: number;
   private readonly actionPageSize: number;
+  private readonly actions: GroupCommit<ActionResult>;
 
   constructor(opts: DynamoOffboardingStoreOptions) {
     if (!opts.tableName) throw new LeaverError('config_invalid', 'DynamoOffboardingStore needs a tableName');
@@ -176,6 +207,24 @@ export class DynamoOffboardingStore implements OffboardingStore {
     this.maxLimit = opts.maxLimit ?? 1000;
     this.dueLimit = opts.dueLimit ?? 1000;
     this.actionPageSize = opts.actionPageSize ?? 500;
+    this.actions = new GroupCommit<ActionResult>({
+      take: takeActions,
+      write: (offboardingId, results) =>
+        this.run('Storing action results', () =>
+          this.doc.send(
+            new PutCommand({
+              TableName: this.table,
+              Item: {
+                pk: `OFF#${offboardingId}`,
+                sk: batchSortKey(),
+                type: 'actions',
+                offboardingId,
+                results: JSON.parse(JSON.stringify(results)),
+              },
+            }),
+          ),
+        ).then(() => undefined),
+    });
   }
 
   async create(offboarding: Offboarding): Promise<{ created: boolean; offboarding: Offboarding }> {
@@ -845,20 +894,7 @@ export class DynamoOffboardingStore implements OffboardingStore {
 
   async putAction(offboardingId: string, action: ActionResult): Promise<void> {
     if (!action.grantKey) throw new LeaverError('invalid_request', 'An action needs a grantKey');
-    await this.run('Storing an action result', () =>
-      this.doc.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: {
-            ...JSON.parse(JSON.stringify(action)),
-            pk: `OFF#${offboardingId}`,
-            sk: `${ACT_PREFIX}${action.grantKey}`,
-            type: 'action',
-            offboardingId,
-          },
-        }),
-      ),
-    );
+    await this.actions.add(offboardingId, action);
   }
 
   async listActions(offboardingId: string): Promise<ActionResult[]> {
@@ -870,17 +906,20 @@ export class DynamoOffboardingStore implements OffboardingStore {
           new QueryCommand({
             TableName: this.table,
             KeyConditionExpression: 'pk = :pk AND begins_with(sk, :act)',
-            ExpressionAttributeValues: { ':pk': `OFF#${offboardingId}`, ':act': ACT_PREFIX },
+            ExpressionAttributeValues: { ':pk': `OFF#${offboardingId}`, ':act': 'ACT' },
             ConsistentRead: true,
             Limit: this.actionPageSize,
             ExclusiveStartKey: startKey,
           }),
         ),
       );
-      out.push(...(page.Items ?? []).map(actionFromItem));
+      out.push(...(page.Items ?? []).flatMap(actionsFromItem));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
-    return out;
+    // Items come in key order: the old one-result items, then batches in write order; keep the latest per grant.
+    const latest = new Map<string, ActionResult>();
+    for (const a of out) latest.set(a.grantKey, a);
+    return [...latest.values()];
   }
 
   async getKillSwitch(): Promise<{ enabled: boolean; reason?: string; by?: string; at?: string }> {

@@ -9,11 +9,16 @@ export {
   toLeaverAwsError,
 } from './aws-errors.ts';
 export { DynamoAuditLog, type DynamoAuditLogOptions } from './dynamo-audit-log.ts';
+export { DIGEST_STATE_KEY, DynamoDigestState, type DynamoDigestStateOptions } from './dynamo-digest-state.ts';
 export { DynamoLockStore, type DynamoLockStoreOptions } from './dynamo-lock-store.ts';
 export { DynamoOffboardingStore, type DynamoOffboardingStoreOptions } from './dynamo-offboarding-store.ts';
 export { FileSecretStore, type FileSecretStoreOptions } from './file-secret-store.ts';
+export { FolderDigestArchive } from './folder-digest-archive.ts';
 export { OFFBOARDING_ID_PATTERN, UlidIds, type UlidIdsOptions } from './ids.ts';
+export { KeyPairDigestSigner, PRIVATE_KEY_FILE, PUBLIC_KEY_FILE } from './key-pair-digest-signer.ts';
+export { KmsDigestSigner, type KmsDigestSignerOptions } from './kms-digest-signer.ts';
 export { LogNotifier, type LogNotifierOptions } from './log-notifier.ts';
+export { MemoryDigestArchive } from './memory-digest-archive.ts';
 export {
   type MemoryJobHandler,
   type MemoryJobMessage,
@@ -21,6 +26,7 @@ export {
   type MemoryJobQueueOptions,
   type MemoryJobWait,
 } from './memory-job-queue.ts';
+export { S3DigestArchive, type S3DigestArchiveOptions } from './s3-digest-archive.ts';
 export { SecretsManagerStore, type SecretsManagerStoreOptions } from './secrets-manager-store.ts';
 export { SnsNotifier, type SnsNotifierOptions } from './sns-notifier.ts';
 export { SqsDeadLetterQueue, type SqsDeadLetterQueueOptions } from './sqs-dead-letter-queue.ts';

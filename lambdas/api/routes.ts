@@ -4,12 +4,15 @@
  * and maps the result to a view.
  */
 import * as z from 'zod';
+import { verifyDeps } from '../core/anchor.ts';
 import { verifyStream } from '../core/audit-chain.ts';
+import { verifyAudit } from '../core/audit-verify.ts';
 import { LeaverError } from '../core/errors.ts';
 import { type GrantKind, VENDORS, type VendorId } from '../core/model.ts';
 import { assertGrantIds, vendorOfKind } from '../core/vendor-ids.ts';
 import { json, text } from '../handlers/http-response.ts';
 import { CONTENT_TYPES, csvHeader, csvRow, jsonlLine, toOcsf } from './audit-export.ts';
+import { AUDIT_ROUTES } from './audit-routes.ts';
 import { unwrapCursor, wrapCursor } from './cursor.ts';
 import * as engine from './engine.ts';
 import { type AnyRoute, type ApiRequest, route } from './router.ts';
@@ -238,7 +241,8 @@ const offboardingAudit = route({
   summary: "One offboarding's audit records, with the verification of its hash chain",
   description:
     'The chain is verified over the whole stream on every call; `records` is one page of it. ' +
-    'Follow `next` for more.',
+    'Follow `next` for more. The first page also carries `verification`: the chain against the signed ' +
+    'digests and the offboarding against its audit (as GET /v1/audit/verify?offboardingId=...).',
   tag: 'audit',
   params: IdParams,
   query: StreamAuditQuery,
@@ -268,6 +272,12 @@ const offboardingAudit = route({
             reason: verdict.reason,
           },
     };
+    if (query.cursor === undefined && env.deps.anchor) {
+      body.verification = await verifyAudit(await verifyDeps(env.deps), {
+        kind: 'offboarding',
+        id: params.id,
+      });
+    }
     const cursor = wrapCursor('stream', filters, page.cursor);
     if (cursor) {
       body.cursor = cursor;
@@ -527,4 +537,5 @@ export const ROUTES: readonly AnyRoute[] = [
   timeToRevoke,
   health,
   openapi,
+  ...AUDIT_ROUTES,
 ];

@@ -8,6 +8,7 @@
  */
 import * as z from 'zod';
 import { AUDIT_EVENTS, GRANT_KINDS, OFFBOARDING_STATUSES, VENDORS } from '../core/model.ts';
+import { VerifyReportSchema } from './audit-report-schema.ts';
 
 export { OFFBOARDING_STATUSES };
 
@@ -289,6 +290,8 @@ export const OffboardingAuditSchema = z.strictObject({
   offboardingId: z.string(),
   records: z.array(AuditRecordSchema),
   chain: ChainResultSchema,
+  /** On the first page, where digests are configured: the chain against them and the offboarding against its audit. */
+  verification: VerifyReportSchema.optional(),
   cursor: z.string().optional(),
   next: z.string().optional(),
 });

@@ -134,6 +134,8 @@ export const schedulesSchema = z
      * of the index. The local runtime also runs one full pass at every start.
      */
     recoveryScanMinutes: z.number().int().min(1).max(10_080).default(60),
+    /** A signed audit digest this often while anything was appended (and whenever an offboarding finishes). */
+    digestMinutes: z.number().int().min(1).max(60).default(5),
     retry: z
       .object({
         maxAttempts: z.number().int().min(1).max(50).default(6),

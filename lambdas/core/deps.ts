@@ -1,5 +1,6 @@
 /** Everything the engine needs from the outside, wired by the handlers (or by tests). */
 import type { LeaverConfig } from './config.ts';
+import type { AuditAnchor } from './digest-ports.ts';
 import type {
   AuditLog,
   Clock,
@@ -29,6 +30,8 @@ export interface EngineDeps {
    * or not exclusive (AWS, where many worker instances run at once): leases lapse only with time.
    */
   leaseHolder?: LeaseHolder;
+  /** Signed digests of the audit (digest-writer.ts); absent where none are configured. */
+  anchor?: AuditAnchor;
 }
 
 export interface LeaseHolder {

@@ -122,13 +122,26 @@ export interface AuditQuery {
   cursor?: string;
 }
 
+/** The last record of a chain: its seq and hash. */
+export interface ChainTail {
+  seq: number;
+  hash: string;
+}
+
 export interface AuditLog {
-  /** Appends with a conditional put; fills seq, prevHash and hash. Never updates or deletes. */
+  /**
+   * Appends with a conditional put; fills seq, prevHash and hash. Never updates or deletes.
+   * Resolves once the record is stored.
+   */
   append(entry: AuditEntry): Promise<AuditRecord>;
   /** One stream (an offboarding's records) in order. */
   stream(streamId: string, opts?: { limit?: number; cursor?: string }): Promise<Page<AuditRecord>>;
   /** Across streams by email and/or time window, for export. */
   query(q: AuditQuery): Promise<Page<AuditRecord>>;
+  /** A stream's last record as stored now, or undefined when it has none. */
+  tail(streamId: string): Promise<ChainTail | undefined>;
+  /** Streams appended to at or after `from` (to `to`, default now), sorted: what a digest names. */
+  appendedSince(from: string, to?: string): Promise<string[]>;
 }
 
 export interface JobQueue {

@@ -21,7 +21,6 @@ import {
   type RunState,
 } from './actions.ts';
 import { admit, quarantine, type Verdict } from './admission.ts';
-import { allPages } from './concurrency.ts';
 import { ACTORS, type EngineDeps } from './deps.ts';
 import { type Discovery, discoverAll, grantsOf } from './discovery.ts';
 import { isLeaverError } from './errors.ts';
@@ -32,6 +31,7 @@ import { type ActionResult, type Grant, grantKey, normaliseEmail, type Offboardi
 import { notify, subjectRef } from './notifications.ts';
 import { type PlannedAction, planGrants } from './plan.ts';
 import type { Ctx } from './ports.ts';
+import { resumeFromAudit } from './resume.ts';
 import { computeTimeToRevoke } from './time-to-revoke.ts';
 
 export type WorkerResult = { id: string; result: Verdict };
@@ -76,7 +76,7 @@ async function newRun(
 ): Promise<WorkerRun> {
   const stored = new Map<string, ActionResult>();
   for (const a of await deps.store.listActions(off.id)) stored.set(a.grantKey, a);
-  const dangling = resumed ? await unfinishedActions(deps, off.id, stored) : [];
+  const dangling = resumed ? (await resumeFromAudit(deps, off.id, stored)).dangling : [];
   return {
     offboarding: off,
     actor: ACTORS.worker,
@@ -86,22 +86,6 @@ async function newRun(
     batch,
     dangling,
   };
-}
-
-/** Grants whose last `action_started` has no later `action_finished` and no stored result. */
-async function unfinishedActions(
-  deps: EngineDeps,
-  id: string,
-  stored: Map<string, ActionResult>,
-): Promise<Grant[]> {
-  const records = await allPages((cursor) => deps.audit.stream(id, { limit: 500, cursor }));
-  const open = new Map<string, Grant>();
-  for (const r of records) {
-    if (!r.grantKey) continue;
-    if (r.event === 'action_started' && r.grant) open.set(r.grantKey, r.grant);
-    else if (r.event === 'action_finished' && r.errorCode !== 'deadline_exceeded') open.delete(r.grantKey);
-  }
-  return [...open.entries()].filter(([key]) => !stored.has(key)).map(([, g]) => g);
 }
 
 const isFinal = (a: ActionResult | undefined) => a?.outcome === 'revoked' || a?.outcome === 'already_absent';

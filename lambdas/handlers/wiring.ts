@@ -6,6 +6,7 @@
  *
  *   OFFBOARDINGS_TABLE, AUDIT_TABLE, QUEUE_URL, TOPIC_ARN (optional: log notifier without it),
  *   DEAD_LETTER_QUEUE_URL (optional: only the API function gets it),
+ *   DIGEST_BUCKET and DIGEST_KEY_ID (optional: no audit digests without them),
  *   AWS_REGION, AWS_ENDPOINT_URL (optional), LEAVER_CONFIG_JSON / LEAVER_CONFIG.
  */
 import { randomUUID } from 'node:crypto';
@@ -15,9 +16,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   DynamoAuditLog,
+  DynamoDigestState,
   DynamoLockStore,
   DynamoOffboardingStore,
+  KmsDigestSigner,
   LogNotifier,
+  S3DigestArchive,
   SecretsManagerStore,
   SnsNotifier,
   SqsDeadLetterQueue,
@@ -27,6 +31,7 @@ import {
 } from '../adapters/index.ts';
 import type { LeaverConfig } from '../core/config.ts';
 import type { EngineDeps } from '../core/deps.ts';
+import type { AuditAnchor } from '../core/digest-ports.ts';
 import type { DeadLetterQueue, OffboardingStore, SecretStore } from '../core/ports.ts';
 import { lazyConnectors } from './lazy-connectors.ts';
 import { coreLog, type MetricsRecorder, recorder } from './observability.ts';
@@ -152,6 +157,39 @@ export function createAwsDeps(
     // Many instances run at once and none knows whether another is alive: leases lapse only with
     // time here. The id only records who holds a claim.
     leaseHolder: { id: `${env.AWS_LAMBDA_FUNCTION_NAME ?? 'leaver'}:${randomUUID()}`, exclusive: false },
+    ...awsAnchor(env, clientConfig, dynamo, offboardingsTable, traced),
+  };
+}
+
+/**
+ * The audit digests' parts in AWS: the KMS signing key, the Object Lock bucket, and the writer's
+ * state beside the offboardings. Their SDK clients load on first use (most invocations never sign).
+ */
+function awsAnchor(
+  env: NodeJS.ProcessEnv,
+  clientConfig: ReturnType<typeof awsClientConfig>,
+  dynamo: DynamoDBClient,
+  offboardingsTable: string,
+  traced: <T>(client: T) => T,
+): { anchor?: AuditAnchor } {
+  const bucket = env.DIGEST_BUCKET?.trim();
+  const keyId = env.DIGEST_KEY_ID?.trim();
+  if (!bucket || !keyId) return {};
+  const kms = async () => {
+    const { KMSClient } = await import('@aws-sdk/client-kms');
+    return traced(new KMSClient(clientConfig));
+  };
+  const s3 = async () => {
+    const { S3Client } = await import('@aws-sdk/client-s3');
+    // moto (AWS_ENDPOINT_URL) serves buckets by path, not by virtual host.
+    return traced(new S3Client({ ...clientConfig, forcePathStyle: !!clientConfig.endpoint }));
+  };
+  return {
+    anchor: {
+      signer: new KmsDigestSigner({ client: kms, keyId }),
+      archive: new S3DigestArchive({ client: s3, bucket }),
+      state: new DynamoDigestState({ client: dynamo, tableName: offboardingsTable }),
+    },
   };
 }
 

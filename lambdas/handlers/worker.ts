@@ -10,6 +10,9 @@
  */
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { parseJobMessage } from '../adapters/sqs-job-queue.ts';
+import { digestDeps } from '../core/anchor.ts';
+import { anchorNow } from '../core/digest-writer.ts';
+import { isLeaverError } from '../core/errors.ts';
 import { processOffboardings } from '../core/worker.ts';
 import { withMiddleware } from './middleware.ts';
 import { coreLog, deadlineFrom, logger, makeCtx } from './observability.ts';
@@ -50,6 +53,10 @@ export async function handleBatch(
     logger.error('worker batch failed', { error: e as Error, offboardings: ids.length });
     return { batchItemFailures: records.map((r) => ({ itemIdentifier: r.record.messageId })) };
   }
+  await anchorFinished(
+    deps,
+    ids.filter((id) => verdicts.get(id) === 'done'),
+  );
   const failures = records.filter((r) => verdicts.get(r.id) !== 'done');
   for (const id of ids) {
     log.info('offboarding processed', {
@@ -58,6 +65,23 @@ export async function handleBatch(
     });
   }
   return { batchItemFailures: failures.map((r) => ({ itemIdentifier: r.record.messageId })) };
+}
+
+/**
+ * A signed digest naming the chains of the offboardings this batch finished, so their audit is
+ * anchored now rather than at the next periodic digest. Never fails the batch: the revocations are
+ * done, and the periodic digest anchors whatever this could not.
+ */
+async function anchorFinished(deps: HandlerDeps, ids: string[]): Promise<void> {
+  const digest = digestDeps(deps);
+  if (!digest || ids.length === 0) return;
+  try {
+    await anchorNow(digest, ids);
+  } catch (e) {
+    log.warn('could not write the audit digest; the periodic digest will', {
+      errorCode: isLeaverError(e) ? e.code : 'internal',
+    });
+  }
 }
 
 export const handler = withMiddleware<SQSEvent, SQSBatchResponse>(async (event: SQSEvent, context: Context) =>

@@ -5,7 +5,7 @@
  * A synth plus a cdk-nag pass takes seconds alone and far longer on a loaded two-core machine: each
  * stack is built once (beforeAll) and every test has SLOW_TEST_TIMEOUT_MS.
  */
-import { type PolicyValidationPluginReport, Validations } from 'aws-cdk-lib';
+import { type CfnElement, type PolicyValidationPluginReport, Validations } from 'aws-cdk-lib';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -60,12 +60,19 @@ describe('cdk-nag AwsSolutions', { timeout: SLOW_TEST_TIMEOUT_MS }, () => {
     const { stack, config } = example;
     const acks = acknowledgements(stack);
     const ids = [...new Set(acks.map((a) => a.id))].sort();
-    expect(ids).toEqual([
-      'AwsSolutions-APIG4',
-      'AwsSolutions-IAM5[Resource::*]',
-      'AwsSolutions-L1',
-      'AwsSolutions-SMG4',
-    ]);
+    const digestObjects = `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(
+      stack.leaver.auditAnchor.bucket.node.defaultChild as CfnElement,
+    )}.Arn>/digests/*]`;
+    expect(ids).toEqual(
+      [
+        'AwsSolutions-APIG4',
+        'AwsSolutions-IAM5[Resource::*]',
+        digestObjects,
+        'AwsSolutions-L1',
+        'AwsSolutions-S1',
+        'AwsSolutions-SMG4',
+      ].sort(),
+    );
     // never a blanket acknowledgement on the stack or the Leaver construct
     for (const a of acks) {
       expect(a.path.split('/').length, a.path).toBeGreaterThan(2);
@@ -90,6 +97,14 @@ describe('cdk-nag AwsSolutions', { timeout: SLOW_TEST_TIMEOUT_MS }, () => {
     expect(where('AwsSolutions-SMG4')).toHaveLength(names.size);
     // L1 on each function
     expect(where('AwsSolutions-L1')).toHaveLength(FUNCTIONS);
+    // IAM5 for the digests/ prefix only on the roles that write or read digests; S1 only on the
+    // digest bucket's own access log bucket
+    expect(where(digestObjects).sort()).toEqual([
+      'Leaver/Leaver/ApiRole',
+      'Leaver/Leaver/DigestRole',
+      'Leaver/Leaver/WorkerRole',
+    ]);
+    expect(where('AwsSolutions-S1')).toEqual(['Leaver/Leaver/AuditDigests/AccessLogs']);
   });
 
   describe('the checks are live', () => {

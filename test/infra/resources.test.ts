@@ -41,10 +41,14 @@ const fnOf = (n: FunctionName) =>
   ]!;
 
 describe('encryption everywhere', () => {
-  it('two customer-managed keys, rotation on', () => {
+  it('two customer-managed symmetric keys, rotation on, and the audit signing key (asymmetric: KMS cannot rotate it)', () => {
     const keys = resources(template, 'AWS::KMS::Key');
-    expect(Object.keys(keys)).toHaveLength(2);
-    for (const k of Object.values(keys)) expect(k.Properties.EnableKeyRotation).toBe(true);
+    expect(Object.keys(keys)).toHaveLength(3);
+    const symmetric = Object.values(keys).filter((k) => k.Properties.KeySpec === undefined);
+    expect(symmetric).toHaveLength(2);
+    for (const k of symmetric) expect(k.Properties.EnableKeyRotation).toBe(true);
+    const signing = Object.values(keys).filter((k) => k.Properties.KeyUsage === 'SIGN_VERIFY');
+    expect(signing).toHaveLength(1);
   });
 
   it('the data key is retained (a retained table is unreadable without it)', () => {
@@ -325,7 +329,15 @@ describe('functions', () => {
 
   it('the default entries are the handler files in lambdas/handlers, and they exist', () => {
     expect([...new Set(Object.values(FUNCTION_SPECS).map((s) => s.file))].sort()).toEqual(
-      ['api.ts', 'due-sweep.ts', 'intake.ts', 'reconcile.ts', 'retry-sweep.ts', 'worker.ts'].sort(),
+      [
+        'api.ts',
+        'digest.ts',
+        'due-sweep.ts',
+        'intake.ts',
+        'reconcile.ts',
+        'retry-sweep.ts',
+        'worker.ts',
+      ].sort(),
     );
     // the API's vendor-calling routes run the same handler on their own, capped function
     expect(FUNCTION_SPECS.apiVendor).toEqual(FUNCTION_SPECS.api);
@@ -517,11 +529,12 @@ describe('schedules', () => {
   const ruleFor = (n: FunctionName, t = rules) =>
     t.find((r) => JSON.stringify(r.Properties.Targets).includes(`"${targetOf(n)}"`));
 
-  it('due sweep, reconciliation and retry sweep run on the configured rates', () => {
-    expect(rules).toHaveLength(3);
+  it('due sweep, reconciliation, retry sweep and audit digests run on the configured rates', () => {
+    expect(rules).toHaveLength(4);
     expect(ruleFor('dueSweep')?.Properties.ScheduleExpression).toBe('rate(1 minute)');
     expect(ruleFor('reconcile')?.Properties.ScheduleExpression).toBe('rate(1 hour)');
     expect(ruleFor('retrySweep')?.Properties.ScheduleExpression).toBe('rate(5 minutes)');
+    expect(ruleFor('digest')?.Properties.ScheduleExpression).toBe('rate(5 minutes)');
     for (const r of rules) expect(r.Properties.State).toBe('ENABLED');
   });
 
@@ -529,12 +542,12 @@ describe('schedules', () => {
     timeout: SLOW_TEST_TIMEOUT_MS,
   }, () => {
     const input = exampleConfigInput();
-    input.schedules = { dueSweepMinutes: 2, reconcileMinutes: 30, retryMinutes: 7 };
+    input.schedules = { dueSweepMinutes: 2, reconcileMinutes: 30, retryMinutes: 7, digestMinutes: 3 };
     const { template: t } = buildStack(parseConfig(input));
     const all = Object.values(resources(t, 'AWS::Events::Rule'))
       .map((r) => r.Properties.ScheduleExpression)
       .sort();
-    expect(all).toEqual(['rate(2 minutes)', 'rate(30 minutes)', 'rate(7 minutes)']);
+    expect(all).toEqual(['rate(2 minutes)', 'rate(3 minutes)', 'rate(30 minutes)', 'rate(7 minutes)']);
     const [, invoke] = only(t, 'AWS::Lambda::EventInvokeConfig');
     expect(invoke.Properties.MaximumEventAgeInSeconds).toBe(1800);
   });
@@ -544,7 +557,7 @@ describe('schedules', () => {
       (p) => p.Properties.Principal === 'events.amazonaws.com',
     );
     expect(perms.map((p) => JSON.stringify(p.Properties.FunctionName)).sort()).toEqual(
-      (['dueSweep', 'reconcile', 'retrySweep'] as const)
+      (['dueSweep', 'reconcile', 'retrySweep', 'digest'] as const)
         .map((n) => JSON.stringify({ 'Fn::GetAtt': [targetOf(n), 'Arn'] }))
         .sort(),
     );

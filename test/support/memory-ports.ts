@@ -303,6 +303,19 @@ export class MemoryAuditLog implements AuditLog {
     return page(all.map(clone), q.limit ?? 100, q.cursor);
   }
 
+  async tail(streamId: string) {
+    const last = this.streams.get(streamId)?.at(-1);
+    return last ? { seq: last.seq, hash: last.hash } : undefined;
+  }
+
+  async appendedSince(from: string, to?: string) {
+    const out = new Set<string>();
+    for (const [id, records] of this.streams) {
+      if (records.some((r) => r.at >= from && (to === undefined || r.at <= to))) out.add(id);
+    }
+    return [...out].sort();
+  }
+
   /** Test helper: a stream's records (all pages). */
   records(streamId: string): AuditRecord[] {
     return (this.streams.get(streamId) ?? []).map(clone);

@@ -1,4 +1,4 @@
-import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoAuditLog } from '../../../lambdas/adapters/dynamo-audit-log.ts';
 import { ManualClock } from '../../../lambdas/adapters/system-clock.ts';
@@ -6,6 +6,7 @@ import { createTables } from '../../../lambdas/adapters/table-setup.ts';
 import { GENESIS_HASH, hashRecord, verifyChain, verifyStream } from '../../../lambdas/core/audit-chain.ts';
 import { LeaverError } from '../../../lambdas/core/errors.ts';
 import type { AuditRecord } from '../../../lambdas/core/model.ts';
+import { AuditTamper } from '../../support/audit-tamper.ts';
 import { dynamoClient, entry, uniqueName } from './support.ts';
 
 const endpoint = inject('motoEndpoint');
@@ -13,11 +14,13 @@ let client: DynamoDBClient;
 const tableName = uniqueName('audit');
 const clock = new ManualClock('2026-03-01T10:00:00.000Z');
 let audit: DynamoAuditLog;
+let tamper: AuditTamper;
 
 beforeAll(async () => {
   client = dynamoClient(endpoint);
   await createTables(client, { offboardingsTable: uniqueName('offb-unused'), auditTable: tableName });
   audit = new DynamoAuditLog({ client, tableName, clock });
+  tamper = new AuditTamper(client, tableName);
 });
 
 afterAll(() => client.destroy());
@@ -110,11 +113,7 @@ describe('append', () => {
   it('detects a record tampered in place at its seq', async () => {
     const stream = uniqueName('off_tamper');
     for (let i = 0; i < 12; i++) await audit.append(entry(stream, { outcome: 'failed' }));
-    const key = { pk: { S: stream }, seq: { N: '7' } };
-    const { Item } = await client.send(new GetItemCommand({ TableName: tableName, Key: key }));
-    await client.send(
-      new PutItemCommand({ TableName: tableName, Item: { ...Item!, outcome: { S: 'revoked' } } }),
-    );
+    await tamper.edit(stream, 7, { outcome: 'revoked' });
     const verdict = verifyChain(await readAll(audit, stream));
     expect(verdict).toMatchObject({ ok: false, brokenAt: 7 });
   });
@@ -122,19 +121,44 @@ describe('append', () => {
   it('detects a tampered record whose hash was recomputed: the next link breaks', async () => {
     const stream = uniqueName('off_rehash');
     for (let i = 0; i < 5; i++) await audit.append(entry(stream, { outcome: 'failed' }));
-    const records = await readAll(audit, stream);
-    const forged = { ...records[2]!, outcome: 'revoked' as const };
-    forged.hash = hashRecord(forged);
-    const { Item } = await client.send(
-      new GetItemCommand({ TableName: tableName, Key: { pk: { S: stream }, seq: { N: '3' } } }),
-    );
-    await client.send(
-      new PutItemCommand({
-        TableName: tableName,
-        Item: { ...Item!, outcome: { S: 'revoked' }, hash: { S: forged.hash } },
-      }),
-    );
+    await tamper.edit(stream, 3, { outcome: 'revoked' }, { rehash: true });
     expect(verifyChain(await readAll(audit, stream))).toMatchObject({ ok: false, brokenAt: 4 });
+  });
+
+  it('writes the appends made together as one block item, each record resolved once stored', async () => {
+    const stream = uniqueName('off_block');
+    await audit.append(entry(stream, { event: 'received' }));
+    const together = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => audit.append(entry(stream, { attempt: i }))),
+    );
+    expect(together.map((r) => r.seq)).toEqual(Array.from({ length: 30 }, (_, i) => i + 2));
+    const items = await tamper.items(stream);
+    // The first append is one item; the 30 made in the same turn share one more.
+    expect(items.map((it) => [it.seq, it.last])).toEqual([
+      [1, 1],
+      [2, 31],
+    ]);
+    const read = await readAll(audit, stream, 7);
+    expect(read).toHaveLength(31);
+    expect(verifyChain(read)).toEqual({ ok: true, count: 31 });
+    expect(await audit.tail(stream)).toEqual({ seq: 31, hash: read[30]!.hash });
+  });
+
+  it('splits a large group into blocks within DynamoDB item limits, by count and by size', async () => {
+    const many = uniqueName('off_many');
+    await Promise.all(Array.from({ length: 300 }, (_, i) => audit.append(entry(many, { attempt: i }))));
+    expect((await tamper.items(many)).map((it) => [it.seq, it.last])).toEqual([
+      [1, 250],
+      [251, 300],
+    ]);
+    const big = uniqueName('off_big');
+    const detail = { note: 'x'.repeat(40_000) };
+    await Promise.all(Array.from({ length: 20 }, () => audit.append(entry(big, { detail }))));
+    const items = await tamper.items(big);
+    expect(items.length).toBeGreaterThanOrEqual(3);
+    for (const it of items) expect(JSON.stringify(it).length).toBeLessThan(350_000);
+    expect(verifyChain(await readAll(audit, big)).ok).toBe(true);
+    expect(verifyChain(await readAll(audit, many, 33)).ok).toBe(true);
   });
 
   it('redacts secrets from detail, normalises the email, stamps a missing time, and never stores undefined', async () => {
@@ -161,6 +185,7 @@ describe('append', () => {
     expect(raw).not.toContain('Bearer');
     expect(Item?.day?.S).toBe('2026-03-05');
     expect(Item?.atKey?.S).toBe(`2026-03-05T08:00:00.000Z#${stream}#0000000001`);
+    expect(Item?.email?.S).toBe('dana.leaver@example.com');
     expect(verifyChain(await readAll(audit, stream)).ok).toBe(true);
   });
 

@@ -1,4 +1,9 @@
-import { DeleteItemCommand, type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteItemCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  QueryCommand,
+} from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   DynamoOffboardingStore,
@@ -413,6 +418,29 @@ describe('actions and kill switch', () => {
     expect(await store.listActions('off_none')).toEqual([]);
     // Action items never show up as offboardings.
     expect((await store.get(o.id))?.id).toBe(o.id);
+  });
+
+  it('stores results given together in one item (group commit), the latest per grant winning', async () => {
+    const o = offboarding();
+    await store.create(o);
+    await Promise.all(Array.from({ length: 60 }, (_, i) => store.putAction(o.id, action(i))));
+    await Promise.all([
+      store.putAction(o.id, action(7, { outcome: 'failed', errorCode: 'vendor_timeout' })),
+      store.putAction(o.id, action(60)),
+    ]);
+    const { Items } = await client.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :a)',
+        ExpressionAttributeValues: { ':pk': { S: `OFF#${o.id}` }, ':a': { S: 'ACT' } },
+      }),
+    );
+    // 62 results, two turns of the event loop: two items.
+    expect(Items).toHaveLength(2);
+    const list = await store.listActions(o.id);
+    expect(list).toHaveLength(61);
+    expect(list.find((a) => a.grantKey === action(7).grantKey)).toMatchObject({ outcome: 'failed' });
+    expect(list.map((a) => a.grantKey)).toEqual(Array.from({ length: 61 }, (_, i) => action(i).grantKey));
   });
 
   it('keeps the kill switch flag', async () => {
