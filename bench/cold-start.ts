@@ -223,6 +223,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       'own ms': f.ownMs,
       'own CPU ms': f.ownCpuMs,
       'SDK ms': f.sdkMs,
+      'SDK CPU ms': f.sdkCpuMs,
       'total ms': f.totalMs,
       'first use ms (max)': f.firstUseMs,
       'SDK loaded': f.sdkModules.map((m) => m.replace('@aws-sdk/', '')).join(' '),

@@ -65,8 +65,10 @@ export interface LoadGraph {
  */
 export function loadGraph(metafile: Metafile): LoadGraph {
   const outputs = metafile.outputs;
-  const entry = Object.keys(outputs).find((f) => outputs[f]!.entryPoint !== undefined);
-  if (!entry) throw new Error('the metafile names no entry point');
+  // The handler file (buildFunction names it index.mjs); chunks loaded with import() name an entry
+  // point too.
+  const entry = Object.keys(outputs).find((f) => /(^|\/)index\.mjs$/.test(f));
+  if (!entry) throw new Error('the metafile names no index.mjs');
   const files: string[] = [];
   const modules = new Set<string>();
   const externals = new Set<string>();

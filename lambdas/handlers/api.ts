@@ -13,8 +13,8 @@ import { LeaverError } from '../core/errors.ts';
 import { type HttpResult, problem } from './http-response.ts';
 import { withMiddleware } from './middleware.ts';
 import { deadlineFrom, logger } from './observability.ts';
+import { getDeps, runtimeMode } from './runtime-deps.ts';
 import { callsVendors } from './vendor-routes.ts';
-import { getDeps, runtimeMode } from './wiring.ts';
 
 type ApiApp = typeof import('../api/app.ts');
 let app: Promise<ApiApp> | undefined;

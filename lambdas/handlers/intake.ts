@@ -25,13 +25,14 @@ import { getSource, MAX_BODY_BYTES, type RawWebhook } from '../sources/index.ts'
 import { type HttpResult, json, problem } from './http-response.ts';
 import { withMiddleware } from './middleware.ts';
 import { coreLog, logger, recorder } from './observability.ts';
+import { getDeps } from './runtime-deps.ts';
 import {
   countUnconfigured,
   isSourceNotConfigured,
   sourceNotConfigured,
   sourceSecret,
 } from './source-secret.ts';
-import { getDeps, type HandlerDeps } from './wiring.ts';
+import type { HandlerDeps } from './wiring.ts';
 
 /** Largest body accepted, in decoded bytes (HR payloads are a few KiB; docs/hr-sources.md#common-rules). */
 export { MAX_BODY_BYTES };

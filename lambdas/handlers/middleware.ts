@@ -12,9 +12,7 @@ import { traceHandler } from './tracing.ts';
 
 /** Publishes the invocation's aggregated metrics whether the handler succeeded or threw. */
 export function flushMetrics(): MiddlewareObj {
-  const flush = async () => {
-    recorder.flush();
-  };
+  const flush = () => recorder.flush();
   return { name: 'flushMetrics', after: flush, onError: flush };
 }
 

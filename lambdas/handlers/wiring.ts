@@ -10,7 +10,6 @@
  *   AWS_REGION, AWS_ENDPOINT_URL (optional), LEAVER_CONFIG_JSON / LEAVER_CONFIG.
  */
 import { randomUUID } from 'node:crypto';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -33,6 +32,7 @@ import type { LeaverConfig } from '../core/config.ts';
 import type { EngineDeps } from '../core/deps.ts';
 import type { AuditAnchor } from '../core/digest-ports.ts';
 import type { DeadLetterQueue, OffboardingStore, SecretStore } from '../core/ports.ts';
+import { getConfig } from './config-loader.ts';
 import { lazyConnectors } from './lazy-connectors.ts';
 import { coreLog, type MetricsRecorder, recorder } from './observability.ts';
 import { getTracer } from './tracing.ts';
@@ -74,10 +74,9 @@ export function instrumentStore(store: OffboardingStore, rec: MetricsRecorder = 
     const o = await store.transition(id, from, to, patch);
     rec.count('Offboardings', { status: to });
     if (to === 'completed' || to === 'completed_with_failures') {
-      if (typeof o.timeToRevokeMs === 'number')
-        rec.add('TimeToRevoke', MetricUnit.Milliseconds, o.timeToRevokeMs);
+      if (typeof o.timeToRevokeMs === 'number') rec.add('TimeToRevoke', 'Milliseconds', o.timeToRevokeMs);
       for (const [vendor, ms] of Object.entries(o.timeToRevokeByVendorMs ?? {})) {
-        if (typeof ms === 'number') rec.add('TimeToRevoke', MetricUnit.Milliseconds, ms, { vendor });
+        if (typeof ms === 'number') rec.add('TimeToRevoke', 'Milliseconds', ms, { vendor });
       }
     }
     return o;
@@ -194,44 +193,12 @@ function awsAnchor(
 }
 
 /**
- * Where the process runs: `aws` (API Gateway authorises the management API with IAM/JWT) or `local`
- * (the local runtime: the API checks a bearer token from the secret store).
+ * The AWS dependencies from the environment, traced. This module (with the configuration's schema)
+ * loads in a Lambda function's first invocation (first-use.ts, runtime-deps.ts), not at init.
  */
-export type RuntimeMode = 'aws' | 'local';
-
-let injected: HandlerDeps | undefined;
-let mode: RuntimeMode = 'aws';
-let built: Promise<HandlerDeps> | undefined;
-
-export function runtimeMode(): RuntimeMode {
-  return mode;
+export async function buildAwsDeps(env: NodeJS.ProcessEnv = process.env): Promise<HandlerDeps> {
+  return createAwsDeps(env, getConfig(), await getTracer());
 }
 
-/**
- * The process's dependencies: the injected ones (local runtime, tests) or, on first use, the AWS
- * ones built from the environment and cached for the life of the container.
- */
-export function getDeps(): Promise<HandlerDeps> {
-  if (injected) return Promise.resolve(injected);
-  if (!built) {
-    // The configuration's schema (zod) and the tracer load here, in the first invocation, not at
-    // module load.
-    built = Promise.all([import('./config-loader.ts'), getTracer()])
-      .then(([{ getConfig }, tracer]) => createAwsDeps(process.env, getConfig(), tracer))
-      .catch((e: unknown) => {
-        built = undefined; // the next invocation tries again (e.g. after a config fix and redeploy)
-        throw e;
-      });
-  }
-  return built;
-}
-
-/**
- * Injects dependencies for every handler in this process (the local runtime passes `local`, tests
- * usually too). `undefined` goes back to building them from the environment.
- */
-export function setDeps(deps: HandlerDeps | undefined, runtime: RuntimeMode = deps ? 'local' : 'aws'): void {
-  injected = deps;
-  mode = runtime;
-  built = undefined;
-}
+// The process's dependencies live in runtime-deps.ts; these names stay importable from here.
+export { getDeps, type RuntimeMode, runtimeMode, setDeps } from './runtime-deps.ts';

@@ -16,7 +16,8 @@ import { isLeaverError } from '../core/errors.ts';
 import { processOffboardings } from '../core/worker.ts';
 import { withMiddleware } from './middleware.ts';
 import { coreLog, deadlineFrom, logger, makeCtx } from './observability.ts';
-import { getDeps, type HandlerDeps } from './wiring.ts';
+import { getDeps } from './runtime-deps.ts';
+import type { HandlerDeps } from './wiring.ts';
 
 const log = coreLog();
 
