@@ -107,13 +107,13 @@ export function bundleFunction(
   entryPath: string,
   outdir?: string,
   extra: BuildOptions = {},
-): { outdir: string; graph: LoadGraph } {
+): { outdir: string; graph: LoadGraph; metafile: Metafile } {
   const dir = outdir ?? mkdtempSync(join(cacheDir(), 'leaver-bundle-'));
   const { metafile } = buildFunction(entryPath, dir, { ...extra, metafile: true, logLevel: 'silent' });
   if (!metafile) throw new Error(`esbuild returned no metafile for ${entryPath}`);
   const graph = loadGraph(metafile);
   if (!outdir) rmSync(dir, { recursive: true, force: true });
-  return { outdir: dir, graph };
+  return { outdir: dir, graph, metafile };
 }
 
 /** Inside the repository, so that a bundle's external `@aws-sdk/*` resolve from node_modules. */
