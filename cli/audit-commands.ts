@@ -7,6 +7,9 @@
  *   evidence export <id> [--out <file>]             the offboarding's evidence pack, byte for byte
  *   evidence verify <file> [--public-key <pem>]     offline: no credentials, no network
  *
+ * Human output formats a copy of each answer with every control character escaped (cli/visible.ts);
+ * every line also passes the output guard of main().
+ *
  * Exit codes: 1 a problem found (or an error). `audit verify` exits 0 when nothing is wrong, records
  * after the latest digest being reported as not yet anchored (they are, for a few minutes after every
  * write); with --require-anchored they make it exit 3. `evidence verify` always exits 3 for them: a
@@ -17,6 +20,7 @@ import type { AuditProblem } from '../lambdas/core/audit-problems.ts';
 import type { VerifyReport } from '../lambdas/core/audit-verify.ts';
 import { type EvidenceVerdict, verifyEvidence } from '../lambdas/core/evidence.ts';
 import { type ApiClient, UsageError } from './client.ts';
+import { visible } from './visible.ts';
 
 export const EXIT_NOT_ANCHORED = 3;
 
@@ -101,7 +105,9 @@ export function evidenceVerify(p: Args, io: AuditIo): number {
     text,
     keyFile ? { trustedPublicKeyPem: readTextFile(keyFile, 'public key') } : {},
   );
-  io.out(p.asJson ? JSON.stringify({ file, ...verdict }, null, 2) : evidenceVerdictText(file, verdict));
+  io.out(
+    p.asJson ? JSON.stringify({ file, ...verdict }, null, 2) : evidenceVerdictText(file, visible(verdict)),
+  );
   if (!keyFile && !p.asJson) {
     io.err(
       '  (checked with the key in the pack: give --public-key <your copy> to check it is the right one)',
@@ -127,7 +133,7 @@ export async function runAuditCommand(p: Args, io: AuditIo, client: ApiClient): 
       const report = await client.json<VerifyReport>('GET', '/v1/audit/verify', { query });
       const requireAnchored = p.values['require-anchored'] === true;
       if (id === undefined) {
-        io.out(p.asJson ? JSON.stringify(report, null, 2) : reportText(report));
+        io.out(p.asJson ? JSON.stringify(report, null, 2) : reportText(visible(report)));
         return exitOf(report.valid, report.anchored, requireAnchored);
       }
       // One offboarding: its evidence pack is checked here as well, so the verdict does not rest on
@@ -142,8 +148,8 @@ export async function runAuditCommand(p: Args, io: AuditIo, client: ApiClient): 
       const anchored = report.anchored && local.anchored;
       if (p.asJson) io.out(JSON.stringify({ valid, anchored, server: report, local }, null, 2));
       else {
-        io.out(reportText(report));
-        io.out(evidenceVerdictText(`pack of ${id} (checked here)`, local));
+        io.out(reportText(visible(report)));
+        io.out(evidenceVerdictText(`pack of ${visible(id)} (checked here)`, visible(local)));
       }
       return exitOf(valid, anchored, requireAnchored);
     }

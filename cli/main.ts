@@ -35,6 +35,7 @@ import {
   statusText,
   table,
 } from './format.ts';
+import { escapeControl, guardedOutput, jsonText, visible } from './visible.ts';
 
 export const USAGE = `Usage: leaver <command> [options]
 
@@ -304,14 +305,15 @@ async function run(p: Parsed, io: Io): Promise<number> {
   // Offline by design: no client, no credentials, no network.
   if (p.command === 'evidence verify') return evidenceVerify({ ...p, asJson }, io);
   const quiet = p.values.quiet === true && !asJson;
-  const print = (value: unknown, human: () => string) => {
+  /** Prints an answer: JSON, ids only (quiet), or `human` of it with every control character escaped. */
+  const print = <T>(value: T, human: (shown: T) => string) => {
     const v = value as { id?: unknown; items?: { id?: unknown }[] };
-    if (quiet && typeof v.id === 'string') return io.out(v.id);
+    if (quiet && typeof v.id === 'string') return io.out(escapeControl(v.id));
     if (quiet && v.items?.every((o) => typeof o.id === 'string')) {
-      if (v.items.length) io.out(v.items.map((o) => o.id).join('\n'));
+      if (v.items.length) io.out(v.items.map((o) => escapeControl(String(o.id))).join('\n'));
       return;
     }
-    io.out(asJson ? JSON.stringify(value, null, 2) : human());
+    io.out(asJson ? jsonText(value) : human(visible(value)));
   };
   const client = await makeClient(p, io);
   const sleep = io.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
@@ -323,26 +325,28 @@ async function run(p: Parsed, io: Io): Promise<number> {
     let last = '';
     for (;;) {
       o = await client.json<OffboardingLike>('GET', `/v1/offboardings/${encodeURIComponent(o.id)}`);
-      const progress = `  ${o.status}: ${countsLine(o.counts)}`;
+      const progress = `  ${escapeControl(o.status)}: ${countsLine(o.counts)}`;
       if (!asJson && !quiet && progress !== last) io.err(progress);
       last = progress;
       if (TERMINAL.has(o.status) || o.status === 'quarantined') break;
       if (o.status === 'scheduled' && Date.parse(o.effectiveAt) > Date.now() + 60_000) {
         // Not due yet: nothing to wait for now.
-        print(o, () => `Offboarding ${o.id} is scheduled for ${o.effectiveAt}.`);
+        print(o, (o) => `Offboarding ${o.id} is scheduled for ${o.effectiveAt}.`);
         return 0;
       }
       if (Date.now() >= until) {
-        io.err(`Timed out after ${timeoutS} s; the offboarding is still ${o.status}.`);
-        print(o, () => offboardingText(o));
+        io.err(`Timed out after ${timeoutS} s; the offboarding is still ${escapeControl(o.status)}.`);
+        print(o, (o) => offboardingText(o));
         return 1;
       }
       await sleep(intervalS * 1000);
     }
-    print(o, () => offboardingText(o));
+    print(o, (o) => offboardingText(o));
     if (o.status === 'quarantined') {
       if (!asJson && !quiet)
-        io.err(`Quarantined by the blast-radius guard. Release it with: npx leaver release ${o.id}`);
+        io.err(
+          `Quarantined by the blast-radius guard. Release it with: npx leaver release ${escapeControl(o.id)}`,
+        );
       return 1;
     }
     return offboardingExit(o);
@@ -359,7 +363,7 @@ async function run(p: Parsed, io: Io): Promise<number> {
       if (p.values['dry-run']) {
         body.dryRun = true;
         const plan = await client.json<PlanLike>('POST', '/v1/offboardings', { body });
-        print(plan, () => planText(plan));
+        print(plan, (plan) => planText(plan));
         return plan.failures.length > 0 ? 1 : 0;
       }
       // A key per command: a retried request (a throttled function, say) can never create two.
@@ -370,11 +374,14 @@ async function run(p: Parsed, io: Io): Promise<number> {
       if (!p.values.wait) {
         print(
           o,
-          () => `Offboarding ${o.id} accepted (${o.status}). Follow it with: npx leaver status ${o.id}`,
+          (o) => `Offboarding ${o.id} accepted (${o.status}). Follow it with: npx leaver status ${o.id}`,
         );
         return 0;
       }
-      if (!asJson && !quiet) io.err(`Offboarding ${o.id} accepted (${o.status}); waiting...`);
+      if (!asJson && !quiet) {
+        const shown = visible(o);
+        io.err(`Offboarding ${shown.id} accepted (${shown.status}); waiting...`);
+      }
       return waitForEnd(o, secondsOption(p, 'timeout', 300), secondsOption(p, 'interval', 1));
     }
     case 'preview': {
@@ -383,13 +390,13 @@ async function run(p: Parsed, io: Io): Promise<number> {
       const plan = await client.json<PlanLike>('POST', '/v1/preview', {
         body: aliases.length ? { email, aliases } : { email },
       });
-      print(plan, () => planText(plan));
+      print(plan, (plan) => planText(plan));
       return plan.failures.length > 0 ? 1 : 0;
     }
     case 'status': {
       const id = onePositional(p, 'id');
       const o = await client.json<OffboardingLike>('GET', `/v1/offboardings/${encodeURIComponent(id)}`);
-      print(o, () => offboardingText(o));
+      print(o, (o) => offboardingText(o));
       return offboardingExit(o);
     }
     case 'list': {
@@ -415,11 +422,11 @@ async function run(p: Parsed, io: Io): Promise<number> {
         if (!p.values.all && page.next && !asJson && !quiet)
           io.err('More results: add --all (or use the cursor in --json).');
         if (!p.values.all && asJson) {
-          io.out(JSON.stringify(page, null, 2));
+          io.out(jsonText(page));
           return 0;
         }
       }
-      print({ items }, () =>
+      print({ items }, ({ items }) =>
         items.length === 0
           ? 'No offboardings.'
           : table(
@@ -448,10 +455,13 @@ async function run(p: Parsed, io: Io): Promise<number> {
         reason ? { body: { reason } } : {},
       );
       if (p.command !== 'cancel' && p.values.wait) {
-        if (!asJson && !quiet) io.err(`${p.command}: offboarding ${o.id} is now ${o.status}; waiting...`);
+        if (!asJson && !quiet) {
+          const shown = visible(o);
+          io.err(`${p.command}: offboarding ${shown.id} is now ${shown.status}; waiting...`);
+        }
         return waitForEnd(o, secondsOption(p, 'timeout', 300), secondsOption(p, 'interval', 1));
       }
-      print(o, () => `${p.command}: offboarding ${o.id} is now ${o.status}`);
+      print(o, (o) => `${p.command}: offboarding ${o.id} is now ${o.status}`);
       return 0;
     }
     case 'revoke': {
@@ -481,7 +491,7 @@ async function run(p: Parsed, io: Io): Promise<number> {
       }>('POST', '/v1/revocations', { body });
       print(
         r,
-        () =>
+        (r) =>
           `${r.grantKey}: ${r.outcome}${r.errorCode ? ` (${r.errorCode})` : ''}${r.skipReason ? ` (${r.skipReason})` : ''}`,
       );
       return r.outcome === 'failed' ? 1 : 0;
@@ -522,7 +532,7 @@ async function run(p: Parsed, io: Io): Promise<number> {
         if (!asJson && out) io.err(`  page ${pages}: ${counted(records, 'record')}`);
       }
       if (out) {
-        if (asJson) io.out(JSON.stringify({ file: out, format, records, pages }));
+        if (asJson) io.out(jsonText({ file: out, format, records, pages }));
         else io.out(`Exported ${counted(records, 'record')} (${counted(pages, 'page')}) to ${out}`);
       }
       return 0;
@@ -535,7 +545,7 @@ async function run(p: Parsed, io: Io): Promise<number> {
       const action = onePositional(p, 'on|off|status');
       if (action === 'status') {
         const k = await client.json<KillSwitchView>('GET', '/v1/kill-switch');
-        print(k, () => killSwitchText(k));
+        print(k, (k) => killSwitchText(k));
         return 0;
       }
       if (action !== 'on' && action !== 'off')
@@ -543,7 +553,7 @@ async function run(p: Parsed, io: Io): Promise<number> {
       const k = await client.json<KillSwitchView>('PUT', '/v1/kill-switch', {
         body: { enabled: action === 'on', reason: need(p, 'reason') },
       });
-      print(k, () => killSwitchText(k));
+      print(k, (k) => killSwitchText(k));
       return k.resumed && k.resumed.notEnqueued > 0 ? 1 : 0;
     }
     case 'dlq list': {
@@ -551,7 +561,7 @@ async function run(p: Parsed, io: Io): Promise<number> {
       const r = await client.json<{ items: DeadLetterLike[]; more: boolean }>('GET', '/v1/dead-letters', {
         query: { limit: intOption(p, 'limit') },
       });
-      print(r, () => deadLettersText(r.items, r.more));
+      print(r, (r) => deadLettersText(r.items, r.more));
       return 0;
     }
     case 'dlq redrive': {
@@ -562,7 +572,7 @@ async function run(p: Parsed, io: Io): Promise<number> {
       });
       print(
         r,
-        () =>
+        (r) =>
           `Moved ${r.moved} message(s) from the dead-letter queue back to the work queue` +
           (r.failed ? `; ${r.failed} could not be moved (run it again)` : ''),
       );
@@ -573,7 +583,7 @@ async function run(p: Parsed, io: Io): Promise<number> {
       const window = { from: str(p.values.from), to: str(p.values.to) };
       const counts = await client.json<CountsView>('GET', '/v1/stats/offboardings', { query: window });
       const ttr = await client.json<TimeToRevokeView>('GET', '/v1/stats/time-to-revoke', { query: window });
-      print({ counts, timeToRevoke: ttr }, () => statsText(counts, ttr));
+      print({ counts, timeToRevoke: ttr }, (shown) => statsText(shown.counts, shown.timeToRevoke));
       return 0;
     }
   }
@@ -653,7 +663,8 @@ function killSwitchText(k: KillSwitchView): string {
 }
 
 /** Runs the CLI; returns the exit code. */
-export async function main(argv: string[], io: Io): Promise<number> {
+export async function main(argv: string[], rawIo: Io): Promise<number> {
+  const io = guardedOutput(rawIo);
   let parsed: Parsed | 'help';
   try {
     parsed = parse(argv);
@@ -676,17 +687,12 @@ export async function main(argv: string[], io: Io): Promise<number> {
       return 2;
     }
     if (e instanceof ApiError) {
-      const details = e.errors.map((x) => `  - ${x.path ? `${x.path}: ` : ''}${x.message}`).join('\n');
+      const shown = visible({ code: e.code, detail: e.message, errors: e.errors });
+      const details = shown.errors.map((x) => `  - ${x.path ? `${x.path}: ` : ''}${x.message}`).join('\n');
       if (parsed.values.json) {
-        io.out(
-          JSON.stringify(
-            { error: { status: e.status, code: e.code, detail: e.message, errors: e.errors } },
-            null,
-            2,
-          ),
-        );
+        io.out(jsonText({ error: { status: e.status, code: e.code, detail: e.message, errors: e.errors } }));
       }
-      io.err(`leaver: ${e.code}: ${e.message}${details ? `\n${details}` : ''}`);
+      io.err(`leaver: ${shown.code}: ${shown.detail}${details ? `\n${details}` : ''}`);
       // A 400 means the input was wrong: bad usage.
       return e.status === 400 ? 2 : 1;
     }

@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ConfigInvalidError, type LeaverConfig, parseConfig } from '../lambdas/core/config.ts';
+import { ConfigInvalidError, type LeaverConfig } from '../lambdas/core/config.ts';
+import { parseConfigText } from '../lambdas/handlers/config-loader.ts';
 
 export const DEFAULT_INFRA_CONFIG = 'infra/example-config.json';
 
@@ -19,16 +20,7 @@ export function loadInfraConfig(path: string): LeaverConfig {
       `${file}: ${code === 'ENOENT' ? 'file not found' : `cannot read the file (${code ?? 'error'})`} (set LEAVER_CONFIG)`,
     ]);
   }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    throw new ConfigInvalidError([`${file}: not valid JSON (${(e as Error).message})`]);
-  }
-  try {
-    return parseConfig(value);
-  } catch (e) {
-    if (e instanceof ConfigInvalidError) throw new ConfigInvalidError(e.problems.map((p) => `${file}: ${p}`));
-    throw e;
-  }
+  // The same parse as every function's loader: one configuration edge, whose messages never quote
+  // the document (a parse error's text can hold a webhook URL or a token).
+  return parseConfigText({ origin: file, text });
 }

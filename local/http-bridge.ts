@@ -4,13 +4,16 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { LeaverError } from '../lambdas/core/errors.ts';
+import { problem } from '../lambdas/handlers/http-response.ts';
 
 /** Bodies larger than this are refused by the local server before any handler sees them. */
 export const MAX_LOCAL_BODY_BYTES = 1024 * 1024;
 
-export class BodyTooLargeError extends Error {
-  constructor() {
-    super('request body too large');
+/** The 413 answer of a body over MAX_LOCAL_BODY_BYTES. */
+export class BodyTooLargeError extends LeaverError {
+  constructor(limit = MAX_LOCAL_BODY_BYTES) {
+    super('payload_too_large', `The body is larger than ${limit} bytes`, { details: { limit } });
   }
 }
 
@@ -21,7 +24,7 @@ export async function readBody(req: IncomingMessage, limit = MAX_LOCAL_BODY_BYTE
   for await (const chunk of req) {
     const buf = chunk as Buffer;
     size += buf.length;
-    if (size > limit) throw new BodyTooLargeError();
+    if (size > limit) throw new BodyTooLargeError(limit);
     chunks.push(buf);
   }
   return Buffer.concat(chunks);
@@ -115,11 +118,10 @@ export function sendResult(
   res.end(body);
 }
 
-/** A JSON answer written by the local server itself (unknown route, body too large). */
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  sendResult(res, {
-    statusCode: status,
-    headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
-    body: JSON.stringify(body),
-  });
+/**
+ * An error the local server answers itself (unknown route, body too large, a failure outside any
+ * handler): application/problem+json with a stable code, as every handler answers.
+ */
+export function sendProblem(res: ServerResponse, err: unknown): void {
+  sendResult(res, problem(err));
 }

@@ -47,6 +47,7 @@ import {
 } from '../lambdas/adapters/index.ts';
 import { createConnectors } from '../lambdas/connectors/index.ts';
 import { type LeaverConfig, parseConfig } from '../lambdas/core/config.ts';
+import { LeaverError } from '../lambdas/core/errors.ts';
 import { leaseHeld } from '../lambdas/core/lifecycle.ts';
 import { recoverAll } from '../lambdas/core/recovery.ts';
 import { handler as apiHandler } from '../lambdas/handlers/api.ts';
@@ -62,7 +63,7 @@ import { type HandlerDeps, setDeps } from '../lambdas/handlers/wiring.ts';
 import { handler as workerHandler } from '../lambdas/handlers/worker.ts';
 import { type Sandbox, type SandboxSeed, startSandbox } from '../sandbox/index.ts';
 import { consoleFiles } from './console-files.ts';
-import { BodyTooLargeError, readBody, sendJson, sendResult, toApiGatewayEvent } from './http-bridge.ts';
+import { BodyTooLargeError, readBody, sendProblem, sendResult, toApiGatewayEvent } from './http-bridge.ts';
 import { type Scheduler, startScheduler } from './scheduler.ts';
 import { createBatchingWorker } from './worker-pump.ts';
 
@@ -349,11 +350,11 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalRun
         try {
           body = await readBody(req);
         } catch (e) {
-          if (e instanceof BodyTooLargeError) return sendJson(res, 413, { error: 'payload_too_large' });
+          if (e instanceof BodyTooLargeError) return sendProblem(res, e);
           throw e;
         }
         const routed = routeRequest(req, body);
-        if (!routed) return sendJson(res, 404, { error: 'not_found', message: 'No such route' });
+        if (!routed) return sendProblem(res, new LeaverError('not_found', 'No such route'));
         const fn = routed.kind === 'intake' ? intakeHandler : apiHandler;
         const result = (await fn(routed.event, localContext(`leaver-${routed.kind}`, 30_000))) as
           | APIGatewayProxyStructuredResultV2
@@ -361,7 +362,7 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalRun
         sendResult(res, result);
       })().catch((e: unknown) => {
         logger.error('local server failed a request', { error: e as Error });
-        if (!res.headersSent) sendJson(res, 500, { error: 'internal', message: 'Internal error' });
+        if (!res.headersSent) sendProblem(res, e);
         else res.destroy();
       });
     });

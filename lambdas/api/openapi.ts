@@ -55,7 +55,7 @@ function rewriteRefs(value: unknown): unknown {
 }
 
 const TITLES: Record<number, string> = {
-  400: 'Bad request (malformed JSON, unknown field, invalid value, invalid cursor)',
+  400: 'Bad request (malformed JSON, unknown field, invalid value, invalid cursor); `errors` names each field',
   401: 'Missing or invalid credentials',
   403: 'Forbidden',
   404: 'Not found',
@@ -160,8 +160,12 @@ export function buildOpenApi(routes: readonly AnyRoute[], info: OpenApiInfo): Re
       version: info.version,
       description:
         'Offboard people from iTwin, MongoDB Atlas and Cloud Manager, preview plans, run targeted ' +
-        'revocations, flip the kill switch and export the audit trail. Errors are RFC 9457 problem ' +
-        `details; their \`code\` is one of: ${Object.keys(ERROR_TABLE).join(', ')}.`,
+        'revocations, flip the kill switch and export the audit trail. Every error answer (an unknown ' +
+        'route and a wrong method included) is RFC 9457 problem details, `application/problem+json`; ' +
+        `its \`code\` is one of: ${Object.keys(ERROR_TABLE).join(', ')}. Bad input is a 400 whose ` +
+        '`errors` name each field and the rule it broke: emails are one address (dot-atom local part, ' +
+        'host-name domain), dates are ISO-8601 dates or date-times with an offset that exist in the ' +
+        'calendar, and free text is a single line without control characters.',
     },
     servers: [{ url: info.serverUrl ?? '/' }],
     tags: [

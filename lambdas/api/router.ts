@@ -8,6 +8,9 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type * as z from 'zod';
 import type { EngineDeps } from '../core/deps.ts';
 import { LeaverError } from '../core/errors.ts';
+// field.ts itself, not the rules' index: the rules bring zod, which the API function loads on its
+// first request, not at start (handlers/api.ts reaches decodeEvent here at start).
+import { fieldErrors } from '../core/input-rules/field.ts';
 import type { DeadLetterQueue, SecretStore } from '../core/ports.ts';
 import { type HttpResult, problem } from '../handlers/http-response.ts';
 import { type AuthMode, authenticate } from './auth.ts';
@@ -138,18 +141,6 @@ export function decodeEvent(event: APIGatewayProxyEventV2): ApiRequest {
     requestId: event.requestContext?.requestId ?? '',
     event,
   };
-}
-
-/** zod issues -> field errors for the problem body. */
-export function fieldErrors(error: z.ZodError, prefix: string): { path: string; message: string }[] {
-  return error.issues.map((issue) => {
-    const path = [prefix, ...issue.path.map(String)].filter((p) => p !== '').join('.');
-    let message = issue.message;
-    if (issue.code === 'unrecognized_keys') {
-      message = `unknown field(s): ${issue.keys.join(', ')}`;
-    }
-    return { path, message };
-  });
 }
 
 function invalid(where: string, error: z.ZodError): LeaverError {

@@ -7,7 +7,15 @@
  * view without its schema fails the tests.
  */
 import * as z from 'zod';
-import { AUDIT_EVENTS, GRANT_KINDS, OFFBOARDING_STATUSES, VENDORS } from '../core/model.ts';
+import { ERROR_TABLE, type ErrorCode } from '../core/errors.ts';
+import { emailRule, instantRule, textRule } from '../core/input-rules/index.ts';
+import {
+  AUDIT_EVENTS,
+  GRANT_KINDS,
+  OFFBOARDING_STATUSES,
+  REASON_MAX_LENGTH,
+  VENDORS,
+} from '../core/model.ts';
 import { VerifyReportSchema } from './audit-report-schema.ts';
 
 export { OFFBOARDING_STATUSES };
@@ -19,34 +27,19 @@ export const GRANT_KIND_NAMES = Object.keys(GRANT_KINDS) as [
   ...(keyof typeof GRANT_KINDS)[],
 ];
 
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2}))?$/;
-
-/** Whether the calendar date exists (Date.parse rolls 2026-02-30 over to March). */
-function realDate(s: string): boolean {
-  const [y, m, d] = s.slice(0, 10).split('-').map(Number) as [number, number, number];
-  if (m < 1 || m > 12 || d < 1) return false;
-  return d <= new Date(Date.UTC(y, m, 0)).getUTCDate() && !Number.isNaN(Date.parse(s));
-}
-
-/** An ISO-8601 date or date-time with an offset; normalised to a UTC ISO string. */
-export const isoDateInput = z
-  .string()
-  .regex(ISO_DATE, 'must be an ISO-8601 date (YYYY-MM-DD) or date-time with a time zone')
-  .refine(realDate, 'must be a valid date')
-  .transform((s) => new Date(s).toISOString())
-  .meta({ format: 'date-time' });
-
-export const emailInput = z
-  .string()
-  .max(320)
-  .pipe(z.email({ error: 'must be an email address' }))
-  .transform((s) => s.trim().toLowerCase());
+/**
+ * Inputs follow the rules every edge shares (core/input-rules): an ISO-8601 date or date-time
+ * with an offset, checked against the calendar and normalised to a UTC ISO string; one email rule
+ * (trimmed, lower-cased); single-line text without control characters.
+ */
+export const isoDateInput = instantRule('date or date-time');
+export const emailInput = emailRule;
 
 const email = z.string().meta({ format: 'email' });
 const isoTime = z.string().meta({ format: 'date-time' });
 const vendor = z.enum(VENDORS);
 const status = z.enum(OFFBOARDING_STATUSES);
-const reason = z.string().trim().min(1, 'must not be empty').max(500);
+const reason = textRule({ max: REASON_MAX_LENGTH, min: 1, trim: true });
 
 // ---------------------------------------------------------------- shared shapes
 
@@ -199,17 +192,38 @@ export const ChainResultSchema = z.strictObject({
   reason: z.string().optional(),
 });
 
+const ERROR_CODES = Object.keys(ERROR_TABLE) as [ErrorCode, ...ErrorCode[]];
+
 export const ProblemSchema = z
   .strictObject({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string(),
-    code: z.string(),
-    instance: z.string().optional(),
-    errors: z.array(z.strictObject({ path: z.string(), message: z.string() })).optional(),
+    type: z.string().meta({ description: 'A URI per error code: https://leaver.dev/problems/<code>.' }),
+    title: z.string().meta({ description: 'The HTTP status in words.' }),
+    status: z.number().int().meta({ description: 'The HTTP status of the answer.' }),
+    detail: z.string().meta({
+      description:
+        'What went wrong, naming the field and its rule for bad input; never a value, a secret or an ' +
+        'email address. A 500 says only that an internal error occurred.',
+    }),
+    code: z.enum(ERROR_CODES).meta({ description: "Leaver's stable error code (the error taxonomy)." }),
+    instance: z.string().optional().meta({ description: 'The request path.' }),
+    errors: z
+      .array(
+        z.strictObject({
+          path: z
+            .string()
+            .meta({ description: 'The field, dotted (`aliases.0`, `query.from`); "" is the body.' }),
+          message: z.string().meta({ description: 'The rule it broke.' }),
+        }),
+      )
+      .optional()
+      .meta({ description: 'Bad input (400): every field that failed, with its rule.' }),
   })
-  .meta({ id: 'Problem', description: 'RFC 9457 problem details with a stable error code.' });
+  .meta({
+    id: 'Problem',
+    description:
+      'RFC 9457 problem details (application/problem+json) with a stable error code: the shape of every ' +
+      'error answer, of the API and of the webhooks alike.',
+  });
 
 // ---------------------------------------------------------------- requests
 

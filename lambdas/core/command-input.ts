@@ -1,21 +1,23 @@
-/** Validation of management command input: each failure names the field (LeaverError invalid_request). */
+/**
+ * Validation of management command input, with the rules every edge shares (input-rules): each
+ * failure names the field (LeaverError invalid_request). The API parses the same fields with the
+ * same rules first; these checks hold for every other caller of the commands.
+ */
 import type { EngineDeps } from './deps.ts';
 import { LeaverError } from './errors.ts';
-import { normaliseEmail } from './model.ts';
+import { emailRule, instantRule, invalidField, parseField, textRule } from './input-rules/index.ts';
+import { REASON_MAX_LENGTH } from './model.ts';
 import type { Ctx } from './ports.ts';
 
-const EMAIL =
-  /^[^\s@<>()[\],;:"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+$/;
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/i;
-
+/** `invalid_request` naming the field; `message` starts with the field's name. */
 export const bad = (message: string, field: string) =>
-  new LeaverError('invalid_request', message, { details: { field } });
+  invalidField(field, message.startsWith(`${field} `) ? message.slice(field.length + 1) : message);
+
+const instantInput = instantRule('date or date-time');
+const reasonInput = textRule({ max: REASON_MAX_LENGTH, min: 1, trim: true });
 
 export function email(value: unknown, field: string): string {
-  if (typeof value !== 'string' || value.length > 254 || !EMAIL.test(value.trim())) {
-    throw bad(`${field} must be an email address`, field);
-  }
-  return normaliseEmail(value);
+  return parseField(emailRule, value, field);
 }
 
 export function aliases(value: unknown, primary: string): string[] {
@@ -25,24 +27,19 @@ export function aliases(value: unknown, primary: string): string[] {
   return [...new Set(value.map((v, i) => email(v, `aliases[${i}]`)))].filter((a) => a !== primary);
 }
 
+/** An effective time: absent is undefined (now); anything given must be a real instant. */
 export function instant(value: unknown, field: string): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !ISO_INSTANT.test(value) || Number.isNaN(Date.parse(value))) {
-    throw bad(`${field} must be an ISO-8601 date or date-time with an offset`, field);
-  }
-  // Date.parse rolls impossible calendar dates over (2026-02-30 -> March 2): refuse them instead.
-  const [year, month, day] = value.slice(0, 10).split('-').map(Number) as [number, number, number];
-  const calendar = new Date(Date.UTC(year, month - 1, day));
-  if (calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day) {
-    throw bad(`${field} is not a calendar date`, field);
-  }
-  return new Date(value.length === 10 ? `${value}T00:00:00Z` : value).toISOString();
+  return parseField(instantInput, value, field);
 }
 
 export function reasonOf(value: unknown): string {
-  if (typeof value !== 'string' || value.trim().length === 0) throw bad('reason is required', 'reason');
-  if (value.length > 500) throw bad('reason is longer than 500 characters', 'reason');
-  return value.trim();
+  return parseField(reasonInput, value, 'reason');
+}
+
+/** An optional reason (cancel): absent is undefined, anything given follows the reason rule. */
+export function optionalReason(value: unknown): string | undefined {
+  return value === undefined ? undefined : reasonOf(value);
 }
 
 export function principalOf(principal: string): string {

@@ -5,7 +5,16 @@
  * kill_switch (423) for a targeted revocation while the kill switch is on.
  */
 
-import { aliases, bad, defaultCtx, email, instant, principalOf, reasonOf } from './command-input.ts';
+import {
+  aliases,
+  bad,
+  defaultCtx,
+  email,
+  instant,
+  optionalReason,
+  principalOf,
+  reasonOf,
+} from './command-input.ts';
 import type { EngineDeps } from './deps.ts';
 import { discoverAll, grantsOf, type TenantFailure } from './discovery.ts';
 import { conflict, isLeaverError, notFound } from './errors.ts';
@@ -127,13 +136,14 @@ export async function cancelOffboarding(
   reason?: string,
 ): Promise<Offboarding> {
   const actor = principalOf(principal);
+  const why = optionalReason(reason);
   const off = await load(deps, id);
   const moved = await move(deps, off, ['scheduled', 'quarantined'], 'cancelled', 'cancel', {
     leaseUntil: undefined,
     heldAt: undefined,
   });
   await auditOffboarding(deps, moved, 'cancelled', actor, {
-    detail: reason ? { reason: String(reason).slice(0, 500) } : {},
+    detail: why ? { reason: why } : {},
   });
   return moved;
 }

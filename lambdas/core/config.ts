@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { ConfigInvalidError } from './config-error.ts';
+import { emailRule, isEmailAddress, textRule } from './input-rules/index.ts';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const OBJECT_ID = /^[a-f0-9]{24}$/;
@@ -13,6 +14,18 @@ const url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 const secretName = z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'must be a Secrets Manager secret name');
 const objectId = z.string().regex(OBJECT_ID, 'must be a 24-hex ObjectId');
 const guid = z.string().regex(GUID, 'must be a GUID');
+/** Free text the stack or the console shows (names, audiences, client ids): one line, no control characters. */
+const label = (max: number) => textRule({ max, min: 1 });
+/** An HTTP header name (RFC 9110 token). */
+const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/, 'must be an HTTP header name');
+/** A domain name (subdomains match too); a leading `@` is allowed, as in `@example.com`. */
+const domain = z
+  .string()
+  .trim()
+  .regex(
+    /^@?(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/,
+    'must be a domain name',
+  );
 
 /** A client-side token bucket: `perSecond` sustained, `burst` at once. */
 const rateLimit = z
@@ -24,7 +37,7 @@ const rateLimit = z
 
 const tenantBase = {
   id,
-  displayName: z.string().max(200).optional(),
+  displayName: label(200).optional(),
   baseUrl: url,
   secretName,
   rateLimit: rateLimit.optional(),
@@ -95,7 +108,7 @@ export const sourceSchema = z
     enabled: z.boolean().default(true),
     secretName,
     /** Okta: the header carrying the shared secret. */
-    headerName: z.string().min(1).max(100).optional(),
+    headerName: headerName.optional(),
   })
   .strict();
 
@@ -104,9 +117,9 @@ export const safetySchema = z
     /** Stops every revocation while true (the DynamoDB flag can also set it). */
     killSwitch: z.boolean().default(false),
     /** Never removed at any vendor (service accounts, break-glass admins). Case-insensitive. */
-    protectedEmails: z.array(z.email()).default([]),
+    protectedEmails: z.array(emailRule).default([]),
     /** Domains whose addresses are never removed, e.g. "apps.imsoidc.bentley.com". */
-    protectedDomains: z.array(z.string().min(1)).default([]),
+    protectedDomains: z.array(domain).default([]),
     blastRadius: z
       .object({
         maxOffboardings: z.number().int().positive().default(50),
@@ -153,7 +166,7 @@ export const apiSchema = z
     /** AWS: IAM (SigV4) by default, or a JWT authoriser. Locally a bearer token is always used. */
     auth: z.enum(['iam', 'jwt']).default('iam'),
     jwt: z
-      .object({ issuer: url, audience: z.array(z.string().min(1)).min(1) })
+      .object({ issuer: url, audience: z.array(label(200)).min(1) })
       .strict()
       .optional(),
     /** Secret holding `{ "token": "..." }` for the local runtime's bearer auth. */
@@ -186,7 +199,7 @@ export const consoleSchema = z
   .object({
     enabled: z.boolean().default(false),
     /** The console's client id at the identity provider: a public client (no secret), PKCE. */
-    clientId: z.string().min(1).max(200).optional(),
+    clientId: label(200).optional(),
     /**
      * Scopes the console asks for. They must yield an access token the JWT authoriser accepts
      * (its `aud` or `client_id` one of `api.jwt.audience`), e.g. `api://<app id>/Leaver.Access` at
@@ -231,12 +244,12 @@ export const consoleSchema = z
  * send none). Compared case-insensitively; an address may appear only once in the whole map.
  */
 export const aliasesSchema = z
-  .record(z.string(), z.array(z.email()).max(20))
+  .record(z.string(), z.array(emailRule).max(20))
   .default({})
   .superRefine((map, ctx) => {
     const seen = new Set<string>();
     for (const [primary, aliases] of Object.entries(map)) {
-      if (!z.email().safeParse(primary).success) {
+      if (!isEmailAddress(primary)) {
         ctx.addIssue({
           code: 'custom',
           message: 'must be an email address (the primary email)',

@@ -32,7 +32,7 @@ export interface DigestHead {
   /** The end of the time window the last digest covered. */
   coveredTo?: string;
   /** A digest signed and about to be stored: a writer that finds it stores it first. */
-  pending?: { ref: DigestRef; hash: string; coveredTo: string; envelope: string };
+  pending?: { ref: DigestRef; hash: string; coveredTo?: string; envelope: string };
 }
 
 export interface DigestStateStore {

@@ -4,7 +4,8 @@
  * head, signs the body, records the signed digest as pending (write-ahead), stores it in the archive
  * (which refuses to overwrite), then moves the head. A writer that finds a pending digest (its
  * predecessor died between the two steps) stores that one first, so the digest chain never forks
- * or skips a seq because of a crash. Nothing appended since the last window: no digest.
+ * or skips a seq because of a crash. Nothing appended since the last window: no digest. A digest
+ * for offboardings that just finished names only their chains and leaves the window alone.
  */
 import { randomUUID } from 'node:crypto';
 import { mapLimit } from './concurrency.ts';
@@ -66,11 +67,19 @@ export async function writeDigest(
       head = await publish(deps, owner, recovered);
       written.push(recovered.ref);
     }
-    const to = deps.clock.now().toISOString();
-    const from = head.coveredTo
-      ? iso(Date.parse(head.coveredTo) - DIGEST_OVERLAP_MS)
-      : iso(Date.parse(to) - FIRST_DIGEST_LOOKBACK_MS);
-    const streams = new Set([...(await deps.audit.appendedSince(from, to)), ...(opts.streams ?? [])]);
+    // A digest for offboardings that just finished names their chains only, and leaves the periodic
+    // window where it was: the next periodic digest still names every chain appended in it. Listing
+    // the whole window for every finishing batch would read every recent chain's tail each time.
+    const onlyNamed = opts.reason === 'finished' && opts.streams !== undefined;
+    const to = onlyNamed ? head.coveredTo : deps.clock.now().toISOString();
+    const streams = new Set(opts.streams ?? []);
+    if (!onlyNamed) {
+      const now = to!;
+      const from = head.coveredTo
+        ? iso(Date.parse(head.coveredTo) - DIGEST_OVERLAP_MS)
+        : iso(Date.parse(now) - FIRST_DIGEST_LOOKBACK_MS);
+      for (const s of await deps.audit.appendedSince(from, now)) streams.add(s);
+    }
     const heads = (
       await mapLimit([...streams].sort(), 16, async (chain): Promise<ChainHead | undefined> => {
         const tail = await deps.audit.tail(chain);
@@ -79,7 +88,7 @@ export async function writeDigest(
     ).filter((h): h is ChainHead => h !== undefined);
     if (heads.length === 0) {
       // Nothing to anchor: only the window moves on.
-      await deps.state.save(owner, { seq: head.seq, hash: head.hash, coveredTo: to });
+      if (!onlyNamed) await deps.state.save(owner, { seq: head.seq, hash: head.hash, coveredTo: to });
       return { written, chains: 0 };
     }
     const keyId = keyIdOf(await deps.signer.publicKeyPem());
@@ -107,7 +116,7 @@ export async function writeDigest(
       const pending = {
         ref: { seq: body.seq, time, key: digestKey(body.seq, time) },
         hash: sha256Hex(bytes),
-        coveredTo: to,
+        ...(to ? { coveredTo: to } : {}),
         envelope: b64(envelope),
       };
       // Write-ahead: a writer that dies after this stores the same digest next time.
@@ -133,7 +142,11 @@ async function publish(
     // (another writer at this key) shows as a break in the digest chain when verified.
     deps.log.warn('digest already in the archive; taking it as stored', { digestSeq: pending.ref.seq });
   }
-  const head: DigestHead = { seq: pending.ref.seq, hash: pending.hash, coveredTo: pending.coveredTo };
+  const head: DigestHead = {
+    seq: pending.ref.seq,
+    hash: pending.hash,
+    ...(pending.coveredTo ? { coveredTo: pending.coveredTo } : {}),
+  };
   await deps.state.save(owner, head);
   return head;
 }

@@ -60,6 +60,9 @@ export interface ActionCounts {
   failed: number;
 }
 
+/** Longest reason an offboarding, a cancellation or a kill-switch flip may carry. */
+export const REASON_MAX_LENGTH = 500;
+
 export interface Offboarding {
   id: string;
   subject: Subject;

@@ -47,7 +47,8 @@ function redactInner(value: unknown, seen: WeakSet<object>): unknown {
   return out;
 }
 
-const EMAIL_IN_TEXT = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
+/** Every character the email rule (input-rules/email.ts) allows, so an accepted address is scrubbed whole. */
+const EMAIL_IN_TEXT = /[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+\.(?:xn--[A-Za-z0-9-]+|[A-Za-z]{2,})/g;
 
 /** Replaces every email-looking substring of free text by its hashEmail() pseudonym. */
 export function scrubEmails(text: string): string {

@@ -3,9 +3,9 @@
  * `GET /hooks/{source}` verification challenge.
  *
  * Order of checks (each answer changes nothing unless it says so):
- *   unknown or disabled source         404 JSON
+ *   unknown or disabled source         404
  *   body over 64 KiB (decoded bytes)   413, before any hashing
- *   wrong/missing/stale signature      401 with no detail, nothing stored
+ *   wrong/missing/stale signature      401, the same detail whatever failed, nothing stored
  *   verified but unparsable / no email 400 naming the problem, nothing enqueued, audited `rejected`
  *                                      (stream `rejected:<source>:<id>`, no secret, no email)
  *   accepted                           202 {"offboardingId"} ({"offboardingIds"} for batched sources);
@@ -13,7 +13,8 @@
  *                                      again while it is due or running, in case a crash lost it)
  * The source's secret missing, unreadable, still the first deploy's placeholder or of the wrong
  * shape: 503 with Retry-After (HR systems retry it), counted in `SourceSecretUnavailable` (alarmed).
- * Unknown errors answer a 500 problem that reveals nothing internal. Every 5xx answered is counted
+ * Unknown errors answer a 500 problem that reveals nothing internal. Every error answer is
+ * application/problem+json (RFC 9457) with Leaver's stable `code`. Every 5xx answered is counted
  * in `IntakeServerErrors` (alarmed: Lambda's Errors metric never sees a returned 500).
  */
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
@@ -21,7 +22,8 @@ import type { SourceConfig } from '../core/config.ts';
 import { isLeaverError, LeaverError } from '../core/errors.ts';
 import { acceptHrEvents, recordRejection } from '../core/intake.ts';
 import type { HrEvent } from '../core/model.ts';
-import { getSource, MAX_BODY_BYTES, type RawWebhook } from '../sources/index.ts';
+import type { RawWebhook } from '../sources/index.ts';
+import { MAX_BODY_BYTES } from '../sources/limits.ts';
 import { type HttpResult, json, problem } from './http-response.ts';
 import { withMiddleware } from './middleware.ts';
 import { coreLog, logger, recorder } from './observability.ts';
@@ -64,8 +66,11 @@ export function bodyBytes(event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64
 }
 
 const log = coreLog(logger);
-const notFound = () => json(404, { error: 'not_found', message: 'No such webhook source' });
-const unauthorized = () => json(401, { error: 'unauthorized' });
+const notFound = () => problem(new LeaverError('not_found', 'No such webhook source'));
+// One answer for every verification failure (missing header, stale timestamp, wrong MAC): a caller
+// learns nothing about which check failed.
+const unauthorized = () =>
+  problem(new LeaverError('invalid_signature', 'The webhook signature or credentials could not be verified'));
 const methodNotAllowed = (method: string, allow: string) =>
   problem(new LeaverError('method_not_allowed', `${method} is not allowed here`), undefined, { allow });
 
@@ -89,6 +94,8 @@ export async function handleIntake(event: APIGatewayProxyEventV2, deps: HandlerD
     );
   }
 
+  // The sources (and the input rules they parse with) load on the first webhook, not at start.
+  const { getSource } = await import('../sources/index.ts');
   const module = getSource(source.type, { headerName: source.headerName });
   const raw: RawWebhook = {
     method,

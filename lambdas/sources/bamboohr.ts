@@ -10,7 +10,8 @@
  * and the API names work (a field value may be a string or `{ "value": ... }`):
  *   email:  `Work Email` / `workEmail`, else `Email` / `email`
  *   status: `Status` / `status` (Active / Inactive), `Employment Status` / `employmentStatus`
- *   date:   `Termination Date` / `terminationDate` (the effective time; a date means 00:00 UTC)
+ *   date:   `Termination Date` / `terminationDate` (the effective time: a date YYYY-MM-DD, 00:00 UTC;
+ *           empty or 0000-00-00 when not set, which means now)
  * An employee whose Status, Employment Status or Termination Date changed and who is now Inactive
  * or Terminated -> terminate. One whose Status or Employment Status changed back to active ->
  * cancel (cancels a scheduled offboarding; harmless for a new hire). Other changes are ignored.
@@ -34,7 +35,7 @@ import {
   isObject,
   type Json,
   optionalInstant,
-  optionalString,
+  optionalText,
   parseJsonObject,
   requireEmail,
   safeEqual,
@@ -76,6 +77,12 @@ function changeDigest(emp: Json, changed: ReadonlySet<string>): string {
   const entry = { ...emp, changedFields: [...changed].sort() };
   return createHash('sha256').update(canonical(entry), 'utf8').digest('hex').slice(0, 32);
 }
+
+/**
+ * BambooHR posts a field's current value, and writes a date that is not set as an empty value or
+ * `0000-00-00`: the change to Inactive is then effective now. Any other value must be a real date.
+ */
+const unsetAsAbsent = (v: unknown) => (v === '' || v === '0000-00-00' ? undefined : v);
 
 const lower = (v: unknown) => (typeof v === 'string' ? v.trim().toLowerCase() : undefined);
 
@@ -121,13 +128,17 @@ export const bamboohrSource: HrSource = {
       else if (statusChanged && !terminated && (status === 'active' || (status === undefined && employment)))
         kind = 'cancel';
       if (!kind) return;
-      const id = optionalString(emp.id, `${at}.id`, 64);
+      const id = optionalText(emp.id, `${at}.id`, 64);
       if (!id) throw invalidRequest(`${at}.id is required`, `${at}.id`);
       const emailValue = fieldValue(fields, 'workEmail') ?? fieldValue(fields, 'email');
       const email = requireEmail(emailValue, `${at}.fields["Work Email"]`);
       const effectiveAt =
         kind === 'terminate'
-          ? optionalInstant(fieldValue(fields, 'terminationDate'), `${at}.fields["Termination Date"]`)
+          ? optionalInstant(
+              unsetAsAbsent(fieldValue(fields, 'terminationDate')),
+              `${at}.fields["Termination Date"]`,
+              'date',
+            )
           : undefined;
       const sourceEventId = `${id}:${kind}:${changeDigest(emp, changed)}`;
       out.push({

@@ -1,19 +1,44 @@
 /**
- * Helpers every HR source module shares: the body limit, constant-time comparison, JSON and field
- * validation with messages that name the problem (never the value: values may be emails).
+ * Helpers every HR source module shares: the body limit, constant-time comparison, JSON, and field
+ * parsing with the rules every edge shares (core/input-rules: one email rule, one instant rule,
+ * one free-text rule), with messages that name the field (never the value: values may be emails).
  */
 import { timingSafeEqual } from 'node:crypto';
 import { LeaverError } from '../core/errors.ts';
-import { normaliseEmail } from '../core/model.ts';
+import {
+  emailRule,
+  type InstantForm,
+  instantRule,
+  parseField,
+  parseOptionalField,
+  textRule,
+} from '../core/input-rules/index.ts';
+import { MAX_BODY_BYTES } from './limits.ts';
 import type { RawWebhook } from './types.ts';
 
-/** Bodies over this are refused before hashing (HR payloads are a few KiB; docs/hr-sources.md#common-rules). */
-export const MAX_BODY_BYTES = 64 * 1024;
+export { MAX_BODY_BYTES };
 
 export const invalidSignature = () => new LeaverError('invalid_signature', 'Invalid signature');
 
+/** `invalid_request`; with `field`, the problem answer lists it (its rule without the field name). */
 export const invalidRequest = (message: string, field?: string) =>
-  new LeaverError('invalid_request', message, field ? { details: { field } } : {});
+  new LeaverError(
+    'invalid_request',
+    message,
+    field
+      ? {
+          details: {
+            field,
+            errors: [
+              {
+                path: field,
+                message: message.startsWith(`${field} `) ? message.slice(field.length + 1) : message,
+              },
+            ],
+          },
+        }
+      : {},
+  );
 
 export function assertBodySize(raw: RawWebhook): void {
   if (Buffer.byteLength(raw.body ?? '', 'utf8') > MAX_BODY_BYTES) {
@@ -65,19 +90,9 @@ export function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-const EMAIL =
-  /^[^\s@<>()[\],;:"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+$/;
-
-export function isEmail(value: unknown): value is string {
-  return typeof value === 'string' && value.length <= 254 && EMAIL.test(value.trim());
-}
-
-/** A required email at `field`, lower-cased; throws naming the field. */
+/** A required email at `field`, trimmed and lower-cased; throws naming the field. */
 export function requireEmail(value: unknown, field: string): string {
-  if (value === undefined || value === null || value === '')
-    throw invalidRequest(`${field} is required`, field);
-  if (!isEmail(value)) throw invalidRequest(`${field} must be an email address`, field);
-  return normaliseEmail(value);
+  return parseField(emailRule, value === '' ? undefined : value, field);
 }
 
 /** Optional list of alias emails at `field`. */
@@ -88,29 +103,23 @@ export function optionalEmails(value: unknown, field: string): string[] {
   return value.map((v, i) => requireEmail(v, `${field}[${i}]`));
 }
 
-export function optionalString(value: unknown, field: string, max = 200): string | undefined {
+/**
+ * Optional single-line text (a name, an employee id) at `field`: absent or empty is undefined, a
+ * number is taken as its decimal text (HR systems send numeric ids), control characters refused.
+ */
+export function optionalText(value: unknown, field: string, max = 200): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  if (typeof value !== 'string') throw invalidRequest(`${field} must be a string`, field);
-  if (value.length > max) throw invalidRequest(`${field} is longer than ${max} characters`, field);
-  return value;
+  return parseField(textRule({ max }), value, field);
 }
 
-const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
-
 /**
- * An ISO-8601 instant as `toISOString()`. A date without a time means 00:00 UTC that day; a
- * date-time must carry its offset (`Z` or `+01:00`) so no server time zone is ever guessed.
+ * Optional instant at `field`, in the form the source documents, as a UTC ISO string. Absent is
+ * undefined; a value that is present must be a real instant: an empty string or 30 February is
+ * refused, never read as "now" or rolled over to March.
  */
-export function optionalInstant(value: unknown, field: string): string | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string' || !(DATE_ONLY.test(value) || DATE_TIME.test(value))) {
-    throw invalidRequest(`${field} must be an ISO-8601 date (YYYY-MM-DD) or date-time with an offset`, field);
-  }
-  const t = Date.parse(DATE_ONLY.test(value) ? `${value}T00:00:00Z` : value);
-  if (Number.isNaN(t)) throw invalidRequest(`${field} is not a valid date`, field);
-  return new Date(t).toISOString();
+export function optionalInstant(value: unknown, field: string, form: InstantForm): string | undefined {
+  return parseOptionalField(instantRule(form), value, field);
 }
 
 /** A source event id: 1-200 visible characters. */

@@ -5,9 +5,9 @@
  * Bob signs no timestamp, so there is no freshness window (replays are absorbed by event-id dedupe).
  * Secret value: `{ "secret": "..." }`.
  *
- * Payload: `{ companyId, type, triggeredBy, triggeredAt, version, data }`. Leaver acts on
- * `employee.left`, `employee.inactivated` (terminate; effective `data.effectiveDate` /
- * `data.terminationDate` when given, else now) and `employee.access.revoked.immediately`
+ * Payload: `{ companyId, type, triggeredBy, triggeredAt (date-time), version, data }`. Leaver acts
+ * on `employee.left`, `employee.inactivated` (terminate; effective `data.effectiveDate` /
+ * `data.terminationDate`, a date YYYY-MM-DD meaning 00:00 UTC, when given, else now) and `employee.access.revoked.immediately`
  * (terminate, effective now whatever the payload says). Other types are ignored. `data` must carry
  * an email (`data.email` or `data.workEmail`; Bob's own payload has only the employee id, so the
  * customer's automation adds it): 400 if none. Employee id: `data.employeeId` or `data.id`.
@@ -25,7 +25,7 @@ import {
   invalidSignature,
   isObject,
   optionalInstant,
-  optionalString,
+  optionalText,
   parseJsonObject,
   requireEmail,
   requireEventId,
@@ -64,12 +64,14 @@ export const hibobSource: HrSource = {
     if (!isObject(body.data)) throw invalidRequest('data is required and must be an object', 'data');
     const data = body.data;
     const email = requireEmail(data.email ?? data.workEmail, 'data.email');
-    const employeeId = optionalString(data.employeeId ?? data.id, 'data.employeeId', 100);
-    const triggeredAt = optionalInstant(body.triggeredAt, 'triggeredAt');
+    const employeeId = optionalText(data.employeeId ?? data.id, 'data.employeeId', 100);
+    const triggeredAt = optionalInstant(body.triggeredAt, 'triggeredAt', 'date-time');
     const immediate = type === 'employee.access.revoked.immediately';
     const effectiveAt = immediate
       ? now.toISOString()
-      : optionalInstant(data.effectiveDate ?? data.terminationDate, 'data.effectiveDate');
+      : data.effectiveDate !== undefined && data.effectiveDate !== null
+        ? optionalInstant(data.effectiveDate, 'data.effectiveDate', 'date')
+        : optionalInstant(data.terminationDate, 'data.terminationDate', 'date');
     const sourceEventId =
       body.id !== undefined
         ? requireEventId(body.id, 'id')

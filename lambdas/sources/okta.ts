@@ -23,7 +23,7 @@ import {
   invalidSignature,
   isObject,
   optionalInstant,
-  optionalString,
+  optionalText,
   parseJsonObject,
   requireEmail,
   requireEventId,
@@ -92,10 +92,10 @@ export function oktaSource(options: { headerName?: string } = {}): HrSource {
           subject: {
             email,
             aliases: [],
-            employeeId: optionalString(user.id, `${at}.target[].id`),
-            name: optionalString(user.displayName, `${at}.target[].displayName`),
+            employeeId: optionalText(user.id, `${at}.target[].id`),
+            name: optionalText(user.displayName, `${at}.target[].displayName`),
           },
-          occurredAt: optionalInstant(event.published, `${at}.published`) ?? now.toISOString(),
+          occurredAt: optionalInstant(event.published, `${at}.published`, 'date-time') ?? now.toISOString(),
         });
       });
       return out;

@@ -11,8 +11,9 @@
  *
  * Payload (unknown fields are ignored, so senders may add their own):
  *   { "type": "employee.terminated" | "employee.termination_cancelled" | "employee.rehired",
- *     "timestamp"?: ISO-8601,
- *     "data": { "email", "aliases"?: [email], "employeeId"?, "name"?, "effectiveAt"?: ISO-8601 } }
+ *     "timestamp"?: ISO-8601 date-time,
+ *     "data": { "email", "aliases"?: [email], "employeeId"?, "name"?,
+ *               "effectiveAt"?: ISO-8601 date or date-time } }
  * An unknown `type` is refused (400): in Leaver's own format a typo must not drop a termination.
  * The event id (dedupe key) is the `webhook-id` header.
  */
@@ -28,7 +29,7 @@ import {
   isObject,
   optionalEmails,
   optionalInstant,
-  optionalString,
+  optionalText,
   parseJsonObject,
   requireEmail,
   requireEventId,
@@ -106,7 +107,7 @@ export const standardSource: HrSource = {
     const email = requireEmail(data.email, 'data.email');
     const seconds = unixSeconds(header(raw, 'webhook-timestamp'));
     const occurredAt =
-      optionalInstant(body.timestamp, 'timestamp') ??
+      optionalInstant(body.timestamp, 'timestamp', 'date-time') ??
       (seconds !== undefined ? new Date(seconds * 1000).toISOString() : now.toISOString());
     return [
       {
@@ -116,10 +117,10 @@ export const standardSource: HrSource = {
         subject: {
           email,
           aliases: optionalEmails(data.aliases, 'data.aliases').filter((a) => a !== email),
-          employeeId: optionalString(data.employeeId, 'data.employeeId'),
-          name: optionalString(data.name, 'data.name'),
+          employeeId: optionalText(data.employeeId, 'data.employeeId'),
+          name: optionalText(data.name, 'data.name'),
         },
-        effectiveAt: optionalInstant(data.effectiveAt, 'data.effectiveAt'),
+        effectiveAt: optionalInstant(data.effectiveAt, 'data.effectiveAt', 'date or date-time'),
         occurredAt,
       },
     ];

@@ -211,6 +211,29 @@ describe('the OpenAPI document', () => {
     expect(publicOps.map((o) => o.path).sort()).toEqual(['/v1/health', '/v1/openapi.json']);
   });
 
+  it('describes the problem answers: every code of the taxonomy, each field, and the input rules of bodies', () => {
+    const problem = ((doc.components as Json).schemas as Json).Problem as Json;
+    const props = problem.properties as Record<string, Json>;
+    expect(problem.required).toEqual(expect.arrayContaining(['type', 'title', 'status', 'detail', 'code']));
+    expect(props.code!.enum).toEqual(Object.keys(ERROR_TABLE));
+    for (const name of ['type', 'title', 'status', 'detail', 'code', 'instance', 'errors']) {
+      expect(props[name]!.description, name).toBeTruthy();
+    }
+    const start = ((doc.paths as Json)['/v1/offboardings'] as Json).post as Json;
+    const body = (((start.requestBody as Json).content as Json)['application/json'] as Json).schema as Json;
+    const fields = body.properties as Record<string, Json>;
+    // The shared rules, as the document shows them: one email pattern, a date shape, single-line text.
+    const email = new RegExp(fields.email!.pattern as string);
+    expect(email.test('=1+2@example.com')).toBe(true);
+    expect(email.test('a..b@example.com')).toBe(false);
+    expect(new RegExp(fields.effectiveAt!.pattern as string).test('2026-12-01T09:00:00+01:00')).toBe(true);
+    const reason = new RegExp(fields.reason!.pattern as string, 'u');
+    expect(reason.test('Left: Zoë')).toBe(true);
+    expect(reason.test('left\u001b[2J')).toBe(false);
+    const responses = start.responses as Record<string, Json>;
+    expect(responses['400']!.description).toMatch(/errors/);
+  });
+
   it('passes the official OpenAPI 3.1 JSON schema (and its $refs resolve)', async () => {
     const validator = new Validator();
     const verdict = await validator.validate(structuredClone(doc));

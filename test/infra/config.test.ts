@@ -59,6 +59,21 @@ describe('loadInfraConfig', () => {
     expect(() => loadInfraConfig(p)).toThrow(/not valid JSON/);
   });
 
+  it('parses with the shared input rules, and never quotes the document in a JSON error', () => {
+    const ctl = write('ctl.json', JSON.stringify({ safety: { protectedEmails: ['a..b@example.com'] } }));
+    expect(() => loadInfraConfig(ctl)).toThrow(/safety\.protectedEmails\[0\]: must be an email address/);
+    // An unquoted value: JSON.parse's own message quotes the text around it.
+    const leaky = write('leaky.json', '{"notifications": {"slackWebhookUrl": T0KEN-123}}');
+    let message = '';
+    try {
+      loadInfraConfig(leaky);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/not valid JSON/);
+    expect(message).not.toContain('T0KEN-123');
+  });
+
   it('reports a missing file and how to choose another', () => {
     expect(() => loadInfraConfig(join(dir, 'nope.json'))).toThrow(/file not found \(set LEAVER_CONFIG\)/);
   });

@@ -53,7 +53,7 @@ describe('parseConfig', () => {
       'aliases.not-an-email: must be an email address (the primary email)',
     );
     expect(problems({ 'dana@example.com': ['nope'] })).toEqual([
-      'aliases.dana@example.com[0]: Invalid email address',
+      'aliases.dana@example.com[0]: must be an email address',
     ]);
     expect(problems({ 'dana@example.com': ['a@example.com', 'A@Example.com'] })).toEqual([
       'aliases.dana@example.com[1]: address listed more than once (as a primary email or an alias)',

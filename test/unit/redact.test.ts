@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { hashEmail, isSecretKey, redact, scrubEmails } from '../../lambdas/core/redact.ts';
+import { GOOD_EMAILS } from '../support/edge-cases.ts';
 
 describe('hashEmail', () => {
   it('is e_ + 16 hex of sha256 of the trimmed lower-cased email, stable across spellings', () => {
@@ -67,5 +68,11 @@ describe('scrubEmails', () => {
       `${hashEmail('dana.leaver@example.com')} and ${hashEmail('sam.stays@example.com')} were seen`,
     );
     expect(scrubEmails('no address here')).toBe('no address here');
+  });
+
+  it('scrubs whole every address the email rule accepts', () => {
+    for (const [input, normal] of GOOD_EMAILS) {
+      expect(scrubEmails(`seen ${normal} here`), input).toBe(`seen ${hashEmail(normal)} here`);
+    }
   });
 });

@@ -123,14 +123,14 @@ describe('the local runtime', () => {
     ).rejects.toThrow(/has no "secret"/);
   });
 
-  it('serves GET /v1/health, 404 JSON for unknown routes, 401 for a bad signature, 413 for a huge body', async () => {
+  it('serves GET /v1/health, 404 problems for unknown routes, 401 for a bad signature, 413 for a huge body', async () => {
     const health = await fetch(`${rt.url}/v1/health`);
     expect(health.status).toBe(200);
 
     const unknown = await fetch(`${rt.url}/nothing/here`);
     expect(unknown.status).toBe(404);
-    expect(unknown.headers.get('content-type')).toContain('application/json');
-    expect(((await unknown.json()) as { error: string }).error).toBe('not_found');
+    expect(unknown.headers.get('content-type')).toBe('application/problem+json');
+    expect(((await unknown.json()) as { code: string }).code).toBe('not_found');
 
     const req = standardHook(terminationBody('smoke.leaver@example.com'), {
       secret: 'whsec_d3Jvbmcgc2VjcmV0IGZvciB0ZXN0cw==',

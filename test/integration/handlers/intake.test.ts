@@ -13,6 +13,7 @@ import { createAwsDeps, setDeps } from '../../../lambdas/handlers/wiring.ts';
 import {
   answer,
   applyEnv,
+  bamboohrHook,
   captureOutput,
   type HookRequest,
   hibobHook,
@@ -37,6 +38,22 @@ let output: ReturnType<typeof captureOutput>;
 let captured = '';
 
 const LEAVER = 'intake.leaver@example.com';
+
+/** The one answer to every failed verification: the same whatever check failed. */
+const UNVERIFIED = {
+  type: 'https://leaver.dev/problems/invalid_signature',
+  title: 'Unauthorized',
+  status: 401,
+  detail: 'The webhook signature or credentials could not be verified',
+  code: 'invalid_signature',
+};
+const NO_SOURCE = {
+  type: 'https://leaver.dev/problems/not_found',
+  title: 'Not Found',
+  status: 404,
+  detail: 'No such webhook source',
+  code: 'not_found',
+};
 
 async function call(req: HookRequest | APIGatewayProxyEventV2) {
   const event = 'requestContext' in req ? req : hookEvent(req);
@@ -108,20 +125,26 @@ describe('POST /hooks/standard', () => {
     ['a wrong signature', { signature: 'v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' }],
     ['a signature made with another secret', { secret: 'whsec_bm90IHRoZSByaWdodCBzZWNyZXQ=' }],
     ['an unknown signature version only', { signature: 'v2,abc' }],
-  ])('%s answers 401 with no detail and stores nothing', async (_name, opts) => {
-    const email = `sig.${Math.random().toString(36).slice(2, 8)}@example.com`;
-    const res = await call(standardHook(terminationBody(email), opts));
-    expect(res.statusCode).toBe(401);
-    expect(res.json).toEqual({ error: 'unauthorized' });
-    expect(await offboardingsOf(email)).toEqual([]);
-    expect(await moto.receiveIds()).toEqual([]);
-  });
+  ])(
+    '%s answers a 401 problem that says nothing of which check failed, and stores nothing',
+    async (_name, opts) => {
+      const email = `sig.${Math.random().toString(36).slice(2, 8)}@example.com`;
+      const res = await call(standardHook(terminationBody(email), opts));
+      expect(res.statusCode).toBe(401);
+      expect(res.headers['content-type']).toBe('application/problem+json');
+      expect(res.json).toEqual(UNVERIFIED);
+      expect(await offboardingsOf(email)).toEqual([]);
+      expect(await moto.receiveIds()).toEqual([]);
+    },
+  );
 
   it('a missing signature header answers 401 and stores nothing', async () => {
     const email = 'nosig.leaver@example.com';
     const req = standardHook(terminationBody(email));
     delete req.headers['webhook-signature'];
-    expect((await call(req)).statusCode).toBe(401);
+    const res = await call(req);
+    expect(res.statusCode).toBe(401);
+    expect(res.json).toEqual(UNVERIFIED);
     expect(await offboardingsOf(email)).toEqual([]);
   });
 
@@ -134,7 +157,7 @@ describe('POST /hooks/standard', () => {
       standardHook(terminationBody(email), { at: new Date(Date.now() + offsetSeconds * 1000) }),
     );
     expect(res.statusCode).toBe(401);
-    expect(res.json).toEqual({ error: 'unauthorized' });
+    expect(res.json).toEqual(UNVERIFIED);
     expect(await offboardingsOf(email)).toEqual([]);
     expect(await moto.receiveIds()).toEqual([]);
   });
@@ -172,6 +195,7 @@ describe('POST /hooks/standard', () => {
       body: big,
     });
     expect(res.statusCode).toBe(413);
+    expect(res.headers['content-type']).toBe('application/problem+json');
     expect(res.json.code).toBe('payload_too_large');
     expect(await offboardingsOf('big.leaver@example.com')).toEqual([]);
   });
@@ -189,6 +213,66 @@ describe('POST /hooks/standard', () => {
     const res = await call({ ...signed, body: encoded, isBase64Encoded: true });
     expect(res.statusCode).toBe(202);
     expect((await store.get(res.json.offboardingId as string))?.subject.email).toBe('b64.leaver@example.com');
+  });
+});
+
+describe('one validation edge: bad input is a 400 problem naming the field; nothing stored or queued', () => {
+  async function refused(req: HookRequest, email: string, field: string, rule: RegExp) {
+    const res = await call(req);
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['content-type']).toBe('application/problem+json');
+    expect(res.json).toMatchObject({ status: 400, code: 'invalid_request' });
+    expect(res.json.detail).toContain(field);
+    expect(res.json.errors).toEqual([{ path: field, message: expect.stringMatching(rule) }]);
+    expect(JSON.stringify(res.json)).not.toContain(email);
+    expect(await offboardingsOf(email)).toEqual([]);
+    expect(await moto.receiveIds()).toEqual([]);
+  }
+
+  it.each([
+    ['an empty effectiveAt (never "run at once")', '', /must not be empty/],
+    ['30 February (never 2 March)', '2027-02-30', /not a calendar date/],
+    ['a date-time without an offset', '2027-03-01T09:00:00', /with an offset/],
+  ])('standard: %s', async (_name, effectiveAt, rule) => {
+    const email = `edge.std.${Math.random().toString(36).slice(2, 8)}@example.com`;
+    await refused(standardHook(terminationBody(email, { effectiveAt })), email, 'data.effectiveAt', rule);
+  });
+
+  it('standard: a name with terminal control characters', async () => {
+    const email = 'edge.name@example.com';
+    await refused(
+      standardHook(terminationBody(email, { name: 'Dana\u001b[2J\u001b[H status completed' })),
+      email,
+      'data.name',
+      /control characters/,
+    );
+  });
+
+  it('BambooHR: a termination on 30 February', async () => {
+    const email = 'edge.bamboo@example.com';
+    await refused(
+      bamboohrHook([{ id: '4711', email, date: '2027-02-30' }]),
+      email,
+      'employees[0].fields["Termination Date"]',
+      /not a calendar date/,
+    );
+  });
+
+  it('HiBob: a termination on 30 February', async () => {
+    const email = 'edge.bob@example.com';
+    await refused(
+      hibobHook(email, { type: 'employee.left', data: { effectiveDate: '2027-02-30' } }),
+      email,
+      'data.effectiveDate',
+      /not a calendar date/,
+    );
+  });
+
+  it('an address the API looks up is accepted by a webhook, lower-cased: =1+2@example.com', async () => {
+    const res = await call(standardHook(terminationBody('=1+2@Example.com')));
+    expect(res.statusCode).toBe(202);
+    expect((await store.get(res.json.offboardingId as string))?.subject.email).toBe('=1+2@example.com');
+    expect(await moto.receiveIds()).toEqual([res.json.offboardingId]);
   });
 });
 
@@ -225,33 +309,37 @@ describe('cancellations and rehires', () => {
 });
 
 describe('routing and other sources', () => {
-  it('an unknown source answers 404 JSON', async () => {
+  it('an unknown source answers a 404 problem', async () => {
     const res = await call({ ...standardHook(terminationBody(LEAVER)), source: 'workday' });
     expect(res.statusCode).toBe(404);
-    expect(res.headers['content-type']).toBe('application/json');
-    expect(res.json.error).toBe('not_found');
+    expect(res.headers['content-type']).toBe('application/problem+json');
+    expect(res.json).toEqual(NO_SOURCE);
   });
 
   it('a disabled source answers 404 even when correctly signed', async () => {
     const email = 'paused.leaver@example.com';
     const res = await call({ ...standardHook(terminationBody(email)), source: 'paused' });
     expect(res.statusCode).toBe(404);
+    expect(res.json).toEqual(NO_SOURCE);
     expect(await offboardingsOf(email)).toEqual([]);
   });
 
-  it('a path that is not /hooks/{source} answers 404 JSON', async () => {
+  it('a path that is not /hooks/{source} answers a 404 problem', async () => {
     const event = hookEvent(standardHook(terminationBody(LEAVER)));
     event.rawPath = '/hooks';
     event.pathParameters = {};
     const res = await call(event);
     expect(res.statusCode).toBe(404);
-    expect(res.json.error).toBe('not_found');
+    expect(res.headers['content-type']).toBe('application/problem+json');
+    expect(res.json).toEqual(NO_SOURCE);
   });
 
   it('GET on a source without a handshake answers 405', async () => {
     const res = await call({ source: 'standard', method: 'GET', headers: {}, body: '' });
     expect(res.statusCode).toBe(405);
     expect(res.headers.allow).toBe('POST');
+    expect(res.headers['content-type']).toBe('application/problem+json');
+    expect(res.json.code).toBe('method_not_allowed');
   });
 
   it('answers the Okta verification challenge once the shared secret checks out', async () => {

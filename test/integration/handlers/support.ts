@@ -273,7 +273,10 @@ export function bamboohrHook(
   };
 }
 
-export function hibobHook(email: string, opts: { id?: string; type?: string } = {}): HookRequest {
+export function hibobHook(
+  email: string,
+  opts: { id?: string; type?: string; data?: Record<string, unknown> } = {},
+): HookRequest {
   const body = JSON.stringify({
     id: opts.id ?? randomUUID(),
     companyId: 1234,
@@ -281,7 +284,7 @@ export function hibobHook(email: string, opts: { id?: string; type?: string } = 
     triggeredBy: 'hr-admin',
     triggeredAt: new Date().toISOString(),
     version: 'v2',
-    data: { employeeId: '3000', email },
+    data: { employeeId: '3000', email, ...opts.data },
   });
   const signature = createHmac('sha512', HIBOB_SECRET).update(body).digest('base64');
   return {

@@ -78,12 +78,16 @@ describe('startOffboarding', () => {
       [{ email: DANA, reason: 'x', effectiveAt: 'tomorrow' }, 'effectiveAt'],
       [{ email: DANA, reason: 'x', effectiveAt: '2026-12-01T10:00:00' }, 'effectiveAt'],
       [{ email: DANA, reason: 'x', aliases: ['bad'] }, 'aliases[0]'],
+      [{ email: DANA, reason: 'x', effectiveAt: '' }, 'effectiveAt'],
+      [{ email: DANA, reason: 'x', effectiveAt: '2027-02-30' }, 'effectiveAt'],
+      [{ email: DANA, reason: 'left\u001b[2J' }, 'reason'],
       [{ email: DANA, reason: 'x', dryRun: 'yes' }, 'dryRun'],
     ];
     for (const [input, field] of cases) {
       const e = await rejects(startOffboarding(deps, 'alice', input as never));
       expect(e.code).toBe('invalid_request');
-      expect(e.details).toEqual({ field });
+      expect(e.details).toEqual({ field, errors: [{ path: field, message: expect.any(String) }] });
+      expect(e.message.startsWith(`${field} `)).toBe(true);
     }
     expect(deps.store.offboardings.size).toBe(0);
   });

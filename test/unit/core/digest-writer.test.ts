@@ -85,6 +85,30 @@ describe('writeDigest', () => {
     expect(await t.check()).toEqual([]);
   });
 
+  it('a digest for finished offboardings names only their chains; the next periodic one names the rest', async () => {
+    const t = setup();
+    await t.append('off_a');
+    t.clock.advance(5 * 60_000);
+    await writeDigest(t.deps, { reason: 'periodic' });
+    const window = (await t.state.read()).coveredTo;
+    t.clock.advance(60_000);
+    const done = await t.append('off_done');
+    const other = await t.append('off_running');
+    expect(await writeDigest(t.deps, { reason: 'finished', streams: ['off_done'] })).toMatchObject({
+      chains: 1,
+    });
+    expect((await t.state.read()).coveredTo).toBe(window);
+    t.clock.advance(5 * 60_000);
+    await writeDigest(t.deps, { reason: 'periodic' });
+    const [, finished, periodic] = await t.bodies();
+    expect(finished!.chains).toEqual([{ chain: 'off_done', seq: 1, hash: done.hash }]);
+    expect(periodic!.chains).toEqual([
+      { chain: 'off_done', seq: 1, hash: done.hash },
+      { chain: 'off_running', seq: 1, hash: other.hash },
+    ]);
+    expect(await t.check()).toEqual([]);
+  });
+
   it('writes nothing when nothing was appended, but moves its window on', async () => {
     const t = setup();
     const run = await writeDigest(t.deps, { reason: 'periodic' });

@@ -220,6 +220,46 @@ describe('bamboohr source: parsing', () => {
     ).toMatch(/Termination Date/);
   });
 
+  it('checks the termination date against the calendar: 30 February is a 400 naming the field, not 2 March', () => {
+    const terminatedOn = (date: unknown) =>
+      signed({
+        employees: [
+          employee({ workEmail: 'a@example.com', Status: 'Inactive', 'Termination Date': date }, ['Status']),
+        ],
+      });
+    for (const [date, rule] of [
+      ['2027-02-30', 'is not a calendar date'],
+      ['2026-04-31', 'is not a calendar date'],
+      ['2026-12-01T17:00:00Z', 'must be an ISO-8601 date (YYYY-MM-DD)'],
+    ] as const) {
+      const e = errorOf(() => source.parse(terminatedOn(date), NOW));
+      expect(e.code).toBe('invalid_request');
+      expect(e.message).toBe(`employees[0].fields["Termination Date"] ${rule}`);
+      expect(e.details?.errors).toEqual([{ path: 'employees[0].fields["Termination Date"]', message: rule }]);
+    }
+    expect(source.parse(terminatedOn('2028-02-29'), NOW)[0]!.effectiveAt).toBe('2028-02-29T00:00:00.000Z');
+    // BambooHR's own "not set" (the record's current value, posted as is): the status change is effective now.
+    expect(source.parse(terminatedOn(''), NOW)[0]!.effectiveAt).toBeUndefined();
+    expect(source.parse(terminatedOn('0000-00-00'), NOW)[0]!.effectiveAt).toBeUndefined();
+    expect(source.parse(terminatedOn({ value: '2026-11-30' }), NOW)[0]!.effectiveAt).toBe(
+      '2026-11-30T00:00:00.000Z',
+    );
+  });
+
+  it('refuses control characters in the employee id', () => {
+    const e = errorOf(() =>
+      source.parse(
+        signed({
+          employees: [
+            employee({ workEmail: 'a@example.com', Status: 'Inactive' }, ['Status'], '12\u001b[2J'),
+          ],
+        }),
+        NOW,
+      ),
+    );
+    expect(e.message).toMatch(/^employees\[0\]\.id must not contain control characters/);
+  });
+
   it('ignores changes that are not a termination or a return to active', () => {
     expect(
       source.parse(

@@ -99,4 +99,34 @@ describe('hibob source: parsing', () => {
     expect(errorOf(() => source.parse(signed('{{'), NOW)).message).toBe('body is not valid JSON');
     expect(errorOf(() => source.parse(signed({ data: {} }), NOW)).message).toBe('type is required');
   });
+
+  it('checks the effective date against the calendar: 30 February is a 400 naming the field, not 2 March', () => {
+    const left = (data: Record<string, unknown>) =>
+      signed(payload('employee.left', { employeeId: '9001', email: 'a@example.com', ...data }));
+    expect(errorOf(() => source.parse(left({ effectiveDate: '2027-02-30' }), NOW)).message).toBe(
+      'data.effectiveDate is not a calendar date',
+    );
+    expect(errorOf(() => source.parse(left({ terminationDate: '2027-02-30' }), NOW)).message).toBe(
+      'data.terminationDate is not a calendar date',
+    );
+    expect(errorOf(() => source.parse(left({ effectiveDate: '' }), NOW)).message).toBe(
+      'data.effectiveDate must not be empty',
+    );
+    expect(errorOf(() => source.parse(left({ effectiveDate: '2027-03-01T00:00:00Z' }), NOW)).message).toBe(
+      'data.effectiveDate must be an ISO-8601 date (YYYY-MM-DD)',
+    );
+    expect(source.parse(left({ terminationDate: '2027-03-01' }), NOW)[0]!.effectiveAt).toBe(
+      '2027-03-01T00:00:00.000Z',
+    );
+  });
+
+  it('takes triggeredAt as a date-time with an offset, checked against the calendar', () => {
+    const at = (triggeredAt: string) => signed({ ...payload('employee.left'), triggeredAt });
+    expect(errorOf(() => source.parse(at('2026-02-30T10:00:00Z'), NOW)).message).toBe(
+      'triggeredAt is not a calendar date',
+    );
+    expect(errorOf(() => source.parse(at('2026-11-23'), NOW)).message).toMatch(
+      /^triggeredAt must be an ISO-8601 date-time/,
+    );
+  });
 });

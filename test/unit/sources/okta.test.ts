@@ -104,6 +104,18 @@ describe('okta source', () => {
     );
   });
 
+  it('checks published against the calendar and refuses control characters in the display name', () => {
+    expect(
+      errorOf(() => source.parse(delivery([event({ published: '2026-02-30T11:59:58Z' })]), NOW)).message,
+    ).toBe('data.events[0].published is not a calendar date');
+    const named = event({
+      target: [{ type: 'User', alternateId: 'a@example.com', displayName: 'Dana\u009b2J' }],
+    });
+    expect(errorOf(() => source.parse(delivery([named]), NOW)).message).toBe(
+      'data.events[0].target[].displayName must not contain control characters (tabs, newlines, escapes)',
+    );
+  });
+
   it('ignores a batch of events Leaver does not act on', () => {
     expect(source.parse(delivery([event({ eventType: 'user.account.update_profile' })]), NOW)).toEqual([]);
   });

@@ -214,6 +214,49 @@ describe('standard source: parsing', () => {
     expect(e.message).toMatch(/data.effectiveAt/);
   });
 
+  it('refuses an empty effectiveAt (never "run at once") and 30 February (never 2 March), naming the field', () => {
+    const at = (effectiveAt: unknown) => () =>
+      source.parse(signed(terminated({ email: 'a@example.com', effectiveAt })), NOW);
+    expect(errorOf(at('')).message).toBe('data.effectiveAt must not be empty');
+    expect(errorOf(at('2027-02-30')).message).toBe('data.effectiveAt is not a calendar date');
+    expect(errorOf(at('2027-02-30T09:00:00+01:00')).message).toBe('data.effectiveAt is not a calendar date');
+    expect(errorOf(at('2027-02-30')).details?.errors).toEqual([
+      { path: 'data.effectiveAt', message: 'is not a calendar date' },
+    ]);
+    // Absent (or null) means now.
+    expect(source.parse(signed(terminated({ email: 'a@example.com' })), NOW)[0]!.effectiveAt).toBeUndefined();
+    expect(
+      source.parse(signed(terminated({ email: 'a@example.com', effectiveAt: null })), NOW)[0]!.effectiveAt,
+    ).toBeUndefined();
+  });
+
+  it('takes timestamp as a date-time only', () => {
+    const e = errorOf(() =>
+      source.parse(signed({ ...terminated({ email: 'a@example.com' }), timestamp: '2026-11-23' }), NOW),
+    );
+    expect(e.message).toMatch(/^timestamp must be an ISO-8601 date-time with an offset/);
+  });
+
+  it('refuses control characters in the name and employee id, naming the field', () => {
+    expect(
+      errorOf(() => source.parse(signed(terminated({ email: 'a@example.com', name: 'Dana\u001b[2J' })), NOW))
+        .message,
+    ).toBe('data.name must not contain control characters (tabs, newlines, escapes)');
+    expect(
+      errorOf(() => source.parse(signed(terminated({ email: 'a@example.com', employeeId: 'E-1\n2' })), NOW))
+        .message,
+    ).toBe('data.employeeId must not contain control characters (tabs, newlines, escapes)');
+  });
+
+  it('accepts the addresses the API looks up, and only those', () => {
+    expect(source.parse(signed(terminated({ email: '=1+2@Example.com' })), NOW)[0]!.subject.email).toBe(
+      '=1+2@example.com',
+    );
+    expect(errorOf(() => source.parse(signed(terminated({ email: 'a..b@example.com' })), NOW)).message).toBe(
+      'data.email must be an email address',
+    );
+  });
+
   it('keeps the webhook-id as the event id whatever the timestamp (a retry is the same event)', () => {
     const body = terminated({ email: 'a@example.com' });
     const a = source.parse(signed(body, { id: 'msg_same', at: NOW }), NOW)[0]!;
