@@ -23,7 +23,7 @@ import './support/env.ts';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
-import { COLD_START_OWN_MS, distinctFigures, measureColdStarts } from './cold-start.ts';
+import { COLD_START_OWN_MS, distinctFigures, measureColdStarts, SDK_REFERENCE_MS } from './cold-start.ts';
 import { measureDynalitePuts, measureIntake } from './intake.ts';
 import { measureMassLayoff } from './mass-layoff.ts';
 import { measureSandboxCapacity } from './sandbox-capacity.ts';
@@ -337,15 +337,17 @@ async function coldStarts() {
     const size = flat(verdict(kib, 1024));
     add(
       '5',
-      `cold start ${c.functions.join(', ')}: Leaver's share of the module load, median of ${c.runs} fresh processes (CPU time); bundle`,
-      `${c.ownMs.toFixed(1)} ms (${c.ownCpuMs.toFixed(1)} ms); ${kib.toFixed(0)} KiB`,
+      `cold start ${c.functions.join(', ')}: Leaver's share of the module load (median of ${c.runs} fresh processes); bundle`,
+      `${c.ownMs.toFixed(1)} ms; ${kib.toFixed(0)} KiB`,
       `<= ${COLD_START_OWN_MS} ms; < 1,024 KiB`,
       `${own.startsWith('PASS') && size.startsWith('PASS') ? 'PASS' : 'MISS'} (own ${own}; size ${size})`,
     );
+    // A busy machine slows the SDK's load and Leaver's alike: their ratio holds where the ms do not.
+    const ratio = c.ownMs / c.sdkMs;
     add(
       '5',
-      `  context: the AWS SDK it loads at start (${c.sdkModules.map((m) => m.replace('@aws-sdk/', '')).join(', ')}); the whole load; all it can load on first use`,
-      `${c.sdkMs.toFixed(0)} ms; ${c.totalMs.toFixed(0)} ms; ${c.firstUseMs.toFixed(0)} ms`,
+      `  context: the AWS SDK it loads at start (${c.sdkModules.map((m) => m.replace('@aws-sdk/', '')).join(', ')}); own / SDK (x ${SDK_REFERENCE_MS} ms, the SDK's load on an idle machine); own CPU time; all it may load on first use`,
+      `${c.sdkMs.toFixed(0)} ms; ${(ratio * 100).toFixed(1)}% (${(ratio * SDK_REFERENCE_MS).toFixed(1)} ms); ${c.ownCpuMs.toFixed(1)} ms; ${c.firstUseMs.toFixed(0)} ms`,
       '(context)',
       '-',
     );

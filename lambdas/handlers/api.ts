@@ -4,13 +4,13 @@
  * router (lambdas/api/), which authenticates, validates, calls core and answers JSON or
  * application/problem+json.
  *
- * The API itself (its route table and zod schemas) loads on the first request, not at module load.
+ * The API itself (its route table and zod schemas) loads on the first request, not at module load,
+ * and so do the helpers this handler uses from it (decodeEvent, problem): each module this file
+ * shared with the API would otherwise be one more small file read at every start.
  */
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { decodeEvent } from '../api/router.ts';
 import { describeConfigError } from '../core/config-error.ts';
-import { LeaverError } from '../core/errors.ts';
-import { type HttpResult, problem } from './http-response.ts';
+import type { HttpResult } from './http-response.ts';
 import { withMiddleware } from './middleware.ts';
 import { deadlineFrom, logger } from './observability.ts';
 import { getDeps, runtimeMode } from './runtime-deps.ts';
@@ -40,8 +40,8 @@ export async function refusedVendorRoute(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<HttpResult | undefined> {
   if (env.LEAVER_API_VENDOR_CALLS?.trim() !== 'off') return undefined;
+  const { router, decodeEvent, problem, LeaverError } = await loadApi();
   const req = decodeEvent(event);
-  const { router } = await loadApi();
   let matched: { method: string; path: string };
   try {
     matched = router.match(req.method, req.path).route;
@@ -56,7 +56,7 @@ export async function refusedVendorRoute(
 }
 
 export async function apiHandler(event: APIGatewayProxyEventV2, context: Context): Promise<HttpResult> {
-  const { handleApiEvent } = await loadApi();
+  const { handleApiEvent, problem } = await loadApi();
   const refused = await refusedVendorRoute(event);
   if (refused) return refused;
   let deps: Awaited<ReturnType<typeof getDeps>>;

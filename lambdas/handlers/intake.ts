@@ -94,8 +94,8 @@ export async function handleIntake(event: APIGatewayProxyEventV2, deps: HandlerD
     );
   }
 
-  // The sources (and the input rules they parse with) load on the first webhook, not at start.
-  const { getSource } = await import('../sources/index.ts');
+  // The sources (and the input rules they parse with) load with the first invocation's code.
+  const { getSource } = await import('./first-use.ts');
   const module = getSource(source.type, { headerName: source.headerName });
   const raw: RawWebhook = {
     method,
