@@ -53,14 +53,15 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { Architecture, type CfnFunction, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import {
-  type BundlingOptions,
-  NodejsFunction,
-  OutputFormat,
-  SourceMapMode,
-} from 'aws-cdk-lib/aws-lambda-nodejs';
+  Architecture,
+  type CfnFunction,
+  Function as LambdaFn,
+  LoggingFormat,
+  Runtime,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -72,6 +73,7 @@ import type { LeaverConfig } from '../lambdas/core/config.ts';
 import { PUBLIC_API_ROUTES, VENDOR_CALLING_ROUTES } from '../lambdas/handlers/vendor-routes.ts';
 import { AuditAnchor } from './audit-anchor.ts';
 import { LeaverConsole } from './console-hosting.ts';
+import { FUNCTION_HANDLER, functionCode } from './function-code.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from './metrics.ts';
 import { LeaverMonitoring } from './monitoring.ts';
 
@@ -194,28 +196,6 @@ export interface LeaverProps {
    */
   readonly auditDigestRetention?: Duration;
 }
-
-/**
- * How every function is bundled: local esbuild (a devDependency, so never Docker), ESM with the
- * createRequire banner (some dependencies still call require), minified, with a linked source map.
- */
-export const LEAVER_BUNDLING: BundlingOptions = {
-  format: OutputFormat.ESM,
-  mainFields: ['module', 'main'],
-  banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
-  minify: true,
-  // Linked map (index.mjs.map + the sourceMappingURL comment NODE_OPTIONS=--enable-source-maps
-  // needs to find it): stack traces point at the TypeScript sources.
-  sourceMap: true,
-  sourceMapMode: SourceMapMode.DEFAULT,
-  sourcesContent: false,
-  target: 'node22',
-  // The AWS SDK v3 clients come from the nodejs22.x runtime: bundling them would push every
-  // function past 1.5 MB and its cold start with it (npm run bench, figure 5). Leaver calls only
-  // long-stable DynamoDB, SQS, SNS and Secrets Manager operations, which any runtime SDK v3 has.
-  bundleAwsSDK: false,
-  externalModules: ['@aws-sdk/*'],
-};
 
 /**
  * The most a resolved token in the Lambda environment takes, by what it names: a bucket name is at
@@ -373,7 +353,7 @@ export class Leaver extends Construct {
   readonly topic: Topic;
   readonly api: HttpApi;
   readonly stage: HttpStage;
-  readonly functions: Record<FunctionName, NodejsFunction>;
+  readonly functions: Record<FunctionName, LambdaFn>;
   readonly roles: Record<FunctionName, Role>;
   /** Secret name -> the secret (one per distinct name in tenants and sources). */
   readonly secrets: Map<string, Secret>;
@@ -630,7 +610,7 @@ export class Leaver extends Construct {
       ...(props.workerReservedConcurrency !== undefined ? { worker: props.workerReservedConcurrency } : {}),
     };
     const roles = {} as Record<FunctionName, Role>;
-    const functions = {} as Record<FunctionName, NodejsFunction>;
+    const functions = {} as Record<FunctionName, LambdaFn>;
     for (const [name, spec] of Object.entries(FUNCTION_SPECS) as [
       FunctionName,
       (typeof FUNCTION_SPECS)[FunctionName],
@@ -650,10 +630,11 @@ export class Leaver extends Construct {
           resources: [logs.logGroupArn],
         }),
       );
-      const fn = new NodejsFunction(this, `${fnName}Function`, {
+      // Bundled by infra/function-code.ts (esbuild with code splitting, the SDK from the runtime).
+      const fn = new LambdaFn(this, `${fnName}Function`, {
         description: `Leaver ${name}`,
-        entry: `${handlersDir.replace(/\/?$/, '/')}${spec.file}`,
-        handler: 'handler',
+        code: functionCode(`${handlersDir.replace(/\/?$/, '/')}${spec.file}`),
+        handler: FUNCTION_HANDLER,
         runtime: Runtime.NODEJS_22_X,
         architecture: Architecture.ARM_64,
         memorySize: spec.memoryMb,
@@ -664,7 +645,6 @@ export class Leaver extends Construct {
         loggingFormat: LoggingFormat.JSON,
         environment: name === 'api' ? { ...environment, ...apiOnlyEnvironment } : environment,
         environmentEncryption: this.dataKey,
-        bundling: LEAVER_BUNDLING,
         ...(reserved[name] !== undefined ? { reservedConcurrentExecutions: reserved[name] } : {}),
       });
       Validations.of(fn).acknowledge({
@@ -937,7 +917,7 @@ export class Leaver extends Construct {
 
     // ---------------------------------------------------------------- schedules
     const every = (minutes: number) => Schedule.rate(Duration.minutes(minutes));
-    const schedules: [string, number, NodejsFunction, string][] = [
+    const schedules: [string, number, LambdaFn, string][] = [
       ['DueSweepSchedule', config.schedules.dueSweepMinutes, functions.dueSweep, 'due sweep'],
       ['ReconcileSchedule', config.schedules.reconcileMinutes, functions.reconcile, 'reconciliation'],
       ['RetrySweepSchedule', config.schedules.retryMinutes, functions.retrySweep, 'retry sweep'],

@@ -19,7 +19,7 @@ import {
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { Function as LambdaFn } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -33,7 +33,7 @@ export interface LeaverMonitoringProps {
   readonly deadLetterQueue: IQueue;
   readonly functions: Record<
     'intake' | 'worker' | 'api' | 'dueSweep' | 'reconcile' | 'retrySweep' | 'inventorySync',
-    NodejsFunction
+    LambdaFn
   >;
   readonly api: HttpApi;
   /** The API's stage: its 5xx metric counts every server error a caller saw, the gateway's own too. */
@@ -145,7 +145,7 @@ export class LeaverMonitoring extends Construct {
       evaluationPeriods: 1,
     });
     // The scheduled functions throw when a run could not do its work, so Errors counts it.
-    const scheduled: Array<[string, NodejsFunction, string]> = [
+    const scheduled: Array<[string, LambdaFn, string]> = [
       ['DueSweepErrors', functions.dueSweep, 'the due sweep failed (scheduled offboardings may not start)'],
       [
         'RetrySweepErrors',
@@ -278,7 +278,7 @@ export class LeaverMonitoring extends Construct {
         width: 8,
       }),
     );
-    const perFunction = (f: (fn: NodejsFunction) => IMetric) =>
+    const perFunction = (f: (fn: LambdaFn) => IMetric) =>
       Object.entries(functions).map(([name, fn]) => (f(fn) as Metric).with({ label: name }));
     this.dashboard.addWidgets(
       new GraphWidget({

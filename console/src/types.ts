@@ -2,7 +2,7 @@
  * The API's own types: the zod schemas the OpenAPI document is generated from (type-only imports,
  * so nothing of the server reaches the bundle).
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { AccessSchema } from '../../lambdas/api/access-schemas.ts';
 import type {
   ActionView,

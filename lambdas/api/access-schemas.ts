@@ -2,7 +2,7 @@
  * The shapes of `GET /v1/access` (lambdas/api/access.ts): zod only, so the web console can take
  * its types without the server's code.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { GRANT_KIND_NAMES, GRANT_PHASES, VENDORS } from '../core/model.ts';
 import { emailInput } from './schemas.ts';
 

@@ -14,6 +14,12 @@ import { API_VERSION } from './version.ts';
 
 export const router = new Router(ROUTES);
 
+// What the API function's handler (handlers/api.ts) takes from here rather than importing it, so
+// that all of it loads with the route table on the first request and none at the function's start.
+export { LeaverError } from '../core/errors.ts';
+export { problem } from './http-response.ts';
+export { decodeEvent };
+
 export interface ApiOptions {
   deps: EngineDeps;
   /** `local`: bearer token from the secret store; `aws`: the API Gateway authoriser's principal. */

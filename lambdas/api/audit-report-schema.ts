@@ -1,5 +1,5 @@
 /** The audit verification report (core/audit-verify.ts) as the API answers it. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { AUDIT_PROBLEM_CODES } from '../core/audit-problems.ts';
 
 const ProblemFoundSchema = z.strictObject({

@@ -1,5 +1,5 @@
 /** Schemas of the audit verification, evidence and public-key routes (audit-routes.ts). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { isoDateInput } from './schemas.ts';
 
 export const VerifyAuditQuery = z.strictObject({

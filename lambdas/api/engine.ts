@@ -3,7 +3,7 @@
  * and the request's deadline, and the mapping of their results to API views.
  */
 
-import type { z } from 'zod';
+import type * as z from 'zod';
 import {
   cancelOffboarding,
   type Plan,

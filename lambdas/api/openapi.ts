@@ -3,7 +3,7 @@
  * `z.toJSONSchema()` (JSON Schema 2020-12, which OpenAPI 3.1 uses), so it cannot drift from the code.
  * Requests are described as the API accepts them (`io: 'input'`), responses as it answers them.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ERROR_TABLE } from '../core/errors.ts';
 import type { AnyRoute } from './request.ts';
 import { ProblemSchema } from './schemas.ts';

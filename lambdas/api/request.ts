@@ -4,7 +4,7 @@
  * environment) and the router (which calls auth) do not import each other.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { EngineDeps } from '../core/deps.ts';
 import type { DeadLetterQueue, SecretStore } from '../core/ports.ts';
 import type { HttpResult } from './http-response.ts';

@@ -5,9 +5,11 @@
  * with its schema, and runs the route. The OpenAPI document is generated from the same table.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { LeaverError } from '../core/errors.ts';
-import { fieldErrors } from '../core/input-rules/index.ts';
+// field.ts itself, not the rules' index: the rules bring zod, which the API function loads on its
+// first request, not at start (handlers/api.ts reaches decodeEvent here at start).
+import { fieldErrors } from '../core/input-rules/field.ts';
 import { authenticate } from './auth.ts';
 import { type HttpResult, problem } from './http-response.ts';
 import type { AnyRoute, ApiEnv, ApiRequest, RouteSpec } from './request.ts';

@@ -3,7 +3,7 @@
  * configuration can tell (tenants, vendor id formats), calls the engine with the caller's principal
  * and maps the result to a view.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { verifyDeps } from '../core/anchor.ts';
 import { verifyStream } from '../core/audit-chain.ts';
 import { verifyAudit } from '../core/audit-verify.ts';
@@ -16,7 +16,6 @@ import { AUDIT_ROUTES } from './audit-routes.ts';
 import { unwrapCursor, wrapCursor } from './cursor.ts';
 import * as engine from './engine.ts';
 import { json, text } from './http-response.ts';
-import { buildOpenApi } from './openapi.ts';
 import type { AnyRoute, ApiRequest } from './request.ts';
 import { route } from './router.ts';
 import {
@@ -515,6 +514,8 @@ const openapi = route({
   },
   errors: [],
   async handle({ env }) {
+    // Generating the document is rare (a client fetching it once): its code loads on that request.
+    const { buildOpenApi } = await import('./openapi.ts');
     return json(200, buildOpenApi(env.routes, { version: API_VERSION }));
   },
 });

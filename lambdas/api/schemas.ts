@@ -6,7 +6,7 @@
  * Requests are strict: an unknown field is a 400. Responses are strict too, so a field added to a
  * view without its schema fails the tests.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ERROR_TABLE, type ErrorCode } from '../core/errors.ts';
 import { emailRule, instantRule, textRule } from '../core/input-rules/index.ts';
 import {

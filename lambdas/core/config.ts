@@ -2,7 +2,8 @@
  * Leaver's configuration: one JSON document validated by this schema. Unknown keys are refused
  * (`strict`) so a typo never silently falls back to a default.
  */
-import { z } from 'zod';
+import * as z from 'zod';
+import { ConfigInvalidError } from './config-error.ts';
 import { emailRule, isEmailAddress, textRule } from './input-rules/index.ts';
 import type { VendorId } from './vendor-manifest.ts';
 
@@ -357,13 +358,7 @@ export type CloudManagerTenant = z.output<typeof cloudManagerTenantSchema>;
 export type SourceConfig = z.output<typeof sourceSchema>;
 export type SafetyConfig = z.output<typeof safetySchema>;
 
-export class ConfigInvalidError extends Error {
-  readonly code = 'config_invalid';
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigInvalidError';
-  }
-}
+export { ConfigInvalidError } from './config-error.ts';
 
 /** Validates a parsed JSON value; on failure, names each field and its rule. */
 export function parseConfig(value: unknown): LeaverConfig {

@@ -3,17 +3,30 @@
  * process's dependencies and the runtime mode from the wiring and hands the event to the API's
  * router (lambdas/api/), which authenticates, validates, calls core and answers JSON or
  * application/problem+json.
+ *
+ * The API itself (its route table and zod schemas) loads on the first request, not at module load,
+ * and so do the helpers this handler uses from it (decodeEvent, problem): each module this file
+ * shared with the API would otherwise be one more small file read at every start.
  */
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { handleApiEvent, router } from '../api/app.ts';
-import { type HttpResult, problem } from '../api/http-response.ts';
-import { decodeEvent } from '../api/router.ts';
-import { LeaverError } from '../core/errors.ts';
-import { describeConfigError } from './config-loader.ts';
+import type { HttpResult } from '../api/http-response.ts';
+import { describeConfigError } from '../core/config-error.ts';
 import { withMiddleware } from './middleware.ts';
 import { deadlineFrom, logger } from './observability.ts';
+import { getDeps, runtimeMode } from './runtime-deps.ts';
 import { callsVendors } from './vendor-routes.ts';
-import { getDeps, runtimeMode } from './wiring.ts';
+
+type ApiApp = typeof import('../api/app.ts');
+let app: Promise<ApiApp> | undefined;
+
+/** The API's router and dispatcher, loaded once. */
+export function loadApi(): Promise<ApiApp> {
+  app ??= import('../api/app.ts').catch((e: unknown) => {
+    app = undefined;
+    throw e;
+  });
+  return app;
+}
 
 /**
  * In AWS the routes that call vendors have their own function with a concurrency cap that the
@@ -22,11 +35,12 @@ import { getDeps, runtimeMode } from './wiring.ts';
  * `POST /v1/preview/` (trailing slash), which API Gateway sends to `/v1/{proxy+}` but the router
  * would match to the preview. Unset (the local runtime), every route is served.
  */
-export function refusedVendorRoute(
+export async function refusedVendorRoute(
   event: APIGatewayProxyEventV2,
   env: NodeJS.ProcessEnv = process.env,
-): HttpResult | undefined {
+): Promise<HttpResult | undefined> {
   if (env.LEAVER_API_VENDOR_CALLS?.trim() !== 'off') return undefined;
+  const { router, decodeEvent, problem, LeaverError } = await loadApi();
   const req = decodeEvent(event);
   let matched: { method: string; path: string };
   try {
@@ -42,7 +56,8 @@ export function refusedVendorRoute(
 }
 
 export async function apiHandler(event: APIGatewayProxyEventV2, context: Context): Promise<HttpResult> {
-  const refused = refusedVendorRoute(event);
+  const { handleApiEvent, problem } = await loadApi();
+  const refused = await refusedVendorRoute(event);
   if (refused) return refused;
   let deps: Awaited<ReturnType<typeof getDeps>>;
   try {

@@ -74,7 +74,4 @@ export function resetConfigCache(): void {
   cached = undefined;
 }
 
-/** The message to print when start-up stops on a bad configuration: no stack trace. */
-export function describeConfigError(e: unknown): string | undefined {
-  return e instanceof ConfigInvalidError ? e.message : undefined;
-}
+export { describeConfigError } from '../core/config-error.ts';

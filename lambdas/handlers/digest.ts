@@ -9,7 +9,7 @@ import { digestDeps } from '../core/anchor.ts';
 import { writeDigest } from '../core/digest-writer.ts';
 import { withMiddleware } from './middleware.ts';
 import { logger } from './observability.ts';
-import { getDeps } from './wiring.ts';
+import { getDeps } from './runtime-deps.ts';
 
 export async function runDigest(): Promise<unknown> {
   const deps = digestDeps(await getDeps());

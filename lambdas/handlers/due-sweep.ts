@@ -6,8 +6,8 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { dueSweep } from '../core/schedules.ts';
 import { withMiddleware } from './middleware.ts';
+import { getDeps } from './runtime-deps.ts';
 import { reportScheduleRun } from './schedule-outcome.ts';
-import { getDeps } from './wiring.ts';
 
 export async function runDueSweep(): Promise<unknown> {
   const result = await dueSweep(await getDeps());

@@ -22,16 +22,18 @@ import { type HttpResult, json, problem } from '../api/http-response.ts';
 import { isLeaverError, LeaverError } from '../core/errors.ts';
 import { acceptHrEvents, recordRejection } from '../core/intake.ts';
 import type { HrEvent } from '../core/model.ts';
-import { getSource, MAX_BODY_BYTES, type RawWebhook } from '../sources/index.ts';
+import type { RawWebhook } from '../sources/index.ts';
+import { MAX_BODY_BYTES } from '../sources/limits.ts';
 import { withMiddleware } from './middleware.ts';
 import { coreLog, logger, recorder } from './observability.ts';
+import { getDeps } from './runtime-deps.ts';
 import {
   countUnconfigured,
   isSourceNotConfigured,
   sourceNotConfigured,
   sourceSecret,
 } from './source-secret.ts';
-import { getDeps, type HandlerDeps } from './wiring.ts';
+import type { HandlerDeps } from './wiring.ts';
 
 /** Largest body accepted, in decoded bytes (HR payloads are a few KiB; docs/hr-sources.md#common-rules). */
 export { MAX_BODY_BYTES };
@@ -88,6 +90,8 @@ export async function handleIntake(event: APIGatewayProxyEventV2, deps: HandlerD
     );
   }
 
+  // The sources (and the input rules they parse with) load with the first invocation's code.
+  const { getSource } = await import('./first-use.ts');
   const module = getSource(source.type, { headerName: source.headerName });
   const raw: RawWebhook = {
     method,

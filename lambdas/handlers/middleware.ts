@@ -1,19 +1,17 @@
 /**
  * The middy stack every handler shares: Powertools logger context (cold start, request id, keys
- * reset per invocation), tracer, and one metrics flush per invocation. Handlers stay thin: they
- * decode the event, call core and map the result.
+ * reset per invocation), tracer (loaded on the first invocation: tracing.ts), and one metrics flush
+ * per invocation. Handlers stay thin: they decode the event, call core and map the result.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { logger, recorder, tracer, withInvocationLogger } from './observability.ts';
+import { logger, recorder, withInvocationLogger } from './observability.ts';
+import { traceHandler } from './tracing.ts';
 
 /** Publishes the invocation's aggregated metrics whether the handler succeeded or threw. */
 export function flushMetrics(): MiddlewareObj {
-  const flush = async () => {
-    recorder.flush();
-  };
+  const flush = () => recorder.flush();
   return { name: 'flushMetrics', after: flush, onError: flush };
 }
 
@@ -30,7 +28,7 @@ export function withMiddleware<TEvent, TResult>(
   // A response can hold raw emails (offboardings, audit exports): never copy it into a trace.
   const stack = middy<TEvent, TResult, Error, Context>(fn)
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use(traceHandler())
     .use(flushMetrics());
   return (event, context) => withInvocationLogger(() => stack(event, context));
 }

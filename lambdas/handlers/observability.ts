@@ -1,7 +1,9 @@
 /**
- * Powertools logger, metrics and tracer for every handler, plus the glue core needs:
- * a `Log` that uses the offboarding id as correlation id, a `Ctx` factory whose `onVendorCall`
- * feeds metrics, and a metrics recorder that aggregates dimensional counts per invocation.
+ * Powertools logger and metrics for every handler, plus the glue core needs: a `Log` that uses the
+ * offboarding id as correlation id, a `Ctx` factory whose `onVendorCall` feeds metrics, and a metrics
+ * recorder that aggregates dimensional counts per invocation. Powertools Metrics loads at the first
+ * flush (the end of the first invocation) and the tracer on the first invocation (tracing.ts), not
+ * at init.
  *
  * Logs never carry a raw email or a secret: every serialized value passes `redactForLog`, which
  * replaces email addresses with their `hashEmail` pseudonym and the values of secret-looking keys
@@ -9,12 +11,12 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Ctx, Log, VendorCallInfo } from '../core/ports.ts';
 import { isSecretKey, scrubEmails } from '../core/redact.ts';
 
 type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
+const COUNT: Unit = 'Count';
 
 export const SERVICE_NAME = 'leaver';
 export const METRICS_NAMESPACE = 'Leaver';
@@ -79,12 +81,24 @@ export function withInvocationLogger<T>(fn: () => T): T {
   return invocationLogger.run(own, fn);
 }
 
-export const metrics = new Metrics({
-  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || METRICS_NAMESPACE,
-  serviceName: process.env.POWERTOOLS_SERVICE_NAME || SERVICE_NAME,
-});
+let metrics: Promise<Metrics> | undefined;
 
-export const tracer = new Tracer({ serviceName: process.env.POWERTOOLS_SERVICE_NAME || SERVICE_NAME });
+/** The process's Powertools Metrics (EMF on stdout), built on first use. */
+export function getMetrics(): Promise<Metrics> {
+  metrics ??= import('./first-use.ts')
+    .then(
+      ({ Metrics }) =>
+        new Metrics({
+          namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || METRICS_NAMESPACE,
+          serviceName: process.env.POWERTOOLS_SERVICE_NAME || SERVICE_NAME,
+        }),
+    )
+    .catch((e: unknown) => {
+      metrics = undefined;
+      throw e;
+    });
+  return metrics;
+}
 
 /**
  * Aggregates dimensional metrics during one invocation and publishes one EMF document per
@@ -96,7 +110,8 @@ export class MetricsRecorder {
     { name: string; unit: Unit; dims: Record<string, string>; values: number[] }
   >();
 
-  constructor(private readonly target: Metrics = metrics) {}
+  /** `target` defaults to the process's Metrics (getMetrics), loaded by the first flush. */
+  constructor(private readonly target?: Metrics) {}
 
   add(name: string, unit: Unit, value: number, dims: Record<string, string> = {}): void {
     const key = JSON.stringify([name, unit, Object.entries(dims).sort()]);
@@ -106,25 +121,31 @@ export class MetricsRecorder {
   }
 
   count(name: string, dims: Record<string, string> = {}, value = 1): void {
-    this.add(name, MetricUnit.Count, value, dims);
+    this.add(name, COUNT, value, dims);
   }
 
-  /** Writes everything recorded so far (EMF on stdout) and forgets it. Never throws. */
-  flush(): void {
+  /**
+   * Writes everything recorded so far (EMF on stdout) and forgets it. Never throws. With a target
+   * given it writes before returning; otherwise once the process's Metrics has loaded (nothing
+   * recorded: nothing loaded). What is recorded meanwhile waits for the next flush.
+   */
+  async flush(): Promise<void> {
+    const pending = [...this.#counts.values()];
+    this.#counts.clear();
+    if (pending.length === 0) return;
     try {
-      for (const { name, unit, dims, values } of this.#counts.values()) {
+      const target = this.target ?? (await getMetrics());
+      for (const { name, unit, dims, values } of pending) {
         // A single metric publishes (and forgets its dimensions) on every addMetric: one per value.
-        const points = unit === MetricUnit.Count ? [values.reduce((a, b) => a + b, 0)] : values;
+        const points = unit === COUNT ? [values.reduce((a, b) => a + b, 0)] : values;
         for (const value of points) {
-          const single = this.target.singleMetric();
+          const single = target.singleMetric();
           for (const [k, v] of Object.entries(dims)) single.addDimension(k, v);
           single.addMetric(name, unit, value);
         }
       }
     } catch (e) {
       logger.warn('metrics flush failed', { error: (e as Error).message });
-    } finally {
-      this.#counts.clear();
     }
   }
 

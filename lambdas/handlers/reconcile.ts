@@ -9,8 +9,8 @@ import type { Context, ScheduledEvent } from 'aws-lambda';
 import { reconcile } from '../core/schedules.ts';
 import { withMiddleware } from './middleware.ts';
 import { deadlineFrom, makeCtx } from './observability.ts';
+import { getDeps } from './runtime-deps.ts';
 import { reportScheduleRun } from './schedule-outcome.ts';
-import { getDeps } from './wiring.ts';
 
 export async function runReconcile(remainingMs: number): Promise<unknown> {
   const deps = await getDeps();

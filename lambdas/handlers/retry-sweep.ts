@@ -6,8 +6,8 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { retrySweep } from '../core/schedules.ts';
 import { withMiddleware } from './middleware.ts';
+import { getDeps } from './runtime-deps.ts';
 import { reportScheduleRun } from './schedule-outcome.ts';
-import { getDeps } from './wiring.ts';
 
 export async function runRetrySweep(): Promise<unknown> {
   const result = await retrySweep(await getDeps());

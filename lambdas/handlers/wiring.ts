@@ -11,7 +11,7 @@
  *   AWS_REGION, AWS_ENDPOINT_URL (optional), LEAVER_CONFIG_JSON / LEAVER_CONFIG.
  */
 import { randomUUID } from 'node:crypto';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
@@ -31,14 +31,15 @@ import {
   systemClock,
   UlidIds,
 } from '../adapters/index.ts';
-import { createConnectors } from '../connectors/index.ts';
 import type { LeaverConfig } from '../core/config.ts';
 import type { EngineDeps } from '../core/deps.ts';
 import type { AuditAnchor } from '../core/digest-ports.ts';
 import { SharedListings } from '../core/listings.ts';
 import type { DeadLetterQueue, OffboardingStore, SecretStore } from '../core/ports.ts';
 import { getConfig } from './config-loader.ts';
-import { coreLog, type MetricsRecorder, recorder, tracer } from './observability.ts';
+import { lazyConnectors } from './lazy-connectors.ts';
+import { coreLog, type MetricsRecorder, recorder } from './observability.ts';
+import { getTracer } from './tracing.ts';
 
 /**
  * What handlers need: the engine's dependencies plus the secret store (intake verifies with it) and,
@@ -79,12 +80,11 @@ export function instrumentStore(store: OffboardingStore, rec: MetricsRecorder = 
     if (to === 'completed' || to === 'completed_with_failures') {
       // Grants the verification found that the inventory-first pass did not know.
       if (typeof patch?.missedByInventory === 'number') {
-        rec.add('InventoryMissed', MetricUnit.Count, patch.missedByInventory);
+        rec.add('InventoryMissed', 'Count', patch.missedByInventory);
       }
-      if (typeof o.timeToRevokeMs === 'number')
-        rec.add('TimeToRevoke', MetricUnit.Milliseconds, o.timeToRevokeMs);
+      if (typeof o.timeToRevokeMs === 'number') rec.add('TimeToRevoke', 'Milliseconds', o.timeToRevokeMs);
       for (const [vendor, ms] of Object.entries(o.timeToRevokeByVendorMs ?? {})) {
-        if (typeof ms === 'number') rec.add('TimeToRevoke', MetricUnit.Milliseconds, ms, { vendor });
+        if (typeof ms === 'number') rec.add('TimeToRevoke', 'Milliseconds', ms, { vendor });
       }
     }
     return o;
@@ -96,25 +96,30 @@ export function instrumentStore(store: OffboardingStore, rec: MetricsRecorder = 
   return wrapped;
 }
 
-/** Everything from the environment, for a Lambda function. */
+/**
+ * Everything from the environment, for a Lambda function. `tracer` wraps each AWS SDK client (a
+ * subsegment per call when tracing is on); without one the clients are used as they are.
+ */
 export function createAwsDeps(
-  env: NodeJS.ProcessEnv = process.env,
-  config: LeaverConfig = getConfig(),
+  env: NodeJS.ProcessEnv,
+  config: LeaverConfig,
+  tracer?: Pick<Tracer, 'captureAWSv3Client'>,
 ): HandlerDeps {
+  const traced = <T>(client: T): T => (tracer ? tracer.captureAWSv3Client(client) : client);
   const clientConfig = awsClientConfig(env);
-  const dynamo = tracer.captureAWSv3Client(new DynamoDBClient(clientConfig));
+  const dynamo = traced(new DynamoDBClient(clientConfig));
   // SQS and SNS load on first use: the worker enqueues only a full batch's verifications and most
   // runs never alert, so their
   // clients stay out of those functions' cold starts.
   const sqs = async () => {
     const { SQSClient } = await import('@aws-sdk/client-sqs');
-    return tracer.captureAWSv3Client(new SQSClient(clientConfig));
+    return traced(new SQSClient(clientConfig));
   };
   const sns = async () => {
     const { SNSClient } = await import('@aws-sdk/client-sns');
-    return tracer.captureAWSv3Client(new SNSClient(clientConfig));
+    return traced(new SNSClient(clientConfig));
   };
-  const secretsClient = tracer.captureAWSv3Client(new SecretsManagerClient(clientConfig));
+  const secretsClient = traced(new SecretsManagerClient(clientConfig));
   const log = coreLog();
   const clock = systemClock;
   const secrets = new SecretsManagerStore({ client: secretsClient, clock });
@@ -143,14 +148,17 @@ export function createAwsDeps(
     notifier,
     // Every function that calls a vendor takes from one budget per vendor limit, kept in the
     // Offboardings table: a lone caller gets the whole limit, all of them together no more.
-    connectors: createConnectors({
-      secrets,
-      log,
-      budget: new DynamoRateBudget({ client: dynamo, tableName: offboardingsTable }),
-      // One writer per iTwin group across every instance of every function: the lease and its
-      // request board are items of the Offboardings table.
-      coordination: new DynamoLockStore({ client: dynamo, tableName: offboardingsTable, clock }),
-    }),
+    // Loaded on the first vendor call: most functions never make one (lazy-connectors.ts).
+    connectors: lazyConnectors(async () =>
+      (await import('../connectors/index.ts')).createConnectors({
+        secrets,
+        log,
+        budget: new DynamoRateBudget({ client: dynamo, tableName: offboardingsTable }),
+        // One writer per iTwin group across every instance of every function: the lease and its
+        // request board are items of the Offboardings table.
+        coordination: new DynamoLockStore({ client: dynamo, tableName: offboardingsTable, clock }),
+      }),
+    ),
     clock,
     ids: new UlidIds(),
     log,
@@ -162,7 +170,7 @@ export function createAwsDeps(
     // Many instances run at once and none knows whether another is alive: leases lapse only with
     // time here. The id only records who holds a claim.
     leaseHolder: { id: `${env.AWS_LAMBDA_FUNCTION_NAME ?? 'leaver'}:${randomUUID()}`, exclusive: false },
-    ...awsAnchor(env, clientConfig, dynamo, offboardingsTable),
+    ...awsAnchor(env, clientConfig, dynamo, offboardingsTable, traced),
   };
 }
 
@@ -175,20 +183,19 @@ function awsAnchor(
   clientConfig: ReturnType<typeof awsClientConfig>,
   dynamo: DynamoDBClient,
   offboardingsTable: string,
+  traced: <T>(client: T) => T,
 ): { anchor?: AuditAnchor } {
   const bucket = env.DIGEST_BUCKET?.trim();
   const keyId = env.DIGEST_KEY_ID?.trim();
   if (!bucket || !keyId) return {};
   const kms = async () => {
     const { KMSClient } = await import('@aws-sdk/client-kms');
-    return tracer.captureAWSv3Client(new KMSClient(clientConfig));
+    return traced(new KMSClient(clientConfig));
   };
   const s3 = async () => {
     const { S3Client } = await import('@aws-sdk/client-s3');
     // moto (AWS_ENDPOINT_URL) serves buckets by path, not by virtual host.
-    return tracer.captureAWSv3Client(
-      new S3Client({ ...clientConfig, forcePathStyle: !!clientConfig.endpoint }),
-    );
+    return traced(new S3Client({ ...clientConfig, forcePathStyle: !!clientConfig.endpoint }));
   };
   return {
     anchor: {
@@ -205,42 +212,12 @@ export function sharedListings(config: LeaverConfig, clock: { now(): Date }): Sh
 }
 
 /**
- * Where the process runs: `aws` (API Gateway authorises the management API with IAM/JWT) or `local`
- * (the local runtime: the API checks a bearer token from the secret store).
+ * The AWS dependencies from the environment, traced. This module (with the configuration's schema)
+ * loads in a Lambda function's first invocation (first-use.ts, runtime-deps.ts), not at init.
  */
-export type RuntimeMode = 'aws' | 'local';
-
-let injected: HandlerDeps | undefined;
-let mode: RuntimeMode = 'aws';
-let built: Promise<HandlerDeps> | undefined;
-
-export function runtimeMode(): RuntimeMode {
-  return mode;
+export async function buildAwsDeps(env: NodeJS.ProcessEnv = process.env): Promise<HandlerDeps> {
+  return createAwsDeps(env, getConfig(), await getTracer());
 }
 
-/**
- * The process's dependencies: the injected ones (local runtime, tests) or, on first use, the AWS
- * ones built from the environment and cached for the life of the container.
- */
-export function getDeps(): Promise<HandlerDeps> {
-  if (injected) return Promise.resolve(injected);
-  if (!built) {
-    built = Promise.resolve()
-      .then(() => createAwsDeps())
-      .catch((e: unknown) => {
-        built = undefined; // the next invocation tries again (e.g. after a config fix and redeploy)
-        throw e;
-      });
-  }
-  return built;
-}
-
-/**
- * Injects dependencies for every handler in this process (the local runtime passes `local`, tests
- * usually too). `undefined` goes back to building them from the environment.
- */
-export function setDeps(deps: HandlerDeps | undefined, runtime: RuntimeMode = deps ? 'local' : 'aws'): void {
-  injected = deps;
-  mode = runtime;
-  built = undefined;
-}
+// The process's dependencies live in runtime-deps.ts; these names stay importable from here.
+export { getDeps, type RuntimeMode, runtimeMode, setDeps } from './runtime-deps.ts';

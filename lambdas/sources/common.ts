@@ -13,10 +13,10 @@ import {
   parseOptionalField,
   textRule,
 } from '../core/input-rules/index.ts';
+import { MAX_BODY_BYTES } from './limits.ts';
 import type { RawWebhook } from './types.ts';
 
-/** Bodies over this are refused before hashing (HR payloads are a few KiB; docs/hr-sources.md#common-rules). */
-export const MAX_BODY_BYTES = 64 * 1024;
+export { MAX_BODY_BYTES };
 
 export const invalidSignature = () => new LeaverError('invalid_signature', 'Invalid signature');
 

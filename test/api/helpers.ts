@@ -7,7 +7,7 @@
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { expect } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type ApiOptions, handleApiEvent, router } from '../../lambdas/api/app.ts';
 import { ProblemSchema } from '../../lambdas/api/schemas.ts';
 import { LeaverError } from '../../lambdas/core/errors.ts';

@@ -25,9 +25,9 @@ const OFF = { LEAVER_API_VENDOR_CALLS: 'off' };
 describe('the general API function refuses the vendor-calling routes (LEAVER_API_VENDOR_CALLS=off)', () => {
   it.each(VENDOR_CALLING_ROUTES.map((r) => [r.method, r.path] as const))(
     '%s %s, also with a trailing slash',
-    (method, path) => {
+    async (method, path) => {
       for (const p of [path, `${path}/`]) {
-        const r = refusedVendorRoute(event(method, p), OFF);
+        const r = await refusedVendorRoute(event(method, p), OFF);
         expect(r?.statusCode, p).toBe(404);
         expect(JSON.parse(r!.body)).toMatchObject({ code: 'not_found' });
         expect(JSON.parse(r!.body).detail).toContain(`use ${method} ${path}`);
@@ -35,7 +35,7 @@ describe('the general API function refuses the vendor-calling routes (LEAVER_API
     },
   );
 
-  it('serves every other route, and 404/405 stay the router answers', () => {
+  it('serves every other route, and 404/405 stay the router answers', async () => {
     for (const [method, path] of [
       ['GET', '/v1/offboardings'],
       ['GET', '/v1/offboardings/01J000000000000000000000'],
@@ -45,13 +45,13 @@ describe('the general API function refuses the vendor-calling routes (LEAVER_API
       ['GET', '/v1/preview'], // 405 from the router
       ['GET', '/v1/nowhere'], // 404 from the router
     ] as const) {
-      expect(refusedVendorRoute(event(method, path), OFF), `${method} ${path}`).toBeUndefined();
+      expect(await refusedVendorRoute(event(method, path), OFF), `${method} ${path}`).toBeUndefined();
     }
   });
 
-  it('serves everything when unset (the local runtime, and the apiVendor function)', () => {
+  it('serves everything when unset (the local runtime, and the apiVendor function)', async () => {
     for (const r of VENDOR_CALLING_ROUTES)
-      expect(refusedVendorRoute(event(r.method, r.path), {})).toBeUndefined();
+      expect(await refusedVendorRoute(event(r.method, r.path), {})).toBeUndefined();
   });
 
   it('callsVendors names exactly the vendor-calling routes', () => {

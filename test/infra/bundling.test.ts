@@ -1,59 +1,82 @@
 /**
- * Bundling (the part the other infra tests skip): esbuild runs locally (no Docker), produces an
- * ESM bundle with the createRequire banner, minified, with an external source map. Uses the
- * stand-in entries so the test does not depend on the handlers' code; the real synth bundles
+ * Bundling (the part the other infra tests skip): esbuild runs locally (no Docker) through
+ * infra/function-code.ts and produces an ESM entry with the createRequire banner, minified, with a
+ * linked source map, and a chunk of its own for each module loaded with import(). Uses fixture
+ * entries so the test does not depend on the handlers' code; the real synth bundles
  * lambdas/handlers the same way.
  */
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { App, Stack } from 'aws-cdk-lib';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, Function as LambdaFn, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { LEAVER_BUNDLING } from '../../infra/leaver-construct.ts';
-import { EXAMPLE_CONFIG_PATH, FIXTURE_HANDLERS, SLOW_TEST_TIMEOUT_MS } from './support.ts';
+import { FUNCTION_HANDLER, functionCode, LEAVER_ESBUILD } from '../../infra/function-code.ts';
+import { EXAMPLE_CONFIG_PATH, SLOW_TEST_TIMEOUT_MS } from './support.ts';
+
+const FIXTURES = join(import.meta.dirname, 'fixtures/bundling');
 
 describe('bundling', () => {
-  it('the shared options (every function uses them) are ESM, minified, source-mapped, SDK from the runtime', () => {
-    expect(LEAVER_BUNDLING).toMatchObject({
+  it('the shared options (every function uses them): ESM, split, minified, source-mapped, SDK from the runtime', () => {
+    expect(LEAVER_ESBUILD).toMatchObject({
       format: 'esm',
+      splitting: true,
       mainFields: ['module', 'main'],
       minify: true,
-      sourceMap: true,
-      bundleAwsSDK: false,
-      externalModules: ['@aws-sdk/*'],
+      sourcemap: 'linked',
+      external: ['@aws-sdk/*'],
     });
+    expect(LEAVER_ESBUILD.banner.js).toBe(
+      "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
+    );
   });
 
-  it('builds an ESM bundle with the createRequire banner and a linked source map, locally', {
+  it('builds each function locally: its own asset, an ESM index.mjs with linked map, import() in a chunk', {
     timeout: SLOW_TEST_TIMEOUT_MS,
-  }, () => {
+  }, async () => {
     const outdir = mkdtempSync(join(tmpdir(), 'leaver-cdk-out-'));
     const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
     const stack = new Stack(app, 'Bundle');
-    new NodejsFunction(stack, 'Fn', {
-      entry: join(FIXTURE_HANDLERS, 'intake.ts'),
-      runtime: Runtime.NODEJS_22_X,
-      architecture: Architecture.ARM_64,
-      bundling: LEAVER_BUNDLING,
-    });
+    for (const id of ['First', 'Second']) {
+      new LambdaFn(stack, id, {
+        code: functionCode(join(FIXTURES, `${id.toLowerCase()}.ts`)),
+        handler: FUNCTION_HANDLER,
+        runtime: Runtime.NODEJS_22_X,
+        architecture: Architecture.ARM_64,
+      });
+    }
     const template = app.synth().getStackByName('Bundle').template as {
-      Resources: Record<string, { Type: string; Metadata?: Record<string, string> }>;
+      Resources: Record<
+        string,
+        { Type: string; Properties: Record<string, unknown>; Metadata?: Record<string, string> }
+      >;
     };
-    const fn = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function')!;
-    const assetPath = fn.Metadata?.['aws:asset:path'];
-    expect(assetPath).toBeDefined();
-    const code = readFileSync(join(outdir, assetPath!, 'index.mjs'), 'utf8');
-    expect(code.startsWith(LEAVER_BUNDLING.banner!)).toBe(true);
-    expect(LEAVER_BUNDLING.banner).toBe(
-      "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
-    );
+    const fns = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
+    expect(fns.map((f) => f.Properties.Handler)).toEqual(['index.handler', 'index.handler']);
+    const [first, second] = fns.map((f) => join(outdir, f.Metadata!['aws:asset:path']!));
+    // CDK caches assets by their bundling options: each entry must still get its own bundle.
+    expect(first).not.toBe(second);
+
+    const code = readFileSync(join(first!, 'index.mjs'), 'utf8');
+    expect(code.startsWith(LEAVER_ESBUILD.banner.js)).toBe(true);
     expect(code).toMatch(/export\s*\{/); // ESM export of the handler
     expect(code).toContain('//# sourceMappingURL=index.mjs.map');
-    expect(existsSync(join(outdir, assetPath!, 'index.mjs.map'))).toBe(true);
+    expect(existsSync(join(first!, 'index.mjs.map'))).toBe(true);
+    // The module loaded with import() is not in index.mjs but in a chunk beside it.
+    expect(code).not.toContain('LATER_MODULE_SENTINEL');
+    const chunks = readdirSync(join(first!, 'chunks')).filter((f) => f.endsWith('.mjs'));
+    expect(
+      chunks.some((c) => readFileSync(join(first!, 'chunks', c), 'utf8').includes('LATER_MODULE_SENTINEL')),
+    ).toBe(true);
+    // And the chunk resolves from the deployed layout.
+    const { handler } = (await import(pathToFileURL(join(first!, 'index.mjs')).href)) as {
+      handler: () => Promise<string>;
+    };
+    await expect(handler()).resolves.toBe('LATER_MODULE_SENTINEL answered first');
+    expect(readFileSync(join(second!, 'index.mjs'), 'utf8')).not.toContain('LATER_MODULE_SENTINEL');
   });
 });
 

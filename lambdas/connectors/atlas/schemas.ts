@@ -11,7 +11,7 @@
  *   organisation holds an organisation role; the last-owner check reads it).
  * - Ids are 24-hex ObjectIds (every Atlas id is one): they go into URLs.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { OBJECT_ID_PATTERN } from '../../core/vendor-ids.ts';
 import { mongoListing } from '../http/paging.ts';
 import { lazy } from '../http/schema.ts';

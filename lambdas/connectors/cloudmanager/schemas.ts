@@ -8,7 +8,7 @@
  *   also need `roles` as `[{ roleName, orgId?, groupId? }]`: the last-owner check reads it.
  * - Ids are 24-hex ObjectIds (every Cloud Manager id is one): they go into URLs.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { OBJECT_ID_PATTERN } from '../../core/vendor-ids.ts';
 import { mongoListing } from '../http/paging.ts';
 import { lazy } from '../http/schema.ts';

@@ -1,6 +1,6 @@
 /** Helpers every connector uses: subject matching, grant collection, id checks, delete-as-revoke. */
 
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { TenantConfig } from '../../core/config.ts';
 import { LeaverError } from '../../core/errors.ts';
 import {

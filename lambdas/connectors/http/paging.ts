@@ -11,7 +11,7 @@
  *   short pages) or a `next` link is there; an empty page ends the listing, and so does a short page
  *   once `totalCount` (or its absence) says nothing remains.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Ctx } from '../../core/ports.ts';
 import type { VendorHttp } from './client.ts';
 import { unexpectedResponse } from './errors.ts';

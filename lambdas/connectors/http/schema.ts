@@ -6,7 +6,7 @@
  * Schemas are loose (fields the vendor adds are fine) and require what the connector decides on.
  * They are built on first use, not at module load, so a Lambda cold start does not pay for them.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { type CallInfo, unexpectedResponse } from './errors.ts';
 
 /** A value built on its first use and kept. */

@@ -12,7 +12,7 @@
  *   listing instead of dropping the item.
  * - A group's `members` must be an array: without it the leaver's memberships would go unseen.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { GUID_PATTERN } from '../../core/vendor-ids.ts';
 import { itwinListing } from '../http/paging.ts';
 import type { Group, Invitation, Member } from './types.ts';

@@ -10,7 +10,7 @@
  * no vendor Leaver manages issues them. It is trimmed and lower-cased (addresses are compared
  * case-insensitively everywhere).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const EMAIL_MAX_LENGTH = 254;
 

@@ -3,7 +3,7 @@
  * field names vary by source, and command input). A failure is a LeaverError `invalid_request`
  * whose message names the field and the rule, never the value (values may be emails).
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { LeaverError } from '../errors.ts';
 
 export interface FieldError {

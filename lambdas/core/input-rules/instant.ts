@@ -9,7 +9,7 @@
  * - An empty string is refused like any other malformed value: an absent field is `undefined`,
  *   and "no date" never silently becomes "now".
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Which forms a field takes, as its source documents it. */
 export type InstantForm = 'date' | 'date-time' | 'date or date-time';

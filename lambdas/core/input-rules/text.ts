@@ -6,7 +6,7 @@
  * crafted reason could otherwise clear a screen or draw a fake line. Lone UTF-16 surrogates (no
  * character at all) are refused too.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Every character the text rule refuses, and the CLI escapes when it prints stored data (Unicode

@@ -8,6 +8,7 @@ import {
   MetricsRecorder,
   makeCtx,
   onVendorCall,
+  recorder,
   redactForLog,
 } from '../../../lambdas/handlers/observability.ts';
 
@@ -93,6 +94,33 @@ describe('metrics', () => {
     expect(atlas.Actions).toBe(2);
     expect(atlas.outcome).toBe('revoked');
     expect(rec.pending()).toEqual([]);
+  });
+});
+
+describe('the process-wide recorder', () => {
+  it('loads Powertools Metrics at its first flush with something to publish, then publishes', async () => {
+    const chunks: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+      return true;
+    });
+    try {
+      await recorder.flush(); // nothing recorded: nothing written
+      expect(chunks).toEqual([]);
+      recorder.count('ColdStartProbe', { vendor: 'atlas' });
+      recorder.count('ColdStartProbe', { vendor: 'atlas' });
+      await recorder.flush();
+    } finally {
+      spy.mockRestore();
+    }
+    const docs = chunks
+      .join('')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(docs).toHaveLength(1);
+    expect(docs[0]).toMatchObject({ ColdStartProbe: 2, vendor: 'atlas' });
+    expect(recorder.pending()).toEqual([]);
   });
 });
 
