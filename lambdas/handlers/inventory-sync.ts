@@ -11,8 +11,8 @@ import type { Context, ScheduledEvent } from 'aws-lambda';
 import { syncInventory } from '../core/inventory-sync.ts';
 import { withMiddleware } from './middleware.ts';
 import { deadlineFrom, makeCtx } from './observability.ts';
+import { getDeps } from './runtime-deps.ts';
 import { reportScheduleRun } from './schedule-outcome.ts';
-import { getDeps } from './wiring.ts';
 
 /** This process's name on the sync leases. */
 const OWNER = `sync-${randomUUID()}`;

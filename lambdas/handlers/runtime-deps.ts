@@ -11,7 +11,7 @@
 import '@aws-sdk/client-dynamodb';
 import '@aws-sdk/lib-dynamodb';
 import '@aws-sdk/client-secrets-manager';
-import type { HandlerDeps } from './wiring.ts';
+import type { HandlerDeps } from './handler-deps.ts';
 
 /**
  * Where the process runs: `aws` (API Gateway authorises the management API with IAM/JWT) or `local`

@@ -32,20 +32,16 @@ import {
   UlidIds,
 } from '../adapters/index.ts';
 import type { LeaverConfig } from '../core/config.ts';
-import type { EngineDeps } from '../core/deps.ts';
 import type { AuditAnchor } from '../core/digest-ports.ts';
 import { SharedListings } from '../core/listings.ts';
-import type { DeadLetterQueue, OffboardingStore, SecretStore } from '../core/ports.ts';
+import type { OffboardingStore } from '../core/ports.ts';
 import { getConfig } from './config-loader.ts';
+import type { HandlerDeps } from './handler-deps.ts';
 import { lazyConnectors } from './lazy-connectors.ts';
 import { coreLog, type MetricsRecorder, recorder } from './observability.ts';
 import { getTracer } from './tracing.ts';
 
-/**
- * What handlers need: the engine's dependencies plus the secret store (intake verifies with it) and,
- * where the process may inspect it (the API), the work queue's dead-letter queue.
- */
-export type HandlerDeps = EngineDeps & { secrets: SecretStore; deadLetters?: DeadLetterQueue };
+export type { HandlerDeps };
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name]?.trim();
