@@ -10,7 +10,7 @@
  * does (what is left waits for the next delivery) and is audited on the offboarding.
  */
 
-import { mapLimit } from './concurrency.ts';
+import { mapLimit, settleAll } from './concurrency.ts';
 import type { TenantConfig } from './config.ts';
 import type { EngineDeps } from './deps.ts';
 import { type LeaverError, toLeaverError } from './errors.ts';
@@ -72,12 +72,22 @@ export async function executeActions(
 ): Promise<void> {
   const byTenant = new Map<string, PlannedAction[]>();
   for (const p of planned) byTenant.set(p.grant.tenantId, [...(byTenant.get(p.grant.tenantId) ?? []), p]);
-  await Promise.all(
+  // A failed write (the store or the audit) ends the run: the other tenants start no new wave,
+  // and their calls in flight finish and are audited before the failure is reported.
+  let failed = false;
+  await settleAll(
     [...byTenant.entries()].map(async ([tenantId, actions]) => {
       const tenant = deps.config.tenants.find((t) => t.id === tenantId);
-      for (const wave of revocationWaves(actions)) {
-        if (run.batch.cut) return;
-        await mapLimit(wave, tenant?.maxConcurrency ?? 4, (p) => executeOne(deps, run, p, pass, ctx, tenant));
+      try {
+        for (const wave of revocationWaves(actions)) {
+          if (run.batch.cut || failed) return;
+          await mapLimit(wave, tenant?.maxConcurrency ?? 4, (p) =>
+            executeOne(deps, run, p, pass, ctx, tenant),
+          );
+        }
+      } catch (e) {
+        failed = true;
+        throw e;
       }
     }),
   );
@@ -221,7 +231,8 @@ async function executeOne(
     errorCode: result.errorCode,
     vendorRequestId: result.vendorRequestId,
     durationMs: result.durationMs,
-    detail: { vendorAttempts: result.attempts, pass },
+    // `known` is audited too, so a run that takes over from a dead one restores it (core/resume.ts).
+    detail: { vendorAttempts: result.attempts, pass, ...(isKnown(run, key) ? { known: true } : {}) },
   });
   // A repeated delete of something already revoked keeps the revocation's record (its time counts).
   if (result.outcome === 'already_absent' && prev?.outcome === 'revoked') return;
@@ -245,8 +256,13 @@ export async function auditKillSwitchStop(
   });
 }
 
+/** Whether the inventory knew the grant before this offboarding listed it. */
+function isKnown(run: RunState, grantKey: string): boolean {
+  return run.knownKeys?.has(grantKey) === true || run.stored.get(grantKey)?.known === true;
+}
+
 async function store(deps: EngineDeps, run: RunState, result: ActionResult): Promise<void> {
-  if (run.knownKeys?.has(result.grantKey) || run.stored.get(result.grantKey)?.known) result.known = true;
+  if (isKnown(run, result.grantKey)) result.known = true;
   await deps.store.putAction(run.offboarding.id, result);
   run.stored.set(result.grantKey, result);
 }

@@ -49,7 +49,7 @@ export async function resumeFromAudit(
 /** The stored result an `action_finished` record stands for. */
 function resultOf(r: AuditRecord, reinvited: boolean): ActionResult | undefined {
   if (!r.grant || !r.grantKey || !r.outcome) return undefined;
-  const detail = (r.detail ?? {}) as { vendorAttempts?: unknown; pass?: unknown };
+  const detail = (r.detail ?? {}) as { vendorAttempts?: unknown; pass?: unknown; known?: unknown };
   return {
     grantKey: r.grantKey,
     grant: r.grant,
@@ -62,5 +62,6 @@ function resultOf(r: AuditRecord, reinvited: boolean): ActionResult | undefined 
     at: r.at,
     pass: typeof detail.pass === 'number' ? detail.pass : 0,
     ...(reinvited ? { reinvited: true } : {}),
+    ...(detail.known === true ? { known: true } : {}),
   };
 }

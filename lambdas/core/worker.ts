@@ -21,6 +21,7 @@ import {
   type RunState,
 } from './actions.ts';
 import { admit, quarantine, type Verdict } from './admission.ts';
+import { settleAll } from './concurrency.ts';
 import { ACTORS, type EngineDeps, nowMs } from './deps.ts';
 import { type Discovery, discoverAll, grantsOf } from './discovery.ts';
 import { isLeaverError } from './errors.ts';
@@ -49,12 +50,12 @@ export async function processOffboardings(
     const batch = newBatchState();
     let runs: WorkerRun[] = [];
     try {
-      runs = await Promise.all(claimed.map((off) => newRun(deps, off, batch, resumed.has(off.id))));
+      runs = await settleAll(claimed.map((off) => newRun(deps, off, batch, resumed.has(off.id))));
       // A full batch means more are waiting behind it (SQS fills batches under load): its
       // verification is left to a later delivery, where it shares one listing with the others.
       const defer = new Set(ids).size >= deps.config.worker.batchSize && deps.config.worker.batchSize > 1;
       const outcome = inventoryFirst(deps)
-        ? await Promise.all([
+        ? await settleAll([
             runBatch(
               deps,
               runs.filter((r) => r.offboarding.dryRun),
@@ -68,7 +69,7 @@ export async function processOffboardings(
               ctx,
               defer,
             ),
-          ]).then(([a, b]) => [...a, ...b])
+          ]).then(([a, b]) => [...(a ?? []), ...(b ?? [])])
         : await runBatch(deps, runs, batch, ctx);
       for (const [id, v] of outcome) verdicts.set(id, v);
     } catch (e) {

@@ -343,9 +343,17 @@ describe('safety', () => {
       return deps.store.putAction(offboardingId, action);
     };
     p.use({ ...deps, store });
+    // Slow vendor calls keep other tenants' revocations in flight when the write fails.
+    sandbox.control.addFault({ type: 'latency', distribution: { kind: 'fixed', ms: 100 } });
     const crashed = await p.work({ maxRounds: 1 });
+    sandbox.control.clearFaults();
     expect(crashed.retried).toEqual([id]);
     expect((await p.offboarding(id)).status).not.toMatch(/^completed/);
+    // Nothing of the dead run goes on behind the run that takes over: its calls in flight were
+    // finished and audited before it reported the failure.
+    const auditedAtReturn = (await p.records(id)).length;
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await p.records(id)).length).toBe(auditedAtReturn);
     p.restore();
     // The next delivery (after the lease of the dead run lapses) finishes it.
     p.shiftClock(20 * 60_000);

@@ -93,6 +93,41 @@ describe('inventory-first offboarding', () => {
     expect(t.fakes.cloudmanager.remaining()).toEqual([g.sam]);
   });
 
+  it('a run that dies after a known revocation was audited but not stored: the next run restores it as known', async () => {
+    const t = setup();
+    const mem = grants.cmOrgUser(DANA);
+    const inv = grants.atlasInvitation(DANA);
+    t.fakes.cloudmanager.add(mem);
+    t.fakes.atlas.add(inv);
+    await t.sync();
+    const id = await t.terminate(DANA);
+    // Every result write fails: the process "dies" after each revocation's audit.
+    const putAction = t.deps.store.putAction.bind(t.deps.store);
+    t.deps.store.putAction = async () => {
+      throw new Error('process killed');
+    };
+    expect(await t.work()).toEqual([{ id, result: 'retry' }]);
+    t.deps.store.putAction = putAction;
+    expect(await t.deps.store.listActions(id)).toEqual([]);
+    expect(t.fakes.cloudmanager.remaining()).toEqual([]);
+
+    t.deps.leaseHolder = { id: 'restarted', exclusive: true };
+    expect(await processOffboardings(t.deps, [id], t.ctx())).toEqual([{ id, result: 'done' }]);
+    const actions = await t.deps.store.listActions(id);
+    expect(actions.map((a) => [a.grant.kind, a.outcome, a.known])).toEqual(
+      expect.arrayContaining([
+        ['cloudmanager_org_user', 'revoked', true],
+        ['atlas_org_invitation', 'revoked', true],
+      ]),
+    );
+    expect(t.deps.store.must(id)).toMatchObject({
+      status: 'completed',
+      knownByInventory: 2,
+      missedByInventory: 0,
+      counts: expect.objectContaining({ revoked: 2, failed: 0 }),
+    });
+  });
+
   it('a stale inventory: a grant someone else removed is already_absent, one added after the sync is caught by the verification, revoked and counted', async () => {
     const t = setup();
     const removedBySomeoneElse = grants.itwinMember(DANA);
