@@ -35,10 +35,40 @@ export function redactForLog(key: string, value: unknown): unknown {
   return value;
 }
 
-export const logger = new Logger({
-  serviceName: process.env.POWERTOOLS_SERVICE_NAME || SERVICE_NAME,
-  jsonReplacerFn: redactForLog,
-});
+/**
+ * `make()`'s value, built on first use: every property read, write and check goes to it. For an
+ * object whose construction is work every start would otherwise pay before it is needed.
+ */
+export function builtOnFirstUse<T extends object>(make: () => T): T {
+  let instance: T | undefined;
+  const real = (): T => {
+    instance ??= make();
+    return instance;
+  };
+  return new Proxy({} as T, {
+    get(_target, key) {
+      const target = real();
+      const value = Reflect.get(target, key, target);
+      // Methods run on the real object (Powertools' classes keep private fields).
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+    set: (_target, key, value) => Reflect.set(real(), key, value),
+    has: (_target, key) => Reflect.has(real(), key),
+    getPrototypeOf: () => Reflect.getPrototypeOf(real()),
+  });
+}
+
+/**
+ * The process's logger. Constructed on its first use (the first invocation's middleware), not at
+ * module load: its construction opens process.stdout and a Console of its own.
+ */
+export const logger: Logger = builtOnFirstUse(
+  () =>
+    new Logger({
+      serviceName: process.env.POWERTOOLS_SERVICE_NAME || SERVICE_NAME,
+      jsonReplacerFn: redactForLog,
+    }),
+);
 
 let metrics: Promise<Metrics> | undefined;
 

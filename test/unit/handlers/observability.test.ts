@@ -3,8 +3,10 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { hashEmail } from '../../../lambdas/core/redact.ts';
 import {
+  builtOnFirstUse,
   coreLog,
   deadlineFrom,
+  logger,
   MetricsRecorder,
   makeCtx,
   onVendorCall,
@@ -94,6 +96,50 @@ describe('metrics', () => {
     expect(atlas.Actions).toBe(2);
     expect(atlas.outcome).toBe('revoked');
     expect(rec.pending()).toEqual([]);
+  });
+});
+
+describe('the process logger (built on first use)', () => {
+  it('is a Powertools Logger: redacts, keeps appended keys, honours its log level', () => {
+    expect(logger).toBeInstanceOf(Logger);
+    logger.appendKeys({ source: 'standard' });
+    const first = captureStdout(() => logger.info('hello dana.leaver@example.com'));
+    const line = JSON.parse(first.trim()) as Record<string, unknown>;
+    expect(line.message).toBe(`hello ${hashEmail('dana.leaver@example.com')}`);
+    expect(line.source).toBe('standard');
+    expect(line.service).toBe(process.env.POWERTOOLS_SERVICE_NAME || 'leaver');
+    const level = logger.getLevelName();
+    try {
+      logger.setLogLevel('ERROR');
+      expect(captureStdout(() => logger.info('not written'))).toBe('');
+    } finally {
+      logger.setLogLevel(level);
+      logger.removeKeys(['source']);
+    }
+  });
+
+  it('builtOnFirstUse builds once, on the first access, and forwards reads, writes and methods', () => {
+    let built = 0;
+    class Counter {
+      #n = 0;
+      label = 'c';
+      inc(): number {
+        this.#n += 1;
+        return this.#n;
+      }
+    }
+    const lazy = builtOnFirstUse(() => {
+      built++;
+      return new Counter();
+    });
+    expect(built).toBe(0);
+    expect(lazy.inc()).toBe(1); // a method touching a private field runs on the real object
+    expect(lazy.inc()).toBe(2);
+    lazy.label = 'd';
+    expect(lazy.label).toBe('d');
+    expect('inc' in lazy).toBe(true);
+    expect(lazy).toBeInstanceOf(Counter);
+    expect(built).toBe(1);
   });
 });
 
