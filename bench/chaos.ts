@@ -1,7 +1,8 @@
 /**
  * `npm run chaos` (and `npm run chaos:ci`, the short form: `--ci`): Leaver under faults.
  *
- * - moto_server (SQS + DynamoDB + Secrets Manager) started here; worker PROCESSES (bench/chaos-worker.ts)
+ * - moto_server (SQS + DynamoDB + Secrets Manager) started here, the access inventory synced into it
+ *   before the faults (offboardings run inventory first, as deployed); worker PROCESSES (bench/chaos-worker.ts)
  *   play the SQS event source for the real worker Lambda handler with a short visibility timeout, so a
  *   killed worker's messages come back; the parent sends the webhooks through the intake handler and
  *   runs the due and retry sweeps every few seconds, as EventBridge would.
@@ -40,20 +41,18 @@ import { resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import {
-  createTables,
-  DynamoAuditLog,
-  DynamoOffboardingStore,
-  systemClock,
-} from '../lambdas/adapters/index.ts';
+import { DynamoAuditLog, DynamoOffboardingStore, systemClock } from '../lambdas/adapters/index.ts';
 import { verifyStream } from '../lambdas/core/audit-chain.ts';
 import { parseConfig } from '../lambdas/core/config.ts';
-import type { AuditRecord, Offboarding } from '../lambdas/core/model.ts';
+import { type AuditRecord, type Offboarding, VENDORS } from '../lambdas/core/model.ts';
 import { runDueSweep } from '../lambdas/handlers/due-sweep.ts';
 import { handler as intakeHandler } from '../lambdas/handlers/intake.ts';
+import { runInventorySync } from '../lambdas/handlers/inventory-sync.ts';
 import { localContext } from '../lambdas/handlers/middleware.ts';
 import { runRetrySweep } from '../lambdas/handlers/retry-sweep.ts';
-import { createAwsDeps, setDeps } from '../lambdas/handlers/wiring.ts';
+import { setDeps } from '../lambdas/handlers/runtime-deps.ts';
+import { createAwsDeps } from '../lambdas/handlers/wiring.ts';
+import { createTables } from '../local/adapters/table-setup.ts';
 import type { ItwinState } from '../sandbox/itwin/types.ts';
 import { callKind, summarise } from './support/calls.ts';
 import {
@@ -148,7 +147,7 @@ try {
   };
   parseConfig(config);
   await sandbox.seed(sc.seed);
-  for (const v of ['itwin', 'atlas', 'cloudmanager'] as const) await sandbox.setRateLimit(v, null);
+  for (const v of VENDORS) await sandbox.setRateLimit(v, null);
 
   // ---- AWS on moto: tables, queue, secrets; the Lambda environment
   const prefix = `chaos-${randomUUID().slice(0, 8)}`;
@@ -161,7 +160,11 @@ try {
   const dynamo = new DynamoDBClient(clientConfig);
   const sqs = new SQSClient(clientConfig);
   const sm = new SecretsManagerClient(clientConfig);
-  const tables = { offboardingsTable: `${prefix}-offboardings`, auditTable: `${prefix}-audit` };
+  const tables = {
+    offboardingsTable: `${prefix}-offboardings`,
+    auditTable: `${prefix}-audit`,
+    inventoryTable: `${prefix}-inventory`,
+  };
   await createTables(dynamo, tables);
   const queueUrl = (
     await sqs.send(
@@ -191,6 +194,8 @@ try {
     AWS_SECRET_ACCESS_KEY: 'chaos',
     OFFBOARDINGS_TABLE: tables.offboardingsTable,
     AUDIT_TABLE: tables.auditTable,
+    // As the stack deploys it: inventory first, the discovery rounds as verification.
+    INVENTORY_TABLE: tables.inventoryTable,
     QUEUE_URL: queueUrl,
     LEAVER_CONFIG_JSON: JSON.stringify(awsConfig),
     CHAOS_VISIBILITY_S: String(P.visibilityS),
@@ -200,6 +205,10 @@ try {
   const base = createAwsDeps(process.env, parseConfig(awsConfig));
   let clockOffset = 0;
   setDeps({ ...base, clock: { now: () => new Date(Date.now() + clockOffset) } }, 'aws');
+  // The inventory is synced before the layoff (and before the faults): the first passes revoke
+  // what it knows, and the verification rounds meet the faults like every other listing.
+  await runInventorySync(10 * 60_000, { force: true });
+  say('inventory synced');
 
   // ---- faults on every vendor call
   const faults = [

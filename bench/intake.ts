@@ -10,10 +10,11 @@
  * Two runs: `concurrency` requests in flight (one process serving many, as the local runtime does)
  * for throughput; and one at a time (a Lambda instance's view) for latency without queueing.
  */
-import { MemoryJobQueue } from '../lambdas/adapters/index.ts';
+
 import { handler as intakeHandler } from '../lambdas/handlers/intake.ts';
 import { localContext } from '../lambdas/handlers/middleware.ts';
-import { setDeps } from '../lambdas/handlers/wiring.ts';
+import { setDeps } from '../lambdas/handlers/runtime-deps.ts';
+import { MemoryJobQueue } from '../local/adapters/memory-job-queue.ts';
 import { MemoryAuditLog, MemoryStore } from '../test/support/memory-ports.ts';
 import { buildEngine } from './support/engine.ts';
 import { BENCH_WEBHOOK_SECRET, percentile, STANDARD_SOURCE, terminationEvent } from './support/webhooks.ts';
@@ -117,7 +118,7 @@ export async function measureDynalitePuts(
   concurrency = 16,
 ): Promise<number> {
   const { DynamoDBClient, PutItemCommand } = await import('@aws-sdk/client-dynamodb');
-  const { createTables } = await import('../lambdas/adapters/index.ts');
+  const { createTables } = await import('../local/adapters/table-setup.ts');
   const client = new DynamoDBClient({
     endpoint: dynamoEndpoint,
     region: 'us-east-1',

@@ -22,7 +22,7 @@
 
 import { handler as intakeHandler } from '../lambdas/handlers/intake.ts';
 import { localContext } from '../lambdas/handlers/middleware.ts';
-import { setDeps } from '../lambdas/handlers/wiring.ts';
+import { setDeps } from '../lambdas/handlers/runtime-deps.ts';
 import { handler as workerHandler } from '../lambdas/handlers/worker.ts';
 import type { RequestLogEntry, VendorName } from '../sandbox/index.ts';
 import { MemoryAuditLog, MemoryStore } from '../test/support/memory-ports.ts';
@@ -52,6 +52,12 @@ export interface MassLayoffOptions {
   batchSize?: number;
   /** Share of the vendor's Atlas rate each of the connector's Atlas buckets gets (default 1). */
   atlasClientShare?: number;
+  /**
+   * Leaver as deployed (default): the access inventory (not synced beforehand: the first batch's
+   * listing is shared by the batches after it), shared listings, the rate budget in DynamoDB, and a
+   * full batch's verification left to a later delivery. False: discovery per batch (the old way).
+   */
+  asDeployed?: boolean;
 }
 
 export interface BucketBound {
@@ -89,6 +95,12 @@ export interface MassLayoffResult {
   elapsedSeconds: number;
   lowerBoundSeconds: number;
   ratio: number;
+  /** The names: elapsed / the rate bound, and calls / the fewest calls, at the default settings. */
+  timeRatio: number;
+  callRatio: number;
+  /** Until every offboarding was completed (verifications included), seconds. */
+  completedSeconds: number;
+  asDeployed: boolean;
   buckets: BucketBound[];
   calls: number;
   minimumCalls: number;
@@ -162,11 +174,13 @@ export async function measureMassLayoff(opts: MassLayoffOptions): Promise<MassLa
   await sandbox.setRateLimit('cloudmanager', rates.cloudmanager);
   await sandbox.addFault({ type: 'latency', distribution: { kind: 'fixed', ms: opts.latencyMs } });
   const queue = new CollectingQueue();
+  const asDeployed = opts.asDeployed ?? true;
   const engine = await buildEngine({
     dynamoEndpoint: opts.dynamoEndpoint,
     config: sc.config,
     secrets: sc.secrets,
     queue,
+    asDeployed,
   });
   if (opts.storage === 'memory') {
     engine.deps.store = new MemoryStore();
@@ -198,17 +212,29 @@ export async function measureMassLayoff(opts: MassLayoffOptions): Promise<MassLa
     await sandbox.clearRequests();
     const tStart = Date.now();
     let redeliveries = 0;
+    let busy = 0;
     await Promise.all(
       Array.from({ length: opts.workerConcurrency }, async () => {
         for (;;) {
-          const batch = batches.shift();
-          if (!batch) return;
-          const res = await workerHandler(sqsEvent(batch), localContext('leaver-worker', 900_000));
-          const failed = res?.batchItemFailures ?? [];
-          if (failed.length > 0) {
-            // SQS would redeliver them after the visibility timeout; here: at the back of the queue.
-            redeliveries += failed.length;
-            batches.push(batch);
+          // What the worker queued again (verifications left to a later delivery) comes after the
+          // batches already waiting, in batches of the same size, as SQS would deliver them.
+          const batch = batches.shift() ?? (queue.ids.length > 0 ? queue.take(batchSize) : undefined);
+          if (!batch) {
+            if (busy === 0) return;
+            await new Promise((r) => setTimeout(r, 5));
+            continue;
+          }
+          busy++;
+          try {
+            const res = await workerHandler(sqsEvent(batch), localContext('leaver-worker', 900_000));
+            const failed = res?.batchItemFailures ?? [];
+            if (failed.length > 0) {
+              // SQS would redeliver them after the visibility timeout; here: at the back of the queue.
+              redeliveries += failed.length;
+              batches.push(batch);
+            }
+          } finally {
+            busy--;
           }
         }
       }),
@@ -272,6 +298,10 @@ export async function measureMassLayoff(opts: MassLayoffOptions): Promise<MassLa
       elapsedSeconds: round(elapsedSeconds, 2),
       lowerBoundSeconds,
       ratio: round(elapsedSeconds / lowerBoundSeconds, 3),
+      timeRatio: round(elapsedSeconds / lowerBoundSeconds, 3),
+      callRatio: round(s.total / whole.total, 3),
+      completedSeconds: round((tEnd - tStart) / 1000, 2),
+      asDeployed,
       buckets,
       calls: s.total,
       minimumCalls: whole.total,

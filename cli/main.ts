@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { type AccessLike, accessText } from './access-format.ts';
 import { evidenceVerify, runAuditCommand } from './audit-commands.ts';
 import {
   ApiClient,
@@ -55,6 +56,7 @@ Commands:
   evidence verify <file> [--public-key <pem file>]    offline: no credentials, no network
   kill-switch on|off --reason <text>
   kill-switch status
+  access <email>     every grant the access inventory knows the person holds, and how fresh
   dlq list [--limit <n>]
   dlq redrive [--limit <n>]
   stats [--from <date>] [--to <date>]     counts by status; time-to-revoke p50/p95 by day against the target
@@ -144,6 +146,7 @@ const COMMAND_OPTIONS = {
   'evidence export': { out: { type: 'string' } },
   'evidence verify': { 'public-key': { type: 'string' } },
   'kill-switch': { reason: { type: 'string' } },
+  access: {},
   'dlq list': { limit: { type: 'string' } },
   'dlq redrive': { limit: { type: 'string' } },
   stats: { from: { type: 'string' }, to: { type: 'string' } },
@@ -383,6 +386,12 @@ async function run(p: Parsed, io: Io): Promise<number> {
         io.err(`Offboarding ${shown.id} accepted (${shown.status}); waiting...`);
       }
       return waitForEnd(o, secondsOption(p, 'timeout', 300), secondsOption(p, 'interval', 1));
+    }
+    case 'access': {
+      const email = onePositional(p, 'email');
+      const a = await client.json<AccessLike>('GET', `/v1/access?email=${encodeURIComponent(email)}`);
+      print(a, () => accessText(a));
+      return 0;
     }
     case 'preview': {
       const email = onePositional(p, 'email');

@@ -20,9 +20,9 @@
  *   the source's secret; `GET /v1/health` and `GET /v1/openapi.json` are public too (the router's
  *   `public` routes: liveness and the API description); every other `/v1/*` route requires IAM
  *   (SigV4) or, when configured, a JWT.
- * - Vendor rate limits hold across processes: every process that may call a vendor at once is
- *   counted in LEAVER_RATE_SHARE (see `vendorRateShare`), and each takes that share of a tenant's
- *   `rateLimit` (the vendor's own limit).
+ * - Vendor rate limits hold across processes: every function that calls a vendor takes from one
+ *   budget per tenant and rate bucket kept in the Offboardings table (a lone caller gets the whole
+ *   `rateLimit`, all of them together never more; lambdas/connectors/http/budget.ts).
  */
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -68,7 +68,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { AUDIT, OFFBOARDINGS } from '../lambdas/adapters/tables.ts';
+import { AUDIT, INVENTORY, OFFBOARDINGS } from '../lambdas/adapters/tables.ts';
 import type { LeaverConfig } from '../lambdas/core/config.ts';
 import { PUBLIC_API_ROUTES, VENDOR_CALLING_ROUTES } from '../lambdas/handlers/vendor-routes.ts';
 import { AuditAnchor } from './audit-anchor.ts';
@@ -126,6 +126,12 @@ export const FUNCTION_SPECS = {
    * window names a few thousand chains: two minutes is ample, and the lease it holds lasts as long.
    */
   digest: { file: 'digest.ts', memoryMb: 256, timeoutSeconds: 120 },
+  /**
+   * Inventory sync: lists every tenant scope by scope (an iTwin tenant with thousands of iTwins is
+   * thousands of calls at a share of the vendor's rate): the Lambda maximum, resumed by the next
+   * tick when that is not enough.
+   */
+  inventorySync: { file: 'inventory-sync.ts', memoryMb: 1024, timeoutSeconds: 900 },
 } as const;
 
 export type FunctionName = keyof typeof FUNCTION_SPECS;
@@ -157,16 +163,15 @@ export interface LeaverProps {
   readonly logRetention?: RetentionDays;
   /**
    * Concurrent worker invocations at most (the SQS event source's maximum concurrency, 2..1000).
-   * Configure each tenant's `rateLimit` as the vendor's own limit: Leaver splits it, every process
-   * that may call a vendor at once (these workers, the reconciler and `apiVendorConcurrency` API
-   * calls; see `vendorRateShare`) takes an equal share. Default 4.
+   * Configure each tenant's `rateLimit` as the vendor's own limit: every function that calls
+   * vendors takes from one shared budget per tenant, so more workers never exceed it. Default 4.
    */
   readonly workerMaxConcurrency?: number;
   /**
    * Concurrent executions at most of the API's vendor-calling routes (dry-run plans, previews,
    * targeted revocations, and starting an offboarding, which shares the route): the reserved
    * concurrency of the `apiVendor` function, 1..100. Beyond it API Gateway answers 500 for the
-   * throttled request. Each one counts in the vendor rate-limit share. Default 2.
+   * throttled request. Default 2.
    */
   readonly apiVendorConcurrency?: number;
   /**
@@ -190,6 +195,21 @@ export interface LeaverProps {
    * user included, can delete or change it before then). Default one year.
    */
   readonly auditDigestRetention?: Duration;
+}
+
+/**
+ * The most a resolved token in the Lambda environment takes, by what it names: a bucket name is at
+ * most 63 bytes; a KMS key ARN about 90 (the longest region, a 12-digit account, a UUID); an SQS URL
+ * at most about 140 (the host, the account and a generated queue name); a table name or topic ARN
+ * CDK generates from the stack name, the construct path and a hash: 120 covers a 40-character stack
+ * name. Anything unknown counts 200.
+ */
+function tokenBytes(variable: string): number {
+  if (variable === 'DIGEST_BUCKET') return 63;
+  if (variable === 'DIGEST_KEY_ID') return 90;
+  if (variable.endsWith('_URL')) return 140;
+  if (variable.endsWith('_TABLE') || variable === 'TOPIC_ARN') return 120;
+  return 200;
 }
 
 /** Lambda's limit on the total size of a function's environment variables. */
@@ -223,13 +243,30 @@ export const DEAD_LETTER_ACTIONS = [
   'sqs:GetQueueAttributes',
   'sqs:ReceiveMessage',
 ];
-/** Functions that enqueue work (intake, API commands, due and retry sweeps); the worker only consumes. */
-export const ENQUEUERS = ['intake', 'api', 'apiVendor', 'dueSweep', 'retrySweep'] as const;
+/** Functions that enqueue work (intake, API commands, due and retry sweeps, and the worker, which
+ * queues a full batch's verifications again so they share one listing). */
+export const ENQUEUERS = ['intake', 'api', 'apiVendor', 'dueSweep', 'retrySweep', 'worker'] as const;
 /**
  * Functions that read vendor tenant credentials: everything that calls a vendor, and only those,
- * each counted in `vendorRateShare`.
+ * each taking from the shared rate budget.
  */
-export const TENANT_SECRET_READERS = ['worker', 'apiVendor', 'reconcile'] as const;
+export const TENANT_SECRET_READERS = ['worker', 'apiVendor', 'reconcile', 'inventorySync'] as const;
+/**
+ * The inventory: the sync replaces scopes (and drops gone ones), the worker reads a leaver's known
+ * grants and forgets revoked ones, the API answers access lookups. Nothing else touches it.
+ */
+export const INVENTORY_WRITE_ACTIONS = [
+  'dynamodb:BatchGetItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:Query',
+  'dynamodb:UpdateItem',
+];
+export const INVENTORY_READ_ACTIONS = ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'];
+export const INVENTORY_WRITERS = ['worker', 'inventorySync'] as const;
+export const INVENTORY_READERS = ['api'] as const;
 
 /**
  * Reconciliation runs one at a time (reserved concurrency 1): `reconcileMinutes` may be 1 while a
@@ -237,21 +274,15 @@ export const TENANT_SECRET_READERS = ['worker', 'apiVendor', 'reconcile'] as con
  * vendor calls.
  */
 export const RECONCILE_CONCURRENCY = 1;
+/** The inventory sync runs one at a time too (its leases would let a second one find nothing to do). */
+export const INVENTORY_SYNC_CONCURRENCY = 1;
+/** The sync's schedule ticks this often at most; each tick lists only the tenants that are due. */
+export const INVENTORY_TICK_MINUTES = 5;
 /** Default `apiVendorConcurrency`. */
 export const DEFAULT_API_VENDOR_CONCURRENCY = 2;
 /** Default `workerMaxConcurrency`. */
 export const DEFAULT_WORKER_MAX_CONCURRENCY = 4;
 
-/**
- * LEAVER_RATE_SHARE: how many processes may call the same vendor tenant at once, each of which
- * takes 1/share of the tenant's `rateLimit` (lambdas/connectors/common/tenant-http.ts). Exactly the
- * TENANT_SECRET_READERS, each at its concurrency cap: the worker (SQS maximum concurrency), the
- * reconciler (reserved 1) and the API's vendor-calling function (reserved `apiVendorConcurrency`).
- * Defaults: 4 + 1 + 2 = 7.
- */
-export function vendorRateShare(o: { workerMaxConcurrency: number; apiVendorConcurrency: number }): number {
-  return o.workerMaxConcurrency + RECONCILE_CONCURRENCY + o.apiVendorConcurrency;
-}
 /** Functions that read HR source secrets: only the intake verifies webhooks. */
 export const SOURCE_SECRET_READERS = ['intake'] as const;
 /**
@@ -316,6 +347,7 @@ export class Leaver extends Construct {
   readonly logsKey: Key;
   readonly offboardingsTable: Table;
   readonly auditTable: Table;
+  readonly inventoryTable: Table;
   readonly queue: Queue;
   readonly deadLetterQueue: Queue;
   readonly topic: Topic;
@@ -428,6 +460,20 @@ export class Leaver extends Construct {
         sortKey: { name: index.sortKey, type: AttributeType.STRING },
       });
     }
+    // Who holds what at every vendor. The sync could rebuild it, but it names people and their
+    // access: encrypted, recoverable and protected like the others.
+    this.inventoryTable = new Table(this, 'InventoryTable', {
+      ...tableProps,
+      partitionKey: { name: INVENTORY.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: INVENTORY.sortKey, type: AttributeType.STRING },
+    });
+    for (const index of Object.values(INVENTORY.indexes)) {
+      this.inventoryTable.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: AttributeType.STRING },
+      });
+    }
 
     // ---------------------------------------------------------------- audit digests
     this.auditAnchor = new AuditAnchor(this, 'AuditDigests', {
@@ -529,6 +575,7 @@ export class Leaver extends Construct {
       LEAVER_CONFIG_JSON: JSON.stringify(lambdaConfig),
       OFFBOARDINGS_TABLE: this.offboardingsTable.tableName,
       AUDIT_TABLE: this.auditTable.tableName,
+      INVENTORY_TABLE: this.inventoryTable.tableName,
       QUEUE_URL: this.queue.queueUrl,
       TOPIC_ARN: this.topic.topicArn,
       DIGEST_BUCKET: this.auditAnchor.bucket.bucketName,
@@ -536,9 +583,6 @@ export class Leaver extends Construct {
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       NODE_OPTIONS: '--enable-source-maps',
-      // Client-side rate limiters live per process: every process that may call a vendor at once
-      // (vendorRateShare) takes that share of every tenant's rate, so together they stay within it.
-      LEAVER_RATE_SHARE: String(vendorRateShare({ workerMaxConcurrency, apiVendorConcurrency })),
     };
     /** The general API function refuses the vendor-calling routes (lambdas/handlers/api.ts). */
     // Only the API reads the dead-letter queue (GET /v1/dead-letters, POST /v1/dead-letters/redrive).
@@ -546,9 +590,9 @@ export class Leaver extends Construct {
       LEAVER_API_VENDOR_CALLS: 'off',
       DEAD_LETTER_QUEUE_URL: this.deadLetterQueue.queueUrl,
     };
-    // Tokens resolve to ARNs/URLs/names of bounded size; 200 bytes each is a generous estimate.
+    // Tokens resolve at deploy time to names, ARNs and URLs whose size is bounded by their kind.
     const envBytes = Object.entries({ ...environment, ...apiOnlyEnvironment }).reduce(
-      (n, [k, v]) => n + k.length + (v.startsWith('${Token') ? 200 : Buffer.byteLength(v)),
+      (n, [k, v]) => n + k.length + (v.startsWith('${Token') ? tokenBytes(k) : Buffer.byteLength(v)),
       0,
     );
     if (envBytes > LAMBDA_ENV_LIMIT_BYTES) {
@@ -558,9 +602,10 @@ export class Leaver extends Construct {
       );
     }
 
-    /** Reserved concurrency: a hard cap where the vendor rate-limit share counts on one. */
+    /** Reserved concurrency: runs that must not overlap, and the API's vendor calls. */
     const reserved: Partial<Record<FunctionName, number>> = {
       reconcile: RECONCILE_CONCURRENCY,
+      inventorySync: INVENTORY_SYNC_CONCURRENCY,
       apiVendor: apiVendorConcurrency,
       ...(props.workerReservedConcurrency !== undefined ? { worker: props.workerReservedConcurrency } : {}),
     };
@@ -723,6 +768,28 @@ export class Leaver extends Construct {
       can.readSecrets(roles[name], sourceSecrets, 'ReadHrSourceSecrets');
     for (const name of TENANT_SECRET_READERS)
       can.readSecrets(roles[name], tenantSecrets, 'ReadTenantSecrets');
+    const inventoryResources = [
+      this.inventoryTable.tableArn,
+      ...Object.values(INVENTORY.indexes).map((i) => `${this.inventoryTable.tableArn}/index/${i.name}`),
+    ];
+    for (const name of INVENTORY_WRITERS) {
+      roles[name].addToPolicy(
+        new PolicyStatement({
+          sid: 'InventoryReadWrite',
+          actions: INVENTORY_WRITE_ACTIONS,
+          resources: inventoryResources,
+        }),
+      );
+    }
+    for (const name of INVENTORY_READERS) {
+      roles[name].addToPolicy(
+        new PolicyStatement({
+          sid: 'InventoryRead',
+          actions: INVENTORY_READ_ACTIONS,
+          resources: inventoryResources,
+        }),
+      );
+    }
 
     // ---------------------------------------------------------------- worker event source
     const batchSize = config.worker.batchSize;
@@ -855,6 +922,12 @@ export class Leaver extends Construct {
       ['ReconcileSchedule', config.schedules.reconcileMinutes, functions.reconcile, 'reconciliation'],
       ['RetrySweepSchedule', config.schedules.retryMinutes, functions.retrySweep, 'retry sweep'],
       ['DigestSchedule', config.schedules.digestMinutes, functions.digest, 'audit digest'],
+      [
+        'InventorySyncSchedule',
+        Math.min(config.inventory.syncMinutes, INVENTORY_TICK_MINUTES),
+        functions.inventorySync,
+        'inventory sync',
+      ],
     ];
     // Reserved concurrency 1 throttles a reconcile tick that arrives while a run is still going;
     // Lambda would keep such an asynchronous event for up to 6 hours and run the missed ticks back
@@ -863,6 +936,13 @@ export class Leaver extends Construct {
     // retries of the asynchronous event would repeat up to 15 minutes of vendor discovery twice.
     functions.reconcile.configureAsyncInvoke({
       maxEventAge: Duration.seconds(Math.min(Math.max(config.schedules.reconcileMinutes * 60, 60), 21_600)),
+      retryAttempts: 0,
+    });
+    // The sync, likewise: a failed run alarms and the next tick resumes it after its cursor.
+    functions.inventorySync.configureAsyncInvoke({
+      maxEventAge: Duration.seconds(
+        Math.max(Math.min(config.inventory.syncMinutes, INVENTORY_TICK_MINUTES) * 60, 60),
+      ),
       retryAttempts: 0,
     });
     for (const [ruleId, minutes, fn, what] of schedules) {

@@ -31,7 +31,10 @@ export interface LeaverMonitoringProps {
   readonly topic: ITopic;
   readonly queue: IQueue;
   readonly deadLetterQueue: IQueue;
-  readonly functions: Record<'intake' | 'worker' | 'api' | 'dueSweep' | 'reconcile' | 'retrySweep', LambdaFn>;
+  readonly functions: Record<
+    'intake' | 'worker' | 'api' | 'dueSweep' | 'reconcile' | 'retrySweep' | 'inventorySync',
+    LambdaFn
+  >;
   readonly api: HttpApi;
   /** The API's stage: its 5xx metric counts every server error a caller saw, the gateway's own too. */
   readonly stage: HttpStage;
@@ -153,6 +156,11 @@ export class LeaverMonitoring extends Construct {
         'ReconcileErrors',
         functions.reconcile,
         'reconciliation failed (re-invited leavers may not be found or removed)',
+      ],
+      [
+        'InventorySyncErrors',
+        functions.inventorySync,
+        'the inventory sync could not read a tenant (its known access grows old; offboardings still verify)',
       ],
     ];
     for (const [alarmId, fn, what] of scheduled) {

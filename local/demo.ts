@@ -13,9 +13,9 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Webhook } from 'standardwebhooks';
-import { FileSecretStore } from '../lambdas/adapters/file-secret-store.ts';
 import type { LeaverConfig } from '../lambdas/core/config.ts';
 import { describeConfigError, loadConfig } from '../lambdas/handlers/config-loader.ts';
+import { FileSecretStore } from './adapters/file-secret-store.ts';
 
 export interface DemoOptions {
   email: string;
@@ -41,6 +41,7 @@ export interface DemoAction {
   skipReason?: string;
   errorCode?: string;
   pass?: number;
+  at?: string;
 }
 
 export interface DemoResult {
@@ -141,6 +142,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
 
   write(`Sending a signed termination for ${opts.email} to ${baseUrl}/hooks/${source.id}\n`);
   let res: Response;
+  const sentAt = Date.now();
   try {
     res = await doFetch(`${baseUrl}/hooks/${encodeURIComponent(source.id)}`, {
       method: 'POST',
@@ -194,6 +196,15 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const status = String(detail.status);
   write(`\nOffboarding ${id}: ${status}\n`);
   if (typeof detail.timeToRevokeMs === 'number') write(`Time to revoke: ${detail.timeToRevokeMs} ms\n`);
+  const revoked = actions.filter((a) => a.outcome === 'revoked' && a.at);
+  if (revoked.length > 0) {
+    // The inventory lets the first pass revoke what is known before any vendor listing.
+    const first = Math.min(...revoked.map((a) => Date.parse(a.at!)));
+    const known = revoked.filter((a) => !a.pass).length;
+    write(
+      `First revocation: ${Math.max(0, first - sentAt)} ms after the webhook; ${known} of ${revoked.length} revoked in the first pass (known), ${revoked.length - known} found by the verification\n`,
+    );
+  }
   if (actions.length > 0) {
     write(`\n${actionTables(actions)}\n`);
   } else {

@@ -4,8 +4,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { problem } from '../lambdas/api/http-response.ts';
 import { LeaverError } from '../lambdas/core/errors.ts';
-import { problem } from '../lambdas/handlers/http-response.ts';
+import { apiGatewayEvent } from './api-gateway-event.ts';
 
 /** Bodies larger than this are refused by the local server before any handler sees them. */
 export const MAX_LOCAL_BODY_BYTES = 1024 * 1024;
@@ -30,10 +31,6 @@ export async function readBody(req: IncomingMessage, limit = MAX_LOCAL_BODY_BYTE
   return Buffer.concat(chunks);
 }
 
-function isUtf8(buf: Buffer): boolean {
-  return Buffer.from(buf.toString('utf8'), 'utf8').equals(buf);
-}
-
 export interface EventOptions {
   /** e.g. `POST /hooks/{source}` or `ANY /v1/{proxy+}`; `$default` when absent. */
   routeKey?: string;
@@ -47,53 +44,16 @@ export function toApiGatewayEvent(
   body: Buffer,
   opts: EventOptions = {},
 ): APIGatewayProxyEventV2 {
-  const url = new URL(req.url ?? '/', 'http://local');
-  const headers: Record<string, string> = {};
-  const cookies: string[] = [];
-  for (const [k, v] of Object.entries(req.headers)) {
-    if (v === undefined) continue;
-    const key = k.toLowerCase();
-    if (key === 'cookie') cookies.push(...(Array.isArray(v) ? v : [v]).flatMap((c) => c.split(/;\s*/)));
-    else headers[key] = Array.isArray(v) ? v.join(',') : v;
-  }
-  const method = (req.method ?? 'GET').toUpperCase();
-  const now = new Date();
-  const text = body.length > 0 && isUtf8(body);
-  const event: APIGatewayProxyEventV2 = {
-    version: '2.0',
-    routeKey: opts.routeKey ?? '$default',
-    rawPath: url.pathname,
-    rawQueryString: url.search.startsWith('?') ? url.search.slice(1) : url.search,
-    headers,
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'local',
-      domainName: headers.host ?? 'localhost',
-      domainPrefix: 'local',
-      http: {
-        method,
-        path: url.pathname,
-        protocol: `HTTP/${req.httpVersion}`,
-        sourceIp: opts.sourceIp ?? req.socket.remoteAddress ?? '127.0.0.1',
-        userAgent: headers['user-agent'] ?? '',
-      },
-      requestId: `local-${now.getTime().toString(36)}-${Math.random().toString(36).slice(2, 10)}`,
-      routeKey: opts.routeKey ?? '$default',
-      stage: '$default',
-      time: now.toUTCString(),
-      timeEpoch: now.getTime(),
-    },
-    isBase64Encoded: body.length > 0 && !text,
-  };
-  if (cookies.length > 0) event.cookies = cookies;
-  if (url.search.length > 1) {
-    const query: Record<string, string> = {};
-    for (const [k, v] of url.searchParams) query[k] = query[k] === undefined ? v : `${query[k]},${v}`;
-    event.queryStringParameters = query;
-  }
-  if (opts.pathParameters) event.pathParameters = opts.pathParameters;
-  if (body.length > 0) event.body = text ? body.toString('utf8') : body.toString('base64');
-  return event;
+  return apiGatewayEvent({
+    method: req.method ?? 'GET',
+    url: req.url ?? '/',
+    headers: req.headers,
+    body,
+    protocol: `HTTP/${req.httpVersion}`,
+    sourceIp: opts.sourceIp ?? req.socket.remoteAddress ?? '127.0.0.1',
+    ...(opts.routeKey === undefined ? {} : { routeKey: opts.routeKey }),
+    ...(opts.pathParameters === undefined ? {} : { pathParameters: opts.pathParameters }),
+  });
 }
 
 /** Writes a handler's result (structured or a bare value, as API Gateway accepts) to the response. */

@@ -29,19 +29,17 @@ import type {
   ScheduledEvent,
   SQSEvent,
 } from 'aws-lambda';
-import { startDynalite } from '../lambdas/adapters/dynalite-server.ts';
 import {
-  createTables,
   DynamoAuditLog,
   DynamoDigestState,
+  DynamoInventoryStore,
   DynamoLockStore,
   DynamoOffboardingStore,
-  FileSecretStore,
+  DynamoRateBudget,
   FolderDigestArchive,
   KeyPairDigestSigner,
   LogNotifier,
   MemoryDigestArchive,
-  MemoryJobQueue,
   systemClock,
   UlidIds,
 } from '../lambdas/adapters/index.ts';
@@ -55,16 +53,24 @@ import { describeConfigError, parseConfigText, readConfigSource } from '../lambd
 import { handler as digestHandler } from '../lambdas/handlers/digest.ts';
 import { handler as dueSweepHandler } from '../lambdas/handlers/due-sweep.ts';
 import { handler as intakeHandler } from '../lambdas/handlers/intake.ts';
+import { handler as inventorySyncHandler } from '../lambdas/handlers/inventory-sync.ts';
 import { localContext } from '../lambdas/handlers/middleware.ts';
 import { coreLog, logger } from '../lambdas/handlers/observability.ts';
 import { handler as reconcileHandler } from '../lambdas/handlers/reconcile.ts';
 import { handler as retrySweepHandler } from '../lambdas/handlers/retry-sweep.ts';
-import { type HandlerDeps, setDeps } from '../lambdas/handlers/wiring.ts';
+import { setDeps } from '../lambdas/handlers/runtime-deps.ts';
+import { type HandlerDeps, sharedListings } from '../lambdas/handlers/wiring.ts';
 import { handler as workerHandler } from '../lambdas/handlers/worker.ts';
 import { type Sandbox, type SandboxSeed, startSandbox } from '../sandbox/index.ts';
+import { startDynalite } from './adapters/dynalite-server.ts';
+import { FileSecretStore } from './adapters/file-secret-store.ts';
+import { MemoryJobQueue } from './adapters/memory-job-queue.ts';
+import { createTables } from './adapters/table-setup.ts';
+import { apiGatewayRoute } from './api-gateway-event.ts';
 import { consoleFiles } from './console-files.ts';
 import { BodyTooLargeError, readBody, sendProblem, sendResult, toApiGatewayEvent } from './http-bridge.ts';
 import { type Scheduler, startScheduler } from './scheduler.ts';
+import { gateStorage } from './storage-gate.ts';
 import { createBatchingWorker } from './worker-pump.ts';
 
 export const DEFAULT_PORT = 3000;
@@ -72,7 +78,11 @@ export const DEFAULT_SANDBOX_PORT = 4010;
 export const DEFAULT_SECRETS_FILE = 'local/secrets.json';
 /** The sandbox origin the demo configuration names; rewritten when the sandbox runs elsewhere. */
 export const DEFAULT_SANDBOX_ORIGIN = `http://127.0.0.1:${DEFAULT_SANDBOX_PORT}`;
-export const TABLES = { offboardingsTable: 'leaver-offboardings', auditTable: 'leaver-audit' };
+export const TABLES = {
+  offboardingsTable: 'leaver-offboardings',
+  auditTable: 'leaver-audit',
+  inventoryTable: 'leaver-inventory',
+};
 /** Time the worker gets per batch, as a Lambda timeout would give it. */
 export const WORKER_BUDGET_MS = 5 * 60_000;
 const SCHEDULE_BUDGET_MS = 15 * 60_000;
@@ -112,14 +122,17 @@ export interface LocalRuntime {
   deps: HandlerDeps;
   queue: MemoryJobQueue;
   sandbox?: Sandbox;
-  /** Runs a schedule now and waits for it: `due-sweep`, `reconcile`, `retry-sweep` or `digest`. */
+  /** Runs a schedule now and waits for it: `due-sweep`, `reconcile`, `retry-sweep`, `digest` or `inventory-sync`. */
   runSchedule(name: ScheduleName): Promise<void>;
   /** Resolves when the queue is idle (nothing waiting, delayed or running). */
   drain(): Promise<void>;
   close(): Promise<void>;
 }
 
-export type ScheduleName = 'due-sweep' | 'reconcile' | 'retry-sweep' | 'digest';
+export type ScheduleName = 'due-sweep' | 'reconcile' | 'retry-sweep' | 'digest' | 'inventory-sync';
+
+/** How often the local scheduler looks for tenants whose inventory is due (each is synced every `inventory.syncMinutes`). */
+const INVENTORY_TICK_MS = 60_000;
 
 /** Names the setting to change when a port is taken. */
 async function listening<T>(what: string, port: number, hint: string, start: () => Promise<T>): Promise<T> {
@@ -158,33 +171,10 @@ function routeRequest(
   body: Buffer,
 ): { kind: 'intake' | 'api'; event: APIGatewayProxyEventV2 } | undefined {
   const path = new URL(req.url ?? '/', 'http://local').pathname;
-  const method = (req.method ?? 'GET').toUpperCase();
-  const hook = /^\/hooks\/([^/]+)\/?$/.exec(path);
-  if (hook) {
-    let source = hook[1]!;
-    try {
-      source = decodeURIComponent(source);
-    } catch {
-      // left as sent: no source has such a name, the intake answers 404
-    }
-    return {
-      kind: 'intake',
-      event: toApiGatewayEvent(req, body, {
-        routeKey: `${method} /hooks/{source}`,
-        pathParameters: { source },
-      }),
-    };
-  }
-  if (path === '/v1' || path.startsWith('/v1/')) {
-    return {
-      kind: 'api',
-      event: toApiGatewayEvent(req, body, {
-        routeKey: 'ANY /v1/{proxy+}',
-        pathParameters: { proxy: path.slice('/v1/'.length) },
-      }),
-    };
-  }
-  return undefined;
+  const route = apiGatewayRoute(req.method ?? 'GET', path);
+  if (!route) return undefined;
+  const { kind, ...key } = route;
+  return { kind, event: toApiGatewayEvent(req, body, key) };
 }
 
 export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalRuntime> {
@@ -223,6 +213,9 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalRun
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
     closers.push(async () => dynamo.destroy());
+    // Closed after everything else that uses the store, right before the client and the database.
+    const storage = gateStorage(dynamo);
+    closers.push(() => storage.close());
     await createTables(dynamo, TABLES);
 
     const secrets = new FileSecretStore({ path: secretsFile });
@@ -261,17 +254,22 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalRun
       audit: new DynamoAuditLog({ client: dynamo, tableName: TABLES.auditTable, clock: systemClock }),
       queue,
       notifier: new LogNotifier({ log, slackWebhookUrl: config.notifications.slackWebhookUrl }),
-      // The group lease and its board live in the same dynalite table, so a second local runtime on
-      // the same LEAVER_DATA_DIR, or a restart while a lease is held, still has one group writer.
+      // The same shared rate budget as in AWS (in dynalite): the worker, the API's vendor calls,
+      // reconciliation and the inventory sync together stay within each vendor's limit. The group
+      // lease and its board live in the same dynalite table, so a second local runtime on the same
+      // LEAVER_DATA_DIR, or a restart while a lease is held, still has one group writer.
       connectors: createConnectors({
         secrets,
         log,
+        budget: new DynamoRateBudget({ client: dynamo, tableName: TABLES.offboardingsTable }),
         coordination: new DynamoLockStore({ client: dynamo, tableName: TABLES.offboardingsTable }),
       }),
       clock: systemClock,
       ids: new UlidIds(),
       log,
       secrets,
+      inventory: new DynamoInventoryStore({ client: dynamo, tableName: TABLES.inventoryTable }),
+      listings: sharedListings(config, systemClock),
       deadLetters: queue.deadLetterQueue,
       leaseHolder,
       anchor: {
@@ -337,10 +335,21 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalRun
               run: () =>
                 digestHandler(scheduleEvent('digest'), localContext('leaver-digest', SCHEDULE_BUDGET_MS)),
             },
+            {
+              name: 'inventory-sync',
+              everyMs: INVENTORY_TICK_MS,
+              run: () =>
+                inventorySyncHandler(
+                  scheduleEvent('inventory-sync'),
+                  localContext('leaver-inventory-sync', SCHEDULE_BUDGET_MS),
+                ),
+            },
           ],
       log,
     );
     closers.push(() => scheduler.stop());
+    // The inventory is built at start (in the background), so the first offboarding finds it.
+    if (opts.schedules !== false && config.inventory.enabled) void scheduler.runNow('inventory-sync');
 
     const webConsole = consoleFiles(opts.consoleDir, opts.consoleConfig);
     const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -402,6 +411,7 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalRun
         if (name === 'due-sweep') await dueSweepHandler(event, context);
         else if (name === 'reconcile') await reconcileHandler(event, context);
         else if (name === 'digest') await digestHandler(event, context);
+        else if (name === 'inventory-sync') await inventorySyncHandler(event, context);
         else await retrySweepHandler(event, context);
       },
       drain: () => queue.drain(),

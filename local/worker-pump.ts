@@ -7,7 +7,7 @@
  * counting as a failed attempt.
  */
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { MemoryJobMessage, MemoryJobWait } from '../lambdas/adapters/index.ts';
+import type { MemoryJobMessage, MemoryJobWait } from './adapters/memory-job-queue.ts';
 
 export interface BatchingWorkerOptions {
   batchSize: number;

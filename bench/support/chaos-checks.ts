@@ -29,7 +29,7 @@ export interface GroupChange {
  * it, and one PATCH may remove many. How many PATCHes removed this one, by the sandbox's record.
  */
 function patchRemovals(grant: Grant, changes: readonly GroupChange[]): number {
-  const groupId = grant.ids.groupId?.toLowerCase();
+  const groupId = 'groupId' in grant.ids ? grant.ids.groupId.toLowerCase() : undefined;
   const email = grant.email.toLowerCase();
   return changes.filter((c) => c.source === 'patch' && c.groupId === groupId && c.removed.includes(email))
     .length;

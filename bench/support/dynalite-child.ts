@@ -1,5 +1,5 @@
 /** dynalite (in-memory DynamoDB) in its own process; prints `{"url": ...}` once listening. */
-import { startDynalite } from '../../lambdas/adapters/dynalite-server.ts';
+import { startDynalite } from '../../local/adapters/dynalite-server.ts';
 
 const d = await startDynalite({ port: 0 });
 process.stdout.write(`${JSON.stringify({ url: d.endpoint })}\n`);

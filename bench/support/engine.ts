@@ -7,9 +7,10 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import {
-  createTables,
   DynamoAuditLog,
+  DynamoInventoryStore,
   DynamoOffboardingStore,
+  DynamoRateBudget,
   LogNotifier,
   systemClock,
   UlidIds,
@@ -18,7 +19,8 @@ import { createConnectors } from '../../lambdas/connectors/index.ts';
 import { type LeaverConfig, type LeaverConfigInput, parseConfig } from '../../lambdas/core/config.ts';
 import { LeaverError } from '../../lambdas/core/errors.ts';
 import type { JobQueue, Log, SecretStore } from '../../lambdas/core/ports.ts';
-import type { HandlerDeps } from '../../lambdas/handlers/wiring.ts';
+import { type HandlerDeps, sharedListings } from '../../lambdas/handlers/wiring.ts';
+import { createTables } from '../../local/adapters/table-setup.ts';
 
 /** Secrets in memory (the bench's stand-in for Secrets Manager). */
 export class MemorySecrets implements SecretStore {
@@ -79,6 +81,12 @@ export async function buildEngine(opts: {
   config: LeaverConfigInput;
   secrets: Record<string, unknown>;
   queue: JobQueue;
+  /**
+   * Wire it as deployed (AWS and the local runtime): the access inventory, the process's shared
+   * listings and the rate budget shared through DynamoDB. Without it: discovery first, per-process
+   * limiters (the earlier benchmarks' setting).
+   */
+  asDeployed?: boolean;
 }): Promise<BenchEngine> {
   const dynamo = new DynamoDBClient({
     endpoint: opts.dynamoEndpoint,
@@ -87,7 +95,11 @@ export async function buildEngine(opts: {
     maxAttempts: 3,
   });
   const prefix = `b${randomUUID().slice(0, 8)}`;
-  const tables = { offboardingsTable: `${prefix}-offboardings`, auditTable: `${prefix}-audit` };
+  const tables = {
+    offboardingsTable: `${prefix}-offboardings`,
+    auditTable: `${prefix}-audit`,
+    inventoryTable: `${prefix}-inventory`,
+  };
   await createTables(dynamo, tables);
   const config = parseConfig(opts.config);
   const log = quietLog();
@@ -98,11 +110,23 @@ export async function buildEngine(opts: {
     audit: new DynamoAuditLog({ client: dynamo, tableName: tables.auditTable, clock: systemClock }),
     queue: opts.queue,
     notifier: new LogNotifier({ log }),
-    connectors: createConnectors({ secrets, log }),
+    connectors: createConnectors({
+      secrets,
+      log,
+      ...(opts.asDeployed
+        ? { budget: new DynamoRateBudget({ client: dynamo, tableName: tables.offboardingsTable }) }
+        : {}),
+    }),
     clock: systemClock,
     ids: new UlidIds(),
     log,
     secrets,
+    ...(opts.asDeployed
+      ? {
+          inventory: new DynamoInventoryStore({ client: dynamo, tableName: tables.inventoryTable }),
+          listings: sharedListings(config, systemClock),
+        }
+      : {}),
   };
   return { deps, config, dynamo, tables, log, close: () => dynamo.destroy() };
 }

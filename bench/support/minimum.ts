@@ -20,6 +20,7 @@
  * Cloud Manager org and project invitations and users. Groups and teams are not (the mass-layoff
  * scenario has none); a scenario with them throws rather than being under-counted.
  */
+import { VENDORS } from '../../lambdas/core/model.ts';
 import type { Scenario } from './scenario.ts';
 
 /**
@@ -79,7 +80,7 @@ export function jobShape(sc: Scenario): JobShape {
 
   const tenants = sc.config.tenants ?? [];
   // Bucket names are per vendor: one tenant (one client, org, API key) of each is modelled.
-  for (const v of ['itwin', 'atlas', 'cloudmanager'])
+  for (const v of VENDORS)
     if (tenants.filter((t) => t.vendor === v).length > 1) throw new Error(`more than one ${v} tenant`);
   for (const t of tenants) {
     if (t.vendor === 'itwin') {

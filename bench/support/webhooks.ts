@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { Webhook } from 'standardwebhooks';
+import { apiGatewayEvent } from '../../local/api-gateway-event.ts';
 
 export const BENCH_WEBHOOK_SECRET = 'whsec_QmVuY2hXZWJob29rU2VjcmV0S2V5MDAwMQ==';
 export const STANDARD_SOURCE = {
@@ -9,40 +10,6 @@ export const STANDARD_SOURCE = {
   type: 'standard' as const,
   secretName: 'bench/hooks/standard',
 };
-
-export function apiEvent(opts: {
-  source: string;
-  headers: Record<string, string>;
-  body: string | undefined;
-  method?: string;
-  isBase64Encoded?: boolean;
-}): APIGatewayProxyEventV2 {
-  const method = opts.method ?? 'POST';
-  const path = `/hooks/${opts.source}`;
-  const now = Date.now();
-  return {
-    version: '2.0',
-    routeKey: `${method} /hooks/{source}`,
-    rawPath: path,
-    rawQueryString: '',
-    headers: opts.headers,
-    pathParameters: { source: opts.source },
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'bench',
-      domainName: 'bench.example',
-      domainPrefix: 'bench',
-      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: 'bench' },
-      requestId: randomUUID(),
-      routeKey: `${method} /hooks/{source}`,
-      stage: '$default',
-      time: new Date(now).toUTCString(),
-      timeEpoch: now,
-    },
-    ...(opts.body === undefined ? {} : { body: opts.body }),
-    isBase64Encoded: opts.isBase64Encoded ?? false,
-  };
-}
 
 const signer = new Webhook(BENCH_WEBHOOK_SECRET);
 
@@ -69,7 +36,13 @@ export function signedTermination(
 
 /** A signed `employee.terminated` webhook for `email`, effective now. */
 export function terminationEvent(email: string, id = `msg_${randomUUID()}`): APIGatewayProxyEventV2 {
-  return apiEvent({ source: 'standard', ...signedTermination(email, id) });
+  return apiGatewayEvent({
+    method: 'POST',
+    url: '/hooks/standard',
+    ...signedTermination(email, id),
+    routeKey: 'POST /hooks/{source}',
+    pathParameters: { source: 'standard' },
+  });
 }
 
 export function percentile(sorted: readonly number[], p: number): number {

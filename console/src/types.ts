@@ -3,6 +3,7 @@
  * so nothing of the server reaches the bundle).
  */
 import type * as z from 'zod';
+import type { AccessSchema } from '../../lambdas/api/access-schemas.ts';
 import type {
   ActionView,
   KillSwitchSchema,
@@ -23,6 +24,7 @@ export type KillSwitch = z.output<typeof KillSwitchSchema>;
 export type Counts = z.output<typeof OffboardingCountsSchema>;
 export type TimeToRevokeStats = z.output<typeof TimeToRevokeStatsSchema>;
 export type Problem = z.output<typeof ProblemSchema>;
+export type Access = z.output<typeof AccessSchema>;
 export type Status = OffboardingSummary['status'];
 export type Vendor = ActionView['vendor'];
 

@@ -39,3 +39,18 @@ export const AUDIT = {
     byDay: { name: 'byDay', partitionKey: 'day', sortKey: 'atKey' },
   },
 } as const;
+
+/**
+ * Inventory (who holds what; rebuilt by the inventory sync, so never the only copy of anything):
+ *   pk = `P#<email>`, sk = `G#<grantKey>`     a grant that address holds (scopeKey = `<tenantId>#<scope>`)
+ *   pk = `T#<tenantId>`, sk = `S#<scope>`     when a scope was last listed
+ *   pk = `TENANTS`, sk = `<tenantId>`         a tenant's sync state (cursor, lease, last complete pass)
+ */
+export const INVENTORY = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  indexes: {
+    /** The grants of one scope: scopeKey = `<tenantId>#<scope>`, sk as in the table. */
+    byScope: { name: 'byScope', partitionKey: 'scopeKey', sortKey: 'sk' },
+  },
+} as const;

@@ -6,8 +6,8 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { EngineDeps } from '../core/deps.ts';
 import type { DeadLetterQueue, SecretStore } from '../core/ports.ts';
-import type { HttpResult } from '../handlers/http-response.ts';
-import type { AuthMode } from './auth.ts';
+import type { HttpResult } from './http-response.ts';
+import type { AuthMode } from './request.ts';
 import { decodeEvent, Router } from './router.ts';
 import { ROUTES } from './routes.ts';
 import { API_VERSION } from './version.ts';
@@ -17,7 +17,7 @@ export const router = new Router(ROUTES);
 // What the API function's handler (handlers/api.ts) takes from here rather than importing it, so
 // that all of it loads with the route table on the first request and none at the function's start.
 export { LeaverError } from '../core/errors.ts';
-export { problem } from '../handlers/http-response.ts';
+export { problem } from './http-response.ts';
 export { decodeEvent };
 
 export interface ApiOptions {

@@ -6,7 +6,8 @@
  * (3005, Revoke Privileges). Lifecycle records (received, started, finished...) change no access and
  * are not OCSF events; they appear in jsonl and csv only.
  */
-import type { AuditRecord, GrantKind } from '../core/model.ts';
+import type { AuditRecord } from '../core/model.ts';
+import { GRANT_KIND_MANIFEST } from '../core/vendor-manifest.ts';
 import type { OcsfEvent } from './schemas.ts';
 
 export const CONTENT_TYPES = {
@@ -84,33 +85,6 @@ export function jsonlLine(value: unknown): string {
 
 export const OCSF_VERSION = '1.3.0';
 
-/** Grant kinds whose removal ends the account's presence in a vendor organisation. */
-const ACCOUNT_LEVEL: ReadonlySet<GrantKind> = new Set<GrantKind>([
-  'atlas_org_invitation',
-  'atlas_org_user',
-  'cloudmanager_org_invitation',
-  'cloudmanager_org_user',
-]);
-
-const RESOURCE: Record<GrantKind, { type: string; idKey: string }> = {
-  itwin_member_invitation: { type: 'iTwin', idKey: 'itwinId' },
-  itwin_group_invitation: { type: 'iTwin group', idKey: 'groupId' },
-  itwin_user_member: { type: 'iTwin', idKey: 'itwinId' },
-  itwin_owner_member: { type: 'iTwin', idKey: 'itwinId' },
-  itwin_group_membership: { type: 'iTwin group', idKey: 'groupId' },
-  itwin_group_member: { type: 'iTwin', idKey: 'itwinId' },
-  atlas_org_invitation: { type: 'Atlas organization', idKey: 'orgId' },
-  atlas_project_invitation: { type: 'Atlas project', idKey: 'groupId' },
-  atlas_org_user: { type: 'Atlas organization', idKey: 'orgId' },
-  atlas_project_user: { type: 'Atlas project', idKey: 'groupId' },
-  atlas_team_user: { type: 'Atlas team', idKey: 'teamId' },
-  cloudmanager_org_invitation: { type: 'Cloud Manager organization', idKey: 'orgId' },
-  cloudmanager_project_invitation: { type: 'Cloud Manager project', idKey: 'groupId' },
-  cloudmanager_org_user: { type: 'Cloud Manager organization', idKey: 'orgId' },
-  cloudmanager_project_user: { type: 'Cloud Manager project', idKey: 'groupId' },
-  cloudmanager_team_user: { type: 'Cloud Manager team', idKey: 'teamId' },
-};
-
 /** OCSF status for an action outcome: revoked and already_absent both mean the access is gone. */
 function ocsfStatus(r: AuditRecord): { status_id: number; status: string } {
   switch (r.outcome) {
@@ -139,14 +113,13 @@ export function isOcsfRecord(r: AuditRecord): boolean {
 export function toOcsf(r: AuditRecord): OcsfEvent | undefined {
   if (!isOcsfRecord(r)) return undefined;
   const grant = r.grant!;
-  const accountLevel = ACCOUNT_LEVEL.has(grant.kind);
+  const { accountLevel, resource: res } = GRANT_KIND_MANIFEST[grant.kind];
   const classUid = accountLevel ? 3001 : 3005;
   const activityId = accountLevel ? 6 : 2;
   const className = accountLevel ? 'Account Change' : 'User Access Management';
   const activityName = accountLevel ? 'Delete' : 'Revoke Privileges';
   const { status_id, status } = ocsfStatus(r);
   const failed = status_id === 2;
-  const res = RESOURCE[grant.kind];
   const statusDetail = [r.outcome, r.skipReason, r.errorCode].filter(Boolean).join(': ');
   const event: OcsfEvent = {
     class_uid: classUid,
@@ -189,7 +162,8 @@ export function toOcsf(r: AuditRecord): OcsfEvent | undefined {
   if (r.errorCode) event.status_code = r.errorCode;
   if (statusDetail) event.status_detail = statusDetail;
   if (!accountLevel) event.privileges = [grant.kind];
-  const uid = grant.ids[res.idKey];
+  const ids: Readonly<Record<string, string>> = grant.ids;
+  const uid = ids[res.idKey];
   if (uid && !accountLevel)
     event.resource = { uid, type: res.type, ...(grant.scopeName ? { name: grant.scopeName } : {}) };
   if (event.user.name === undefined) delete event.user.name;

@@ -8,14 +8,15 @@ import { keyIdOf, SIGNING_ALGORITHM } from '../core/digest.ts';
 import { LeaverError } from '../core/errors.ts';
 import { evidenceText } from '../core/evidence.ts';
 import { exportEvidence } from '../core/evidence-export.ts';
-import { json, text } from '../handlers/http-response.ts';
 import {
   EvidencePackSchema,
   PublicKeySchema,
   VerifyAuditQuery,
   VerifyReportSchema,
 } from './audit-schemas.ts';
-import { type AnyRoute, route } from './router.ts';
+import { json, text } from './http-response.ts';
+import type { AnyRoute } from './request.ts';
+import { route } from './router.ts';
 import { IdParams } from './schemas.ts';
 
 const JSON_TYPE = 'application/json';

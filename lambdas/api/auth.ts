@@ -12,9 +12,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { LeaverError } from '../core/errors.ts';
-import type { ApiEnv, ApiRequest } from './router.ts';
-
-export type AuthMode = 'aws' | 'local';
+import type { ApiEnv, ApiRequest } from './request.ts';
 
 export const LOCAL_PRINCIPAL = 'local';
 

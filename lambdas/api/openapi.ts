@@ -5,7 +5,7 @@
  */
 import * as z from 'zod';
 import { ERROR_TABLE } from '../core/errors.ts';
-import type { AnyRoute } from './router.ts';
+import type { AnyRoute } from './request.ts';
 import { ProblemSchema } from './schemas.ts';
 
 type JsonSchema = Record<string, unknown>;
@@ -172,6 +172,7 @@ export function buildOpenApi(routes: readonly AnyRoute[], info: OpenApiInfo): Re
       { name: 'offboardings', description: 'Start, inspect, cancel, retry and release offboardings' },
       { name: 'revocations', description: 'Targeted revocations and the kill switch' },
       { name: 'audit', description: 'The audit trail and its exports' },
+      { name: 'access', description: 'Who holds what: the access inventory' },
       { name: 'operations', description: "The work queue's dead-letter queue: inspect and redrive" },
       { name: 'stats', description: 'Counts by status and time-to-revoke over time' },
       { name: 'meta', description: 'Health and this document' },

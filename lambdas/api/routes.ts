@@ -8,14 +8,16 @@ import { verifyDeps } from '../core/anchor.ts';
 import { verifyStream } from '../core/audit-chain.ts';
 import { verifyAudit } from '../core/audit-verify.ts';
 import { LeaverError } from '../core/errors.ts';
-import { type GrantKind, VENDORS, type VendorId } from '../core/model.ts';
+import { asGrant, type GrantKind, VENDORS, type VendorId } from '../core/model.ts';
 import { assertGrantIds, vendorOfKind } from '../core/vendor-ids.ts';
-import { json, text } from '../handlers/http-response.ts';
+import { getAccess } from './access.ts';
 import { CONTENT_TYPES, csvHeader, csvRow, jsonlLine, toOcsf } from './audit-export.ts';
 import { AUDIT_ROUTES } from './audit-routes.ts';
 import { unwrapCursor, wrapCursor } from './cursor.ts';
 import * as engine from './engine.ts';
-import { type AnyRoute, type ApiRequest, route } from './router.ts';
+import { json, text } from './http-response.ts';
+import type { AnyRoute, ApiRequest } from './request.ts';
+import { route } from './router.ts';
 import {
   ActionBody,
   AuditExportQuery,
@@ -387,13 +389,13 @@ const revocations = route({
       });
     }
     assertGrantIds(kind, body.ids);
-    const grant = {
+    const grant = asGrant({
       vendor,
       tenantId: tenant.id,
       kind,
       email: body.email ?? '',
       ids: body.ids,
-    };
+    });
     return json(200, await engine.revoke(env, principal, { grant, reason: body.reason }));
   },
 });
@@ -528,6 +530,7 @@ export const ROUTES: readonly AnyRoute[] = [
   offboardingAudit,
   preview,
   auditExport,
+  getAccess,
   revocations,
   killSwitch,
   getKillSwitch,

@@ -11,21 +11,18 @@ import { ERROR_TABLE, type ErrorCode } from '../core/errors.ts';
 import { emailRule, instantRule, textRule } from '../core/input-rules/index.ts';
 import {
   AUDIT_EVENTS,
-  GRANT_KINDS,
+  GRANT_KIND_NAMES,
+  GRANT_PHASES,
   OFFBOARDING_STATUSES,
   REASON_MAX_LENGTH,
   VENDORS,
 } from '../core/model.ts';
 import { VerifyReportSchema } from './audit-report-schema.ts';
 
-export { OFFBOARDING_STATUSES };
+export { GRANT_KIND_NAMES, OFFBOARDING_STATUSES };
 
 export const OUTCOMES = ['revoked', 'already_absent', 'skipped', 'failed'] as const;
 export const SKIP_REASONS = ['dry_run', 'protected_account', 'last_owner', 'kill_switch'] as const;
-export const GRANT_KIND_NAMES = Object.keys(GRANT_KINDS) as [
-  keyof typeof GRANT_KINDS,
-  ...(keyof typeof GRANT_KINDS)[],
-];
 
 /**
  * Inputs follow the rules every edge shares (core/input-rules): an ISO-8601 date or date-time
@@ -52,6 +49,8 @@ export const GrantSchema = z
     ids: z.record(z.string(), z.string()),
     scopeName: z.string().optional(),
     lastOwner: z.boolean().optional(),
+    /** From an inventory listing: the grant makes its holder an owner of its scope. */
+    owner: z.boolean().optional(),
     order: z.number().optional(),
   })
   .meta({ id: 'Grant', description: 'One piece of access at a vendor, with the ids needed to remove it.' });
@@ -140,7 +139,7 @@ export const PlanItemSchema = z.strictObject({
   vendor,
   tenantId: z.string(),
   kind: z.enum(GRANT_KIND_NAMES),
-  phase: z.enum(['invitation', 'membership']),
+  phase: z.enum(GRANT_PHASES),
   email,
   ids: z.record(z.string(), z.string()),
   scopeName: z.string().optional(),

@@ -5,7 +5,7 @@
  */
 import { LeaverError } from '../core/errors.ts';
 import { timeToRevokeStats } from '../core/revocation-stats.ts';
-import { json } from '../handlers/http-response.ts';
+import { json } from './http-response.ts';
 import { route } from './router.ts';
 import {
   OffboardingCountsSchema,

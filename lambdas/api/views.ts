@@ -3,7 +3,7 @@
  * versions, keys) leaks and the response schemas stay exact.
  */
 import type { ActionResult, AuditRecord, Grant, Offboarding, VendorId } from '../core/model.ts';
-import { VENDORS } from '../core/model.ts';
+import { asGrant, VENDORS } from '../core/model.ts';
 import type { ActionView, OffboardingDetail, OffboardingSummary } from './schemas.ts';
 
 function defined<T extends Record<string, unknown>>(o: T): T {
@@ -12,16 +12,18 @@ function defined<T extends Record<string, unknown>>(o: T): T {
 }
 
 export function grantView(g: Grant): Grant {
-  return defined({
-    vendor: g.vendor,
-    tenantId: g.tenantId,
-    kind: g.kind,
-    email: g.email,
-    ids: { ...g.ids },
-    scopeName: g.scopeName,
-    lastOwner: g.lastOwner,
-    order: g.order,
-  });
+  return asGrant(
+    defined({
+      vendor: g.vendor,
+      tenantId: g.tenantId,
+      kind: g.kind,
+      email: g.email,
+      ids: { ...g.ids },
+      scopeName: g.scopeName,
+      lastOwner: g.lastOwner,
+      order: g.order,
+    }),
+  );
 }
 
 export function summaryView(o: Offboarding): OffboardingSummary {

@@ -8,6 +8,7 @@ import { atlasConnector } from './atlas/index.ts';
 import { cloudManagerConnector } from './cloudmanager/index.ts';
 import { TenantClients } from './common/tenant-http.ts';
 import { realTiming } from './http/backoff.ts';
+import type { RateBudget } from './http/budget.ts';
 import { nodeFetchTransport } from './http/transport.ts';
 import type { FetchLike, RetryPolicy, Timing } from './http/types.ts';
 import { type GroupWriterOptions, GroupWriters } from './itwin/group-writer.ts';
@@ -19,8 +20,10 @@ export interface ConnectorOptions {
   log?: Log;
   /** Defaults to Node's global fetch (a keep-alive pool per origin). */
   fetchImpl?: FetchLike;
-  /** Processes sharing each tenant's rate limit (the worker's maximum concurrency in AWS); default 1. */
+  /** Processes sharing each tenant's rate limit by a fixed split; default 1. Prefer `budget`. */
   rateShare?: number;
+  /** The rate budget shared by every process (one per vendor limit; see http/budget.ts). */
+  budget?: RateBudget;
   /** Tests: a shorter retry policy, fake timing. */
   retry?: Partial<RetryPolicy>;
   timing?: Timing;
@@ -41,6 +44,7 @@ export function createConnectors(opts: ConnectorOptions): ConnectorRegistry {
     timing: opts.timing,
     retry: opts.retry,
     rateShare: opts.rateShare,
+    budget: opts.budget,
   });
   return {
     itwin: itwinConnector(
@@ -56,4 +60,5 @@ export function createConnectors(opts: ConnectorOptions): ConnectorRegistry {
   };
 }
 
+export type { BudgetAnswer, RateBudget } from './http/budget.ts';
 export type { FetchLike, RetryPolicy, Timing } from './http/types.ts';

@@ -45,6 +45,8 @@ export interface RunState {
   reinvited?: boolean;
   /** Set once the kill switch stopped this run (its `kill_switch` record is written once). */
   killSwitchStopped?: boolean;
+  /** Keys of the grants its first pass knew: their results are marked `known`. */
+  knownKeys?: ReadonlySet<string>;
 }
 
 const VENDOR_DOWN_CODES = new Set([
@@ -244,6 +246,7 @@ export async function auditKillSwitchStop(
 }
 
 async function store(deps: EngineDeps, run: RunState, result: ActionResult): Promise<void> {
+  if (run.knownKeys?.has(result.grantKey) || run.stored.get(result.grantKey)?.known) result.known = true;
   await deps.store.putAction(run.offboarding.id, result);
   run.stored.set(result.grantKey, result);
 }

@@ -5,6 +5,7 @@
 import * as z from 'zod';
 import { ConfigInvalidError } from './config-error.ts';
 import { emailRule, isEmailAddress, textRule } from './input-rules/index.ts';
+import type { VendorId } from './vendor-manifest.ts';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const OBJECT_ID = /^[a-f0-9]{24}$/;
@@ -288,6 +289,24 @@ export const configSchema = z
       .strict()
       .prefault({}),
     notifications: z.object({ slackWebhookUrl: url.optional() }).strict().prefault({}),
+    inventory: z
+      .object({
+        /** Keep the access inventory and revoke its known grants first (false: discover first). */
+        enabled: z.boolean().default(true),
+        /** A tenant is listed again once its last complete sync is this old. */
+        syncMinutes: z.number().int().min(1).max(10_080).default(60),
+        /** Share of each tenant's rate budget (rate and burst) the sync may use: never all of it. */
+        rateShare: z.number().positive().max(0.9).default(0.5),
+        /** Scopes of one tenant (iTwins) listed at once by the sync. */
+        scopeConcurrency: z.number().int().min(1).max(64).default(8),
+        /**
+         * A process's last listing of a tenant is reused this long for an offboarding's first pass
+         * (verification always lists again after the run's revocations).
+         */
+        listingMaxAgeSeconds: z.number().int().min(0).max(3600).default(120),
+      })
+      .strict()
+      .prefault({}),
     reporting: reportingSchema,
     console: consoleSchema,
   })
@@ -326,6 +345,13 @@ export const configSchema = z
 export type LeaverConfig = z.output<typeof configSchema>;
 export type LeaverConfigInput = z.input<typeof configSchema>;
 export type TenantConfig = z.output<typeof tenantSchema>;
+/**
+ * Every vendor of the manifest has a tenant schema in `tenantSchema`: a vendor without one makes
+ * this declaration fail to compile, naming the vendor.
+ */
+export const EVERY_VENDOR_HAS_A_TENANT_SCHEMA: [Exclude<VendorId, TenantConfig['vendor']>] extends [never]
+  ? true
+  : { missing: Exclude<VendorId, TenantConfig['vendor']> } = true;
 export type ITwinTenant = z.output<typeof itwinTenantSchema>;
 export type AtlasTenant = z.output<typeof atlasTenantSchema>;
 export type CloudManagerTenant = z.output<typeof cloudManagerTenantSchema>;

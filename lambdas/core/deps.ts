@@ -1,6 +1,8 @@
 /** Everything the engine needs from the outside, wired by the handlers (or by tests). */
 import type { LeaverConfig } from './config.ts';
 import type { AuditAnchor } from './digest-ports.ts';
+import type { InventoryStore } from './inventory.ts';
+import type { SharedListings } from './listings.ts';
 import type {
   AuditLog,
   Clock,
@@ -23,6 +25,10 @@ export interface EngineDeps {
   clock: Clock;
   ids: Ids;
   log: Log;
+  /** Who holds what at every vendor (the access inventory); without it every run discovers first. */
+  inventory?: InventoryStore;
+  /** Tenant listings shared in this process (core/listings.ts); without it each discovery lists on its own. */
+  listings?: SharedListings;
   /**
    * This process as a lease holder. Its id is recorded on every claim (`leaseOwner`). `exclusive`
    * says no other process works on the same store (the local runtime: its storage directory is

@@ -6,6 +6,7 @@
 import type { TenantConfig } from './config.ts';
 import type { EngineDeps } from './deps.ts';
 import { toLeaverError } from './errors.ts';
+import { canList, grantsFor, type ListingNeed } from './listings.ts';
 import { type Grant, normaliseEmail, type Subject, type TenantFailure } from './model.ts';
 import type { Ctx } from './ports.ts';
 
@@ -20,14 +21,25 @@ export interface Discovery {
   okTenants: Set<string>;
 }
 
+/**
+ * With `deps.listings` (the worker, reconciliation and the sync share one per process), a tenant
+ * whose connector lists whole tenants is read through it: one listing of every person's grants,
+ * shared by everyone who needs it at about the same time, meeting `need` (how fresh it must be).
+ */
 export async function discoverAll(
-  deps: Pick<EngineDeps, 'config' | 'connectors' | 'log'>,
+  deps: Pick<EngineDeps, 'config' | 'connectors' | 'log' | 'listings' | 'clock'>,
   subjects: readonly Subject[],
   ctx: Ctx,
   tenants: readonly TenantConfig[] = deps.config.tenants,
+  need: ListingNeed = {},
 ): Promise<Discovery> {
   const out: Discovery = { grants: [], failures: [], peopleSeen: new Map(), okTenants: new Set() };
   if (subjects.length === 0) return out;
+  // Saying nothing about freshness asks for a listing that starts now.
+  const fresh: ListingNeed =
+    need.notBefore === undefined && need.maxAgeMs === undefined
+      ? { notBefore: deps.clock.now().getTime() }
+      : need;
   await Promise.all(
     tenants.map(async (tenant) => {
       const connector = deps.connectors[tenant.vendor];
@@ -43,7 +55,14 @@ export async function discoverAll(
         },
       };
       try {
-        const grants = await connector.discover(subjects, tenant, tenantCtx);
+        let grants: Grant[];
+        if (deps.listings && canList(connector)) {
+          const listing = await deps.listings.get(connector, tenant, fresh, ctx);
+          grants = grantsFor(listing.grants, subjects);
+          out.peopleSeen.set(tenant.id, listing.people);
+        } else {
+          grants = await connector.discover(subjects, tenant, tenantCtx);
+        }
         for (const g of grants) {
           out.grants.push({ ...g, tenantId: g.tenantId || tenant.id, email: normaliseEmail(g.email) });
         }

@@ -2,8 +2,18 @@
  * Leaver's domain model (docs/contributing.md#concepts). Plain data: no AWS, no fetch, no env.
  */
 
-export const VENDORS = ['itwin', 'atlas', 'cloudmanager'] as const;
-export type VendorId = (typeof VENDORS)[number];
+import {
+  GRANT_KIND_MANIFEST,
+  type GrantIdsOf,
+  type GrantKind,
+  type GrantPhase,
+  type VendorId,
+  type VendorOfKind,
+} from './vendor-manifest.ts';
+
+export type { GrantIdsOf, GrantKind, GrantPhase, VendorId } from './vendor-manifest.ts';
+// The vendors and grant kinds are described once, in the vendor manifest.
+export { GRANT_KIND_NAMES, GRANT_PHASES, VENDORS } from './vendor-manifest.ts';
 
 /** The person leaving. `email` is the join key at every vendor, compared case-insensitively. */
 export interface Subject {
@@ -101,6 +111,15 @@ export interface Offboarding {
   /** Set when someone released it from quarantine: the blast-radius guard lets it through. */
   releasedAt?: string;
   /**
+   * Set when its first pass (the known grants) is done and its verification was left to a later
+   * delivery (ISO-8601: the end of that pass; the verification lists after it).
+   */
+  verifyFrom?: string;
+  /** Grants the first pass knew (from the inventory, or a listing where the inventory has none yet). */
+  knownByInventory?: number;
+  /** Grants the verification found that the first pass did not know, revoked in later passes. */
+  missedByInventory?: number;
+  /**
    * Set while the kill switch holds it (when it was held): its message was deleted and it waits in
    * the store. Turning the switch off re-enqueues it; the worker clears this when it claims it.
    */
@@ -121,44 +140,20 @@ export interface TenantFailure {
   errorCode: string;
 }
 
-export type GrantPhase = 'invitation' | 'membership';
-
-export const GRANT_KINDS = {
-  itwin_member_invitation: 'invitation',
-  itwin_group_invitation: 'invitation',
-  itwin_user_member: 'membership',
-  itwin_owner_member: 'membership',
-  itwin_group_membership: 'membership',
-  itwin_group_member: 'membership',
-  atlas_org_invitation: 'invitation',
-  atlas_project_invitation: 'invitation',
-  atlas_org_user: 'membership',
-  atlas_project_user: 'membership',
-  atlas_team_user: 'membership',
-  cloudmanager_org_invitation: 'invitation',
-  cloudmanager_project_invitation: 'invitation',
-  cloudmanager_org_user: 'membership',
-  cloudmanager_project_user: 'membership',
-  cloudmanager_team_user: 'membership',
-} as const satisfies Record<string, GrantPhase>;
-
-export type GrantKind = keyof typeof GRANT_KINDS;
-
-/**
- * One piece of access found at a vendor, with the vendor ids needed to remove it.
- * `ids` keys are vendor-specific (`itwinId`, `invitationId`, `orgId`, `userId`, `teamId`, `groupId`...).
- */
-export interface Grant {
-  vendor: VendorId;
+/** What every grant carries, whatever its kind. */
+export interface GrantFields {
   tenantId: string;
-  kind: GrantKind;
   /** The subject address this grant belongs to (lower-cased). */
   email: string;
-  ids: Record<string, string>;
   /** Human-readable scope for reports: e.g. "iTwin Bridge Retrofit", "Atlas org Acme". */
   scopeName?: string;
   /** Set by the connector when removing this grant would leave its scope without an owner. */
   lastOwner?: boolean;
+  /**
+   * Set on grants from an inventory listing (every person's grants) that make their holder an owner
+   * of their scope: who is the last owner is decided once the leavers are known (core/listings.ts).
+   */
+  owner?: boolean;
   /**
    * Ordering inside a phase: lower first. Atlas removes the organisation user last because it also
    * ends project and team access.
@@ -166,12 +161,56 @@ export interface Grant {
   order?: number;
 }
 
+/**
+ * One grant of kind `K`: its vendor and its ids follow from the kind (the vendor manifest), so
+ * `GrantOf<'atlas_team_user'>['ids']` is `{ orgId: string; teamId: string; userId: string }`.
+ */
+export type GrantOf<K extends GrantKind> = GrantFields & {
+  vendor: VendorOfKind<K>;
+  kind: K;
+  ids: GrantIdsOf<K>;
+};
+
+/**
+ * One piece of access found at a vendor, with the vendor ids needed to remove it. A union over the
+ * kinds: a `switch (grant.kind)` narrows `ids` to that kind's keys. Stored as plain JSON.
+ */
+export type Grant = { [K in GrantKind]: GrantOf<K> }[GrantKind];
+
+/** A grant of one of a vendor's kinds. */
+export type GrantOfVendor<V extends VendorId> = Extract<Grant, { vendor: V }>;
+
+/**
+ * A grant read back from storage or a request (kind and ids as plain strings), after its kind and
+ * ids were checked: the type the rest of the code works with.
+ */
+export function asGrant(
+  grant: GrantFields & { vendor: VendorId; kind: GrantKind; ids: Readonly<Record<string, string>> },
+): Grant {
+  return grant as Grant;
+}
+
+/** A grant's ids as a plain record, for code that reads them by name whatever the kind. */
+export function idsOf(grant: Grant): Readonly<Record<string, string | undefined>> {
+  return grant.ids;
+}
+
+/** A grant of kind `kind`, its vendor taken from the manifest: connectors build grants with it. */
+export function grantOf<K extends GrantKind>(kind: K, fields: GrantFields & { ids: GrantIdsOf<K> }): Grant {
+  return { vendor: GRANT_KIND_MANIFEST[kind].vendor, kind, ...fields } as GrantOf<K> as Grant;
+}
+
 export function grantPhase(grant: Pick<Grant, 'kind'>): GrantPhase {
-  return GRANT_KINDS[grant.kind];
+  return GRANT_KIND_MANIFEST[grant.kind].phase;
 }
 
 /** Stable identity of a grant: the same access found twice has the same key. */
-export function grantKey(grant: Pick<Grant, 'vendor' | 'tenantId' | 'kind' | 'ids'>): string {
+export function grantKey(grant: {
+  vendor: VendorId;
+  tenantId: string;
+  kind: GrantKind;
+  ids: Readonly<Record<string, string>>;
+}): string {
   const ids = Object.keys(grant.ids)
     .sort()
     .map((k) => `${k}=${grant.ids[k]}`)
@@ -198,6 +237,8 @@ export interface ActionResult {
   pass: number;
   /** True when reconciliation found the grant after the offboarding had finished (re-invited). */
   reinvited?: boolean;
+  /** True when the offboarding's first pass knew the grant (inventory-first runs). */
+  known?: boolean;
 }
 
 export const AUDIT_EVENTS = [

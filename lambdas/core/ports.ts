@@ -288,6 +288,11 @@ export interface Ctx {
    * instead of listing may leave it uncalled (the share guard then does not apply to that tenant).
    */
   onPeopleSeen?: (info: { vendor: VendorId; tenantId: string; people: number }) => void;
+  /**
+   * At most this share (0 < share <= 1) of each tenant's rate budget may go to these calls: the
+   * inventory sync's, so that it never crowds out revocations. Unset: the whole budget.
+   */
+  rateShare?: number;
 }
 
 export interface VendorCallInfo {
@@ -316,6 +321,17 @@ export interface Connector {
   discover(subjects: readonly Subject[], tenant: TenantConfig, ctx: Ctx): Promise<Grant[]>;
   /** Removes one grant; a vendor 404 is `already_absent`. Throws LeaverError on failure. */
   revoke(grant: Grant, tenant: TenantConfig, ctx: Ctx): Promise<RevokeResult>;
+  /**
+   * The scopes a tenant is listed in, one by one, for the inventory: an iTwin tenant's iTwins, or
+   * the one organisation (with its projects and teams) of a MongoDB tenant. Sorted.
+   */
+  scopes?(tenant: TenantConfig, ctx: Ctx): Promise<string[]>;
+  /**
+   * Every grant of every person in one scope of `tenant` (the same listings as `discover`), with
+   * `owner` on owners' grants. Throws on any listing it cannot read: an unreadable listing never
+   * yields "no grants".
+   */
+  inventory?(tenant: TenantConfig, scope: string, ctx: Ctx): Promise<Grant[]>;
 }
 
 export type ConnectorRegistry = Record<VendorId, Connector>;

@@ -9,17 +9,9 @@ import type { TenantConfig } from './config.ts';
 import type { EngineDeps } from './deps.ts';
 import { LeaverError, toLeaverError } from './errors.ts';
 import { isProtectedEmail, killSwitchState } from './guards.ts';
-import {
-  GRANT_KINDS,
-  type Grant,
-  type GrantKind,
-  grantKey,
-  type Outcome,
-  VENDORS,
-  type VendorId,
-} from './model.ts';
+import { asGrant, grantKey, type Outcome, VENDORS } from './model.ts';
 import type { Ctx } from './ports.ts';
-import { assertGrantIds, vendorOfKind } from './vendor-ids.ts';
+import { assertGrantIds, isGrantKind, isVendorId, vendorOfKind } from './vendor-ids.ts';
 
 export interface TargetedRevokeInput {
   grant: { vendor: string; tenantId: string; kind: string; ids: Record<string, unknown>; email?: string };
@@ -45,12 +37,11 @@ export async function targetedRevoke(
   const g = input?.grant;
   if (!g || typeof g !== 'object') throw bad('grant is required', 'grant');
   const reason = reasonOf(input.reason);
-  if (!VENDORS.includes(g.vendor as VendorId)) {
+  if (!isVendorId(g.vendor)) {
     throw bad(`grant.vendor must be one of ${VENDORS.join(', ')}`, 'grant.vendor');
   }
-  if (typeof g.kind !== 'string' || !(g.kind in GRANT_KINDS))
-    throw bad('grant.kind is not a known grant kind', 'grant.kind');
-  const kind = g.kind as GrantKind;
+  if (!isGrantKind(g.kind)) throw bad('grant.kind is not a known grant kind', 'grant.kind');
+  const kind = g.kind;
   if (vendorOfKind(kind) !== g.vendor)
     throw bad(`grant.kind ${kind} is not a ${g.vendor} grant`, 'grant.kind');
   const tenant: TenantConfig | undefined = deps.config.tenants.find((t) => t.id === g.tenantId);
@@ -61,13 +52,13 @@ export async function targetedRevoke(
     throw bad('grant.ids is required', 'grant.ids');
   assertGrantIds(kind, g.ids);
   const grantEmail = g.email === undefined ? '' : email(g.email, 'grant.email');
-  const grant: Grant = {
+  const grant = asGrant({
     vendor: tenant.vendor,
     tenantId: tenant.id,
     kind,
     email: grantEmail,
     ids: { ...g.ids },
-  };
+  });
   const key = grantKey(grant);
 
   const ks = await killSwitchState(deps);

@@ -1,73 +1,74 @@
 /**
- * Vendor id formats and the ids each grant kind needs. Every id that goes into a vendor URL is
- * checked here first (connectors, the targeted-revocation API and the sandbox-free unit tests all
- * use this one table).
+ * Vendor id formats and the ids each grant kind needs, read from the vendor manifest. Every id that
+ * goes into a vendor URL is checked here first (connectors, the targeted-revocation API and the
+ * sandbox-free unit tests all use this one table).
  */
 import { LeaverError } from './errors.ts';
-import type { GrantKind, VendorId } from './model.ts';
+import {
+  GRANT_KIND_MANIFEST,
+  type GrantIdsOf,
+  type GrantKind,
+  ID_FORMATS,
+  type IdFormat,
+  VENDOR_MANIFEST,
+  type VendorId,
+  type VendorOfKind,
+} from './vendor-manifest.ts';
 
-export const GUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const OBJECT_ID_PATTERN = /^[a-f0-9]{24}$/;
+export const GUID_PATTERN = ID_FORMATS.guid.pattern;
+export const OBJECT_ID_PATTERN = ID_FORMATS.objectId.pattern;
 
-export const isGuid = (value: unknown): value is string =>
-  typeof value === 'string' && GUID_PATTERN.test(value);
-export const isObjectId = (value: unknown): value is string =>
-  typeof value === 'string' && OBJECT_ID_PATTERN.test(value);
+export const isIdOfFormat = (format: IdFormat, value: unknown): value is string =>
+  typeof value === 'string' && ID_FORMATS[format].pattern.test(value);
+export const isGuid = (value: unknown): value is string => isIdOfFormat('guid', value);
+export const isObjectId = (value: unknown): value is string => isIdOfFormat('objectId', value);
 
-export function idFormatOf(vendor: VendorId): 'guid' | 'objectId' {
-  return vendor === 'itwin' ? 'guid' : 'objectId';
+/** The format of a vendor's own ids (tenant, organisation, iTwin). */
+export function idFormatOf(vendor: VendorId): IdFormat {
+  return VENDOR_MANIFEST[vendor].idFormat;
 }
 
 /** The vendor ids each grant kind carries, in the order they appear in its URL. */
-export const GRANT_ID_KEYS: Record<GrantKind, readonly string[]> = {
-  itwin_member_invitation: ['itwinId', 'invitationId'],
-  itwin_group_invitation: ['itwinId', 'groupId', 'invitationId'],
-  itwin_user_member: ['itwinId', 'memberId'],
-  itwin_owner_member: ['itwinId', 'memberId'],
-  /** The subject's membership of an iTwin group (removed by PATCHing the group's member list). */
-  itwin_group_membership: ['itwinId', 'groupId'],
-  /** A group that is itself a member of an iTwin (DELETE .../members/groups/{groupId}). */
-  itwin_group_member: ['itwinId', 'groupId'],
-  atlas_org_invitation: ['orgId', 'invitationId'],
-  atlas_project_invitation: ['groupId', 'invitationId'],
-  atlas_org_user: ['orgId', 'userId'],
-  atlas_project_user: ['groupId', 'userId'],
-  atlas_team_user: ['orgId', 'teamId', 'userId'],
-  cloudmanager_org_invitation: ['orgId', 'invitationId'],
-  cloudmanager_project_invitation: ['groupId', 'invitationId'],
-  cloudmanager_org_user: ['orgId', 'userId'],
-  cloudmanager_project_user: ['groupId', 'userId'],
-  cloudmanager_team_user: ['orgId', 'teamId', 'userId'],
-};
+export const GRANT_ID_KEYS = Object.fromEntries(
+  Object.entries(GRANT_KIND_MANIFEST).map(([kind, spec]) => [kind, Object.keys(spec.ids)]),
+) as unknown as { readonly [K in GrantKind]: readonly (keyof GrantIdsOf<K> & string)[] };
 
-export function vendorOfKind(kind: GrantKind): VendorId {
-  if (kind.startsWith('itwin_')) return 'itwin';
-  if (kind.startsWith('atlas_')) return 'atlas';
-  return 'cloudmanager';
+export function isGrantKind(kind: unknown): kind is GrantKind {
+  return typeof kind === 'string' && Object.hasOwn(GRANT_KIND_MANIFEST, kind);
+}
+
+export function isVendorId(vendor: unknown): vendor is VendorId {
+  return typeof vendor === 'string' && Object.hasOwn(VENDOR_MANIFEST, vendor);
+}
+
+/** The vendor a kind belongs to. An unknown kind throws: it never falls through to some vendor. */
+export function vendorOfKind<K extends GrantKind>(kind: K): VendorOfKind<K> {
+  if (!isGrantKind(kind)) {
+    throw new LeaverError('invalid_request', `unknown grant kind ${String(kind).slice(0, 64)}`, {
+      details: { field: 'kind' },
+    });
+  }
+  return GRANT_KIND_MANIFEST[kind].vendor as VendorOfKind<K>;
 }
 
 /**
- * Throws `invalid_vendor_id` naming the first id that is missing or not in the vendor's format.
+ * Throws `invalid_vendor_id` naming the first id that is missing or not in the kind's format.
  * Extra keys are refused too, so a typo cannot pass unnoticed.
  */
-export function assertGrantIds(
-  kind: GrantKind,
+export function assertGrantIds<K extends GrantKind>(
+  kind: K,
   ids: Record<string, unknown>,
 ): asserts ids is Record<string, string> {
-  const keys = GRANT_ID_KEYS[kind];
-  const format = idFormatOf(vendorOfKind(kind));
-  const valid = format === 'guid' ? isGuid : isObjectId;
-  for (const key of keys) {
-    if (!valid(ids[key])) {
-      throw new LeaverError(
-        'invalid_vendor_id',
-        `${key} must be a ${format === 'guid' ? 'GUID' : '24-hex ObjectId'} for ${kind}`,
-        { details: { field: key, format } },
-      );
+  const formats: Readonly<Record<string, IdFormat>> = GRANT_KIND_MANIFEST[kind].ids;
+  for (const [key, format] of Object.entries(formats)) {
+    if (!isIdOfFormat(format, ids[key])) {
+      throw new LeaverError('invalid_vendor_id', `${key} must be a ${ID_FORMATS[format].label} for ${kind}`, {
+        details: { field: key, format },
+      });
     }
   }
   for (const key of Object.keys(ids)) {
-    if (!keys.includes(key)) {
+    if (!Object.hasOwn(formats, key)) {
       throw new LeaverError('invalid_vendor_id', `${key} is not an id of ${kind}`, {
         details: { field: key },
       });

@@ -21,12 +21,15 @@ import {
   type RunState,
 } from './actions.ts';
 import { admit, quarantine, type Verdict } from './admission.ts';
-import { ACTORS, type EngineDeps } from './deps.ts';
+import { ACTORS, type EngineDeps, nowMs } from './deps.ts';
 import { type Discovery, discoverAll, grantsOf } from './discovery.ts';
 import { isLeaverError } from './errors.ts';
+import { firstPass, inventoryFirst } from './first-pass.ts';
 import { blastWindow, killSwitchState, maxPeopleRemoved } from './guards.ts';
 import { holdForKillSwitch } from './hold.ts';
-import { auditOffboarding, deadlineNear, retryDelayMs } from './lifecycle.ts';
+import type { InventoryStore } from './inventory.ts';
+import { auditOffboarding, deadlineNear, leaseUntil, retryDelayMs } from './lifecycle.ts';
+import type { ListingNeed } from './listings.ts';
 import { type ActionResult, type Grant, grantKey, normaliseEmail, type Offboarding } from './model.ts';
 import { notify, subjectRef } from './notifications.ts';
 import { type PlannedAction, planGrants } from './plan.ts';
@@ -47,7 +50,27 @@ export async function processOffboardings(
     let runs: WorkerRun[] = [];
     try {
       runs = await Promise.all(claimed.map((off) => newRun(deps, off, batch, resumed.has(off.id))));
-      for (const [id, v] of await runBatch(deps, runs, batch, ctx)) verdicts.set(id, v);
+      // A full batch means more are waiting behind it (SQS fills batches under load): its
+      // verification is left to a later delivery, where it shares one listing with the others.
+      const defer = new Set(ids).size >= deps.config.worker.batchSize && deps.config.worker.batchSize > 1;
+      const outcome = inventoryFirst(deps)
+        ? await Promise.all([
+            runBatch(
+              deps,
+              runs.filter((r) => r.offboarding.dryRun),
+              batch,
+              ctx,
+            ),
+            runInventoryBatch(
+              deps,
+              runs.filter((r) => !r.offboarding.dryRun),
+              batch,
+              ctx,
+              defer,
+            ),
+          ]).then(([a, b]) => [...a, ...b])
+        : await runBatch(deps, runs, batch, ctx);
+      for (const [id, v] of outcome) verdicts.set(id, v);
     } catch (e) {
       ctx.log.error('worker run failed; left for the next delivery', {
         errorCode: isLeaverError(e) ? e.code : 'internal',
@@ -66,6 +89,8 @@ interface WorkerRun extends RunState {
   dangling: Grant[];
   /** Set when a storage write of this run failed: it stops and waits for the next delivery. */
   broken?: boolean;
+  /** Inventory-first runs: when its first pass ended (its verification lists after it). */
+  verifyFrom?: number;
 }
 
 async function newRun(
@@ -77,6 +102,7 @@ async function newRun(
   const stored = new Map<string, ActionResult>();
   for (const a of await deps.store.listActions(off.id)) stored.set(a.grantKey, a);
   const dangling = resumed ? (await resumeFromAudit(deps, off.id, stored)).dangling : [];
+  const known = [...stored.values()].filter((a) => a.known).map((a) => a.grantKey);
   return {
     offboarding: off,
     actor: ACTORS.worker,
@@ -85,6 +111,7 @@ async function newRun(
     failedThisRun: new Set(),
     batch,
     dangling,
+    ...(off.verifyFrom ? { verifyFrom: Date.parse(off.verifyFrom), knownKeys: new Set(known) } : {}),
   };
 }
 
@@ -109,22 +136,35 @@ async function discoverAndAudit(
   runs: WorkerRun[],
   pass: number,
   ctx: Ctx,
+  need: ListingNeed = {},
 ): Promise<Discovery> {
   const disc = await discoverAll(
     deps,
     runs.map((r) => r.offboarding.subject),
     ctx,
+    deps.config.tenants,
+    need,
   );
+  await auditDiscovered(deps, runs, disc, pass);
+  return disc;
+}
+
+async function auditDiscovered(
+  deps: EngineDeps,
+  runs: WorkerRun[],
+  disc: Discovery,
+  pass: number,
+  extra: (run: WorkerRun, mine: Grant[]) => Record<string, unknown> = () => ({}),
+): Promise<void> {
   await eachRun(deps, runs, async (run) => {
     const mine = grantsOf(run.offboarding.subject, disc.grants);
     const byVendor: Record<string, number> = {};
     for (const g of mine) byVendor[g.vendor] = (byVendor[g.vendor] ?? 0) + 1;
     await auditOffboarding(deps, run.offboarding, 'discovered', run.actor, {
       attempt: run.attempt,
-      detail: { pass, grants: mine.length, byVendor, failedTenants: disc.failures },
+      detail: { pass, grants: mine.length, byVendor, failedTenants: disc.failures, ...extra(run, mine) },
     });
   });
-  return disc;
 }
 
 /**
@@ -157,6 +197,7 @@ async function runBatch(
   ctx: Ctx,
 ): Promise<Map<string, Verdict>> {
   const verdicts = new Map<string, Verdict>();
+  if (runs.length === 0) return verdicts;
   let disc = await discoverAndAudit(deps, runs, 0, ctx);
   const quarantined = await applyShareGuard(deps, runs, disc);
   for (const id of quarantined) verdicts.set(id, 'done');
@@ -186,6 +227,18 @@ async function runBatch(
     if (!more) break;
   }
 
+  await settle(deps, active, batch, lastDiscovery, verdicts);
+  return verdicts;
+}
+
+/** Finishes every run that got through (or leaves it for the next delivery). */
+async function settle(
+  deps: EngineDeps,
+  active: WorkerRun[],
+  batch: BatchState,
+  lastDiscovery: Map<string, Discovery>,
+  verdicts: Map<string, Verdict>,
+): Promise<void> {
   // Cut while the kill switch is on (not by the deadline): held in the store, messages deleted.
   const ks = batch.cut ? await killSwitchState(deps).catch(() => undefined) : undefined;
   for (const run of active) {
@@ -195,13 +248,14 @@ async function runBatch(
         continue;
       }
     }
-    if (batch.cut || run.broken) {
+    const disc = lastDiscovery.get(run.offboarding.id);
+    if (batch.cut || run.broken || !disc) {
       await releaseLease(deps, run.offboarding);
       verdicts.set(run.offboarding.id, 'retry');
       continue;
     }
     try {
-      await finish(deps, run, lastDiscovery.get(run.offboarding.id)!);
+      await finish(deps, run, disc);
       verdicts.set(run.offboarding.id, 'done');
     } catch (e) {
       deps.log.error('could not finish offboarding; left for the next delivery', {
@@ -212,7 +266,175 @@ async function runBatch(
       verdicts.set(run.offboarding.id, 'retry');
     }
   }
+}
+
+/**
+ * An inventory-first batch. First pass (runs that have not had one): the grants already known
+ * (core/first-pass.ts) are revoked at once, invitations first; owner grants wait for a listing.
+ * A full batch then leaves its verification to a later delivery (see processOffboardings). The
+ * verification rounds list every tenant again, each time through a listing that started after the
+ * batch's last revocation; what they find that the first pass did not know is revoked too and
+ * counted (`missedByInventory`, on the round's `discovered` record and on the offboarding). The
+ * blast-radius share limit applies to every pass: the first pass may not have seen a tenant.
+ */
+async function runInventoryBatch(
+  deps: EngineDeps & { inventory: InventoryStore },
+  runs: WorkerRun[],
+  batch: BatchState,
+  ctx: Ctx,
+  defer: boolean,
+): Promise<Map<string, Verdict>> {
+  const verdicts = new Map<string, Verdict>();
+  if (runs.length === 0) return verdicts;
+  const lastDiscovery = new Map<string, Discovery>();
+  let active = runs;
+  let notBefore = Math.max(0, ...runs.map((r) => r.verifyFrom ?? 0));
+  const first = runs.filter((r) => r.verifyFrom === undefined);
+  if (first.length > 0) {
+    const fp = await firstPass(
+      deps,
+      first.map((r) => r.offboarding.subject),
+      ctx,
+    );
+    const plans = new Map(first.map((run) => [run, firstPlan(deps, run, fp.disc)]));
+    await auditDiscovered(deps, first, fp.disc, 0, (run) => ({
+      source: 'inventory',
+      known: plans.get(run)!.known.size,
+      fromInventory: fp.fromInventory,
+      listed: fp.listed,
+    }));
+    const quarantined = await applyShareGuard(deps, first, fp.disc, (run) => plans.get(run)!.planned);
+    for (const id of quarantined) verdicts.set(id, 'done');
+    active = runs.filter((r) => !quarantined.has(r.offboarding.id));
+    const firsts = first.filter((r) => !quarantined.has(r.offboarding.id));
+    for (const run of firsts) {
+      // A first pass cut short (deadline, kill switch) and run again: what it revoked then has left
+      // the inventory but was known all the same.
+      const before = [...run.stored.values()].filter((a) => a.known).map((a) => a.grantKey);
+      run.knownKeys = new Set([...plans.get(run)!.known, ...before]);
+      lastDiscovery.set(run.offboarding.id, fp.disc);
+    }
+    await eachRun(deps, firsts, (run) => executeActions(deps, run, plans.get(run)!.planned, 0, ctx));
+    await forgetRevoked(deps, firsts);
+    const passEnd = nowMs(deps);
+    for (const run of firsts) run.verifyFrom = passEnd;
+    notBefore = Math.max(notBefore, passEnd);
+    if (defer && !batch.cut && deps.config.worker.verifyRounds > 0) {
+      const deferred = new Set<WorkerRun>();
+      for (const run of firsts.filter((r) => !r.broken)) {
+        if (await deferVerification(deps, run, ctx)) {
+          deferred.add(run);
+          verdicts.set(run.offboarding.id, 'done');
+        }
+      }
+      active = active.filter((r) => !deferred.has(r));
+    }
+  }
+
+  for (let round = 1; round <= deps.config.worker.verifyRounds && !batch.cut; round++) {
+    const verifying = active.filter((r) => !r.broken);
+    if (verifying.length === 0) break;
+    if (deadlineNear(deps, ctx)) {
+      batch.cut = true;
+      break;
+    }
+    const ks = await killSwitchState(deps);
+    if (ks.enabled) {
+      batch.cut = true;
+      await eachRun(deps, verifying, (run) => auditKillSwitchStop(deps, run, ks));
+      break;
+    }
+    const disc = await discoverAll(
+      deps,
+      verifying.map((r) => r.offboarding.subject),
+      ctx,
+      deps.config.tenants,
+      { notBefore },
+    );
+    const plans = new Map(verifying.map((run) => [run, planFor(deps, run, disc, round)]));
+    const missed = (run: WorkerRun) =>
+      plans.get(run)!.filter((p) => p.decision === 'revoke' && !run.knownKeys?.has(p.key)).length;
+    await auditDiscovered(deps, verifying, disc, round, (run) => ({ missedByInventory: missed(run) }));
+    const quarantined = await applyShareGuard(deps, verifying, disc, (run) => plans.get(run)!);
+    for (const id of quarantined) verdicts.set(id, 'done');
+    active = active.filter((r) => !quarantined.has(r.offboarding.id));
+    const going = verifying.filter((r) => !quarantined.has(r.offboarding.id));
+    for (const r of going) lastDiscovery.set(r.offboarding.id, disc);
+    const more = going.some((run) => plans.get(run)!.some((a) => a.decision === 'revoke'));
+    await eachRun(deps, going, (run) => executeActions(deps, run, plans.get(run)!, round, ctx));
+    await forgetRevoked(deps, going);
+    notBefore = nowMs(deps);
+    if (!more) break;
+  }
+  await settle(deps, active, batch, lastDiscovery, verdicts);
   return verdicts;
+}
+
+/** The first pass's plan: every known grant counts as known; owner grants wait for a listing. */
+function firstPlan(
+  deps: EngineDeps,
+  run: WorkerRun,
+  disc: Discovery,
+): { planned: PlannedAction[]; known: Set<string> } {
+  const all = planGrants([...grantsOf(run.offboarding.subject, disc.grants), ...run.dangling], {
+    safety: deps.config.safety,
+  });
+  const planned = all.filter(
+    (p) => !p.grant.owner && (p.decision === 'skip' || !isFinal(run.stored.get(p.key))),
+  );
+  return { planned, known: new Set(all.map((p) => p.key)) };
+}
+
+/** Revoked and absent grants leave the inventory and this process's kept listings. */
+async function forgetRevoked(deps: EngineDeps, runs: WorkerRun[]): Promise<void> {
+  const gone: Grant[] = [];
+  for (const run of runs) {
+    for (const a of run.stored.values()) {
+      if (a.outcome === 'revoked' || a.outcome === 'already_absent') gone.push(a.grant);
+    }
+  }
+  for (const g of gone) deps.listings?.forget(g);
+  if (!deps.inventory || gone.length === 0) return;
+  try {
+    await deps.inventory.forget(gone);
+  } catch (e) {
+    // The next sync removes them anyway; the lookup meanwhile shows them with their older time.
+    deps.log.warn('could not update the inventory after revocations', {
+      errorCode: isLeaverError(e) ? e.code : 'internal',
+    });
+  }
+}
+
+/**
+ * Leaves the run's verification to a later delivery: records where its first pass ended, frees
+ * the claim and queues it again. False (and the run goes on here) when that cannot be done.
+ */
+async function deferVerification(deps: EngineDeps, run: WorkerRun, ctx: Ctx): Promise<boolean> {
+  const off = run.offboarding;
+  try {
+    await deps.store.update(off.id, 'running', {
+      verifyFrom: new Date(run.verifyFrom!).toISOString(),
+      knownByInventory: run.knownKeys?.size ?? 0,
+      leaseUntil: deps.clock.now().toISOString(),
+    });
+  } catch {
+    return false;
+  }
+  try {
+    await deps.queue.enqueue(off.id);
+    return true;
+  } catch (e) {
+    deps.log.warn('could not queue a verification; verifying now', {
+      offboardingId: off.id,
+      errorCode: isLeaverError(e) ? e.code : 'internal',
+    });
+    try {
+      await deps.store.update(off.id, 'running', { leaseUntil: leaseUntil(deps, ctx) });
+    } catch {
+      // Another delivery may take it over: it finds the same state and verifies.
+    }
+    return false;
+  }
 }
 
 /**
@@ -223,7 +445,12 @@ async function runBatch(
  * a batch's new people are added only if the set then stays within the limit, else they are held.
  * Released runs (a person let them through) are counted but never held; dry runs are not counted.
  */
-async function applyShareGuard(deps: EngineDeps, runs: WorkerRun[], disc: Discovery): Promise<Set<string>> {
+async function applyShareGuard(
+  deps: EngineDeps,
+  runs: WorkerRun[],
+  disc: Discovery,
+  plan: (run: WorkerRun) => PlannedAction[] = (run) => planFor(deps, run, disc, 0),
+): Promise<Set<string>> {
   const out = new Set<string>();
   const maxPercent = deps.config.safety.blastRadius.maxPercentOfPeople;
   // The share is of the people there were, the removed included: 100 % can never be exceeded.
@@ -236,7 +463,7 @@ async function applyShareGuard(deps: EngineDeps, runs: WorkerRun[], disc: Discov
     const removing = candidates.filter(
       (run) =>
         !out.has(run.offboarding.id) &&
-        planFor(deps, run, disc, 0).some((p) => p.decision === 'revoke' && p.grant.tenantId === tenantId),
+        plan(run).some((p) => p.decision === 'revoke' && p.grant.tenantId === tenantId),
     );
     if (removing.length === 0) continue;
     const key = `blast:share:${tenantId}:${window.key}`;
@@ -310,9 +537,12 @@ async function finish(deps: EngineDeps, run: WorkerRun, disc: Discovery): Promis
       ? new Date(now.getTime() + retryDelayMs(off.attempts, retry)).toISOString()
       : undefined;
   const status = failed ? 'completed_with_failures' : 'completed';
+  const inventory = run.knownKeys ? inventoryCounts(run) : undefined;
   await deps.store.transition(off.id, ['running'], status, {
     finishedAt: now.toISOString(),
     counts,
+    ...(inventory ?? {}),
+    verifyFrom: undefined,
     lastRevokedAt: ttr.lastRevokedAt,
     timeToRevokeMs: ttr.timeToRevokeMs,
     timeToRevokeByVendorMs: ttr.timeToRevokeByVendorMs,
@@ -328,6 +558,7 @@ async function finish(deps: EngineDeps, run: WorkerRun, disc: Discovery): Promis
       timeToRevokeMs: ttr.timeToRevokeMs,
       timeToRevokeByVendorMs: ttr.timeToRevokeByVendorMs,
       failedTenants,
+      ...(inventory ?? {}),
     },
   });
   if (!failed) return;
@@ -355,6 +586,19 @@ async function finish(deps: EngineDeps, run: WorkerRun, disc: Discovery): Promis
       detail: { nextRetryAt },
     });
   }
+}
+
+/**
+ * Known: grants the first pass knew. Missed: grants a verification round found that it did not
+ * know (revoked, found gone, or failed; skips are not access removed).
+ */
+function inventoryCounts(run: WorkerRun): { knownByInventory: number; missedByInventory: number } {
+  let missed = 0;
+  for (const a of run.stored.values()) {
+    if (a.pass >= 1 && !a.known && !run.knownKeys?.has(a.grantKey) && a.outcome !== 'skipped') missed++;
+  }
+  const known = run.offboarding.knownByInventory ?? run.knownKeys?.size ?? 0;
+  return { knownByInventory: known, missedByInventory: missed };
 }
 
 export async function retryExhausted(deps: EngineDeps, off: Offboarding, actor: string): Promise<void> {

@@ -9,8 +9,8 @@
  * shared with the API would otherwise be one more small file read at every start.
  */
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type { HttpResult } from '../api/http-response.ts';
 import { describeConfigError } from '../core/config-error.ts';
-import type { HttpResult } from './http-response.ts';
 import { withMiddleware } from './middleware.ts';
 import { deadlineFrom, logger } from './observability.ts';
 import { getDeps, runtimeMode } from './runtime-deps.ts';

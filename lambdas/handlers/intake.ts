@@ -18,13 +18,12 @@
  * in `IntakeServerErrors` (alarmed: Lambda's Errors metric never sees a returned 500).
  */
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import type { SourceConfig } from '../core/config.ts';
+import { type HttpResult, json, problem } from '../api/http-response.ts';
 import { isLeaverError, LeaverError } from '../core/errors.ts';
 import { acceptHrEvents, recordRejection } from '../core/intake.ts';
 import type { HrEvent } from '../core/model.ts';
 import type { RawWebhook } from '../sources/index.ts';
 import { MAX_BODY_BYTES } from '../sources/limits.ts';
-import { type HttpResult, json, problem } from './http-response.ts';
 import { withMiddleware } from './middleware.ts';
 import { coreLog, logger, recorder } from './observability.ts';
 import { getDeps } from './runtime-deps.ts';
@@ -38,9 +37,6 @@ import type { HandlerDeps } from './wiring.ts';
 
 /** Largest body accepted, in decoded bytes (HR payloads are a few KiB; docs/hr-sources.md#common-rules). */
 export { MAX_BODY_BYTES };
-
-/** Sources that deliver several events per request answer with a list of ids. */
-const BATCHED: ReadonlySet<string> = new Set<SourceConfig['type']>(['okta', 'bamboohr']);
 
 /** The custom metric (namespace Leaver, dimension `service` only) of every 5xx the intake answers. */
 export const INTAKE_SERVER_ERRORS_METRIC = 'IntakeServerErrors';
@@ -170,7 +166,7 @@ export async function handleIntake(event: APIGatewayProxyEventV2, deps: HandlerD
       kind: r.kind,
     });
   }
-  if (BATCHED.has(source.type)) return json(202, { offboardingIds: ids });
+  if (module.batched) return json(202, { offboardingIds: ids });
   return json(202, { offboardingId: ids[0] ?? null });
 }
 

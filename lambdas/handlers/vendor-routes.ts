@@ -1,8 +1,8 @@
 /**
  * The management API routes that call vendors inside the request: a dry-run plan
  * (`POST /v1/offboardings` with `dryRun: true`), a preview and a targeted revocation. In AWS the
- * stack sends exactly these to their own function, `apiVendor`, whose reserved concurrency is
- * counted in every process's share of a vendor's rate limit (LEAVER_RATE_SHARE); every other /v1
+ * stack sends exactly these to their own function, `apiVendor`, with a reserved concurrency (and,
+ * like every vendor caller, it takes from the shared rate budget of each vendor limit); every other /v1
  * route goes to the `api` function, which has no tenant credentials and refuses these routes
  * (LEAVER_API_VENDOR_CALLS=off), so no path variant reaches a vendor outside the share.
  *

@@ -5,6 +5,7 @@
  * own (dynalite, in-process queue, file secrets) and injects them with `setDeps`.
  *
  *   OFFBOARDINGS_TABLE, AUDIT_TABLE, QUEUE_URL, TOPIC_ARN (optional: log notifier without it),
+ *   INVENTORY_TABLE (optional: without it offboardings discover first, as without an inventory),
  *   DEAD_LETTER_QUEUE_URL (optional: only the API function gets it),
  *   DIGEST_BUCKET and DIGEST_KEY_ID (optional: no audit digests without them),
  *   AWS_REGION, AWS_ENDPOINT_URL (optional), LEAVER_CONFIG_JSON / LEAVER_CONFIG.
@@ -16,8 +17,10 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   DynamoAuditLog,
   DynamoDigestState,
+  DynamoInventoryStore,
   DynamoLockStore,
   DynamoOffboardingStore,
+  DynamoRateBudget,
   KmsDigestSigner,
   LogNotifier,
   S3DigestArchive,
@@ -31,11 +34,11 @@ import {
 import type { LeaverConfig } from '../core/config.ts';
 import type { EngineDeps } from '../core/deps.ts';
 import type { AuditAnchor } from '../core/digest-ports.ts';
+import { SharedListings } from '../core/listings.ts';
 import type { DeadLetterQueue, OffboardingStore, SecretStore } from '../core/ports.ts';
 import { getConfig } from './config-loader.ts';
 import { lazyConnectors } from './lazy-connectors.ts';
 import { coreLog, type MetricsRecorder, recorder } from './observability.ts';
-import { getTracer } from './tracing.ts';
 
 /**
  * What handlers need: the engine's dependencies plus the secret store (intake verifies with it) and,
@@ -74,6 +77,10 @@ export function instrumentStore(store: OffboardingStore, rec: MetricsRecorder = 
     const o = await store.transition(id, from, to, patch);
     rec.count('Offboardings', { status: to });
     if (to === 'completed' || to === 'completed_with_failures') {
+      // Grants the verification found that the inventory-first pass did not know.
+      if (typeof patch?.missedByInventory === 'number') {
+        rec.add('InventoryMissed', 'Count', patch.missedByInventory);
+      }
       if (typeof o.timeToRevokeMs === 'number') rec.add('TimeToRevoke', 'Milliseconds', o.timeToRevokeMs);
       for (const [vendor, ms] of Object.entries(o.timeToRevokeByVendorMs ?? {})) {
         if (typeof ms === 'number') rec.add('TimeToRevoke', 'Milliseconds', ms, { vendor });
@@ -100,7 +107,8 @@ export function createAwsDeps(
   const traced = <T>(client: T): T => (tracer ? tracer.captureAWSv3Client(client) : client);
   const clientConfig = awsClientConfig(env);
   const dynamo = traced(new DynamoDBClient(clientConfig));
-  // SQS and SNS load on first use: the worker never enqueues and most runs never alert, so their
+  // SQS and SNS load on first use: the worker enqueues only a full batch's verifications and most
+  // runs never alert, so their
   // clients stay out of those functions' cold starts.
   const sqs = async () => {
     const { SQSClient } = await import('@aws-sdk/client-sqs');
@@ -116,6 +124,7 @@ export function createAwsDeps(
   const secrets = new SecretsManagerStore({ client: secretsClient, clock });
   const topicArn = env.TOPIC_ARN?.trim();
   const offboardingsTable = required(env, 'OFFBOARDINGS_TABLE');
+  const inventoryTable = env.INVENTORY_TABLE?.trim();
   const notifier = topicArn
     ? new SnsNotifier({ client: sns, topicArn, log })
     : new LogNotifier({ log, slackWebhookUrl: config.notifications.slackWebhookUrl });
@@ -136,14 +145,14 @@ export function createAwsDeps(
         }
       : {}),
     notifier,
-    // Each process has its own limiters: every process that may call a vendor at once takes
-    // 1/LEAVER_RATE_SHARE of each tenant's rate (infra/leaver-construct.ts, vendorRateShare).
+    // Every function that calls a vendor takes from one budget per vendor limit, kept in the
+    // Offboardings table: a lone caller gets the whole limit, all of them together no more.
     // Loaded on the first vendor call: most functions never make one (lazy-connectors.ts).
     connectors: lazyConnectors(async () =>
       (await import('../connectors/index.ts')).createConnectors({
         secrets,
         log,
-        rateShare: Number(env.LEAVER_RATE_SHARE ?? 1),
+        budget: new DynamoRateBudget({ client: dynamo, tableName: offboardingsTable }),
         // One writer per iTwin group across every instance of every function: the lease and its
         // request board are items of the Offboardings table.
         coordination: new DynamoLockStore({ client: dynamo, tableName: offboardingsTable, clock }),
@@ -153,6 +162,10 @@ export function createAwsDeps(
     ids: new UlidIds(),
     log,
     secrets,
+    ...(inventoryTable
+      ? { inventory: new DynamoInventoryStore({ client: dynamo, tableName: inventoryTable }) }
+      : {}),
+    listings: sharedListings(config, clock),
     // Many instances run at once and none knows whether another is alive: leases lapse only with
     // time here. The id only records who holds a claim.
     leaseHolder: { id: `${env.AWS_LAMBDA_FUNCTION_NAME ?? 'leaver'}:${randomUUID()}`, exclusive: false },
@@ -192,13 +205,16 @@ function awsAnchor(
   };
 }
 
-/**
- * The AWS dependencies from the environment, traced. This module (with the configuration's schema)
- * loads in a Lambda function's first invocation (first-use.ts, runtime-deps.ts), not at init.
- */
-export async function buildAwsDeps(env: NodeJS.ProcessEnv = process.env): Promise<HandlerDeps> {
-  return createAwsDeps(env, getConfig(), await getTracer());
+/** The process's shared tenant listings (kept across invocations of a warm function). */
+export function sharedListings(config: LeaverConfig, clock: { now(): Date }): SharedListings {
+  return new SharedListings(() => clock.now().getTime(), config.inventory.scopeConcurrency);
 }
 
-// The process's dependencies live in runtime-deps.ts; these names stay importable from here.
-export { getDeps, type RuntimeMode, runtimeMode, setDeps } from './runtime-deps.ts';
+/**
+ * The AWS dependencies from the environment and the configuration it names, traced by `tracer`.
+ * This module (with the configuration's schema) loads in a Lambda function's first invocation
+ * (first-use.ts, runtime-deps.ts), not at init.
+ */
+export function buildAwsDeps(tracer: Pick<Tracer, 'captureAWSv3Client'>): HandlerDeps {
+  return createAwsDeps(process.env, getConfig(), tracer);
+}

@@ -88,6 +88,7 @@ const lower = (v: unknown) => (typeof v === 'string' ? v.trim().toLowerCase() : 
 
 export const bamboohrSource: HrSource = {
   type: 'bamboohr',
+  batched: true,
 
   verify(raw: RawWebhook, secretValue: unknown, now: Date): void {
     const key = keyOf(secretValue);

@@ -46,6 +46,7 @@ function secretOf(value: unknown): string {
 
 export const hibobSource: HrSource = {
   type: 'hibob',
+  batched: false,
 
   verify(raw: RawWebhook, secretValue: unknown, _now: Date): void {
     const secret = secretOf(secretValue);

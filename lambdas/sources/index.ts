@@ -4,7 +4,7 @@
  */
 
 import type { SourceConfig } from '../core/config.ts';
-import { LeaverError } from '../core/errors.ts';
+import { assertNever } from '../core/vendor-manifest.ts';
 import { bamboohrSource } from './bamboohr.ts';
 import { hibobSource } from './hibob.ts';
 import { oktaSource } from './okta.ts';
@@ -25,6 +25,6 @@ export function getSource(type: HrSourceType, options: Pick<SourceConfig, 'heade
     case 'hibob':
       return hibobSource;
     default:
-      throw new LeaverError('source_disabled', 'Unknown HR source type');
+      return assertNever(type, 'HR source type');
   }
 }

@@ -49,6 +49,7 @@ export function oktaSource(options: { headerName?: string } = {}): HrSource {
   const headerName = (options.headerName ?? 'authorization').toLowerCase();
   return {
     type: 'okta',
+    batched: true,
 
     verify(raw: RawWebhook, secretValue: unknown, _now: Date): void {
       const expected = Buffer.from(tokenOf(secretValue), 'utf8');

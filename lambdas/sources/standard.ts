@@ -69,6 +69,7 @@ function webhooks(secrets: string[]): Webhook[] {
 
 export const standardSource: HrSource = {
   type: 'standard',
+  batched: false,
 
   verify(raw: RawWebhook, secretValue: unknown, now: Date): void {
     const hooks = webhooks(secretsOf(secretValue));

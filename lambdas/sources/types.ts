@@ -19,6 +19,12 @@ export interface RawWebhook {
 export interface HrSource {
   readonly type: HrSourceType;
   /**
+   * True when one delivery may carry several events (Okta's event hooks, BambooHR's webhooks): the
+   * intake then answers with every offboarding id (`offboardingIds`), else with the one id
+   * (`offboardingId`).
+   */
+  readonly batched: boolean;
+  /**
    * Throws LeaverError('invalid_signature', 'Invalid signature') (no detail, whatever the cause),
    * 'payload_too_large' for a body over MAX_BODY_BYTES (refused before hashing), or 'config_invalid'
    * when the secret's value does not have the source's shape.

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { CSV_COLUMNS, csvCell, csvHeader, csvRow, toOcsf } from '../../lambdas/api/audit-export.ts';
 import { OcsfEventSchema } from '../../lambdas/api/schemas.ts';
-import { type AuditRecord, GRANT_KINDS, type GrantKind } from '../../lambdas/core/model.ts';
+import { type AuditRecord, asGrant, GRANT_KIND_NAMES, type GrantKind } from '../../lambdas/core/model.ts';
 import { GRANT_ID_KEYS, vendorOfKind } from '../../lambdas/core/vendor-ids.ts';
 
 function action(
@@ -22,14 +22,14 @@ function action(
     vendor,
     tenantId: `${vendor}-demo`,
     grantKey: `${vendor}:${kind}`,
-    grant: {
+    grant: asGrant({
       vendor,
       tenantId: `${vendor}-demo`,
       kind,
       email: 'dana.leaver@example.com',
       ids: Object.fromEntries(GRANT_ID_KEYS[kind].map((k) => [k, id])),
       scopeName: 'Scope',
-    },
+    }),
     outcome,
     prevHash: 'a'.repeat(64),
     hash: 'b'.repeat(64),
@@ -46,7 +46,7 @@ describe('OCSF', () => {
   ]);
 
   it('maps every grant kind: organisation accounts to Account Change Delete, the rest to Revoke Privileges', () => {
-    for (const kind of Object.keys(GRANT_KINDS) as GrantKind[]) {
+    for (const kind of GRANT_KIND_NAMES) {
       const e = OcsfEventSchema.parse(toOcsf(action(kind, 'revoked')));
       if (ACCOUNT_LEVEL.has(kind)) {
         expect(e, kind).toMatchObject({

@@ -8,9 +8,9 @@ import { readFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createTables } from '../../lambdas/adapters/table-setup.ts';
 import { resetConfigCache } from '../../lambdas/handlers/config-loader.ts';
-import { getDeps, runtimeMode, setDeps } from '../../lambdas/handlers/wiring.ts';
+import { getDeps, runtimeMode, setDeps } from '../../lambdas/handlers/runtime-deps.ts';
+import { createTables } from '../../local/adapters/table-setup.ts';
 import { call } from './helpers.ts';
 
 const ARN = 'arn:aws:sts::123456789012:assumed-role/ItSecurity/jordan';

@@ -13,6 +13,7 @@ import { ProblemSchema } from '../../lambdas/api/schemas.ts';
 import { LeaverError } from '../../lambdas/core/errors.ts';
 import { handler } from '../../lambdas/handlers/api.ts';
 import { localContext } from '../../lambdas/handlers/middleware.ts';
+import { apiGatewayEvent } from '../../local/api-gateway-event.ts';
 import { type LocalRuntime, startLocal } from '../../local/main.ts';
 
 export const TOKEN = 'leaver-local-demo-token';
@@ -62,7 +63,6 @@ export interface CallResult {
 }
 
 export function event(method: string, pathAndQuery: string, opts: CallOptions = {}): APIGatewayProxyEventV2 {
-  const url = new URL(pathAndQuery, 'http://local');
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
   const token = opts.token === undefined ? TOKEN : opts.token;
   if (token !== null) headers.authorization = `Bearer ${token}`;
@@ -71,30 +71,14 @@ export function event(method: string, pathAndQuery: string, opts: CallOptions = 
   else if (opts.body !== undefined) body = JSON.stringify(opts.body);
   const contentType = opts.contentType === undefined ? 'application/json' : opts.contentType;
   if (body !== undefined && contentType !== null) headers['content-type'] = contentType;
-  const ev: APIGatewayProxyEventV2 = {
-    version: '2.0',
-    routeKey: 'ANY /v1/{proxy+}',
-    rawPath: url.pathname,
-    rawQueryString: url.search.replace(/^\?/, ''),
+  return apiGatewayEvent({
+    method,
+    url: pathAndQuery,
     headers,
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'test',
-      domainName: 'test',
-      domainPrefix: 'test',
-      http: { method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'vitest' },
-      requestId: `test-${Math.random().toString(36).slice(2)}`,
-      routeKey: 'ANY /v1/{proxy+}',
-      stage: '$default',
-      time: new Date().toUTCString(),
-      timeEpoch: Date.now(),
-    },
-    isBase64Encoded: false,
-  };
-  if (body !== undefined) ev.body = body;
-  if (opts.authorizer !== undefined)
-    (ev.requestContext as unknown as { authorizer: unknown }).authorizer = opts.authorizer;
-  return ev;
+    routeKey: 'ANY /v1/{proxy+}',
+    ...(body === undefined ? {} : { body }),
+    ...(opts.authorizer === undefined ? {} : { authorizer: opts.authorizer }),
+  });
 }
 
 /** Checks an answer against the schema its route documents for that status (or the problem schema). */

@@ -1,8 +1,8 @@
 /** The shared HTTP answers: problem+json per RFC 9457 for every error code, and JSON bodies. */
 import { describe, expect, it } from 'vitest';
+import { json, problem, text } from '../../lambdas/api/http-response.ts';
 import { ProblemSchema } from '../../lambdas/api/schemas.ts';
 import { ERROR_TABLE, type ErrorCode, LeaverError } from '../../lambdas/core/errors.ts';
-import { json, problem, text } from '../../lambdas/handlers/http-response.ts';
 
 describe('problem()', () => {
   it('maps every error code through ERROR_TABLE to its status, with a stable type and code', () => {

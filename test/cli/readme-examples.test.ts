@@ -64,6 +64,7 @@ describe(`${DOC} examples`, () => {
       'offboard',
       'status',
       'list',
+      'access',
       'cancel',
       'revoke',
       'audit export',
@@ -93,6 +94,8 @@ describe(`${DOC} examples`, () => {
     expect(r.stdout).toContain('is now cancelled');
     expect(r.stdout).toMatch(/: revoked/);
     expect(r.stdout).toContain('Kill switch ON');
+    // What the inventory knows Sam holds (he stays: nothing of his is revoked).
+    expect(r.stdout).toMatch(/sam\.stays@example\.com: \d+ grant\(s\) known/);
     // The staged outage: the offboarding fails at Cloud Manager only, then the retry completes it.
     expect(r.stdout).toMatch(/exit 1 \(Cloud Manager is down\)/);
     const retried = r.stdout.slice(r.stdout.lastIndexOf('new.hire@example.com'));

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createConnectors } from '../../lambdas/connectors/index.ts';
 import type { TenantConfig } from '../../lambdas/core/config.ts';
-import { type Grant, grantPhase, type Subject } from '../../lambdas/core/model.ts';
+import { asGrant, type Grant, grantPhase, type Subject } from '../../lambdas/core/model.ts';
 import type { Connector, RevokeResult } from '../../lambdas/core/ports.ts';
 import { ATLAS_DEMO } from '../../sandbox/demo.ts';
 import { type Sandbox, startSandbox } from '../../sandbox/index.ts';
@@ -211,12 +211,12 @@ describe.each(DRIVERS)('$vendor connector contract', (driver: Driver) => {
     for (const bad of ['../../orgs', 'not-an-id', '', `${Object.values(g.ids)[0]}/x`]) {
       const key = Object.keys(g.ids).at(-1)!;
       const err = await connector
-        .revoke({ ...g, ids: { ...g.ids, [key]: bad } }, tenant, testCtx())
+        .revoke(asGrant({ ...g, ids: { ...g.ids, [key]: bad } }), tenant, testCtx())
         .catch((e) => e);
       expect(err).toMatchObject({ code: 'invalid_vendor_id' });
     }
     const extra = await connector
-      .revoke({ ...g, ids: { ...g.ids, extra: 'x' } }, tenant, testCtx())
+      .revoke(asGrant({ ...g, ids: { ...g.ids, extra: 'x' } }), tenant, testCtx())
       .catch((e) => e);
     expect(extra).toMatchObject({ code: 'invalid_vendor_id' });
     expect(sb.control.requests({ vendor: driver.vendor })).toEqual([]);

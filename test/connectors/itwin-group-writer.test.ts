@@ -5,13 +5,13 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type RunningDynalite, startDynalite } from '../../lambdas/adapters/dynalite-server.ts';
 import { DynamoLockStore } from '../../lambdas/adapters/dynamo-lock-store.ts';
-import { createTables } from '../../lambdas/adapters/table-setup.ts';
 import { createConnectors } from '../../lambdas/connectors/index.ts';
 import { groupLockName } from '../../lambdas/connectors/itwin/group-writer.ts';
 import type { Grant } from '../../lambdas/core/model.ts';
 import type { Connector, WriteCoordination } from '../../lambdas/core/ports.ts';
+import { type RunningDynalite, startDynalite } from '../../local/adapters/dynalite-server.ts';
+import { createTables } from '../../local/adapters/table-setup.ts';
 import { type Sandbox, startSandbox } from '../../sandbox/index.ts';
 import { DEMO_GROUP_ENGINEERS, DEMO_GROUP_REVIEWERS, DEMO_ITWIN_1 } from '../../sandbox/itwin/demo.ts';
 import { dynamoClient, uniqueName } from '../integration/adapters/support.ts';

@@ -9,7 +9,7 @@ import { ATLAS_ORDER } from '../../lambdas/connectors/atlas/index.ts';
 import { CLOUDMANAGER_ORDER } from '../../lambdas/connectors/cloudmanager/index.ts';
 import { createConnectors } from '../../lambdas/connectors/index.ts';
 import type { TenantConfig } from '../../lambdas/core/config.ts';
-import type { Grant, Subject } from '../../lambdas/core/model.ts';
+import { type Grant, idsOf, type Subject } from '../../lambdas/core/model.ts';
 import { type PlannedAction, planGrants, revocationWaves } from '../../lambdas/core/plan.ts';
 import type { Connector } from '../../lambdas/core/ports.ts';
 import { ATLAS_DEMO, atlasDemoSeed, CLOUD_MANAGER_DEMO, cloudManagerDemoSeed } from '../../sandbox/demo.ts';
@@ -169,7 +169,7 @@ describe.each(MONGO)('$vendor: the organisation user is removed last', (driver) 
     sb.control.clearRequests();
     await runPlan(connector, tenant, grants);
     const log = sb.control.requests({ vendor }).filter((r) => r.method !== 'GET');
-    const activeOrgUser = grants.find((g) => g.kind === `${vendor}_org_user`)!.ids.userId!;
+    const activeOrgUser = idsOf(grants.find((g) => g.kind === `${vendor}_org_user`)!).userId!;
     const at = (re: RegExp) => log.findIndex((r) => re.test(r.path));
     const orgUser = at(new RegExp(`/orgs/${orgId}/users/${activeOrgUser}$`));
     const project = at(new RegExp(`/groups/${projectId}/users/`));
@@ -252,7 +252,7 @@ describe('atlas: a PENDING org user is revoked through the users endpoint when i
     const deletes = sb.control.requests({ vendor: 'atlas', method: 'DELETE', path: `/orgs/${orgId}/users/` });
     expect(deletes.map((r) => [r.path.split('/').at(-1), r.status])).toEqual([
       [invitationId, 204],
-      [grants.find((g) => g.order === ATLAS_ORDER.activeOrgUser)!.ids.userId, 204],
+      [idsOf(grants.find((g) => g.order === ATLAS_ORDER.activeOrgUser)!).userId, 204],
     ]);
     expect(pendingInvite()).toBeUndefined();
     expect(driver.holdings(sb, DANA)).toEqual([]);

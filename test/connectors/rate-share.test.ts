@@ -18,7 +18,7 @@ describe('shareOf', () => {
   });
 });
 
-describe('TenantClients with a rate share (LEAVER_RATE_SHARE in AWS)', () => {
+describe('TenantClients with a fixed rate share (without a shared budget)', () => {
   // The tenant's rateLimit is the vendor's own limit (docs/deploying.md#vendor-rate-limits): the process divides
   // it. 14/s burst 14 shared by 7 processes (the stack's default share) is 2/s, burst 2 each.
   const tenant = parseConfig({

@@ -2,7 +2,9 @@
  * Vendor drift at the connector level, against the sandbox over HTTP: every listing a discovery
  * decides on, answered with a renamed field, a missing array, a wrong type or a 200 HTML page
  * (the sandbox's `mangle` fault), fails the discovery with vendor_unexpected_response instead of
- * finding nothing; no email reaches the error. Fields the vendor adds are accepted.
+ * finding nothing; no email reaches the error. Fields the vendor adds are accepted. The inventory
+ * listing (every person's grants, scope by scope) reads the same answers through the same schemas
+ * and fails the same way: an unreadable listing never becomes "nobody holds anything here".
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createConnectors } from '../../lambdas/connectors/index.ts';
@@ -83,6 +85,23 @@ function setup(
   return { connector, tenant: driver.tenant(sb, extra) };
 }
 
+/** Lists every inventory scope of the tenant; the error it fails with. */
+async function inventoryError(connector: Connector, tenant: TenantConfig): Promise<LeaverError> {
+  const listAll = async () => {
+    let n = 0;
+    for (const scope of await connector.scopes!(tenant, testCtx())) {
+      n += (await connector.inventory!(tenant, scope, testCtx())).length;
+    }
+    return n;
+  };
+  const err = await listAll().then(
+    (n) => new Error(`the inventory listing succeeded with ${n} grants`),
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(LeaverError);
+  return err as LeaverError;
+}
+
 async function discoveryError(connector: Connector, tenant: TenantConfig): Promise<LeaverError> {
   const err = await connector.discover([dana], tenant, testCtx()).then(
     (grants) => new Error(`discovery succeeded with ${grants.length} grants`),
@@ -143,6 +162,24 @@ describe.each(DRIVERS)('$vendor: a listing that does not match its schema', (dri
       const hit = sb.control.requests({ vendor: driver.vendor }).filter((r) => r.fault === ruleId);
       expect(hit.length).toBeGreaterThanOrEqual(1);
       expect(hit.every((r) => r.status === 200)).toBe(true);
+    },
+  );
+
+  it.each(LISTINGS[driver.vendor].flatMap((l) => SHAPES.map((shape) => [l.name, shape, l] as const)))(
+    'inventory listing, %s, %s: fails with vendor_unexpected_response, naming no email',
+    async (_n, shape, l) => {
+      const { connector, tenant } = setup(driver);
+      const ruleId = sb.control.addFault({
+        type: 'mangle',
+        vendor: driver.vendor,
+        pathPattern: l.path,
+        shape,
+        ...(shape === 'drop-array' ? {} : { field: l.field }),
+      });
+      const err = await inventoryError(connector, tenant);
+      expect(err.code).toBe('vendor_unexpected_response');
+      expect(`${err.message} ${JSON.stringify(err.details)}`).not.toMatch(/@/);
+      expect(sb.control.requests({ vendor: driver.vendor }).some((r) => r.fault === ruleId)).toBe(true);
     },
   );
 

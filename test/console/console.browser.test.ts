@@ -5,7 +5,7 @@
  * builds it, under its strict Content-Security-Policy: sign in (a wrong token refused), watch the
  * demo leaver go from running to completed, open her timeline with the last-owner skip, preview and
  * dry run, the kill switch on and off, a quarantined offboarding released, the time-to-revoke
- * charts; an axe-core scan of every page at 1280 and 390 pixels wide; keyboard use.
+ * charts, who holds what (the access inventory); an axe-core scan of every page at 1280 and 390 pixels wide; keyboard use.
  *
  * The steps share one browser tab and one runtime, in order. The blast-radius limit is one
  * offboarding an hour here, so the second real start is quarantined by the guard itself.
@@ -343,6 +343,33 @@ describe('the web console in Chromium', () => {
     STEP_MS,
   );
 
+  it(
+    'looks up who holds what in the access inventory, with how fresh each tenant is',
+    async () => {
+      await rt.runSchedule('inventory-sync');
+      await open('#/access');
+      await page.getByRole('link', { name: 'Access', exact: true }).waitFor(WAIT);
+      await page.getByLabel('Email', { exact: true }).fill(SAM);
+      await page.getByRole('button', { name: 'Look up' }).click();
+      // Sam stays: the inventory knows his grants at every vendor, each tenant synced.
+      await page
+        .getByRole('status')
+        .getByText(/^sam\.stays@example\.com: \d+ grants known/)
+        .waitFor(WAIT);
+      const grants = page.getByRole('table', { name: 'Known grants' });
+      for (const vendor of ['Bentley iTwin', 'MongoDB Atlas', 'MongoDB Cloud Manager']) {
+        expect(await grants.getByRole('cell', { name: vendor, exact: true }).count(), vendor).toBeGreaterThan(
+          0,
+        );
+      }
+      const tenants = page.getByRole('table', { name: 'How fresh each tenant is' });
+      expect(await tenants.locator('tbody tr').count()).toBe(rt.config.tenants.length);
+      expect(await tenants.locator('time').count()).toBe(rt.config.tenants.length);
+      expect(page.url()).toContain(`email=${encodeURIComponent(SAM)}`);
+    },
+    STEP_MS,
+  );
+
   it('every page passes axe-core (no serious or critical violation) at 1280 and 390 pixels, without sideways scrolling', async () => {
     const pages: [string, string, string][] = [
       ['offboardings', '#/offboardings', 'Offboardings'],
@@ -350,6 +377,7 @@ describe('the web console in Chromium', () => {
       ['start', '#/start', 'Start an offboarding'],
       ['safety', '#/safety', 'Safety'],
       ['time-to-revoke', '#/time-to-revoke', 'Time to revoke'],
+      ['access', `#/access?email=${encodeURIComponent(SAM)}`, 'Access'],
     ];
     const problems: string[] = [];
     for (const width of [1280, 390]) {
@@ -360,6 +388,7 @@ describe('the web console in Chromium', () => {
         await page.getByText('Loading…').first().waitFor({ state: 'detached', timeout: 60_000 });
         if (name === 'offboarding') await page.getByText('Audit chain intact').waitFor(WAIT);
         if (name === 'time-to-revoke') await page.locator('figure.chart canvas').first().waitFor(WAIT);
+        if (name === 'access') await page.getByRole('table', { name: 'Known grants' }).waitFor(WAIT);
         problems.push(...(await seriousViolations(page)).map((v) => `${name} at ${width}: ${v}`));
         if (await pageOverflowsX(page)) problems.push(`${name} at ${width}: the page scrolls sideways`);
         await screenshot(page, `${name}-${width}`);

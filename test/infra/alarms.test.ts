@@ -67,6 +67,7 @@ describe('alarms on failures no function metric shows', () => {
     ['DueSweepErrors', 'DueSweepFunction'],
     ['RetrySweepErrors', 'RetrySweepFunction'],
     ['ReconcileErrors', 'ReconcileFunction'],
+    ['InventorySyncErrors', 'InventorySyncFunction'],
   ])('%s: Lambda Errors of the scheduled function', (alarmPart, fnPart) => {
     const a = alarm(alarmPart);
     expectNotifiesTopic(a);

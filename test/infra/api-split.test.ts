@@ -8,29 +8,16 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { refusedVendorRoute } from '../../lambdas/handlers/api.ts';
 import { callsVendors, VENDOR_CALLING_ROUTES } from '../../lambdas/handlers/vendor-routes.ts';
+import { apiGatewayEvent } from '../../local/api-gateway-event.ts';
 
 function event(method: string, path: string): APIGatewayProxyEventV2 {
-  return {
-    version: '2.0',
-    routeKey: 'ANY /v1/{proxy+}',
-    rawPath: path,
-    rawQueryString: '',
+  return apiGatewayEvent({
+    method,
+    url: path,
     headers: { 'content-type': 'application/json' },
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'api',
-      domainName: 'api.example.com',
-      domainPrefix: 'api',
-      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'vitest' },
-      requestId: 'r1',
-      routeKey: 'ANY /v1/{proxy+}',
-      stage: '$default',
-      time: '01/Jan/2026:00:00:00 +0000',
-      timeEpoch: 0,
-    },
     body: '{}',
-    isBase64Encoded: false,
-  };
+    routeKey: 'ANY /v1/{proxy+}',
+  });
 }
 
 const OFF = { LEAVER_API_VENDOR_CALLS: 'off' };

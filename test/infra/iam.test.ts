@@ -13,6 +13,10 @@ import {
   ENQUEUERS,
   FUNCTION_SPECS,
   type FunctionName,
+  INVENTORY_READ_ACTIONS,
+  INVENTORY_READERS,
+  INVENTORY_WRITE_ACTIONS,
+  INVENTORY_WRITERS,
   OFFBOARDINGS_ACTIONS,
   OFFBOARDINGS_SCANNERS,
   TENANT_SECRET_READERS,
@@ -161,6 +165,20 @@ describe('data access', () => {
     expect(resourcesOf(stmt)).toHaveLength(4);
   });
 
+  it('the inventory: the sync and the worker read and write it, the API reads it, nobody else touches it', () => {
+    const inventoryId = logicalId(template, 'AWS::DynamoDB::Table', 'InventoryTable');
+    for (const n of NAMES) {
+      const actions = actionsOn(allow(n), inventoryId);
+      if (INVENTORY_WRITERS.includes(n as never))
+        expect(actions, n).toEqual([...INVENTORY_WRITE_ACTIONS].sort());
+      else if (INVENTORY_READERS.includes(n as never))
+        expect(actions, n).toEqual([...INVENTORY_READ_ACTIONS].sort());
+      else expect(actions, n).toEqual([]);
+    }
+    expect(INVENTORY_READ_ACTIONS.filter((a) => !/Get|Query/.test(a))).toEqual([]);
+    expect(INVENTORY_WRITE_ACTIONS.some((a) => /Scan|PartiQL|Table/.test(a))).toBe(false);
+  });
+
   it('only the API and the due sweep (its recovery pass) may Scan, and only the Offboardings table itself', () => {
     expect([...OFFBOARDINGS_SCANNERS].sort()).toEqual(['api', 'dueSweep']);
     for (const n of NAMES) {
@@ -182,6 +200,7 @@ describe('data access', () => {
   });
 
   it.each(NAMES)('%s: only the enqueuers send, only the worker consumes, every function may alert', (n) => {
+    // The worker consumes, and queues a full batch's verifications again (they share one listing).
     const expectedQueue =
       n === 'worker'
         ? [
@@ -190,6 +209,7 @@ describe('data access', () => {
             'sqs:GetQueueAttributes',
             'sqs:GetQueueUrl',
             'sqs:ReceiveMessage',
+            'sqs:SendMessage',
           ]
         : ['intake', 'api', 'apiVendor', 'dueSweep', 'retrySweep'].includes(n)
           ? ['sqs:SendMessage']
@@ -228,11 +248,12 @@ describe('secrets', () => {
     }
   });
 
-  it("only the vendor callers (worker, the API's vendor-calling function, reconciliation) read vendor tenant secrets", () => {
-    expect([...TENANT_SECRET_READERS].sort()).toEqual(['apiVendor', 'reconcile', 'worker']);
-    expect([...ENQUEUERS].sort()).toEqual(['api', 'apiVendor', 'dueSweep', 'intake', 'retrySweep']);
+  it("only the vendor callers (worker, the API's vendor-calling function, reconciliation, inventory sync) read vendor tenant secrets", () => {
+    expect([...TENANT_SECRET_READERS].sort()).toEqual(['apiVendor', 'inventorySync', 'reconcile', 'worker']);
+    // the worker queues a full batch's verifications again (they share one listing later)
+    expect([...ENQUEUERS].sort()).toEqual(['api', 'apiVendor', 'dueSweep', 'intake', 'retrySweep', 'worker']);
     for (const n of TENANT_SECRET_READERS) expect(secretIdsReadBy(n), n).toEqual(tenantSecretIds);
-    // the general API function is not counted in the vendor rate-limit share: no vendor credentials
+    // the general API function never calls a vendor: no vendor credentials
     for (const n of ['intake', 'api', 'dueSweep', 'retrySweep'] as const) {
       expect(
         secretIdsReadBy(n).filter((id) => tenantSecretIds.includes(id)),

@@ -9,8 +9,6 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_API_VENDOR_CONCURRENCY,
   DEFAULT_WORKER_MAX_CONCURRENCY,
-  RECONCILE_CONCURRENCY,
-  vendorRateShare,
 } from '../../infra/leaver-construct.ts';
 import { PUBLIC_API_ROUTES } from '../../lambdas/handlers/vendor-routes.ts';
 
@@ -37,15 +35,9 @@ describe('docs/deploying.md, vendor rate limits', () => {
     expect(deploy).toContain("Set each tenant's `rateLimit` to the vendor's own limit");
   });
 
-  it('explains LEAVER_RATE_SHARE with the stack defaults: worker cap + reconcile + API vendor calls', () => {
-    const share = vendorRateShare({
-      workerMaxConcurrency: DEFAULT_WORKER_MAX_CONCURRENCY,
-      apiVendorConcurrency: DEFAULT_API_VENDOR_CONCURRENCY,
-    });
-    expect(deploy).toContain(
-      `the sum: ${DEFAULT_WORKER_MAX_CONCURRENCY} + ${RECONCILE_CONCURRENCY} + ${DEFAULT_API_VENDOR_CONCURRENCY}`,
-    );
-    expect(deploy).toMatch(new RegExp(`\\| \\*\\*${share}\\*\\* +\\|`));
+  it('explains the shared rate budget (no fixed split) and the caps of the vendor callers', () => {
+    expect(deploy).toContain('one budget per tenant and rate bucket');
+    expect(deploy).not.toContain('LEAVER_RATE_SHARE');
     expect(deploy).toContain(`\`apiVendorConcurrency\` (default ${DEFAULT_API_VENDOR_CONCURRENCY})`);
     expect(deploy).toContain(`\`workerMaxConcurrency\` (default ${DEFAULT_WORKER_MAX_CONCURRENCY})`);
   });

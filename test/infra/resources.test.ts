@@ -9,12 +9,12 @@ import { describe, expect, it } from 'vitest';
 import {
   FUNCTION_SPECS,
   type FunctionName,
+  INVENTORY_SYNC_CONCURRENCY,
   RECONCILE_CONCURRENCY,
   TENANT_SECRET_READERS,
-  vendorRateShare,
 } from '../../infra/leaver-construct.ts';
 import { THRESHOLDS } from '../../infra/monitoring.ts';
-import { AUDIT, OFFBOARDINGS } from '../../lambdas/adapters/tables.ts';
+import { AUDIT, INVENTORY, OFFBOARDINGS } from '../../lambdas/adapters/tables.ts';
 import { ROUTES } from '../../lambdas/api/routes.ts';
 import { parseConfig } from '../../lambdas/core/config.ts';
 import { PUBLIC_API_ROUTES, VENDOR_CALLING_ROUTES } from '../../lambdas/handlers/vendor-routes.ts';
@@ -111,16 +111,26 @@ describe('tables', () => {
   const tables = resources(template, 'AWS::DynamoDB::Table');
   const offboardings = tables[logicalId(template, 'AWS::DynamoDB::Table', 'OffboardingsTable')]!;
   const audit = tables[logicalId(template, 'AWS::DynamoDB::Table', 'AuditTable')]!;
+  const inventory = tables[logicalId(template, 'AWS::DynamoDB::Table', 'InventoryTable')]!;
 
   it('on demand, point-in-time recovery, deletion protection, retained on delete and replace', () => {
-    expect(Object.keys(tables)).toHaveLength(2);
-    for (const t of [offboardings, audit]) {
+    expect(Object.keys(tables)).toHaveLength(3);
+    for (const t of [offboardings, audit, inventory]) {
       expect(t.Properties.BillingMode).toBe('PAY_PER_REQUEST');
       expect(t.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
       expect(t.Properties.DeletionProtectionEnabled).toBe(true);
       expect(t.DeletionPolicy).toBe('Retain');
       expect(t.UpdateReplacePolicy).toBe('Retain');
     }
+  });
+
+  it('Inventory has the key schema and the byScope GSI of lambdas/adapters/tables.ts', () => {
+    expect(inventory.Properties.KeySchema).toEqual([
+      { AttributeName: INVENTORY.partitionKey, KeyType: 'HASH' },
+      { AttributeName: INVENTORY.sortKey, KeyType: 'RANGE' },
+    ]);
+    const gsis = inventory.Properties.GlobalSecondaryIndexes as Array<{ IndexName: string }>;
+    expect(gsis.map((g) => g.IndexName)).toEqual([INVENTORY.indexes.byScope.name]);
   });
 
   it('Offboardings has the key schema and GSIs of lambdas/adapters/tables.ts', () => {
@@ -251,11 +261,11 @@ describe('queue and dead-letter queue', () => {
       Description: 'Leaver apiVendor',
       ReservedConcurrentExecutions: 3,
     });
-    // the share follows both caps: 7 workers + 1 reconcile + 3 API vendor calls
+    // no fixed split of the vendor limits any more: the functions share one budget per limit
     for (const fn of Object.values(resources(t, 'AWS::Lambda::Function'))) {
       expect(
         (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables.LEAVER_RATE_SHARE,
-      ).toBe('11');
+      ).toBeUndefined();
     }
   });
 
@@ -306,8 +316,11 @@ describe('functions', () => {
     expect(vars.POWERTOOLS_SERVICE_NAME).toBe('leaver');
     expect(vars.POWERTOOLS_METRICS_NAMESPACE).toBe('Leaver');
     expect(vars.NODE_OPTIONS).toBe('--enable-source-maps');
-    // 4 workers (the default cap) + 1 reconciler + 2 API vendor calls share each vendor rate limit.
-    expect(vars.LEAVER_RATE_SHARE).toBe('7');
+    expect(vars.INVENTORY_TABLE).toEqual({
+      Ref: logicalId(template, 'AWS::DynamoDB::Table', 'InventoryTable'),
+    });
+    // every vendor caller takes from one shared budget per vendor limit: no fixed split
+    expect(vars.LEAVER_RATE_SHARE).toBeUndefined();
     // only the general API function refuses the vendor-calling routes
     expect(vars.LEAVER_API_VENDOR_CALLS).toBe(n === 'api' ? 'off' : undefined);
   });
@@ -334,6 +347,7 @@ describe('functions', () => {
         'digest.ts',
         'due-sweep.ts',
         'intake.ts',
+        'inventory-sync.ts',
         'reconcile.ts',
         'retry-sweep.ts',
         'worker.ts',
@@ -356,31 +370,22 @@ describe('functions', () => {
   });
 });
 
-describe('vendor rate-limit share', () => {
-  const fns = resources(template, 'AWS::Lambda::Function');
+describe('vendor callers', () => {
   const reservedOf = (n: FunctionName) => fnOf(n).Properties.ReservedConcurrentExecutions;
 
-  it('LEAVER_RATE_SHARE = 4 workers + 1 reconcile + 2 API vendor calls = 7, on every function', () => {
-    expect(vendorRateShare({ workerMaxConcurrency: 4, apiVendorConcurrency: 2 })).toBe(7);
-    for (const fn of Object.values(fns)) {
-      expect(
-        (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables.LEAVER_RATE_SHARE,
-      ).toBe('7');
-    }
-  });
-
-  it('every function that may call a vendor is capped, and the share counts each cap once', () => {
+  it('every function that may call a vendor is capped; they share one rate budget per vendor limit', () => {
     // the vendor callers are exactly the tenant-secret readers (iam.test.ts pins the grants)
-    expect([...TENANT_SECRET_READERS].sort()).toEqual(['apiVendor', 'reconcile', 'worker']);
+    expect([...TENANT_SECRET_READERS].sort()).toEqual(['apiVendor', 'inventorySync', 'reconcile', 'worker']);
     const [, esm] = only(template, 'AWS::Lambda::EventSourceMapping');
     const workerCap = (esm.Properties.ScalingConfig as { MaximumConcurrency: number }).MaximumConcurrency;
     expect(workerCap).toBe(4);
     expect(reservedOf('reconcile')).toBe(RECONCILE_CONCURRENCY);
     expect(RECONCILE_CONCURRENCY).toBe(1);
+    expect(reservedOf('inventorySync')).toBe(INVENTORY_SYNC_CONCURRENCY);
+    expect(INVENTORY_SYNC_CONCURRENCY).toBe(1);
     expect(reservedOf('apiVendor')).toBe(2);
-    expect(workerCap + (reservedOf('reconcile') as number) + (reservedOf('apiVendor') as number)).toBe(7);
     // nothing else reserves concurrency (a reservation is taken from the account's pool)
-    for (const n of NAMES.filter((x) => !['reconcile', 'apiVendor'].includes(x))) {
+    for (const n of NAMES.filter((x) => !['reconcile', 'apiVendor', 'inventorySync'].includes(x))) {
       expect(reservedOf(n), n).toBeUndefined();
     }
   });
@@ -388,9 +393,12 @@ describe('vendor rate-limit share', () => {
   it('reconciliation never overlaps: one at a time, and a throttled tick is dropped when the next is due', () => {
     // a run may outlast the shortest schedule (reconcileMinutes: 1), hence reserved concurrency 1
     expect(FUNCTION_SPECS.reconcile.timeoutSeconds).toBeGreaterThan(60);
-    const [, invoke] = only(template, 'AWS::Lambda::EventInvokeConfig');
+    const reconcileId = logicalId(template, 'AWS::Lambda::Function', 'ReconcileFunction');
+    const invoke = Object.values(resources(template, 'AWS::Lambda::EventInvokeConfig')).find(
+      (r) => JSON.stringify(r.Properties.FunctionName) === JSON.stringify({ Ref: reconcileId }),
+    )!;
     expect(invoke.Properties).toEqual({
-      FunctionName: { Ref: logicalId(template, 'AWS::Lambda::Function', 'ReconcileFunction') },
+      FunctionName: { Ref: reconcileId },
       Qualifier: '$LATEST',
       MaximumEventAgeInSeconds: config.schedules.reconcileMinutes * 60,
       // a failed run alarms and the next tick repeats it; Lambda's retries would only double it
@@ -529,12 +537,14 @@ describe('schedules', () => {
   const ruleFor = (n: FunctionName, t = rules) =>
     t.find((r) => JSON.stringify(r.Properties.Targets).includes(`"${targetOf(n)}"`));
 
-  it('due sweep, reconciliation, retry sweep and audit digests run on the configured rates', () => {
-    expect(rules).toHaveLength(4);
+  it('due sweep, reconciliation, retry sweep, audit digests and inventory sync run on the configured rates', () => {
+    expect(rules).toHaveLength(5);
     expect(ruleFor('dueSweep')?.Properties.ScheduleExpression).toBe('rate(1 minute)');
     expect(ruleFor('reconcile')?.Properties.ScheduleExpression).toBe('rate(1 hour)');
     expect(ruleFor('retrySweep')?.Properties.ScheduleExpression).toBe('rate(5 minutes)');
     expect(ruleFor('digest')?.Properties.ScheduleExpression).toBe('rate(5 minutes)');
+    // each tick lists only the tenants due (inventory.syncMinutes), resuming an open pass
+    expect(ruleFor('inventorySync')?.Properties.ScheduleExpression).toBe('rate(5 minutes)');
     for (const r of rules) expect(r.Properties.State).toBe('ENABLED');
   });
 
@@ -547,8 +557,17 @@ describe('schedules', () => {
     const all = Object.values(resources(t, 'AWS::Events::Rule'))
       .map((r) => r.Properties.ScheduleExpression)
       .sort();
-    expect(all).toEqual(['rate(2 minutes)', 'rate(3 minutes)', 'rate(30 minutes)', 'rate(7 minutes)']);
-    const [, invoke] = only(t, 'AWS::Lambda::EventInvokeConfig');
+    expect(all).toEqual([
+      'rate(2 minutes)',
+      'rate(3 minutes)',
+      'rate(30 minutes)',
+      'rate(5 minutes)',
+      'rate(7 minutes)',
+    ]);
+    const reconcileId = logicalId(t, 'AWS::Lambda::Function', 'ReconcileFunction');
+    const invoke = Object.values(resources(t, 'AWS::Lambda::EventInvokeConfig')).find(
+      (r) => JSON.stringify(r.Properties.FunctionName) === JSON.stringify({ Ref: reconcileId }),
+    )!;
     expect(invoke.Properties.MaximumEventAgeInSeconds).toBe(1800);
   });
 
@@ -557,7 +576,7 @@ describe('schedules', () => {
       (p) => p.Properties.Principal === 'events.amazonaws.com',
     );
     expect(perms.map((p) => JSON.stringify(p.Properties.FunctionName)).sort()).toEqual(
-      (['dueSweep', 'reconcile', 'retrySweep', 'digest'] as const)
+      (['dueSweep', 'reconcile', 'retrySweep', 'digest', 'inventorySync'] as const)
         .map((n) => JSON.stringify({ 'Fn::GetAtt': [targetOf(n), 'Arn'] }))
         .sort(),
     );

@@ -11,7 +11,6 @@ import fc from 'fast-check';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
-  createTables,
   DynamoAuditLog,
   DynamoOffboardingStore,
   LogNotifier,
@@ -23,7 +22,10 @@ import type { JobQueue, Log, SecretStore } from '../../lambdas/core/ports.ts';
 import { handler } from '../../lambdas/handlers/intake.ts';
 import { localContext } from '../../lambdas/handlers/middleware.ts';
 import { logger } from '../../lambdas/handlers/observability.ts';
-import { type HandlerDeps, setDeps } from '../../lambdas/handlers/wiring.ts';
+import { setDeps } from '../../lambdas/handlers/runtime-deps.ts';
+import type { HandlerDeps } from '../../lambdas/handlers/wiring.ts';
+import { createTables } from '../../local/adapters/table-setup.ts';
+import { apiGatewayEvent } from '../../local/api-gateway-event.ts';
 
 const SECRET = 'whsec_UHJvcGVydHlUZXN0U2VjcmV0S2V5MDAwMDE=';
 const OKTA = 'Bearer property-okta-token';
@@ -95,35 +97,15 @@ afterAll(() => {
 });
 
 function event(source: string, headers: Record<string, string>, body: string | undefined, method = 'POST') {
-  const e: APIGatewayProxyEventV2 = {
-    version: '2.0',
-    routeKey: `${method} /hooks/{source}`,
-    rawPath: `/hooks/${source}`,
-    rawQueryString: '',
+  return apiGatewayEvent({
+    method,
+    url: `/hooks/${source}`,
     headers,
+    routeKey: `${method} /hooks/{source}`,
     pathParameters: { source },
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'prop',
-      domainName: 'prop.example',
-      domainPrefix: 'prop',
-      http: {
-        method,
-        path: `/hooks/${source}`,
-        protocol: 'HTTP/1.1',
-        sourceIp: '203.0.113.7',
-        userAgent: 'fc',
-      },
-      requestId: randomUUID(),
-      routeKey: `${method} /hooks/{source}`,
-      stage: '$default',
-      time: new Date().toUTCString(),
-      timeEpoch: Date.now(),
-    },
-    isBase64Encoded: false,
+    sourceIp: '203.0.113.7',
     ...(body === undefined ? {} : { body }),
-  };
-  return e;
+  });
 }
 
 async function call(e: APIGatewayProxyEventV2): Promise<{ statusCode: number; body?: string }> {

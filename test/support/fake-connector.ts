@@ -6,6 +6,7 @@ import type { TenantConfig } from '../../lambdas/core/config.ts';
 import type { LeaverError } from '../../lambdas/core/errors.ts';
 import {
   type Grant,
+  type GrantFields,
   type GrantKind,
   grantKey,
   normaliseEmail,
@@ -121,7 +122,7 @@ export const grants = {
     email,
     ids: { itwinId: ITWIN_ID, invitationId: guid(1000 + ++counter) },
   }),
-  itwinMember: (email: string, extra: Partial<Grant> = {}): Grant => ({
+  itwinMember: (email: string, extra: Partial<GrantFields> = {}): Grant => ({
     vendor: 'itwin',
     tenantId: 'itwin-main',
     kind: 'itwin_user_member',
@@ -129,7 +130,7 @@ export const grants = {
     ids: { itwinId: ITWIN_ID, memberId: guid(2000 + ++counter) },
     ...extra,
   }),
-  itwinOwner: (email: string, extra: Partial<Grant> = {}): Grant => ({
+  itwinOwner: (email: string, extra: Partial<GrantFields> = {}): Grant => ({
     vendor: 'itwin',
     tenantId: 'itwin-main',
     kind: 'itwin_owner_member',

@@ -1,43 +1,87 @@
 /**
- * Who holds what, for an email: shown only when the API has an access inventory (`GET /v1/access`
- * in its OpenAPI document). The answer is shown as the API gives it: each list of records as a
- * table of its fields.
+ * Who holds what, for an email: what the access inventory knows (`GET /v1/access`), shown only when
+ * the API has one. Each grant says when its scope was last listed, and each tenant when its last
+ * complete sync ended: the inventory is only as fresh as that, and an offboarding always verifies
+ * with a full discovery.
  */
-import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, qs } from '../api.ts';
-import { ErrorNote, PageTitle, TableScroll } from '../components/common.tsx';
+import { ErrorNote, PageTitle, TableScroll, Time } from '../components/common.tsx';
+import { kindLabel, VENDOR_LABELS } from '../format.ts';
 import { navigate, type Route } from '../router.ts';
+import type { Access as AccessView } from '../types.ts';
 
-type Row = Record<string, unknown>;
+const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
 
-function cell(v: unknown): string {
-  if (v === undefined || v === null) return '';
-  if (typeof v === 'object') return JSON.stringify(v);
-  return String(v);
-}
-
-function RecordsTable({ name, rows }: { name: string; rows: Row[] }) {
-  const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+function Grants({ view }: { view: AccessView }) {
+  if (view.grants.length === 0) return <p>The inventory knows no grant of this person.</p>;
   return (
-    <TableScroll label={name}>
+    <TableScroll label="Known grants">
       <table>
-        <caption>{name}</caption>
+        <caption>Known grants</caption>
         <thead>
           <tr>
-            {columns.map((c) => (
-              <th key={c} scope="col">
-                {c}
-              </th>
-            ))}
+            <th scope="col">Vendor</th>
+            <th scope="col">Tenant</th>
+            <th scope="col">Grant</th>
+            <th scope="col">Listed</th>
           </tr>
         </thead>
         <tbody>
-          {rows.map((r, i) => (
-            <tr key={i}>
-              {columns.map((c) => (
-                <td key={c}>{cell(r[c])}</td>
-              ))}
+          {view.grants.map((g) => (
+            <tr key={g.grantKey}>
+              <td>{VENDOR_LABELS[g.vendor]}</td>
+              <td>{g.tenantId}</td>
+              <td>
+                {kindLabel(g.kind)}
+                {g.owner ? ' (owner)' : ''}
+                {g.scopeName && <div class="sub">{g.scopeName}</div>}
+                <div class="sub ids">
+                  {Object.entries(g.ids)
+                    .map(([k, v]) => `${k} ${v}`)
+                    .join(', ')}
+                </div>
+                {view.emails.length > 1 && <div class="sub">as {g.email}</div>}
+              </td>
+              <td>
+                <Time iso={g.syncedAt} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableScroll>
+  );
+}
+
+function Tenants({ view }: { view: AccessView }) {
+  return (
+    <TableScroll label="How fresh each tenant is">
+      <table>
+        <caption>How fresh each tenant is</caption>
+        <thead>
+          <tr>
+            <th scope="col">Tenant</th>
+            <th scope="col">Last complete sync</th>
+            <th scope="col">Now</th>
+          </tr>
+        </thead>
+        <tbody>
+          {view.tenants.map((t) => (
+            <tr key={t.tenantId}>
+              <td>
+                {t.tenantId}
+                <div class="sub">{VENDOR_LABELS[t.vendor]}</div>
+              </td>
+              <td>{t.lastSyncAt ? <Time iso={t.lastSyncAt} /> : 'Never: not covered yet'}</td>
+              <td>
+                {t.syncingSince && (
+                  <div>
+                    Syncing: {t.scopesDone ?? 0} of {t.scopesTotal ?? '?'} scopes
+                  </div>
+                )}
+                {t.lastErrorCode && <div class="sub">Last listing failed: {t.lastErrorCode}</div>}
+              </td>
             </tr>
           ))}
         </tbody>
@@ -49,22 +93,20 @@ function RecordsTable({ name, rows }: { name: string; rows: Row[] }) {
 export function Access({ route, path }: { route: Route; path: string }) {
   const email = route.query.get('email') ?? '';
   const [value, setValue] = useState(email);
-  const [result, setResult] = useState<{ email: string; body: Row }>();
+  const [result, setResult] = useState<AccessView>();
   const [error, setError] = useState<Error>();
 
   useEffect(() => {
     if (!email) return;
     let current = true;
-    api<Row>('GET', `${path}${qs({ email })}`).then(
-      (body) => current && setResult({ email, body }),
+    api<AccessView>('GET', `${path}${qs({ email })}`).then(
+      (body) => current && setResult(body),
       (e: Error) => current && setError(e),
     );
     return () => {
       current = false;
     };
   }, [email, path]);
-  const lists = result ? Object.entries(result.body).filter(([, v]) => Array.isArray(v)) : [];
-  const scalars = result ? Object.entries(result.body).filter(([, v]) => !Array.isArray(v)) : [];
 
   return (
     <>
@@ -94,26 +136,22 @@ export function Access({ route, path }: { route: Route; path: string }) {
         </p>
       </form>
       <ErrorNote error={error} />
-      {scalars.length > 0 && (
-        <dl>
-          {scalars.map(([k, v]) => (
-            <Fragment key={k}>
-              <dt>{k}</dt>
-              <dd>{cell(v)}</dd>
-            </Fragment>
-          ))}
-        </dl>
-      )}
-      {lists.map(([k, v]) =>
-        (v as unknown[]).length === 0 ? (
-          <p key={k}>No {k}.</p>
-        ) : (
-          <RecordsTable
-            key={k}
-            name={k}
-            rows={(v as unknown[]).map((x) => (typeof x === 'object' && x ? (x as Row) : { value: x }))}
-          />
-        ),
+      {result && (
+        <>
+          <p role="status">
+            {result.email}: {plural(result.counts.grants, 'grant')} known (
+            {plural(result.counts.invitations, 'invitation')},{' '}
+            {plural(result.counts.memberships, 'membership')})
+            {result.emails.length > 1 && <> across {result.emails.join(', ')}</>}
+          </p>
+          <Grants view={result} />
+          <Tenants view={result} />
+          {result.tenants.some((t) => !t.lastSyncAt) && (
+            <p class="notice">
+              A tenant never synced may hold grants not shown here; an offboarding always discovers them.
+            </p>
+          )}
+        </>
       )}
     </>
   );

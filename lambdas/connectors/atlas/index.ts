@@ -36,17 +36,20 @@
  * into 404s and hide what was removed.
  */
 import type { AtlasTenant, TenantConfig } from '../../core/config.ts';
-import { type Grant, normaliseEmail, type Subject } from '../../core/model.ts';
+import { type Grant, type GrantIdsOf, grantOf, normaliseEmail, type Subject } from '../../core/model.ts';
 import type { Connector, Ctx, RevokeResult } from '../../core/ports.ts';
+import { assertNever, type KindOfVendor } from '../../core/vendor-manifest.ts';
 import {
   arrayBody,
   checkGrant,
+  EVERYONE,
   emailIndex,
   enc,
   GrantCollector,
   join,
+  ownerMarks,
   removeCall,
-  unsupported,
+  wrongScope,
   wrongVendor,
 } from '../common/grants.ts';
 import type { TenantClients } from '../common/tenant-http.ts';
@@ -90,16 +93,31 @@ export function atlasConnector(clients: TenantClients): Connector {
 
   async function discover(subjects: readonly Subject[], t: TenantConfig, ctx: Ctx): Promise<Grant[]> {
     const tenant = asAtlas(t);
+    return scan(tenant, new GrantCollector(emailIndex(subjects)), ctx);
+  }
+
+  /** Inventory scopes: the one organisation (its projects and teams come with it). */
+  async function scopes(t: TenantConfig): Promise<string[]> {
+    return [asAtlas(t).orgId];
+  }
+
+  async function inventory(t: TenantConfig, scope: string, ctx: Ctx): Promise<Grant[]> {
+    const tenant = asAtlas(t);
+    if (scope !== tenant.orgId) throw wrongScope(tenant.id);
+    return ownerMarks(await scan(tenant, new GrantCollector(EVERYONE), ctx));
+  }
+
+  /** Lists every configured scope of the tenant once into `found`. */
+  async function scan(tenant: AtlasTenant, found: GrantCollector, ctx: Ctx): Promise<Grant[]> {
     const http = client(tenant);
-    const found = new GrantCollector(emailIndex(subjects));
     const org = tenant.orgId;
-    const add = (
-      kind: Grant['kind'],
+    const add = <K extends KindOfVendor<'atlas'>>(
+      kind: K,
       email: string,
-      ids: Record<string, string>,
+      ids: GrantIdsOf<K>,
       order: number,
       scope: string,
-    ) => found.add({ vendor: 'atlas', tenantId: tenant.id, kind, email, ids, order, scopeName: scope });
+    ) => found.add(grantOf(kind, { tenantId: tenant.id, email, ids, order, scopeName: scope }));
 
     const invites = async (path: string, limitKey: string) => {
       const res = await http.request(
@@ -135,7 +153,7 @@ export function atlasConnector(clients: TenantClients): Connector {
       const left = pager.pagesLeft;
       const onFirst = new Set(pager.items.map((u) => normaliseEmail(u.username)));
       const missing = found.addresses.filter((a) => !onFirst.has(a));
-      if (left === undefined || left <= missing.length) {
+      if (found.everyone || left === undefined || left <= missing.length) {
         return { list: await pager.rest(), complete: true, pager };
       }
       // Fewer calls: one `username` query per address not on the first page (a username is
@@ -223,9 +241,7 @@ export function atlasConnector(clients: TenantClients): Connector {
     }
     await Promise.all(tasks);
     const listing = orgUsers!;
-    const leaving = new Set(found.addresses);
-    const leaverOwner = (u: CloudUser) =>
-      isActive(u) && isOrgOwner(u) && leaving.has(normaliseEmail(u.username));
+    const leaverOwner = (u: CloudUser) => isActive(u) && isOrgOwner(u) && found.isLeaving(u.username);
     const stayingOwner = (list: CloudUser[]) =>
       list.some((u) => isActive(u) && isOrgOwner(u) && !leaverOwner(u));
     let list = listing.list;
@@ -260,7 +276,6 @@ export function atlasConnector(clients: TenantClients): Connector {
     const tenant = asAtlas(t);
     checkGrant(grant, 'atlas', tenant.id);
     const http = client(tenant);
-    const ids = grant.ids;
     const del = (path: string, accept: string, limitKey: string) =>
       removeCall(
         http,
@@ -275,14 +290,14 @@ export function atlasConnector(clients: TenantClients): Connector {
       );
     switch (grant.kind) {
       case 'atlas_org_invitation': {
-        const path = `${V2}/orgs/${enc(ids.orgId!)}/invites/${enc(ids.invitationId!)}`;
+        const path = `${V2}/orgs/${enc(grant.ids.orgId)}/invites/${enc(grant.ids.invitationId)}`;
         const res = await http.request(
           {
             method: 'DELETE',
             url: join(tenant.baseUrl, path),
             route: routeTemplate(path),
             headers: { accept: ATLAS_INVITES_VERSION },
-            limitKey: `org:${ids.orgId}:invites`,
+            limitKey: `org:${grant.ids.orgId}:invites`,
             acceptStatuses: INVITE_GONE,
           },
           ctx,
@@ -290,28 +305,33 @@ export function atlasConnector(clients: TenantClients): Connector {
         if (!INVITE_GONE.includes(res.status)) {
           return { outcome: 'revoked', vendorRequestId: res.vendorRequestId, attempts: res.attempts };
         }
-        return revokePendingOrgUser(ids.orgId!, ids.invitationId!, res.vendorRequestId, res.attempts);
+        return revokePendingOrgUser(
+          grant.ids.orgId,
+          grant.ids.invitationId,
+          res.vendorRequestId,
+          res.attempts,
+        );
       }
       case 'atlas_project_invitation':
         return del(
-          `/groups/${enc(ids.groupId!)}/invites/${enc(ids.invitationId!)}`,
+          `/groups/${enc(grant.ids.groupId)}/invites/${enc(grant.ids.invitationId)}`,
           ATLAS_INVITES_VERSION,
-          `group:${ids.groupId}:invites`,
+          `group:${grant.ids.groupId}:invites`,
         );
       case 'atlas_org_user':
         return del(
-          `/orgs/${enc(ids.orgId!)}/users/${enc(ids.userId!)}`,
+          `/orgs/${enc(grant.ids.orgId)}/users/${enc(grant.ids.userId)}`,
           ATLAS_USERS_VERSION,
-          `org:${ids.orgId}:users`,
+          `org:${grant.ids.orgId}:users`,
         );
       case 'atlas_project_user':
         return del(
-          `/groups/${enc(ids.groupId!)}/users/${enc(ids.userId!)}`,
+          `/groups/${enc(grant.ids.groupId)}/users/${enc(grant.ids.userId)}`,
           ATLAS_USERS_VERSION,
-          `group:${ids.groupId}:users`,
+          `group:${grant.ids.groupId}:users`,
         );
       case 'atlas_team_user': {
-        const path = `${V2}/orgs/${enc(ids.orgId!)}/teams/${enc(ids.teamId!)}:removeUser`;
+        const path = `${V2}/orgs/${enc(grant.ids.orgId)}/teams/${enc(grant.ids.teamId)}:removeUser`;
         return removeCall(
           http,
           {
@@ -319,14 +339,14 @@ export function atlasConnector(clients: TenantClients): Connector {
             url: join(tenant.baseUrl, path),
             route: routeTemplate(path),
             headers: { accept: ATLAS_USERS_VERSION, 'content-type': ATLAS_USERS_VERSION },
-            json: { id: ids.userId },
-            limitKey: `org:${ids.orgId}:teams`,
+            json: { id: grant.ids.userId },
+            limitKey: `org:${grant.ids.orgId}:teams`,
           },
           ctx,
         );
       }
       default:
-        throw unsupported(grant);
+        return assertNever(grant, 'Atlas grant kind');
     }
 
     /**
@@ -366,7 +386,7 @@ export function atlasConnector(clients: TenantClients): Connector {
     }
   }
 
-  return { vendor: 'atlas', discover, revoke };
+  return { vendor: 'atlas', discover, revoke, scopes, inventory };
 }
 
 function asAtlas(t: TenantConfig): AtlasTenant {

@@ -9,17 +9,20 @@
  * org user is an active one); the worker skips it and alerts.
  */
 import type { CloudManagerTenant, TenantConfig } from '../../core/config.ts';
-import { type Grant, normaliseEmail, type Subject } from '../../core/model.ts';
+import { type Grant, type GrantIdsOf, grantOf, type Subject } from '../../core/model.ts';
 import type { Connector, Ctx, RevokeResult } from '../../core/ports.ts';
+import { assertNever, type KindOfVendor } from '../../core/vendor-manifest.ts';
 import {
   arrayBody,
   checkGrant,
+  EVERYONE,
   emailIndex,
   enc,
   GrantCollector,
   join,
+  ownerMarks,
   removeCall,
-  unsupported,
+  wrongScope,
   wrongVendor,
 } from '../common/grants.ts';
 import type { TenantClients } from '../common/tenant-http.ts';
@@ -43,9 +46,23 @@ export function cloudManagerConnector(clients: TenantClients): Connector {
   const client = (tenant: CloudManagerTenant): VendorHttp => clients.get(tenant, { type: 'digest' }, HEADERS);
 
   async function discover(subjects: readonly Subject[], t: TenantConfig, ctx: Ctx): Promise<Grant[]> {
+    return scan(asCloudManager(t), new GrantCollector(emailIndex(subjects)), ctx);
+  }
+
+  /** Inventory scopes: the one organisation (its projects and teams come with it). */
+  async function scopes(t: TenantConfig): Promise<string[]> {
+    return [asCloudManager(t).orgId];
+  }
+
+  async function inventory(t: TenantConfig, scope: string, ctx: Ctx): Promise<Grant[]> {
     const tenant = asCloudManager(t);
+    if (scope !== tenant.orgId) throw wrongScope(tenant.id);
+    return ownerMarks(await scan(tenant, new GrantCollector(EVERYONE), ctx));
+  }
+
+  /** Lists every configured scope of the tenant once into `found`. */
+  async function scan(tenant: CloudManagerTenant, found: GrantCollector, ctx: Ctx): Promise<Grant[]> {
     const http = client(tenant);
-    const found = new GrantCollector(emailIndex(subjects));
     const base = tenant.baseUrl;
     const invites = async (path: string) => {
       const route = routeTemplate(path);
@@ -56,14 +73,13 @@ export function cloudManagerConnector(clients: TenantClients): Connector {
     // (no includeCount; the vendor sends totalCount on its own).
     const pages = <T>(path: string, listing: MongoListing<T>) =>
       mongoPages(http, { url: join(base, path), route: routeTemplate(path) }, listing, ctx);
-    const grant = (
-      kind: Grant['kind'],
+    const grant = <K extends KindOfVendor<'cloudmanager'>>(
+      kind: K,
       email: string,
-      ids: Record<string, string>,
+      ids: GrantIdsOf<K>,
       order: number,
       scope: string,
-    ) =>
-      found.add({ vendor: 'cloudmanager', tenantId: tenant.id, kind, email, ids, order, scopeName: scope });
+    ) => found.add(grantOf(kind, { tenantId: tenant.id, email, ids, order, scopeName: scope }));
     const org = tenant.orgId;
 
     const tasks: Promise<void>[] = [
@@ -81,9 +97,7 @@ export function cloudManagerConnector(clients: TenantClients): Connector {
         }
       }),
       pages(`/orgs/${enc(org)}/users`, CLOUD_MANAGER_SCHEMAS.orgUsers).then((users) => {
-        const leaving = new Set(found.addresses);
-        const isLeaver = (u: OrgUser) =>
-          [u.username, u.emailAddress].some((e) => typeof e === 'string' && leaving.has(normaliseEmail(e)));
+        const isLeaver = (u: OrgUser) => [u.username, u.emailAddress].some((e) => found.isLeaving(e));
         const noOwnerStays = !users.some((u) => isOrgOwner(u, org) && !isLeaver(u));
         for (const u of users) {
           const email = found.match(u.username) ?? found.match(u.emailAddress);
@@ -155,26 +169,25 @@ export function cloudManagerConnector(clients: TenantClients): Connector {
   async function revoke(grant: Grant, t: TenantConfig, ctx: Ctx): Promise<RevokeResult> {
     const tenant = asCloudManager(t);
     checkGrant(grant, 'cloudmanager', tenant.id);
-    const ids = grant.ids;
     let path: string;
     switch (grant.kind) {
       case 'cloudmanager_org_invitation':
-        path = `/orgs/${enc(ids.orgId!)}/invites/${enc(ids.invitationId!)}`;
+        path = `/orgs/${enc(grant.ids.orgId)}/invites/${enc(grant.ids.invitationId)}`;
         break;
       case 'cloudmanager_project_invitation':
-        path = `/groups/${enc(ids.groupId!)}/invites/${enc(ids.invitationId!)}`;
+        path = `/groups/${enc(grant.ids.groupId)}/invites/${enc(grant.ids.invitationId)}`;
         break;
       case 'cloudmanager_org_user':
-        path = `/orgs/${enc(ids.orgId!)}/users/${enc(ids.userId!)}`;
+        path = `/orgs/${enc(grant.ids.orgId)}/users/${enc(grant.ids.userId)}`;
         break;
       case 'cloudmanager_project_user':
-        path = `/groups/${enc(ids.groupId!)}/users/${enc(ids.userId!)}`;
+        path = `/groups/${enc(grant.ids.groupId)}/users/${enc(grant.ids.userId)}`;
         break;
       case 'cloudmanager_team_user':
-        path = `/orgs/${enc(ids.orgId!)}/teams/${enc(ids.teamId!)}/users/${enc(ids.userId!)}`;
+        path = `/orgs/${enc(grant.ids.orgId)}/teams/${enc(grant.ids.teamId)}/users/${enc(grant.ids.userId)}`;
         break;
       default:
-        throw unsupported(grant);
+        return assertNever(grant, 'Cloud Manager grant kind');
     }
     return removeCall(
       client(tenant),
@@ -183,7 +196,7 @@ export function cloudManagerConnector(clients: TenantClients): Connector {
     );
   }
 
-  return { vendor: 'cloudmanager', discover, revoke };
+  return { vendor: 'cloudmanager', discover, revoke, scopes, inventory };
 }
 
 function asCloudManager(t: TenantConfig): CloudManagerTenant {

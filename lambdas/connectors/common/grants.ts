@@ -3,9 +3,16 @@
 import type * as z from 'zod';
 import type { TenantConfig } from '../../core/config.ts';
 import { LeaverError } from '../../core/errors.ts';
-import { type Grant, normaliseEmail, type Subject, subjectEmails, type VendorId } from '../../core/model.ts';
+import {
+  type Grant,
+  type GrantOfVendor,
+  normaliseEmail,
+  type Subject,
+  subjectEmails,
+  type VendorId,
+} from '../../core/model.ts';
 import type { Ctx, RevokeResult } from '../../core/ports.ts';
-import { assertGrantIds } from '../../core/vendor-ids.ts';
+import { assertGrantIds, isGrantKind, vendorOfKind } from '../../core/vendor-ids.ts';
 import type { VendorHttp } from '../http/client.ts';
 import { parseAnswer } from '../http/schema.ts';
 import type { HttpRequest, HttpResult } from '../http/types.ts';
@@ -19,9 +26,17 @@ export function emailIndex(subjects: readonly Subject[]): Map<string, number> {
   return index;
 }
 
+/** Collect the grants of every person a listing shows (the inventory), not of named subjects. */
+export const EVERYONE = 'everyone';
+
 /**
  * Collects grants; the same access found twice for one subject is kept once. Every address it is
  * asked about counts as a person seen in the tenant (the blast-radius guard's denominator).
+ *
+ * Given EVERYONE instead of an email index it keeps every person's grants (an inventory listing):
+ * every address then counts as leaving, so the connectors' last-owner rule marks every owner whose
+ * scope no nameless owner keeps; `ownerMarks` turns those marks into `owner`, and the last owner is
+ * decided later, once the leavers are known (core/listings.ts).
  */
 export class GrantCollector {
   private readonly seen = new Set<string>();
@@ -29,11 +44,22 @@ export class GrantCollector {
   private peopleFloor = 0;
   readonly grants: Grant[] = [];
 
-  constructor(private readonly index: Map<string, number>) {}
+  constructor(private readonly index: Map<string, number> | typeof EVERYONE) {}
 
-  /** Every address of every subject (lower-case). */
+  /** True when it collects every person's grants (an inventory listing). */
+  get everyone(): boolean {
+    return this.index === EVERYONE;
+  }
+
+  /** Every address of every subject (lower-case); none for an inventory listing. */
   get addresses(): string[] {
-    return [...this.index.keys()];
+    return this.index === EVERYONE ? [] : [...this.index.keys()];
+  }
+
+  /** Whether `email` (any case) belongs to someone whose grants are collected. */
+  isLeaving(email: unknown): boolean {
+    if (typeof email !== 'string' || email === '') return false;
+    return this.index === EVERYONE || this.index.has(normaliseEmail(email));
   }
 
   /**
@@ -49,7 +75,7 @@ export class GrantCollector {
     if (typeof email !== 'string' || email === '') return undefined;
     const e = normaliseEmail(email);
     this.people.add(e);
-    return this.index.has(e) ? e : undefined;
+    return this.index === EVERYONE || this.index.has(e) ? e : undefined;
   }
 
   /** Tells the caller how many distinct people the listing saw, then returns the grants. */
@@ -59,20 +85,42 @@ export class GrantCollector {
   }
 
   add(grant: Grant): void {
-    const ids = Object.keys(grant.ids)
+    const all: Readonly<Record<string, string>> = grant.ids;
+    const ids = Object.keys(all)
       .sort()
-      .map((k) => `${k}=${grant.ids[k]}`)
+      .map((k) => `${k}=${all[k]}`)
       .join(',');
-    const key = `${grant.kind}:${ids}:${this.index.get(grant.email)}`;
+    const who = this.index === EVERYONE ? grant.email : this.index.get(grant.email);
+    const key = `${grant.kind}:${ids}:${who}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
     this.grants.push(grant);
   }
 }
 
-/** Refuses a grant of another vendor or tenant, or with ids not in the vendor's format. */
-export function checkGrant(grant: Grant, vendor: VendorId, tenantId: string): void {
-  if (grant.vendor !== vendor || grant.tenantId !== tenantId || !grant.kind.startsWith(`${vendor}_`)) {
+/**
+ * An inventory listing's grants with the connectors' last-owner marks turned into `owner` (see
+ * GrantCollector): whether a leaver is the last owner depends on who else leaves with them.
+ */
+export function ownerMarks(grants: readonly Grant[]): Grant[] {
+  return grants.map(({ lastOwner, ...g }) => (lastOwner ? { ...g, owner: true } : g));
+}
+
+/**
+ * Refuses a grant of another vendor or tenant, of a kind that is not the vendor's, or with ids not
+ * in the kind's formats; past it, the grant is one of the vendor's kinds (a switch narrows its ids).
+ */
+export function checkGrant<V extends VendorId>(
+  grant: Grant,
+  vendor: V,
+  tenantId: string,
+): asserts grant is GrantOfVendor<V> {
+  if (
+    grant.vendor !== vendor ||
+    grant.tenantId !== tenantId ||
+    !isGrantKind(grant.kind) ||
+    vendorOfKind(grant.kind) !== vendor
+  ) {
     throw new LeaverError(
       'invalid_request',
       `grant ${grant.kind} does not belong to ${vendor} tenant ${tenantId}`,
@@ -123,6 +171,12 @@ export function arrayBody<T>(
 export function wrongVendor(t: TenantConfig, vendor: VendorId): LeaverError {
   return new LeaverError('config_invalid', `tenant ${t.id} is a ${t.vendor} tenant, not ${vendor}`, {
     details: { tenantId: t.id, vendor: t.vendor },
+  });
+}
+
+export function wrongScope(tenantId: string): LeaverError {
+  return new LeaverError('invalid_request', `not an inventory scope of tenant ${tenantId}`, {
+    details: { tenantId },
   });
 }
 

@@ -9,6 +9,7 @@ import { LeaverError } from '../../core/errors.ts';
 import type { SecretStore } from '../../core/ports.ts';
 import type { AuthPlugin } from '../http/auth.ts';
 import { realTiming } from '../http/backoff.ts';
+import type { RateBudget } from '../http/budget.ts';
 import { VendorHttp } from '../http/client.ts';
 import { DEFAULT_RATE_LIMITS } from '../http/defaults.ts';
 import { DigestAuth, type DigestCredentials } from '../http/digest.ts';
@@ -22,12 +23,16 @@ export interface HttpDeps {
   timing?: Timing;
   retry?: Partial<RetryPolicy>;
   /**
-   * How many processes may call each tenant at once (LEAVER_RATE_SHARE in AWS: the worker's maximum
-   * concurrency + the reconciler + the API's vendor-calling function, see vendorRateShare in
-   * infra/leaver-construct.ts). A tenant's `rateLimit` is the vendor's own limit; each process takes
-   * 1/rateShare of its rate and burst, so together they stay within it.
+   * A fixed split of each tenant's `rateLimit` (the vendor's own limit) among this many processes,
+   * each taking 1/rateShare of its rate and burst. Only without `budget`.
    */
   rateShare?: number;
+  /**
+   * The rate budget every process shares (DynamoDB in AWS and locally): each tenant's `rateLimit`
+   * is then the vendor's whole limit for this process too, and the budget keeps all callers
+   * together within it. Use instead of `rateShare`.
+   */
+  budget?: RateBudget;
 }
 
 export type AuthSpec = { type: 'oauth'; tokenUrl: string; scope?: string } | { type: 'digest' };
@@ -78,9 +83,12 @@ export class TenantClients {
       secrets,
       auth: plugin,
       limiter: new TenantLimiter(
-        shareOf(tenant.rateLimit ?? DEFAULT_RATE_LIMITS[tenant.vendor], this.deps.rateShare ?? 1),
+        this.deps.budget
+          ? (tenant.rateLimit ?? DEFAULT_RATE_LIMITS[tenant.vendor])
+          : shareOf(tenant.rateLimit ?? DEFAULT_RATE_LIMITS[tenant.vendor], this.deps.rateShare ?? 1),
         tenant.maxConcurrency,
         timing,
+        this.deps.budget ? { budget: this.deps.budget, key: `${tenant.vendor}:${tenant.id}` } : undefined,
       ),
       fetch: this.deps.fetch,
       timing,

@@ -69,7 +69,8 @@ export class VendorHttp {
         await this.pause(delay, ctx, call, last);
       }
       if (this.timing.now() >= ctx.deadline) throw deadlineError(call, last);
-      if (!(await this.guard(() => limiter.take(req.limitKey, ctx.deadline, ctx.signal), ctx, call, last))) {
+      const take = () => limiter.take(req.limitKey, ctx.deadline, ctx.signal, ctx.rateShare);
+      if (!(await this.guard(take, ctx, call, last))) {
         throw deadlineError(call, last);
       }
       bucket.sent();

@@ -9,12 +9,11 @@
  * configured (documented) rate holds. When a Retry-After pause ends one request may go at once,
  * since the vendor said it would take one then.
  */
+import type { RateBudget, RateSpec } from '../../core/rate-budget.ts';
+import { BudgetGate } from './budget.ts';
 import type { Timing } from './types.ts';
 
-export interface RateSpec {
-  perSecond: number;
-  burst: number;
-}
+export type { RateSpec } from '../../core/rate-budget.ts';
 
 const MIN_FACTOR = 1 / 16;
 const RECOVERY_STEP = 0.05;
@@ -149,14 +148,24 @@ export class Semaphore {
   }
 }
 
+/** The budget shared across processes and this tenant's part of its key. */
+export interface SharedBudget {
+  budget: RateBudget;
+  /** Prefix of the budget keys, e.g. `itwin:tenant-1` (the bucket's key follows). */
+  key: string;
+}
+
 export class TenantLimiter {
   private readonly buckets = new Map<string, TokenBucket>();
+  private readonly shareBuckets = new Map<string, TokenBucket>();
+  private readonly gates = new Map<string, BudgetGate>();
   readonly concurrency: Semaphore;
 
   constructor(
     private readonly spec: RateSpec,
     maxConcurrency: number,
     private readonly timing: Timing,
+    private readonly shared?: SharedBudget,
   ) {
     this.concurrency = new Semaphore(maxConcurrency);
   }
@@ -171,16 +180,54 @@ export class TenantLimiter {
   }
 
   /**
-   * Waits for a token of `key`. Returns false (without taking one) when the wait would end after
-   * `deadline`: the caller then stops rather than sleep past it.
+   * Waits for a token of `key`: with `share` < 1 first one of that share of the bucket (rate and
+   * burst: the inventory sync's part), then one of this process's bucket (its 429 pauses, the
+   * vendor's RateLimit-Remaining), then one of the budget shared with every other process.
+   * Returns false (without taking one) when the wait would end after `deadline`: the caller then
+   * stops rather than sleep past it.
    */
-  async take(key: string | undefined, deadline: number, signal?: AbortSignal): Promise<boolean> {
-    const bucket = this.bucket(key);
+  async take(
+    key: string | undefined,
+    deadline: number,
+    signal?: AbortSignal,
+    share?: number,
+  ): Promise<boolean> {
+    if (share !== undefined && share > 0 && share < 1) {
+      if (!(await this.wait(this.shareBucket(key, share), deadline, signal))) return false;
+    }
+    if (!(await this.wait(this.bucket(key), deadline, signal))) return false;
+    return this.shared ? this.gate(key).take(deadline, signal) : true;
+  }
+
+  private async wait(bucket: TokenBucket, deadline: number, signal?: AbortSignal): Promise<boolean> {
     for (;;) {
       const wait = bucket.tryTake();
       if (wait === 0) return true;
       if (this.timing.now() + wait > deadline) return false;
       await this.timing.sleep(wait, signal);
     }
+  }
+
+  private shareBucket(key = 'tenant', share: number): TokenBucket {
+    const k = `${key}@${share}`;
+    let b = this.shareBuckets.get(k);
+    if (!b) {
+      const spec = {
+        perSecond: this.spec.perSecond * share,
+        burst: Math.max(1, Math.floor(this.spec.burst * share)),
+      };
+      b = new TokenBucket(spec, () => this.timing.now());
+      this.shareBuckets.set(k, b);
+    }
+    return b;
+  }
+
+  private gate(key = 'tenant'): BudgetGate {
+    let g = this.gates.get(key);
+    if (!g) {
+      g = new BudgetGate(this.shared!.budget, `${this.shared!.key}:${key}`, this.spec, this.timing);
+      this.gates.set(key, g);
+    }
+    return g;
   }
 }

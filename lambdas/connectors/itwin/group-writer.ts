@@ -20,7 +20,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ITwinTenant } from '../../core/config.ts';
 import { ERROR_TABLE, type ErrorCode, LeaverError, toLeaverError } from '../../core/errors.ts';
-import { type Grant, normaliseEmail } from '../../core/model.ts';
+import { type GrantOf, normaliseEmail } from '../../core/model.ts';
 import type { Ctx, PostedRequest, RequestResult, RevokeResult, WriteCoordination } from '../../core/ports.ts';
 import type { VendorHttp } from '../http/client.ts';
 import type { Timing } from '../http/types.ts';
@@ -61,8 +61,13 @@ export class GroupWriters {
 
   constructor(private readonly opts: GroupWriterOptions) {}
 
-  remove(http: VendorHttp, tenant: ITwinTenant, grant: Grant, ctx: Ctx): Promise<RevokeResult> {
-    const ref = { itwinId: grant.ids.itwinId!, groupId: grant.ids.groupId! };
+  remove(
+    http: VendorHttp,
+    tenant: ITwinTenant,
+    grant: GrantOf<'itwin_group_membership'>,
+    ctx: Ctx,
+  ): Promise<RevokeResult> {
+    const ref = { itwinId: grant.ids.itwinId, groupId: grant.ids.groupId };
     const name = groupLockName(tenant.id, ref);
     let q = this.queues.get(name);
     if (!q) {

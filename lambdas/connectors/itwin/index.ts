@@ -10,17 +10,20 @@
  */
 
 import type { ITwinTenant, TenantConfig } from '../../core/config.ts';
-import type { Grant, Subject } from '../../core/model.ts';
-import { normaliseEmail } from '../../core/model.ts';
+import { LeaverError } from '../../core/errors.ts';
+import { type Grant, type GrantFields, type GrantIdsOf, grantOf, type Subject } from '../../core/model.ts';
 import type { Connector, Ctx, RevokeResult } from '../../core/ports.ts';
+import { isGuid } from '../../core/vendor-ids.ts';
+import { assertNever, type KindOfVendor } from '../../core/vendor-manifest.ts';
 import {
   checkGrant,
+  EVERYONE,
   emailIndex,
   enc,
   GrantCollector,
   join,
+  ownerMarks,
   removeCall,
-  unsupported,
   wrongVendor,
 } from '../common/grants.ts';
 import type { TenantClients } from '../common/tenant-http.ts';
@@ -53,96 +56,110 @@ export function itwinConnector(clients: TenantClients, groups: GroupWriters): Co
     return list.map((i) => i.id);
   }
 
+  /**
+   * Lists one iTwin's invitations, user members, owners and groups (with each group's invitations)
+   * into `found`, all in parallel.
+   */
+  async function listItwin(
+    tenant: ITwinTenant,
+    http: VendorHttp,
+    itwinId: string,
+    found: GrantCollector,
+    ctx: Ctx,
+  ) {
+    const base = tenant.baseUrl;
+    const list = <T>(path: string, listing: ItwinListing<T>) =>
+      itwinPages(http, { url: join(base, path), route: routeTemplate(path) }, listing, ctx);
+    const add = <K extends KindOfVendor<'itwin'>>(
+      kind: K,
+      email: string,
+      ids: GrantIdsOf<K>,
+      extra: Partial<GrantFields> = {},
+    ) =>
+      found.add(grantOf(kind, { tenantId: tenant.id, email, ids, scopeName: `iTwin ${itwinId}`, ...extra }));
+
+    const it = `/itwins/${enc(itwinId)}`;
+    const invitations = list(`${it}/members/invitations`, ITWIN_LISTINGS.invitations).then((items) => {
+      for (const inv of items) {
+        const email = found.match(inv.email);
+        if (email && inv.status !== 'Accepted')
+          add('itwin_member_invitation', email, { itwinId, invitationId: inv.id });
+      }
+    });
+    const users = list(`${it}/members/users`, ITWIN_LISTINGS.members).then((items) => {
+      for (const m of items) {
+        const email = found.match(m.email);
+        if (email) add('itwin_user_member', email, { itwinId, memberId: m.id });
+      }
+    });
+    const owners = list(`${it}/members/owners`, ITWIN_LISTINGS.members).then((items) => {
+      // Owners that stay: the ones whose email is not a leaver's.
+      const staying = items.filter((m) => !found.isLeaving(m.email)).length;
+      for (const m of items) {
+        const email = found.match(m.email);
+        if (email)
+          add(
+            'itwin_owner_member',
+            email,
+            { itwinId, memberId: m.id },
+            staying === 0 ? { lastOwner: true } : {},
+          );
+      }
+    });
+    const groups = list(`${it}/groups`, ITWIN_LISTINGS.groups).then(async (items) => {
+      await Promise.all(
+        items.map(async (g) => {
+          // Listed with $top/$skip, so `members` is the full list (not capped at 50).
+          for (const u of g.members ?? []) {
+            const email = found.match(u.email);
+            if (email)
+              add('itwin_group_membership', email, { itwinId, groupId: g.id }, groupScope(g, itwinId));
+          }
+          const invs = await list(`${it}/groups/${enc(g.id)}/invitations`, ITWIN_LISTINGS.invitations);
+          for (const inv of invs) {
+            const email = found.match(inv.email);
+            if (email && inv.status !== 'Accepted')
+              add(
+                'itwin_group_invitation',
+                email,
+                { itwinId, groupId: g.id, invitationId: inv.id },
+                groupScope(g, itwinId),
+              );
+          }
+        }),
+      );
+    });
+    await Promise.all([invitations, users, owners, groups]);
+  }
+
   async function discover(subjects: readonly Subject[], t: TenantConfig, ctx: Ctx): Promise<Grant[]> {
     const tenant = asITwin(t);
     const http = client(tenant);
     const found = new GrantCollector(emailIndex(subjects));
-    const subjectEmails = new Set(emailIndex(subjects).keys());
-    const base = tenant.baseUrl;
-    const list = <T>(path: string, listing: ItwinListing<T>) =>
-      itwinPages(http, { url: join(base, path), route: routeTemplate(path) }, listing, ctx);
-    const add = (
-      kind: Grant['kind'],
-      email: string,
-      ids: Record<string, string>,
-      extra: Partial<Grant> = {},
-    ) =>
-      found.add({
-        vendor: 'itwin',
-        tenantId: tenant.id,
-        kind,
-        email,
-        ids,
-        scopeName: `iTwin ${ids.itwinId}`,
-        ...extra,
-      });
-
-    const perItwin = async (itwinId: string) => {
-      const it = `/itwins/${enc(itwinId)}`;
-      const invitations = list(`${it}/members/invitations`, ITWIN_LISTINGS.invitations).then((items) => {
-        for (const inv of items) {
-          const email = found.match(inv.email);
-          if (email && inv.status !== 'Accepted')
-            add('itwin_member_invitation', email, { itwinId, invitationId: inv.id });
-        }
-      });
-      const users = list(`${it}/members/users`, ITWIN_LISTINGS.members).then((items) => {
-        for (const m of items) {
-          const email = found.match(m.email);
-          if (email) add('itwin_user_member', email, { itwinId, memberId: m.id });
-        }
-      });
-      const owners = list(`${it}/members/owners`, ITWIN_LISTINGS.members).then((items) => {
-        // Owners that stay: the ones whose email is not a leaver's.
-        const staying = items.filter((m) => !m.email || !subjectEmails.has(normaliseEmail(m.email))).length;
-        for (const m of items) {
-          const email = found.match(m.email);
-          if (email)
-            add(
-              'itwin_owner_member',
-              email,
-              { itwinId, memberId: m.id },
-              staying === 0 ? { lastOwner: true } : {},
-            );
-        }
-      });
-      const groups = list(`${it}/groups`, ITWIN_LISTINGS.groups).then(async (items) => {
-        await Promise.all(
-          items.map(async (g) => {
-            // Listed with $top/$skip, so `members` is the full list (not capped at 50).
-            for (const u of g.members ?? []) {
-              const email = found.match(u.email);
-              if (email)
-                add('itwin_group_membership', email, { itwinId, groupId: g.id }, groupScope(g, itwinId));
-            }
-            const invs = await list(`${it}/groups/${enc(g.id)}/invitations`, ITWIN_LISTINGS.invitations);
-            for (const inv of invs) {
-              const email = found.match(inv.email);
-              if (email && inv.status !== 'Accepted')
-                add(
-                  'itwin_group_invitation',
-                  email,
-                  { itwinId, groupId: g.id, invitationId: inv.id },
-                  groupScope(g, itwinId),
-                );
-            }
-          }),
-        );
-      });
-      await Promise.all([invitations, users, owners, groups]);
-    };
-
     const ids = await itwinIds(tenant, http, ctx);
-    await Promise.all(ids.map(perItwin));
+    await Promise.all(ids.map((id) => listItwin(tenant, http, id, found, ctx)));
     return found.finish(ctx, 'itwin', tenant.id);
+  }
+
+  /** Inventory scopes: one per iTwin. */
+  async function scopes(t: TenantConfig, ctx: Ctx): Promise<string[]> {
+    const tenant = asITwin(t);
+    return [...new Set(await itwinIds(tenant, client(tenant), ctx))].sort();
+  }
+
+  async function inventory(t: TenantConfig, scope: string, ctx: Ctx): Promise<Grant[]> {
+    const tenant = asITwin(t);
+    if (!isGuid(scope)) throw new LeaverError('invalid_request', 'an iTwin inventory scope is an iTwin id');
+    const found = new GrantCollector(EVERYONE);
+    await listItwin(tenant, client(tenant), scope, found, ctx);
+    return ownerMarks(found.finish(ctx, 'itwin', tenant.id));
   }
 
   async function revoke(grant: Grant, t: TenantConfig, ctx: Ctx): Promise<RevokeResult> {
     const tenant = asITwin(t);
     checkGrant(grant, 'itwin', tenant.id);
     const http = client(tenant);
-    const ids = grant.ids;
-    const it = `/itwins/${enc(ids.itwinId!)}`;
+    const it = `/itwins/${enc(grant.ids.itwinId)}`;
     const del = (path: string) =>
       removeCall(
         http,
@@ -151,27 +168,27 @@ export function itwinConnector(clients: TenantClients, groups: GroupWriters): Co
       );
     switch (grant.kind) {
       case 'itwin_member_invitation':
-        return del(`${it}/members/invitations/${enc(ids.invitationId!)}`);
+        return del(`${it}/members/invitations/${enc(grant.ids.invitationId)}`);
       case 'itwin_group_invitation':
-        return del(`${it}/groups/${enc(ids.groupId!)}/invitations/${enc(ids.invitationId!)}`);
+        return del(`${it}/groups/${enc(grant.ids.groupId)}/invitations/${enc(grant.ids.invitationId)}`);
       case 'itwin_user_member':
-        return del(`${it}/members/users/${enc(ids.memberId!)}`);
+        return del(`${it}/members/users/${enc(grant.ids.memberId)}`);
       case 'itwin_owner_member':
-        return del(`${it}/members/owners/${enc(ids.memberId!)}`);
+        return del(`${it}/members/owners/${enc(grant.ids.memberId)}`);
       case 'itwin_group_member':
-        return del(`${it}/members/groups/${enc(ids.groupId!)}`);
+        return del(`${it}/members/groups/${enc(grant.ids.groupId)}`);
       case 'itwin_group_membership':
         // A PATCH of the whole member list: one writer per group at a time (group-writer.ts).
         return groups.remove(http, tenant, grant, ctx);
       default:
-        throw unsupported(grant);
+        return assertNever(grant, 'iTwin grant kind');
     }
   }
 
-  return { vendor: 'itwin', discover, revoke };
+  return { vendor: 'itwin', discover, revoke, scopes, inventory };
 }
 
-function groupScope(g: Group, itwinId: string): Partial<Grant> {
+function groupScope(g: Group, itwinId: string): Partial<GrantFields> {
   return { scopeName: `iTwin ${itwinId} group ${g.name ?? g.id}` };
 }
 

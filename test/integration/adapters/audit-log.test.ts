@@ -2,10 +2,10 @@ import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoAuditLog } from '../../../lambdas/adapters/dynamo-audit-log.ts';
 import { ManualClock } from '../../../lambdas/adapters/system-clock.ts';
-import { createTables } from '../../../lambdas/adapters/table-setup.ts';
 import { GENESIS_HASH, hashRecord, verifyChain, verifyStream } from '../../../lambdas/core/audit-chain.ts';
 import { LeaverError } from '../../../lambdas/core/errors.ts';
 import type { AuditRecord } from '../../../lambdas/core/model.ts';
+import { createTables } from '../../../local/adapters/table-setup.ts';
 import { AuditTamper } from '../../support/audit-tamper.ts';
 import { dynamoClient, entry, uniqueName } from './support.ts';
 

@@ -13,12 +13,12 @@
 import { Agent } from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type RunningDynalite, startDynalite } from '../../../lambdas/adapters/dynalite-server.ts';
 import { DynamoOffboardingStore } from '../../../lambdas/adapters/dynamo-offboarding-store.ts';
-import { createTables } from '../../../lambdas/adapters/table-setup.ts';
 import { admit } from '../../../lambdas/core/admission.ts';
 import { acceptHrEvents } from '../../../lambdas/core/intake.ts';
 import type { Ctx } from '../../../lambdas/core/ports.ts';
+import { type RunningDynalite, startDynalite } from '../../../local/adapters/dynalite-server.ts';
+import { createTables } from '../../../local/adapters/table-setup.ts';
 import { fakeRegistry } from '../../support/fake-connector.ts';
 import { memoryDeps, type TestDeps } from '../../support/memory-ports.ts';
 import { awsConfig, credentials, dynamoClient, offboarding, region, uniqueName } from './support.ts';

@@ -4,9 +4,9 @@
  * whose owner is not one of its own (left by a process that died), and never one of its own.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type RunningDynalite, startDynalite } from '../../../lambdas/adapters/dynalite-server.ts';
 import { DynamoDigestState } from '../../../lambdas/adapters/dynamo-digest-state.ts';
-import { createTables } from '../../../lambdas/adapters/table-setup.ts';
+import { type RunningDynalite, startDynalite } from '../../../local/adapters/dynalite-server.ts';
+import { createTables } from '../../../local/adapters/table-setup.ts';
 import { dynamoClient, uniqueName } from './support.ts';
 
 const NOW = '2026-11-23T12:00:00.000Z';

@@ -10,13 +10,13 @@ import {
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningDynalite, startDynalite } from '../../../lambdas/adapters/dynalite-server.ts';
 import { DynamoAuditLog } from '../../../lambdas/adapters/dynamo-audit-log.ts';
 import { DynamoOffboardingStore } from '../../../lambdas/adapters/dynamo-offboarding-store.ts';
 import { ManualClock } from '../../../lambdas/adapters/system-clock.ts';
-import { createTables } from '../../../lambdas/adapters/table-setup.ts';
 import { verifyChain, verifyStream } from '../../../lambdas/core/audit-chain.ts';
 import type { LeaverError } from '../../../lambdas/core/errors.ts';
+import { type RunningDynalite, startDynalite } from '../../../local/adapters/dynalite-server.ts';
+import { createTables } from '../../../local/adapters/table-setup.ts';
 import { credentials, entry, offboarding, region } from './support.ts';
 
 let server: RunningDynalite;
@@ -81,7 +81,7 @@ describe('on dynalite', () => {
         tenantId: 't',
         kind: 'itwin_user_member',
         email: 'dyna@example.com',
-        ids: {},
+        ids: { itwinId: 'i', memberId: 'm' },
       },
       outcome: 'revoked',
       attempts: 1,

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { OFFBOARDING_ID_PATTERN, UlidIds } from '../../../lambdas/adapters/ids.ts';
 import { LogNotifier } from '../../../lambdas/adapters/log-notifier.ts';
-import { type MemoryJobMessage, MemoryJobQueue } from '../../../lambdas/adapters/memory-job-queue.ts';
 import { ManualClock, systemClock } from '../../../lambdas/adapters/system-clock.ts';
 import { hashEmail } from '../../../lambdas/core/redact.ts';
+import { type MemoryJobMessage, MemoryJobQueue } from '../../../local/adapters/memory-job-queue.ts';
 import { captureLog } from './support.ts';
 
 describe('UlidIds', () => {

@@ -7,10 +7,10 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type RunningDynalite, startDynalite } from '../../../lambdas/adapters/dynalite-server.ts';
 import { DynamoLockStore, REQUEST_WINDOW_MS } from '../../../lambdas/adapters/dynamo-lock-store.ts';
 import { ManualClock } from '../../../lambdas/adapters/system-clock.ts';
-import { createTables } from '../../../lambdas/adapters/table-setup.ts';
+import { type RunningDynalite, startDynalite } from '../../../local/adapters/dynalite-server.ts';
+import { createTables } from '../../../local/adapters/table-setup.ts';
 import { dynamoClient, uniqueName } from './support.ts';
 
 interface Backend {

@@ -14,10 +14,10 @@ import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startDynalite } from '../../../lambdas/adapters/dynalite-server.ts';
 import { DynamoOffboardingStore } from '../../../lambdas/adapters/dynamo-offboarding-store.ts';
-import { createTables } from '../../../lambdas/adapters/table-setup.ts';
 import type { Offboarding } from '../../../lambdas/core/model.ts';
+import { startDynalite } from '../../../local/adapters/dynalite-server.ts';
+import { createTables } from '../../../local/adapters/table-setup.ts';
 import { dynamoClient, offboarding, uniqueName } from './support.ts';
 
 const NOW = '2026-03-01T12:00:00.000Z';

@@ -9,9 +9,9 @@ import {
   DynamoOffboardingStore,
   sourceMarkerKey,
 } from '../../../lambdas/adapters/dynamo-offboarding-store.ts';
-import { createTables } from '../../../lambdas/adapters/table-setup.ts';
 import { LeaverError } from '../../../lambdas/core/errors.ts';
 import type { ActionResult } from '../../../lambdas/core/model.ts';
+import { createTables } from '../../../local/adapters/table-setup.ts';
 import { dynamoClient, offboarding, uniqueName } from './support.ts';
 
 const endpoint = inject('motoEndpoint');

@@ -8,10 +8,10 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { FileSecretStore } from '../../../lambdas/adapters/file-secret-store.ts';
 import { SecretsManagerStore } from '../../../lambdas/adapters/secrets-manager-store.ts';
 import { ManualClock } from '../../../lambdas/adapters/system-clock.ts';
 import { LeaverError } from '../../../lambdas/core/errors.ts';
+import { FileSecretStore } from '../../../local/adapters/file-secret-store.ts';
 import { awsConfig, uniqueName } from './support.ts';
 
 const endpoint = inject('motoEndpoint');

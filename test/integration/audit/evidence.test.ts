@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type RunningDynalite, startDynalite } from '../../../lambdas/adapters/dynalite-server.ts';
 import { KeyPairDigestSigner } from '../../../lambdas/adapters/key-pair-digest-signer.ts';
 import { verifyEvidence } from '../../../lambdas/core/evidence.ts';
+import { type RunningDynalite, startDynalite } from '../../../local/adapters/dynalite-server.ts';
 import { runCli } from '../../cli/helpers.ts';
 import { anchor, type Backend, dynaliteBackend, evidence, motoBackend, offboard } from './harness.ts';
 

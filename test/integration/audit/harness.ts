@@ -5,6 +5,7 @@
  *   moto      a KMS ECC_NIST_P256 signing key and an S3 bucket with Object Lock (the AWS parts)
  * and the means to tamper as someone with direct write access would.
  */
+
 import { randomUUID } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,7 +29,6 @@ import { KeyPairDigestSigner } from '../../../lambdas/adapters/key-pair-digest-s
 import { KmsDigestSigner } from '../../../lambdas/adapters/kms-digest-signer.ts';
 import { S3DigestArchive } from '../../../lambdas/adapters/s3-digest-archive.ts';
 import { systemClock } from '../../../lambdas/adapters/system-clock.ts';
-import { createTables } from '../../../lambdas/adapters/table-setup.ts';
 import { digestDeps, verifyDeps } from '../../../lambdas/core/anchor.ts';
 import { type VerifyReport, type VerifyScope, verifyAudit } from '../../../lambdas/core/audit-verify.ts';
 import { parseConfig } from '../../../lambdas/core/config.ts';
@@ -48,7 +48,9 @@ import { type DigestRun, writeDigest } from '../../../lambdas/core/digest-writer
 import { type EvidencePack, evidenceText } from '../../../lambdas/core/evidence.ts';
 import { exportEvidence } from '../../../lambdas/core/evidence-export.ts';
 import { acceptHrEvents } from '../../../lambdas/core/intake.ts';
+import { idsOf } from '../../../lambdas/core/model.ts';
 import { processOffboardings } from '../../../lambdas/core/worker.ts';
+import { createTables } from '../../../local/adapters/table-setup.ts';
 import { AuditTamper } from '../../support/audit-tamper.ts';
 import { type FakeConnector, fakeRegistry, grants } from '../../support/fake-connector.ts';
 import { MemoryLog, MemoryNotifier, MemoryQueue, TEST_TENANTS } from '../../support/memory-ports.ts';
@@ -246,7 +248,7 @@ export async function offboard(b: Backend, opts: { failOne?: boolean } = {}): Pr
   if (opts.failOne) {
     const { LeaverError } = await import('../../../lambdas/core/errors.ts');
     f.cloudmanager.failRevoke = (g) =>
-      g.ids.userId === failing.ids.userId ? new LeaverError('vendor_forbidden', 'refused') : undefined;
+      idsOf(g).userId === idsOf(failing).userId ? new LeaverError('vendor_forbidden', 'refused') : undefined;
   }
   const [r] = await acceptHrEvents(
     b.deps,

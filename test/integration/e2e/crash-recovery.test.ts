@@ -25,8 +25,8 @@ import { type Child, startSandboxProcess } from '../../../bench/support/processe
 import { massLayoffScenario, type Scenario } from '../../../bench/support/scenario.ts';
 import { remainingGrants } from '../../../bench/support/state.ts';
 import { signedTermination } from '../../../bench/support/webhooks.ts';
-import { startDynalite } from '../../../lambdas/adapters/dynalite-server.ts';
 import { TERMINAL_STATUSES } from '../../../lambdas/core/model.ts';
+import { startDynalite } from '../../../local/adapters/dynalite-server.ts';
 import { RuntimeProcess, seededRandom } from './crash-runtime.ts';
 
 const LEAVERS = 200;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigInvalidError } from '../../../lambdas/core/config.ts';
-import { GRANT_KINDS, type Grant, type GrantKind, grantKey } from '../../../lambdas/core/model.ts';
+import { GRANT_KIND_NAMES, type Grant, grantKey } from '../../../lambdas/core/model.ts';
 import { logger, makeCtx } from '../../../lambdas/handlers/observability.ts';
 import { runDemo } from '../../../local/demo.ts';
 import { type LocalRuntime, startLocal } from '../../../local/main.ts';
@@ -61,7 +61,7 @@ describe('the local runtime', () => {
     // The demo leaver holds every kind of access a person can hold (the targeted-only
     // itwin_group_member is removed by the API, not found per person).
     const before = await grantsAt(DANA);
-    const personKinds = (Object.keys(GRANT_KINDS) as GrantKind[]).filter((k) => k !== 'itwin_group_member');
+    const personKinds = GRANT_KIND_NAMES.filter((k) => k !== 'itwin_group_member');
     expect(new Set(before.map((g) => g.kind))).toEqual(new Set(personKinds));
     const samBefore = (await grantsAt(SAM)).map(grantKey).sort();
     let printed = '';

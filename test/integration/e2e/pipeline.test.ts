@@ -13,7 +13,7 @@ import { verifyChain } from '../../../lambdas/core/audit-chain.ts';
 import { verifyAudit } from '../../../lambdas/core/audit-verify.ts';
 import { auditedCounts } from '../../../lambdas/core/audited-state.ts';
 import { releaseOffboarding, setKillSwitch } from '../../../lambdas/core/commands.ts';
-import { type Grant, grantKey } from '../../../lambdas/core/model.ts';
+import { type Grant, grantKey, idsOf } from '../../../lambdas/core/model.ts';
 import { logger } from '../../../lambdas/handlers/observability.ts';
 import { type Sandbox, startSandbox } from '../../../sandbox/index.ts';
 import {
@@ -121,7 +121,9 @@ describe('issue 2: the first revocation end to end', () => {
         new GetItemCommand({
           TableName: p.moto.tables.offboardingsTable,
           Key: {
-            pk: { S: `LOCK#itwin-group#${a.grant.tenantId}#${a.grant.ids.itwinId}#${a.grant.ids.groupId}` },
+            pk: {
+              S: `LOCK#itwin-group#${a.grant.tenantId}#${idsOf(a.grant).itwinId}#${idsOf(a.grant).groupId}`,
+            },
             sk: { S: 'LOCK' },
           },
           ConsistentRead: true,
@@ -179,7 +181,7 @@ describe('a grant the vendor cannot remove safely', () => {
       ]);
       // Nobody else was dropped: the group still has every other member.
       const group = (await p.remaining(SAM)).find(
-        (g) => g.kind === 'itwin_group_membership' && g.ids.groupId === failed[0]!.grant.ids.groupId,
+        (g) => g.kind === 'itwin_group_membership' && idsOf(g).groupId === idsOf(failed[0]!.grant).groupId,
       );
       expect(group).toBeDefined();
       expect(JSON.stringify(sandbox.control.state('itwin'))).toContain('extra0@example.com');

@@ -20,7 +20,8 @@ import { handler as intakeHandler } from '../../../lambdas/handlers/intake.ts';
 import { makeCtx } from '../../../lambdas/handlers/observability.ts';
 import { handler as reconcileHandler } from '../../../lambdas/handlers/reconcile.ts';
 import { handler as retrySweepHandler } from '../../../lambdas/handlers/retry-sweep.ts';
-import { createAwsDeps, type HandlerDeps, setDeps } from '../../../lambdas/handlers/wiring.ts';
+import { setDeps } from '../../../lambdas/handlers/runtime-deps.ts';
+import { createAwsDeps, type HandlerDeps } from '../../../lambdas/handlers/wiring.ts';
 import { handler as workerHandler } from '../../../lambdas/handlers/worker.ts';
 import { sqsRecord } from '../../../local/worker-pump.ts';
 import { demoSeed, type SandboxSeed } from '../../../sandbox/demo.ts';
@@ -107,6 +108,10 @@ export function e2eConfig(
         orgId: ATLAS.orgId,
         projectIds: [ATLAS.projectId],
         teamIds: [ATLAS.teamId],
+        // The sandbox's own Atlas buckets (100 at once, 10/s). The documented default (10 at once,
+        // 5 a minute) is one budget for every run of this file (it is shared through the table, as
+        // in AWS), so later runs would wait minutes for it.
+        rateLimit: { perSecond: 10, burst: 100 },
       },
       {
         id: 'cloudmanager-demo',

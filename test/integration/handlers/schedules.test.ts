@@ -1,18 +1,21 @@
 /**
- * The scheduled handlers (due sweep, retry sweep, reconciliation) against moto_server fail loudly:
- * when the store cannot be read, when the queue refuses the work they found, or when
- * reconciliation cannot read a tenant, the handler rejects, so Lambda counts an error (alarmed)
+ * The scheduled handlers (due sweep, retry sweep, reconciliation, inventory sync) against
+ * moto_server fail loudly: when the store cannot be read, when the queue refuses the work they
+ * found, or when reconciliation or the inventory sync cannot read a tenant, the handler rejects, so Lambda counts an error (alarmed)
  * instead of reporting success. Failures are provoked over the wire: a table or a queue that does
  * not exist in moto, a tenant whose secret does not exist.
  */
 import type { ScheduledEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { DynamoInventoryStore } from '../../../lambdas/adapters/dynamo-inventory-store.ts';
 import { DynamoOffboardingStore } from '../../../lambdas/adapters/dynamo-offboarding-store.ts';
 import { resetConfigCache } from '../../../lambdas/handlers/config-loader.ts';
 import { handler as dueSweep } from '../../../lambdas/handlers/due-sweep.ts';
+import { handler as inventorySync } from '../../../lambdas/handlers/inventory-sync.ts';
 import { handler as reconcile } from '../../../lambdas/handlers/reconcile.ts';
 import { handler as retrySweep } from '../../../lambdas/handlers/retry-sweep.ts';
-import { setDeps } from '../../../lambdas/handlers/wiring.ts';
+import { setDeps } from '../../../lambdas/handlers/runtime-deps.ts';
+import { createTables } from '../../../local/adapters/table-setup.ts';
 import { offboarding } from '../adapters/support.ts';
 import { applyEnv, captureOutput, lambdaContext, type MotoEnv, setupMoto } from './support.ts';
 
@@ -152,5 +155,27 @@ describe('reconciliation', () => {
       details: { unreadTenants: 1 },
     });
     expect(text).toContain('reconciliation did not finish its work');
+  });
+});
+
+describe('the inventory sync', () => {
+  it('rejects with schedule_incomplete when a tenant could not be read, records the error on the tenant, and logs an ERROR', async () => {
+    const inventoryTable = `${moto.prefix}-inventory`;
+    await createTables(moto.dynamo, { ...moto.tables, inventoryTable });
+    coldStart({ ...moto.env, INVENTORY_TABLE: inventoryTable });
+    const { result, text } = await quietly(() =>
+      inventorySync(tick('inventory'), lambdaContext('leaver-inventory-sync', 60_000)),
+    );
+    expect(result.status).toBe('rejected');
+    expect((result as PromiseRejectedResult).reason).toMatchObject({
+      code: 'schedule_incomplete',
+      details: { unreadTenants: 1 },
+    });
+    expect(text).toMatch(/"level":"ERROR"[^\n]*inventory sync did not finish its work/);
+    // Nothing was taken for "no grants": the tenant has no completed pass, and says why.
+    const inventory = new DynamoInventoryStore({ client: moto.dynamo, tableName: inventoryTable });
+    const state = (await inventory.tenants()).find((t) => t.tenantId === TENANT.id);
+    expect(state?.lastSyncAt).toBeUndefined();
+    expect(state?.lastErrorCode).toMatch(/^vendor_/);
   });
 });

@@ -16,9 +16,10 @@ import {
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { Webhook } from 'standardwebhooks';
 import { vi } from 'vitest';
-import { createTables } from '../../../lambdas/adapters/table-setup.ts';
 import type { LeaverConfigInput } from '../../../lambdas/core/config.ts';
 import { localContext } from '../../../lambdas/handlers/middleware.ts';
+import { createTables } from '../../../local/adapters/table-setup.ts';
+import { apiGatewayEvent } from '../../../local/api-gateway-event.ts';
 
 export const region = 'us-east-1';
 export const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -172,30 +173,16 @@ export interface HookRequest {
 /** An API Gateway HTTP API v2 event for POST/GET /hooks/{source}. */
 export function hookEvent(req: HookRequest): APIGatewayProxyEventV2 {
   const method = req.method ?? 'POST';
-  const path = `/hooks/${req.source}`;
-  const now = Date.now();
-  return {
-    version: '2.0',
-    routeKey: `${method} /hooks/{source}`,
-    rawPath: path,
-    rawQueryString: '',
-    headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), v])),
-    pathParameters: { source: req.source },
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'test',
-      domainName: 'test.example',
-      domainPrefix: 'test',
-      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.1', userAgent: 'test' },
-      requestId: randomUUID(),
-      routeKey: `${method} /hooks/{source}`,
-      stage: '$default',
-      time: new Date(now).toUTCString(),
-      timeEpoch: now,
-    },
+  return apiGatewayEvent({
+    method,
+    url: `/hooks/${req.source}`,
+    headers: req.headers,
     body: req.body,
     isBase64Encoded: req.isBase64Encoded ?? false,
-  };
+    routeKey: `${method} /hooks/{source}`,
+    pathParameters: { source: req.source },
+    sourceIp: '203.0.113.1',
+  });
 }
 
 export function standardHook(

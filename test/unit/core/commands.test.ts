@@ -10,7 +10,7 @@ import {
   targetedRevoke,
 } from '../../../lambdas/core/commands.ts';
 import { LeaverError } from '../../../lambdas/core/errors.ts';
-import { grantKey } from '../../../lambdas/core/model.ts';
+import { asGrant, grantKey } from '../../../lambdas/core/model.ts';
 import { ATLAS_ORG, CM_ORG, grants, ITWIN_ID } from '../../support/fake-connector.ts';
 import { BREAKGLASS, DANA, engine } from './engine.ts';
 
@@ -205,7 +205,10 @@ describe('targetedRevoke', () => {
 
   it('revokes the named grant, audited on its own stream with the principal', async () => {
     const { deps, fakes } = engine();
-    const g = { ...grants.cmInvitation(DANA), ids: { orgId: CM_ORG, invitationId: 'ab'.repeat(12) } };
+    const g = asGrant({
+      ...grants.cmInvitation(DANA),
+      ids: { orgId: CM_ORG, invitationId: 'ab'.repeat(12) },
+    });
     fakes.cloudmanager.add(g);
     const r = await targetedRevoke(deps, 'alice', cmInvite({ email: DANA }));
     expect(r).toMatchObject({

@@ -2,10 +2,11 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { hashEmail } from '../../../lambdas/core/redact.ts';
+import { processMetrics } from '../../../lambdas/handlers/middleware.ts';
 import {
-  builtOnFirstUse,
   coreLog,
   deadlineFrom,
+  forwardingTo,
   logger,
   MetricsRecorder,
   makeCtx,
@@ -118,7 +119,7 @@ describe('the process logger (built on first use)', () => {
     }
   });
 
-  it('builtOnFirstUse builds once, on the first access, and forwards reads, writes and methods', () => {
+  it('forwardingTo resolves its object at each access and forwards reads, writes and methods', () => {
     let built = 0;
     class Counter {
       #n = 0;
@@ -128,11 +129,15 @@ describe('the process logger (built on first use)', () => {
         return this.#n;
       }
     }
-    const lazy = builtOnFirstUse(() => {
-      built++;
-      return new Counter();
+    let instance: Counter | undefined;
+    const lazy = forwardingTo(() => {
+      if (!instance) {
+        built++;
+        instance = new Counter();
+      }
+      return instance;
     });
-    expect(built).toBe(0);
+    expect(built).toBe(0); // nothing is built before the first access
     expect(lazy.inc()).toBe(1); // a method touching a private field runs on the real object
     expect(lazy.inc()).toBe(2);
     lazy.label = 'd';
@@ -144,18 +149,25 @@ describe('the process logger (built on first use)', () => {
 });
 
 describe('the process-wide recorder', () => {
-  it('loads Powertools Metrics at its first flush with something to publish, then publishes', async () => {
+  it("loads the process's Metrics only at a flush with something to publish, then publishes", async () => {
+    let loads = 0;
+    const load = () => {
+      loads++;
+      return processMetrics();
+    };
     const chunks: string[] = [];
     const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
       chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
       return true;
     });
     try {
-      await recorder.flush(); // nothing recorded: nothing written
+      await recorder.flush(load); // nothing recorded: nothing loaded, nothing written
       expect(chunks).toEqual([]);
+      expect(loads).toBe(0);
       recorder.count('ColdStartProbe', { vendor: 'atlas' });
       recorder.count('ColdStartProbe', { vendor: 'atlas' });
-      await recorder.flush();
+      await recorder.flush(load);
+      expect(loads).toBe(1);
     } finally {
       spy.mockRestore();
     }

@@ -10,7 +10,7 @@
  * or as soon as a handling of another message for the same offboarding ends, whichever comes
  * first: an expected wait never ends in the dead-letter list.
  */
-import type { DeadLetterQueue, JobQueue } from '../core/ports.ts';
+import type { DeadLetterQueue, JobQueue } from '../../lambdas/core/ports.ts';
 
 export interface MemoryJobMessage {
   /** Unique per enqueue (as SQS's MessageId). */

@@ -4,10 +4,10 @@
  * secret is picked up. Errors name the file and the secret, never a value.
  */
 import { readFile } from 'node:fs/promises';
-import { LeaverError } from '../core/errors.ts';
-import type { Clock, SecretStore } from '../core/ports.ts';
-import { SecretCache } from './secret-cache.ts';
-import { systemClock } from './system-clock.ts';
+import { SecretCache } from '../../lambdas/adapters/secret-cache.ts';
+import { systemClock } from '../../lambdas/adapters/system-clock.ts';
+import { LeaverError } from '../../lambdas/core/errors.ts';
+import type { Clock, SecretStore } from '../../lambdas/core/ports.ts';
 
 export interface FileSecretStoreOptions {
   path: string;

@@ -12,13 +12,15 @@ import {
   type GlobalSecondaryIndex,
   type KeySchemaElement,
 } from '@aws-sdk/client-dynamodb';
-import { LeaverError } from '../core/errors.ts';
-import { awsErrorName } from './aws-errors.ts';
-import { AUDIT, OFFBOARDINGS } from './tables.ts';
+import { awsErrorName } from '../../lambdas/adapters/aws-errors.ts';
+import { AUDIT, INVENTORY, OFFBOARDINGS } from '../../lambdas/adapters/tables.ts';
+import { LeaverError } from '../../lambdas/core/errors.ts';
 
 export interface TableNames {
   offboardingsTable: string;
   auditTable: string;
+  /** Created too when named (the access inventory). */
+  inventoryTable?: string;
 }
 
 export interface CreateTablesOptions {
@@ -79,6 +81,10 @@ export function auditTableInput(name: string): CreateTableCommandInput {
   return tableInput(name, AUDIT as never, ['seq']);
 }
 
+export function inventoryTableInput(name: string): CreateTableCommandInput {
+  return tableInput(name, INVENTORY as never, []);
+}
+
 export async function createTables(
   client: DynamoDBClient,
   names: TableNames,
@@ -87,6 +93,7 @@ export async function createTables(
   await Promise.all([
     ensureTable(client, offboardingsTableInput(names.offboardingsTable), opts),
     ensureTable(client, auditTableInput(names.auditTable), opts),
+    ...(names.inventoryTable ? [ensureTable(client, inventoryTableInput(names.inventoryTable), opts)] : []),
   ]);
 }
 
