@@ -13,7 +13,7 @@
 
 import { handler as intakeHandler } from '../lambdas/handlers/intake.ts';
 import { localContext } from '../lambdas/handlers/middleware.ts';
-import { setDeps } from '../lambdas/handlers/runtime-deps.ts';
+import { setDeps } from '../lambdas/handlers/wiring.ts';
 import { MemoryJobQueue } from '../local/adapters/memory-job-queue.ts';
 import { MemoryAuditLog, MemoryStore } from '../test/support/memory-ports.ts';
 import { buildEngine } from './support/engine.ts';

@@ -16,7 +16,7 @@ import { VENDORS } from '../lambdas/core/model.ts';
 import { handler as intakeHandler } from '../lambdas/handlers/intake.ts';
 import { localContext } from '../lambdas/handlers/middleware.ts';
 import { makeCtx } from '../lambdas/handlers/observability.ts';
-import { setDeps } from '../lambdas/handlers/runtime-deps.ts';
+import { setDeps } from '../lambdas/handlers/wiring.ts';
 import { handler as workerHandler } from '../lambdas/handlers/worker.ts';
 import type { RequestLogEntry, VendorName } from '../sandbox/index.ts';
 import { callKind } from './support/calls.ts';

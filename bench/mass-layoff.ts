@@ -22,7 +22,7 @@
 
 import { handler as intakeHandler } from '../lambdas/handlers/intake.ts';
 import { localContext } from '../lambdas/handlers/middleware.ts';
-import { setDeps } from '../lambdas/handlers/runtime-deps.ts';
+import { setDeps } from '../lambdas/handlers/wiring.ts';
 import { handler as workerHandler } from '../lambdas/handlers/worker.ts';
 import type { RequestLogEntry, VendorName } from '../sandbox/index.ts';
 import { MemoryAuditLog, MemoryStore } from '../test/support/memory-ports.ts';

@@ -8,7 +8,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type * as z from 'zod';
 import { LeaverError } from '../core/errors.ts';
 // field.ts itself, not the rules' index: the rules bring zod, which the API function loads on its
-// first request, not at start.
+// first request, not at start (handlers/api.ts reaches decodeEvent here at start).
 import { fieldErrors } from '../core/input-rules/field.ts';
 import { authenticate } from './auth.ts';
 import { type HttpResult, problem } from './http-response.ts';

@@ -8,15 +8,9 @@
  * forwarded here too: test/unit/handlers/lazy-connectors.test.ts compares both method sets.
  */
 
+import { LeaverError } from '../core/errors.ts';
 import { VENDORS, type VendorId } from '../core/model.ts';
 import type { Connector, ConnectorRegistry } from '../core/ports.ts';
-
-/** The loaded connector, which must have `method` (optional in `Connector`). */
-function real(registry: ConnectorRegistry, vendor: VendorId, method: 'scopes' | 'inventory'): Connector {
-  const connector = registry[vendor];
-  if (!connector[method]) throw new Error(`the ${vendor} connector has no ${method}`);
-  return connector;
-}
 
 export function lazyConnectors(load: () => Promise<ConnectorRegistry>): ConnectorRegistry {
   let loading: Promise<ConnectorRegistry> | undefined;
@@ -31,10 +25,17 @@ export function lazyConnectors(load: () => Promise<ConnectorRegistry>): Connecto
     vendor,
     discover: async (subjects, tenant, ctx) => (await registry())[vendor].discover(subjects, tenant, ctx),
     revoke: async (grant, tenant, ctx) => (await registry())[vendor].revoke(grant, tenant, ctx),
-    // Every real connector lists scopes for the inventory (the method-set test holds them equal).
-    scopes: async (tenant, ctx) => real(await registry(), vendor, 'scopes').scopes!(tenant, ctx),
-    inventory: async (tenant, scope, ctx) =>
-      real(await registry(), vendor, 'inventory').inventory!(tenant, scope, ctx),
+    scopes: async (tenant, ctx) => {
+      const real = (await registry())[vendor];
+      if (!real.scopes) throw new LeaverError('internal', `The ${vendor} connector cannot list its scopes`);
+      return real.scopes(tenant, ctx);
+    },
+    inventory: async (tenant, scope, ctx) => {
+      const real = (await registry())[vendor];
+      if (!real.inventory)
+        throw new LeaverError('internal', `The ${vendor} connector has no inventory listing`);
+      return real.inventory(tenant, scope, ctx);
+    },
   });
   return Object.fromEntries(VENDORS.map((v) => [v, forward(v)])) as ConnectorRegistry;
 }

@@ -1,38 +1,17 @@
 /**
  * The middy stack every handler shares: Powertools logger context (cold start, request id, keys
  * reset per invocation), tracer (loaded on the first invocation: tracing.ts), and one metrics flush
- * per invocation (Powertools Metrics loads at the first one with something to publish). Handlers
- * stay thin: they decode the event, call core and map the result.
+ * per invocation. Handlers stay thin: they decode the event, call core and map the result.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { logger, METRICS_NAMESPACE, recorder, SERVICE_NAME, withInvocationLogger } from './observability.ts';
+import { logger, recorder, withInvocationLogger } from './observability.ts';
 import { traceHandler } from './tracing.ts';
-
-let metrics: Promise<Metrics> | undefined;
-
-/** The process's Powertools Metrics (EMF on stdout), built on its first use (first-use.ts). */
-export function processMetrics(): Promise<Metrics> {
-  metrics ??= import('./first-use.ts')
-    .then(
-      ({ Metrics }) =>
-        new Metrics({
-          namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || METRICS_NAMESPACE,
-          serviceName: process.env.POWERTOOLS_SERVICE_NAME || SERVICE_NAME,
-        }),
-    )
-    .catch((e: unknown) => {
-      metrics = undefined;
-      throw e;
-    });
-  return metrics;
-}
 
 /** Publishes the invocation's aggregated metrics whether the handler succeeded or threw. */
 export function flushMetrics(): MiddlewareObj {
-  const flush = () => recorder.flush(processMetrics);
+  const flush = () => recorder.flush();
   return { name: 'flushMetrics', after: flush, onError: flush };
 }
 
@@ -46,6 +25,7 @@ export type LambdaHandler<TEvent, TResult> = (event: TEvent, context: Context) =
 export function withMiddleware<TEvent, TResult>(
   fn: (event: TEvent, context: Context) => Promise<TResult>,
 ): LambdaHandler<TEvent, TResult> {
+  // A response can hold raw emails (offboardings, audit exports): never copy it into a trace.
   const stack = middy<TEvent, TResult, Error, Context>(fn)
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(traceHandler())

@@ -2,7 +2,8 @@
  * Powertools logger and metrics for every handler, plus the glue core needs: a `Log` that uses the
  * offboarding id as correlation id, a `Ctx` factory whose `onVendorCall` feeds metrics, and a metrics
  * recorder that aggregates dimensional counts per invocation. Powertools Metrics loads at the first
- * flush (middleware.ts) and the tracer on the first invocation (tracing.ts), not at init.
+ * flush (the end of the first invocation) and the tracer on the first invocation (tracing.ts), not
+ * at init.
  *
  * Logs never carry a raw email or a secret: every serialized value passes `redactForLog`, which
  * replaces email addresses with their `hashEmail` pseudonym and the values of secret-looking keys
@@ -46,39 +47,13 @@ class LeaverLogger extends Logger {
   }
 }
 
-let processInstance: LeaverLogger | undefined;
-
-/**
- * The process's logger: its settings are every invocation's, and it writes what no invocation owns.
- * Constructed on first use (the first invocation), not at module load: its construction opens
- * process.stdout and a Console of its own.
- */
-function processLogger(): LeaverLogger {
-  processInstance ??= new LeaverLogger({
-    serviceName: process.env.POWERTOOLS_SERVICE_NAME || SERVICE_NAME,
-    jsonReplacerFn: redactForLog,
-  });
-  return processInstance;
-}
+/** The process's logger: its settings are every invocation's, and it writes what no invocation owns. */
+const processLogger = new LeaverLogger({
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME || SERVICE_NAME,
+  jsonReplacerFn: redactForLog,
+});
 
 const invocationLogger = new AsyncLocalStorage<Logger>();
-
-/**
- * An object whose every property read, write and check goes to `current()`, resolved at each access.
- * Methods are bound to it: Powertools' classes keep private fields.
- */
-export function forwardingTo<T extends object>(current: () => T): T {
-  return new Proxy({} as T, {
-    get(_target, key) {
-      const target = current();
-      const value = Reflect.get(target, key, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-    set: (_target, key, value) => Reflect.set(current(), key, value),
-    has: (_target, key) => Reflect.has(current(), key),
-    getPrototypeOf: () => Reflect.getPrototypeOf(current()),
-  });
-}
 
 /**
  * The logger every handler and core write to. Each call goes to the logger of the invocation it
@@ -87,16 +62,42 @@ export function forwardingTo<T extends object>(current: () => T): T {
  * even when they interleave; one shared Lambda context would name whichever started last. Outside
  * an invocation it is the process's logger, with no function context.
  */
-export const logger: Logger = forwardingTo<Logger>(() => invocationLogger.getStore() ?? processLogger());
+export const logger: Logger = new Proxy(processLogger, {
+  get(target, key) {
+    const current = invocationLogger.getStore() ?? target;
+    const value = Reflect.get(current, key, current);
+    // Bound to the real instance: Logger's methods read its private fields.
+    return typeof value === 'function' ? value.bind(current) : value;
+  },
+});
 
 /**
  * Runs one invocation with a logger of its own (the process's settings, log level and persistent
  * keys). The process is cold once: a fresh logger would report every invocation as a cold start.
  */
 export function withInvocationLogger<T>(fn: () => T): T {
-  const own = processLogger().createChild() as LeaverLogger;
-  if (!processLogger().takeColdStart()) own.takeColdStart();
+  const own = processLogger.createChild() as LeaverLogger;
+  if (!processLogger.takeColdStart()) own.takeColdStart();
   return invocationLogger.run(own, fn);
+}
+
+let metrics: Promise<Metrics> | undefined;
+
+/** The process's Powertools Metrics (EMF on stdout), built on first use. */
+export function getMetrics(): Promise<Metrics> {
+  metrics ??= import('./first-use.ts')
+    .then(
+      ({ Metrics }) =>
+        new Metrics({
+          namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || METRICS_NAMESPACE,
+          serviceName: process.env.POWERTOOLS_SERVICE_NAME || SERVICE_NAME,
+        }),
+    )
+    .catch((e: unknown) => {
+      metrics = undefined;
+      throw e;
+    });
+  return metrics;
 }
 
 /**
@@ -109,7 +110,7 @@ export class MetricsRecorder {
     { name: string; unit: Unit; dims: Record<string, string>; values: number[] }
   >();
 
-  /** Without `target`, each flush asks its caller for the Metrics to write with. */
+  /** `target` defaults to the process's Metrics (getMetrics), loaded by the first flush. */
   constructor(private readonly target?: Metrics) {}
 
   add(name: string, unit: Unit, value: number, dims: Record<string, string> = {}): void {
@@ -124,18 +125,16 @@ export class MetricsRecorder {
   }
 
   /**
-   * Writes everything recorded so far (EMF on stdout) and forgets it. Never throws. With a target of
-   * its own it writes before returning; otherwise with the Metrics `load` gives (the middleware's:
-   * the process's, loaded on first use), called only when something was recorded. What is recorded
-   * meanwhile waits for the next flush.
+   * Writes everything recorded so far (EMF on stdout) and forgets it. Never throws. With a target
+   * given it writes before returning; otherwise once the process's Metrics has loaded (nothing
+   * recorded: nothing loaded). What is recorded meanwhile waits for the next flush.
    */
-  async flush(load?: () => Promise<Metrics>): Promise<void> {
+  async flush(): Promise<void> {
     const pending = [...this.#counts.values()];
     this.#counts.clear();
     if (pending.length === 0) return;
     try {
-      const target = this.target ?? (await load?.());
-      if (!target) throw new Error('no Metrics to publish with');
+      const target = this.target ?? (await getMetrics());
       for (const { name, unit, dims, values } of pending) {
         // A single metric publishes (and forgets its dimensions) on every addMetric: one per value.
         const points = unit === COUNT ? [values.reduce((a, b) => a + b, 0)] : values;

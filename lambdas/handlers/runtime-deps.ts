@@ -11,8 +11,7 @@
 import '@aws-sdk/client-dynamodb';
 import '@aws-sdk/lib-dynamodb';
 import '@aws-sdk/client-secrets-manager';
-import { getTracer } from './tracing.ts';
-import type { HandlerDeps } from './wiring.ts';
+import type { HandlerDeps } from './handler-deps.ts';
 
 /**
  * Where the process runs: `aws` (API Gateway authorises the management API with IAM/JWT) or `local`
@@ -35,8 +34,8 @@ export function runtimeMode(): RuntimeMode {
 export function getDeps(): Promise<HandlerDeps> {
   if (injected) return Promise.resolve(injected);
   if (!built) {
-    built = Promise.all([import('./first-use.ts'), getTracer()])
-      .then(([{ buildAwsDeps }, tracer]) => buildAwsDeps(tracer))
+    built = import('./first-use.ts')
+      .then(({ buildAwsDeps }) => buildAwsDeps())
       .catch((e: unknown) => {
         built = undefined; // the next invocation tries again (e.g. after a config fix and redeploy)
         throw e;

@@ -32,19 +32,16 @@ import {
   UlidIds,
 } from '../adapters/index.ts';
 import type { LeaverConfig } from '../core/config.ts';
-import type { EngineDeps } from '../core/deps.ts';
 import type { AuditAnchor } from '../core/digest-ports.ts';
 import { SharedListings } from '../core/listings.ts';
-import type { DeadLetterQueue, OffboardingStore, SecretStore } from '../core/ports.ts';
+import type { OffboardingStore } from '../core/ports.ts';
 import { getConfig } from './config-loader.ts';
+import type { HandlerDeps } from './handler-deps.ts';
 import { lazyConnectors } from './lazy-connectors.ts';
 import { coreLog, type MetricsRecorder, recorder } from './observability.ts';
+import { getTracer } from './tracing.ts';
 
-/**
- * What handlers need: the engine's dependencies plus the secret store (intake verifies with it) and,
- * where the process may inspect it (the API), the work queue's dead-letter queue.
- */
-export type HandlerDeps = EngineDeps & { secrets: SecretStore; deadLetters?: DeadLetterQueue };
+export type { HandlerDeps };
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name]?.trim();
@@ -211,10 +208,12 @@ export function sharedListings(config: LeaverConfig, clock: { now(): Date }): Sh
 }
 
 /**
- * The AWS dependencies from the environment and the configuration it names, traced by `tracer`.
- * This module (with the configuration's schema) loads in a Lambda function's first invocation
- * (first-use.ts, runtime-deps.ts), not at init.
+ * The AWS dependencies from the environment, traced. This module (with the configuration's schema)
+ * loads in a Lambda function's first invocation (first-use.ts, runtime-deps.ts), not at init.
  */
-export function buildAwsDeps(tracer: Pick<Tracer, 'captureAWSv3Client'>): HandlerDeps {
-  return createAwsDeps(process.env, getConfig(), tracer);
+export async function buildAwsDeps(env: NodeJS.ProcessEnv = process.env): Promise<HandlerDeps> {
+  return createAwsDeps(env, getConfig(), await getTracer());
 }
+
+// The process's dependencies live in runtime-deps.ts; these names stay importable from here.
+export { getDeps, type RuntimeMode, runtimeMode, setDeps } from './runtime-deps.ts';

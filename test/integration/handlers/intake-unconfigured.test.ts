@@ -9,8 +9,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, i
 import { DynamoOffboardingStore } from '../../../lambdas/adapters/dynamo-offboarding-store.ts';
 import { resetConfigCache } from '../../../lambdas/handlers/config-loader.ts';
 import { handler } from '../../../lambdas/handlers/intake.ts';
-import { setDeps } from '../../../lambdas/handlers/runtime-deps.ts';
 import { UNCONFIGURED_RETRY_AFTER_SECONDS } from '../../../lambdas/handlers/source-secret.ts';
+import { setDeps } from '../../../lambdas/handlers/wiring.ts';
 import {
   answer,
   applyEnv,

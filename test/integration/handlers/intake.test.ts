@@ -9,8 +9,7 @@ import { DynamoOffboardingStore } from '../../../lambdas/adapters/dynamo-offboar
 import { systemClock } from '../../../lambdas/adapters/system-clock.ts';
 import { getConfig, resetConfigCache } from '../../../lambdas/handlers/config-loader.ts';
 import { handler } from '../../../lambdas/handlers/intake.ts';
-import { setDeps } from '../../../lambdas/handlers/runtime-deps.ts';
-import { createAwsDeps } from '../../../lambdas/handlers/wiring.ts';
+import { createAwsDeps, setDeps } from '../../../lambdas/handlers/wiring.ts';
 import {
   answer,
   applyEnv,

@@ -14,7 +14,7 @@ import { handler as dueSweep } from '../../../lambdas/handlers/due-sweep.ts';
 import { handler as inventorySync } from '../../../lambdas/handlers/inventory-sync.ts';
 import { handler as reconcile } from '../../../lambdas/handlers/reconcile.ts';
 import { handler as retrySweep } from '../../../lambdas/handlers/retry-sweep.ts';
-import { setDeps } from '../../../lambdas/handlers/runtime-deps.ts';
+import { setDeps } from '../../../lambdas/handlers/wiring.ts';
 import { createTables } from '../../../local/adapters/table-setup.ts';
 import { offboarding } from '../adapters/support.ts';
 import { applyEnv, captureOutput, lambdaContext, type MotoEnv, setupMoto } from './support.ts';

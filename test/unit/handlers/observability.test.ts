@@ -2,12 +2,9 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { hashEmail } from '../../../lambdas/core/redact.ts';
-import { processMetrics } from '../../../lambdas/handlers/middleware.ts';
 import {
   coreLog,
   deadlineFrom,
-  forwardingTo,
-  logger,
   MetricsRecorder,
   makeCtx,
   onVendorCall,
@@ -100,74 +97,19 @@ describe('metrics', () => {
   });
 });
 
-describe('the process logger (built on first use)', () => {
-  it('is a Powertools Logger: redacts, keeps appended keys, honours its log level', () => {
-    expect(logger).toBeInstanceOf(Logger);
-    logger.appendKeys({ source: 'standard' });
-    const first = captureStdout(() => logger.info('hello dana.leaver@example.com'));
-    const line = JSON.parse(first.trim()) as Record<string, unknown>;
-    expect(line.message).toBe(`hello ${hashEmail('dana.leaver@example.com')}`);
-    expect(line.source).toBe('standard');
-    expect(line.service).toBe(process.env.POWERTOOLS_SERVICE_NAME || 'leaver');
-    const level = logger.getLevelName();
-    try {
-      logger.setLogLevel('ERROR');
-      expect(captureStdout(() => logger.info('not written'))).toBe('');
-    } finally {
-      logger.setLogLevel(level);
-      logger.removeKeys(['source']);
-    }
-  });
-
-  it('forwardingTo resolves its object at each access and forwards reads, writes and methods', () => {
-    let built = 0;
-    class Counter {
-      #n = 0;
-      label = 'c';
-      inc(): number {
-        this.#n += 1;
-        return this.#n;
-      }
-    }
-    let instance: Counter | undefined;
-    const lazy = forwardingTo(() => {
-      if (!instance) {
-        built++;
-        instance = new Counter();
-      }
-      return instance;
-    });
-    expect(built).toBe(0); // nothing is built before the first access
-    expect(lazy.inc()).toBe(1); // a method touching a private field runs on the real object
-    expect(lazy.inc()).toBe(2);
-    lazy.label = 'd';
-    expect(lazy.label).toBe('d');
-    expect('inc' in lazy).toBe(true);
-    expect(lazy).toBeInstanceOf(Counter);
-    expect(built).toBe(1);
-  });
-});
-
 describe('the process-wide recorder', () => {
-  it("loads the process's Metrics only at a flush with something to publish, then publishes", async () => {
-    let loads = 0;
-    const load = () => {
-      loads++;
-      return processMetrics();
-    };
+  it('loads Powertools Metrics at its first flush with something to publish, then publishes', async () => {
     const chunks: string[] = [];
     const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
       chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
       return true;
     });
     try {
-      await recorder.flush(load); // nothing recorded: nothing loaded, nothing written
+      await recorder.flush(); // nothing recorded: nothing written
       expect(chunks).toEqual([]);
-      expect(loads).toBe(0);
       recorder.count('ColdStartProbe', { vendor: 'atlas' });
       recorder.count('ColdStartProbe', { vendor: 'atlas' });
-      await recorder.flush(load);
-      expect(loads).toBe(1);
+      await recorder.flush();
     } finally {
       spy.mockRestore();
     }
