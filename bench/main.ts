@@ -455,10 +455,10 @@ finish();
 
 /** Writes bench/results.json (with the figures of skipped parts carried over), prints the table. */
 function finish(): never {
-  results.figures = { ...(results.figures as Record<string, number> | undefined), ...figures };
   results.finishedAt = new Date().toISOString();
   const resultsFile = resolve(import.meta.dirname, 'results.json');
-  carryOverSkipped(resultsFile);
+  carryOverSkipped(resultsFile); // adds the skipped parts' figures to `figures`
+  results.figures = { ...(results.figures as Record<string, number> | undefined), ...figures };
   results.table = rows;
   writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
   const widths = ['id', 'figure', 'value', 'target', 'verdict'].map((k) =>
@@ -480,19 +480,33 @@ function finish(): never {
  */
 function carryOverSkipped(file: string): void {
   if (!existsSync(file)) return;
-  const previous = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown> & { table?: Row[] };
-  const parts: Array<[boolean, string[], string[]]> = [
+  const previous = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown> & {
+    table?: Row[];
+    figures?: Record<string, number>;
+  };
+  // [skipped, results keys, table ids, prefixes of `figures` names]
+  const parts: Array<[boolean, string[], string[], string[]]> = [
     [
       onlyMass || onlyCold,
       ['sandboxCapacity', 'dynalitePutsPerSecond', 'intake', 'singleLeaver', 'auditOverhead'],
       ['S', 'D', '1', '2'],
+      [],
     ],
-    [flag('--skip-mass') || onlyCold, ['massLayoff'], ['3', '4']],
-    [flag('--skip-cold') || onlyMass, ['coldStart', 'coldStartRun'], ['5']],
+    [flag('--skip-mass') || onlyInventory || onlyCold, ['massLayoff'], ['3', '4'], ['massLayoff.']],
+    [
+      flag('--skip-inventory') || (flag('--only-mass') && !onlyInventory) || onlyCold,
+      ['inventory', 'rateBudget'],
+      ['I', 'R'],
+      ['inventory.', 'rateBudget.'],
+    ],
+    [flag('--skip-cold') || onlyMass, ['coldStart', 'coldStartRun'], ['5'], []],
   ];
-  for (const [skipped, keys, ids] of parts) {
+  for (const [skipped, keys, ids, prefixes] of parts) {
     if (!skipped) continue;
     for (const k of keys) if (previous[k] !== undefined) results[k] = previous[k];
+    for (const [name, value] of Object.entries(previous.figures ?? {})) {
+      if (prefixes.some((p) => name.startsWith(p)) && figures[name] === undefined) figures[name] = value;
+    }
     for (const row of previous.table ?? []) {
       if (!ids.includes(row.id)) continue;
       const from = String(previous.startedAt ?? 'an earlier run').slice(0, 10);
@@ -502,6 +516,6 @@ function carryOverSkipped(file: string): void {
       });
     }
   }
-  const order = ['S', 'D', '1', '2', '3', '4', '5'];
+  const order = ['S', 'D', '1', '2', '3', '4', 'I', 'R', '5'];
   rows.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
 }

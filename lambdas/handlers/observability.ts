@@ -47,13 +47,25 @@ class LeaverLogger extends Logger {
   }
 }
 
-/** The process's logger: its settings are every invocation's, and it writes what no invocation owns. */
-const processLogger = new LeaverLogger({
-  serviceName: process.env.POWERTOOLS_SERVICE_NAME || SERVICE_NAME,
-  jsonReplacerFn: redactForLog,
-});
+let processInstance: LeaverLogger | undefined;
+
+/**
+ * The process's logger: its settings are every invocation's, and it writes what no invocation owns.
+ * Constructed on first use (the first invocation), not at module load: its construction opens
+ * process.stdout and a Console of its own, a few milliseconds of every start.
+ */
+function processLogger(): LeaverLogger {
+  processInstance ??= new LeaverLogger({
+    serviceName: process.env.POWERTOOLS_SERVICE_NAME || SERVICE_NAME,
+    jsonReplacerFn: redactForLog,
+  });
+  return processInstance;
+}
 
 const invocationLogger = new AsyncLocalStorage<Logger>();
+
+/** The logger a call made now goes to: its invocation's, else the process's. */
+const currentLogger = (): Logger => invocationLogger.getStore() ?? processLogger();
 
 /**
  * The logger every handler and core write to. Each call goes to the logger of the invocation it
@@ -62,13 +74,16 @@ const invocationLogger = new AsyncLocalStorage<Logger>();
  * even when they interleave; one shared Lambda context would name whichever started last. Outside
  * an invocation it is the process's logger, with no function context.
  */
-export const logger: Logger = new Proxy(processLogger, {
-  get(target, key) {
-    const current = invocationLogger.getStore() ?? target;
+export const logger: Logger = new Proxy({} as Logger, {
+  get(_target, key) {
+    const current = currentLogger();
     const value = Reflect.get(current, key, current);
     // Bound to the real instance: Logger's methods read its private fields.
     return typeof value === 'function' ? value.bind(current) : value;
   },
+  set: (_target, key, value) => Reflect.set(currentLogger(), key, value),
+  has: (_target, key) => Reflect.has(currentLogger(), key),
+  getPrototypeOf: () => Reflect.getPrototypeOf(currentLogger()),
 });
 
 /**
@@ -76,9 +91,14 @@ export const logger: Logger = new Proxy(processLogger, {
  * keys). The process is cold once: a fresh logger would report every invocation as a cold start.
  */
 export function withInvocationLogger<T>(fn: () => T): T {
-  const own = processLogger.createChild() as LeaverLogger;
-  if (!processLogger.takeColdStart()) own.takeColdStart();
+  const own = processLogger().createChild() as LeaverLogger;
+  if (!processLogger().takeColdStart()) own.takeColdStart();
   return invocationLogger.run(own, fn);
+}
+
+/** Whether the process's logger has been constructed yet (tests). */
+export function processLoggerBuilt(): boolean {
+  return processInstance !== undefined;
 }
 
 let metrics: Promise<Metrics> | undefined;

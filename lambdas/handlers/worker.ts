@@ -13,6 +13,7 @@ import { parseJobMessage } from '../adapters/sqs-job-queue.ts';
 import { digestDeps } from '../core/anchor.ts';
 import { anchorNow } from '../core/digest-writer.ts';
 import { isLeaverError } from '../core/errors.ts';
+import { processOffboardings } from '../core/worker.ts';
 import { withMiddleware } from './middleware.ts';
 import { coreLog, deadlineFrom, logger, makeCtx } from './observability.ts';
 import { getDeps } from './runtime-deps.ts';
@@ -47,8 +48,6 @@ export async function handleBatch(
   const ctx = makeCtx({ deadline: deadlineFrom(remainingMs(), deps.clock.now().getTime()), log });
   const verdicts = new Map<string, 'done' | 'retry'>();
   try {
-    // The engine (discovery, plans, revocation) loads with the first batch, not at the start.
-    const { processOffboardings } = await import('../core/worker.ts');
     for (const r of await processOffboardings(deps, ids, ctx)) verdicts.set(r.id, r.result);
   } catch (e) {
     // Nothing is lost: every record goes back to the queue.

@@ -43,6 +43,14 @@ function recordingRegistry(calls: unknown[][]): ConnectorRegistry {
       calls.push(['revoke', vendor, grant, tenant, ctx]);
       return { outcome: 'already_absent', attempts: 1 };
     },
+    scopes: async (tenant, ctx) => {
+      calls.push(['scopes', vendor, tenant, ctx]);
+      return ['s1'];
+    },
+    inventory: async (tenant, scope, ctx) => {
+      calls.push(['inventory', vendor, tenant, scope, ctx]);
+      return [{ vendor } as Grant];
+    },
   });
   return Object.fromEntries(VENDORS.map((v) => [v, one(v)])) as ConnectorRegistry;
 }
@@ -81,12 +89,17 @@ describe('lazyConnectors', () => {
       attempts: 1,
     });
 
+    await expect(lazy.atlas.scopes!(tenant, ctx)).resolves.toEqual(['s1']);
+    await expect(lazy.itwin.inventory!(tenant, 's1', ctx)).resolves.toEqual([{ vendor: 'itwin' }]);
+
     expect(loads).toBe(1);
     expect(found).toEqual([[{ vendor: 'atlas' }], [{ vendor: 'itwin' }]]);
     expect(calls).toEqual([
       ['discover', 'atlas', subjects, tenant, ctx],
       ['discover', 'itwin', subjects, tenant, ctx],
       ['revoke', 'cloudmanager', grant, tenant, ctx],
+      ['scopes', 'atlas', tenant, ctx],
+      ['inventory', 'itwin', tenant, 's1', ctx],
     ]);
   });
 

@@ -97,6 +97,27 @@ describe('metrics', () => {
   });
 });
 
+describe('the process logger', () => {
+  it('is constructed on its first use, not when the module loads, and then logs as before', async () => {
+    vi.resetModules(); // a fresh instance of the module, as a cold start has
+    const fresh = await import('../../../lambdas/handlers/observability.ts');
+    expect(fresh.processLoggerBuilt()).toBe(false);
+
+    fresh.logger.appendKeys({ source: 'standard' });
+    expect(fresh.processLoggerBuilt()).toBe(true);
+    const out = captureStdout(() => fresh.logger.info('hello dana.leaver@example.com'));
+    const line = JSON.parse(out.trim()) as Record<string, unknown>;
+    expect(line.message).toBe(`hello ${hashEmail('dana.leaver@example.com')}`);
+    expect(line.source).toBe('standard');
+    expect(fresh.logger).toBeInstanceOf(Logger);
+
+    const level = fresh.logger.getLevelName();
+    fresh.logger.setLogLevel('ERROR');
+    expect(captureStdout(() => fresh.logger.info('not written'))).toBe('');
+    fresh.logger.setLogLevel(level);
+  });
+});
+
 describe('the process-wide recorder', () => {
   it('loads Powertools Metrics at its first flush with something to publish, then publishes', async () => {
     const chunks: string[] = [];
