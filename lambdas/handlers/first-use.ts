@@ -5,17 +5,14 @@
  * split the code shared with the handler into further small files read at init.
  *
  * - the AWS dependencies and the configuration's schema (zod): wiring.ts, config-loader.ts
- * - the Powertools tracer with its X-Ray SDK, and its handler middleware (tracing.ts)
  * - Powertools Metrics, first needed by the first flush (observability.ts)
  * - the HR sources and their input rules (zod), which only the intake uses: in every function's
  *   chunk (a few KiB), because as an `import()` of their own they would split the code the intake
  *   shares with them into three more small files read at its start
  *
  * The connectors (first vendor call) and the API's route table (api.ts) load apart: several
- * functions never need them.
+ * functions never need them. So does the tracer (tracer-module.ts): only where tracing can be on.
  */
 export { Metrics } from '@aws-lambda-powertools/metrics';
-export { Tracer } from '@aws-lambda-powertools/tracer';
-export { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 export { getSource } from '../sources/index.ts';
 export { buildAwsDeps } from './wiring.ts';

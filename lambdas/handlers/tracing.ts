@@ -1,6 +1,6 @@
 /**
- * X-Ray tracing through the Powertools tracer, loaded on the first invocation (first-use.ts) instead
- * of at module load.
+ * X-Ray tracing through the Powertools tracer, loaded on the first invocation (tracer-module.ts)
+ * instead of at module load, and only where tracing can be on (tracingWanted).
  *
  * The tracer brings the X-Ray SDK, the largest single part of a function's start after zod. Every
  * function still traces exactly as before: the handler middleware builds the tracer before the
@@ -14,9 +14,22 @@ import { SERVICE_NAME } from './observability.ts';
 
 let loading: Promise<Tracer> | undefined;
 
-/** The process's tracer, built once (tracing on or off as Powertools decides from the environment). */
-export function getTracer(): Promise<Tracer> {
-  loading ??= import('./first-use.ts')
+/**
+ * Whether tracing can be on, by the rule Powertools' tracer applies: not when
+ * POWERTOOLS_TRACE_ENABLED is `false`, and only in a Lambda execution environment (not the SAM CLI
+ * or the Amplify mock). Elsewhere (the local runtime, tests, benchmarks) the tracer is not loaded
+ * at all: its X-Ray SDK would hook every promise of the process.
+ */
+export function tracingWanted(env: NodeJS.ProcessEnv = process.env): boolean {
+  if ((env.POWERTOOLS_TRACE_ENABLED ?? '').toLowerCase() === 'false') return false;
+  const execution = env.AWS_EXECUTION_ENV ?? '';
+  return execution !== '' && execution !== 'AWS_Lambda_amplify-mock' && !env.AWS_SAM_LOCAL;
+}
+
+/** The process's tracer, built once; undefined where tracing cannot be on (tracingWanted). */
+export function getTracer(): Promise<Tracer | undefined> {
+  if (!tracingWanted()) return Promise.resolve(undefined);
+  loading ??= import('./tracer-module.ts')
     .then(({ Tracer }) => new Tracer({ serviceName: process.env.POWERTOOLS_SERVICE_NAME || SERVICE_NAME }))
     .catch((e: unknown) => {
       loading = undefined;
@@ -32,9 +45,12 @@ export function getTracer(): Promise<Tracer> {
  */
 export function traceHandler(): MiddlewareObj {
   let inner: Promise<MiddlewareObj> | undefined;
-  const middleware = () => {
-    inner ??= Promise.all([getTracer(), import('./first-use.ts')])
-      .then(([tracer, { captureLambdaHandler }]) => captureLambdaHandler(tracer, { captureResponse: false }))
+  const middleware = (): Promise<MiddlewareObj> => {
+    if (!tracingWanted()) return Promise.resolve({});
+    inner ??= Promise.all([getTracer(), import('./tracer-module.ts')])
+      .then(([tracer, { captureLambdaHandler }]) =>
+        tracer ? captureLambdaHandler(tracer, { captureResponse: false }) : {},
+      )
       .catch((e: unknown) => {
         inner = undefined;
         throw e;
