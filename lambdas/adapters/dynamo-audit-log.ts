@@ -37,6 +37,7 @@ import {
   KEY_MAX_SUFFIX,
   pageLimit,
 } from './cursor.ts';
+import { storageCall } from './dynamo-calls.ts';
 import { AUDIT } from './tables.ts';
 
 export { auditIndexKeys } from './audit-blocks.ts';
@@ -216,7 +217,7 @@ export class DynamoAuditLog implements AuditLog {
 
   /** The stream's last record as stored now (consistent read), or undefined for an empty stream. */
   private async readTail(streamId: string): Promise<ChainTail | undefined> {
-    const out = await this.run('Reading the audit log', () =>
+    const out = await storageCall('Reading the audit log', () =>
       this.doc.send(
         new QueryCommand({
           TableName: this.table,
@@ -248,7 +249,7 @@ export class DynamoAuditLog implements AuditLog {
     for (let day = start.slice(0, 10); day <= end.slice(0, 10); day = nextDay(day)) {
       let startKey: Record<string, unknown> | undefined;
       do {
-        const out = await this.run('Querying the audit log', () =>
+        const out = await storageCall('Querying the audit log', () =>
           this.doc.send(
             new QueryCommand({
               TableName: this.table,
@@ -283,7 +284,7 @@ export class DynamoAuditLog implements AuditLog {
       limit,
       keyOf: (item) => ({ pk: item.pk as string, seq: item.seq as number }),
       fetch: async (startKey, n) => {
-        const out = await this.run('Reading the audit log', () =>
+        const out = await storageCall('Reading the audit log', () =>
           this.doc.send(
             new QueryCommand({
               TableName: this.table,
@@ -374,7 +375,7 @@ export class DynamoAuditLog implements AuditLog {
       keyOf: (item) => pick(item, keyNames),
       keep: (r) => inWindow(r, from, to),
       fetch: async (startKey, n) => {
-        const out = await this.run('Querying the audit log', () =>
+        const out = await storageCall('Querying the audit log', () =>
           this.doc.send(
             new QueryCommand({
               TableName: this.table,
@@ -428,7 +429,7 @@ export class DynamoAuditLog implements AuditLog {
         keyOf: (item) => pick(item, keyNames),
         keep: (r) => inWindow(r, from, to),
         fetch: async (startKey, n) => {
-          const out = await this.run('Querying the audit log', () =>
+          const out = await storageCall('Querying the audit log', () =>
             this.doc.send(
               new QueryCommand({
                 TableName: this.table,
@@ -450,14 +451,6 @@ export class DynamoAuditLog implements AuditLog {
       day = nextDay(day);
       start = { o: 0 };
       if (items.length >= limit) return { items, cursor: encodeCursor({ i: idx.name, d: day, o: 0 }) };
-    }
-  }
-
-  private async run<T>(what: string, call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (e) {
-      throw toLeaverAwsError(e, what, 'storage_unavailable');
     }
   }
 }

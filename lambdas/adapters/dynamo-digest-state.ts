@@ -10,6 +10,7 @@ import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-
 import type { DigestHead, DigestStateStore } from '../core/digest-ports.ts';
 import { LeaverError } from '../core/errors.ts';
 import { isConditionalCheckFailed, toLeaverAwsError } from './aws-errors.ts';
+import { conditionalWrite } from './dynamo-calls.ts';
 
 export const DIGEST_STATE_KEY = { pk: 'DIGEST#state', sk: 'DIGEST' };
 
@@ -49,8 +50,8 @@ export class DynamoDigestState implements DigestStateStore {
     livePrefix?: string,
   ): Promise<DigestHead | undefined> {
     const free = 'attribute_not_exists(#until) OR #until < :now OR #owner = :o';
-    try {
-      const out = await this.doc.send(
+    const out = await conditionalWrite('Claiming the digest writer lease', () =>
+      this.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: DIGEST_STATE_KEY,
@@ -66,12 +67,10 @@ export class DynamoDigestState implements DigestStateStore {
           },
           ReturnValues: 'ALL_NEW',
         }),
-      );
-      return headOf(out.Attributes);
-    } catch (e) {
-      if (isConditionalCheckFailed(e)) return undefined;
-      throw toLeaverAwsError(e, 'Claiming the digest writer lease', 'storage_unavailable');
-    }
+      ),
+    );
+    if (out === undefined) return undefined;
+    return headOf(out.Attributes);
   }
 
   async save(owner: string, head: DigestHead): Promise<void> {

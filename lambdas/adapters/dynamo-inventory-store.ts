@@ -28,6 +28,7 @@ import type {
 } from '../core/inventory.ts';
 import { type Grant, grantKey, normaliseEmail } from '../core/model.ts';
 import { isConditionalCheckFailed, toLeaverAwsError } from './aws-errors.ts';
+import { conditionalWrite, storageCall } from './dynamo-calls.ts';
 import { INVENTORY } from './tables.ts';
 
 export interface DynamoInventoryStoreOptions {
@@ -151,7 +152,7 @@ export class DynamoInventoryStore implements InventoryStore {
       ...puts.map((Item) => ({ PutRequest: { Item } })),
       ...deletes.map((Key) => ({ DeleteRequest: { Key } })),
     ]);
-    await this.run('Recording a scope listing', () =>
+    await storageCall('Recording a scope listing', () =>
       this.doc.send(
         new PutCommand({
           TableName: this.table,
@@ -265,8 +266,8 @@ export class DynamoInventoryStore implements InventoryStore {
     ]
       .filter(Boolean)
       .join(' ');
-    try {
-      await this.doc.send(
+    const written = await conditionalWrite('Saving an inventory sync', () =>
+      this.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: TENANTS, sk: tenantId },
@@ -275,12 +276,9 @@ export class DynamoInventoryStore implements InventoryStore {
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
-      );
-      return true;
-    } catch (e) {
-      if (isConditionalCheckFailed(e)) return false;
-      throw toLeaverAwsError(e, 'Saving an inventory sync', 'storage_unavailable');
-    }
+      ),
+    );
+    return written !== undefined;
   }
 
   private scopeItems(key: string): Promise<Item[]> {
@@ -296,7 +294,7 @@ export class DynamoInventoryStore implements InventoryStore {
     const out: Item[] = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const page = await this.run('Reading the inventory', () =>
+      const page = await storageCall('Reading the inventory', () =>
         this.doc.send(
           new QueryCommand({
             TableName: this.table,
@@ -319,7 +317,7 @@ export class DynamoInventoryStore implements InventoryStore {
       for (let attempt = 0; pending.length > 0; attempt++) {
         if (attempt >= BATCH_ATTEMPTS) throw busy();
         if (attempt > 0) await pause(attempt);
-        const res = await this.run('Reading the inventory', () =>
+        const res = await storageCall('Reading the inventory', () =>
           this.doc.send(
             new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }),
           ),
@@ -337,19 +335,11 @@ export class DynamoInventoryStore implements InventoryStore {
       for (let attempt = 0; pending.length > 0; attempt++) {
         if (attempt >= BATCH_ATTEMPTS) throw busy();
         if (attempt > 0) await pause(attempt);
-        const res = await this.run('Writing the inventory', () =>
+        const res = await storageCall('Writing the inventory', () =>
           this.doc.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending as never } })),
         );
         pending = (res.UnprocessedItems?.[this.table] ?? []) as Record<string, unknown>[];
       }
-    }
-  }
-
-  private async run<T>(what: string, call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (e) {
-      throw toLeaverAwsError(e, what, 'storage_unavailable');
     }
   }
 }

@@ -26,7 +26,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { LeaverError } from '../core/errors.ts';
 import type { Clock, PostedRequest, RequestResult, WriteCoordination } from '../core/ports.ts';
-import { isConditionalCheckFailed, toLeaverAwsError } from './aws-errors.ts';
+import { conditionalWrite, storageCall } from './dynamo-calls.ts';
 import { systemClock } from './system-clock.ts';
 
 export interface DynamoLockStoreOptions {
@@ -119,8 +119,8 @@ export class DynamoLockStore implements WriteCoordination {
     const expression = update.startsWith('SET ')
       ? `${update}, ${sets.join(', ')}`
       : `${update} SET ${sets.join(', ')}`;
-    try {
-      await this.doc.send(
+    const written = await conditionalWrite('Updating a lock', () =>
+      this.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: lockKey(name),
@@ -134,19 +134,16 @@ export class DynamoLockStore implements WriteCoordination {
           },
           ExpressionAttributeValues: allValues,
         }),
-      );
-      return true;
-    } catch (e) {
-      if (isConditionalCheckFailed(e)) return false;
-      throw toLeaverAwsError(e, 'Updating a lock', 'storage_unavailable');
-    }
+      ),
+    );
+    return written !== undefined;
   }
 
   async post(name: string, items: readonly string[]): Promise<string> {
     if (!name) throw new LeaverError('invalid_request', 'A request needs a lock name');
     const postedAt = this.clock.now().toISOString();
     const id = `${postedAt}#${randomUUID()}`;
-    await this.run('Posting a request', () =>
+    await storageCall('Posting a request', () =>
       this.doc.send(
         new PutCommand({
           TableName: this.table,
@@ -171,7 +168,7 @@ export class DynamoLockStore implements WriteCoordination {
     const out: PostedRequest[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await this.run('Reading open requests', () =>
+      const page = await storageCall('Reading open requests', () =>
         this.doc.send(
           new QueryCommand({
             TableName: this.table,
@@ -201,8 +198,8 @@ export class DynamoLockStore implements WriteCoordination {
   }
 
   async settle(name: string, id: string, results: Record<string, RequestResult>): Promise<boolean> {
-    try {
-      await this.doc.send(
+    const written = await conditionalWrite('Settling a request', () =>
+      this.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: lockKey(name).pk, sk: `${REQ_PREFIX}${id}` },
@@ -216,12 +213,9 @@ export class DynamoLockStore implements WriteCoordination {
             ':at': this.clock.now().toISOString(),
           },
         }),
-      );
-      return true;
-    } catch (e) {
-      if (isConditionalCheckFailed(e)) return false;
-      throw toLeaverAwsError(e, 'Settling a request', 'storage_unavailable');
-    }
+      ),
+    );
+    return written !== undefined;
   }
 
   async results(name: string, id: string): Promise<Record<string, RequestResult> | undefined> {
@@ -231,18 +225,10 @@ export class DynamoLockStore implements WriteCoordination {
   }
 
   private async get(key: { pk: string; sk: string }, what: string): Promise<Item | undefined> {
-    const out = await this.run(what, () =>
+    const out = await storageCall(what, () =>
       this.doc.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true })),
     );
     return out.Item;
-  }
-
-  private async run<T>(what: string, call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (e) {
-      throw toLeaverAwsError(e, what, 'storage_unavailable');
-    }
   }
 }
 

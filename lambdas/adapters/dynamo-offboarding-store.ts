@@ -51,6 +51,7 @@ import {
   KEY_MAX_SUFFIX,
   pageLimit,
 } from './cursor.ts';
+import { conditionalWrite, storageCall } from './dynamo-calls.ts';
 import { GroupCommit } from './group-commit.ts';
 import { OFFBOARDINGS } from './tables.ts';
 
@@ -210,7 +211,7 @@ export class DynamoOffboardingStore implements OffboardingStore {
     this.actions = new GroupCommit<ActionResult>({
       take: takeActions,
       write: (offboardingId, results) =>
-        this.run('Storing action results', () =>
+        storageCall('Storing action results', () =>
           this.doc.send(
             new PutCommand({
               TableName: this.table,
@@ -297,7 +298,7 @@ export class DynamoOffboardingStore implements OffboardingStore {
     );
     await Promise.all(
       aliases.map((alias) =>
-        this.run('Storing an alias of the offboarding', () =>
+        storageCall('Storing an alias of the offboarding', () =>
           this.doc.send(
             new PutCommand({
               TableName: this.table,
@@ -322,7 +323,7 @@ export class DynamoOffboardingStore implements OffboardingStore {
     const ids: string[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await this.run('Querying offboardings by alias', () =>
+      const page = await storageCall('Querying offboardings by alias', () =>
         this.doc.send(
           new QueryCommand({
             TableName: this.table,
@@ -419,7 +420,7 @@ export class DynamoOffboardingStore implements OffboardingStore {
 
   async setCursor(name: string, value: string | undefined): Promise<void> {
     // Cleared by writing the item without a value: the functions get no DeleteItem.
-    await this.run('Storing a cursor', () =>
+    await storageCall('Storing a cursor', () =>
       this.doc.send(
         new PutCommand({
           TableName: this.table,
@@ -603,7 +604,7 @@ export class DynamoOffboardingStore implements OffboardingStore {
     const sortKey = (o: Offboarding) => offboardingIndexKeys(o).gsi2sk;
     const pages = await Promise.all(
       OFFBOARDING_STATUSES.map((status) =>
-        this.run('Querying offboardings', () =>
+        storageCall('Querying offboardings', () =>
           this.doc.send(
             new QueryCommand({
               TableName: this.table,
@@ -645,7 +646,7 @@ export class DynamoOffboardingStore implements OffboardingStore {
       OFFBOARDING_STATUSES.map(async (status) => {
         let startKey: Record<string, unknown> | undefined;
         do {
-          const out = await this.run('Counting offboardings', () =>
+          const out = await storageCall('Counting offboardings', () =>
             this.doc.send(
               new QueryCommand({
                 TableName: this.table,
@@ -711,7 +712,7 @@ export class DynamoOffboardingStore implements OffboardingStore {
     statuses.forEach((s, i) => {
       values[`:s${i}`] = s;
     });
-    const out = await this.run('Scanning offboardings', () =>
+    const out = await storageCall('Scanning offboardings', () =>
       this.doc.send(
         new ScanCommand({
           TableName: this.table,
@@ -748,8 +749,8 @@ export class DynamoOffboardingStore implements OffboardingStore {
       this.indexHas(byEmail.name, [byEmail.partitionKey, keys.gsi1pk], [byEmail.sortKey, keys.gsi1sk]),
     ]);
     if (present.every(Boolean)) return false;
-    try {
-      await this.doc.send(
+    const written = await conditionalWrite('Repairing the offboarding', () =>
+      this.doc.send(
         new PutCommand({
           TableName: this.table,
           Item: toItem(offboarding),
@@ -757,12 +758,9 @@ export class DynamoOffboardingStore implements OffboardingStore {
           ExpressionAttributeNames: { '#pk': 'pk', '#version': 'version' },
           ExpressionAttributeValues: { ':version': offboarding.version },
         }),
-      );
-      return true;
-    } catch (e) {
-      if (isConditionalCheckFailed(e)) return false;
-      throw toLeaverAwsError(e, 'Repairing the offboarding', 'storage_unavailable');
-    }
+      ),
+    );
+    return written !== undefined;
   }
 
   private async indexHas(
@@ -770,7 +768,7 @@ export class DynamoOffboardingStore implements OffboardingStore {
     [pkName, pkValue]: [string, string],
     [skName, skValue]: [string, string],
   ): Promise<boolean> {
-    const out = await this.run('Checking an offboarding index', () =>
+    const out = await storageCall('Checking an offboarding index', () =>
       this.doc.send(
         new QueryCommand({
           TableName: this.table,
@@ -830,7 +828,7 @@ export class DynamoOffboardingStore implements OffboardingStore {
       }
     }
     if (q.from !== undefined && q.to !== undefined && q.from > q.to) return { items: [] };
-    const out = await this.run('Querying offboardings', () =>
+    const out = await storageCall('Querying offboardings', () =>
       this.doc.send(
         new QueryCommand({
           TableName: this.table,
@@ -885,7 +883,7 @@ export class DynamoOffboardingStore implements OffboardingStore {
       Limit: q.limit,
       ExclusiveStartKey: startKey,
     };
-    const out = await this.run('Listing offboardings', () => this.doc.send(new ScanCommand(input)));
+    const out = await storageCall('Listing offboardings', () => this.doc.send(new ScanCommand(input)));
     return {
       items: (out.Items ?? []).map(fromItem),
       cursor: out.LastEvaluatedKey ? encodeCursor({ i: 'scan', k: out.LastEvaluatedKey }) : undefined,
@@ -901,7 +899,7 @@ export class DynamoOffboardingStore implements OffboardingStore {
     const out: ActionResult[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await this.run('Listing action results', () =>
+      const page = await storageCall('Listing action results', () =>
         this.doc.send(
           new QueryCommand({
             TableName: this.table,
@@ -934,7 +932,7 @@ export class DynamoOffboardingStore implements OffboardingStore {
   }
 
   async setKillSwitch(state: { enabled: boolean; reason: string; by: string; at: string }): Promise<void> {
-    await this.run('Setting the kill switch', () =>
+    await storageCall('Setting the kill switch', () =>
       this.doc.send(
         new PutCommand({
           TableName: this.table,
@@ -952,18 +950,11 @@ export class DynamoOffboardingStore implements OffboardingStore {
   }
 
   private async getItem(key: { pk: string; sk: string }): Promise<Item | undefined> {
-    const out = await this.run('Reading the offboardings table', () =>
+    const out = await storageCall('Reading the offboardings table', () =>
       this.doc.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true })),
     );
     return out.Item;
   }
 
   /** Runs one DynamoDB call, mapping AWS failures to storage_unavailable / internal. */
-  private async run<T>(what: string, call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (e) {
-      throw toLeaverAwsError(e, what, 'storage_unavailable');
-    }
-  }
 }

@@ -14,7 +14,8 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { BudgetAnswer, RateBudget, RateSpec } from '../core/rate-budget.ts';
-import { isConditionalCheckFailed, toLeaverAwsError } from './aws-errors.ts';
+import { toLeaverAwsError } from './aws-errors.ts';
+import { conditionalWrite } from './dynamo-calls.ts';
 
 export interface DynamoRateBudgetOptions {
   client: DynamoDBClient;
@@ -87,8 +88,8 @@ export class DynamoRateBudget implements RateBudget {
               ':type': 'rate-budget',
             },
           };
-    try {
-      const out = await this.doc.send(
+    const out = await conditionalWrite('Taking from a vendor rate budget', () =>
+      this.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: itemKey(key),
@@ -96,12 +97,10 @@ export class DynamoRateBudget implements RateBudget {
           ReturnValues: 'ALL_NEW',
           ...input,
         }),
-      );
-      return Number(out.Attributes?.tat);
-    } catch (e) {
-      if (isConditionalCheckFailed(e)) return undefined;
-      throw toLeaverAwsError(e, 'Taking from a vendor rate budget', 'storage_unavailable');
-    }
+      ),
+    );
+    if (out === undefined) return undefined;
+    return Number(out.Attributes?.tat);
   }
 
   private async read(key: string): Promise<number> {

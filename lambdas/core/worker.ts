@@ -208,17 +208,7 @@ async function runBatch(
 
   for (let round = 1; round <= deps.config.worker.verifyRounds && !batch.cut; round++) {
     const verifying = active.filter((r) => !r.offboarding.dryRun && !r.broken);
-    if (verifying.length === 0) break;
-    if (deadlineNear(deps, ctx)) {
-      batch.cut = true;
-      break;
-    }
-    const ks = await killSwitchState(deps);
-    if (ks.enabled) {
-      batch.cut = true;
-      await eachRun(deps, verifying, (run) => auditKillSwitchStop(deps, run, ks));
-      break;
-    }
+    if (!(await mayVerify(deps, verifying, batch, ctx))) break;
     disc = await discoverAndAudit(deps, verifying, round, ctx);
     for (const r of verifying) lastDiscovery.set(r.offboarding.id, disc);
     const plans = new Map(verifying.map((run) => [run, planFor(deps, run, disc, round)]));
@@ -230,6 +220,30 @@ async function runBatch(
 
   await settle(deps, active, batch, lastDiscovery, verdicts);
   return verdicts;
+}
+
+/**
+ * Whether another verification round may start: there is a run to verify, the deadline leaves
+ * time, and the kill switch is off (when on, the batch stops and each run audits why).
+ */
+async function mayVerify(
+  deps: EngineDeps,
+  verifying: WorkerRun[],
+  batch: BatchState,
+  ctx: Ctx,
+): Promise<boolean> {
+  if (verifying.length === 0) return false;
+  if (deadlineNear(deps, ctx)) {
+    batch.cut = true;
+    return false;
+  }
+  const ks = await killSwitchState(deps);
+  if (ks.enabled) {
+    batch.cut = true;
+    await eachRun(deps, verifying, (run) => auditKillSwitchStop(deps, run, ks));
+    return false;
+  }
+  return true;
 }
 
 /** Finishes every run that got through (or leaves it for the next delivery). */
@@ -334,17 +348,7 @@ async function runInventoryBatch(
 
   for (let round = 1; round <= deps.config.worker.verifyRounds && !batch.cut; round++) {
     const verifying = active.filter((r) => !r.broken);
-    if (verifying.length === 0) break;
-    if (deadlineNear(deps, ctx)) {
-      batch.cut = true;
-      break;
-    }
-    const ks = await killSwitchState(deps);
-    if (ks.enabled) {
-      batch.cut = true;
-      await eachRun(deps, verifying, (run) => auditKillSwitchStop(deps, run, ks));
-      break;
-    }
+    if (!(await mayVerify(deps, verifying, batch, ctx))) break;
     const disc = await discoverAll(
       deps,
       verifying.map((r) => r.offboarding.subject),

@@ -6,12 +6,11 @@
  * is deleted, so nothing piles up towards the dead-letter queue; switching it off re-enqueues it
  * (audited) and the worker completes it.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { logger } from '../../../lambdas/handlers/observability.ts';
-import { type Sandbox, startSandbox } from '../../../sandbox/index.ts';
+import { describe, expect, inject, it } from 'vitest';
+import type { Sandbox } from '../../../sandbox/index.ts';
 import { call } from '../../api/helpers.ts';
 import { standardHook, terminationBody } from '../handlers/support.ts';
-import { DANA, type Pipeline, startPipeline } from './pipeline.ts';
+import { DANA, type Pipeline, usePipeline } from './pipeline.ts';
 
 const endpoint = inject('motoEndpoint');
 const ARN = 'arn:aws:sts::123456789012:assumed-role/ItSecurity/jordan';
@@ -19,21 +18,9 @@ const iam = { token: null, authorizer: { iam: { userArn: ARN, accountId: '123456
 let sandbox: Sandbox;
 let p: Pipeline;
 
-beforeAll(async () => {
-  logger.setLogLevel('WARN');
-  sandbox = await startSandbox({ seed: 'demo' });
-  p = await startPipeline(endpoint, sandbox);
-});
-
-afterAll(async () => {
-  p?.moto.close();
-  await sandbox?.close();
-});
-
-beforeEach(async () => {
-  sandbox.control.reset();
-  p.restore();
-  await p.moto.receiveIds();
+usePipeline(endpoint, (sb, pipeline) => {
+  sandbox = sb;
+  p = pipeline;
 });
 
 const revocations = () =>

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { DynamoDigestState } from '../../../lambdas/adapters/dynamo-digest-state.ts';
 import { KeyPairDigestSigner } from '../../../lambdas/adapters/key-pair-digest-signer.ts';
 import { MemoryDigestArchive } from '../../../lambdas/adapters/memory-digest-archive.ts';
@@ -14,8 +14,7 @@ import { verifyAudit } from '../../../lambdas/core/audit-verify.ts';
 import { auditedCounts } from '../../../lambdas/core/audited-state.ts';
 import { releaseOffboarding, setKillSwitch } from '../../../lambdas/core/commands.ts';
 import { type Grant, grantKey, idsOf } from '../../../lambdas/core/model.ts';
-import { logger } from '../../../lambdas/handlers/observability.ts';
-import { type Sandbox, startSandbox } from '../../../sandbox/index.ts';
+import type { Sandbox } from '../../../sandbox/index.ts';
 import {
   bamboohrHook,
   captureOutput,
@@ -34,27 +33,16 @@ import {
   type Pipeline,
   SAM,
   startPipeline,
+  usePipeline,
 } from './pipeline.ts';
 
 const endpoint = inject('motoEndpoint');
 let sandbox: Sandbox;
 let p: Pipeline;
 
-beforeAll(async () => {
-  logger.setLogLevel('WARN');
-  sandbox = await startSandbox({ seed: 'demo' });
-  p = await startPipeline(endpoint, sandbox);
-});
-
-afterAll(async () => {
-  p?.moto.close();
-  await sandbox?.close();
-});
-
-beforeEach(async () => {
-  sandbox.control.reset();
-  p.restore();
-  await p.moto.receiveIds(); // what an earlier test left queued is not this test's business
+usePipeline(endpoint, (sb, pipeline) => {
+  sandbox = sb;
+  p = pipeline;
 });
 
 const keys = (grants: readonly Grant[]) => grants.map(grantKey).sort();

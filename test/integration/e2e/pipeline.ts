@@ -10,6 +10,7 @@ import {
   ReceiveMessageCommand,
 } from '@aws-sdk/client-sqs';
 import type { ScheduledEvent, SQSEvent } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { DynamoAuditLog } from '../../../lambdas/adapters/dynamo-audit-log.ts';
 import { systemClock } from '../../../lambdas/adapters/system-clock.ts';
 import type { LeaverConfigInput } from '../../../lambdas/core/config.ts';
@@ -17,14 +18,14 @@ import type { ActionResult, AuditRecord, Grant, Offboarding } from '../../../lam
 import { getConfig, resetConfigCache } from '../../../lambdas/handlers/config-loader.ts';
 import { handler as dueSweepHandler } from '../../../lambdas/handlers/due-sweep.ts';
 import { handler as intakeHandler } from '../../../lambdas/handlers/intake.ts';
-import { makeCtx } from '../../../lambdas/handlers/observability.ts';
+import { logger, makeCtx } from '../../../lambdas/handlers/observability.ts';
 import { handler as reconcileHandler } from '../../../lambdas/handlers/reconcile.ts';
 import { handler as retrySweepHandler } from '../../../lambdas/handlers/retry-sweep.ts';
 import { createAwsDeps, type HandlerDeps, setDeps } from '../../../lambdas/handlers/wiring.ts';
 import { handler as workerHandler } from '../../../lambdas/handlers/worker.ts';
 import { sqsRecord } from '../../../local/worker-pump.ts';
 import { demoSeed, type SandboxSeed } from '../../../sandbox/demo.ts';
-import type { Sandbox, SandboxUrls } from '../../../sandbox/index.ts';
+import { type Sandbox, type SandboxUrls, startSandbox } from '../../../sandbox/index.ts';
 import {
   answer,
   applyEnv,
@@ -309,4 +310,30 @@ export async function startPipeline(
     },
   };
   return p;
+}
+
+/**
+ * The set-up the pipeline e2e files share: the demo sandbox and a pipeline on moto, started once
+ * per file; before each test the sandbox is reset, the real deps are back and the queue is empty
+ * (what an earlier test left queued is not the next test's business). `use` receives both once
+ * they are up.
+ */
+export function usePipeline(endpoint: string, use: (sandbox: Sandbox, pipeline: Pipeline) => void): void {
+  let sandbox: Sandbox | undefined;
+  let pipeline: Pipeline | undefined;
+  beforeAll(async () => {
+    logger.setLogLevel('WARN');
+    sandbox = await startSandbox({ seed: 'demo' });
+    pipeline = await startPipeline(endpoint, sandbox);
+    use(sandbox, pipeline);
+  });
+  afterAll(async () => {
+    pipeline?.moto.close();
+    await sandbox?.close();
+  });
+  beforeEach(async () => {
+    sandbox!.control.reset();
+    pipeline!.restore();
+    await pipeline!.moto.receiveIds();
+  });
 }

@@ -3,33 +3,20 @@
  * the Lambda handlers: HR terminates a protected address (the break-glass admin, and an address of a
  * protected domain) and nothing is removed at any vendor; every grant found is audited as skipped.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { verifyChain } from '../../../lambdas/core/audit-chain.ts';
 import { grantKey } from '../../../lambdas/core/model.ts';
-import { logger } from '../../../lambdas/handlers/observability.ts';
-import { type Sandbox, startSandbox } from '../../../sandbox/index.ts';
+import type { Sandbox } from '../../../sandbox/index.ts';
 import { captureOutput, standardHook, terminationBody } from '../handlers/support.ts';
-import { BREAKGLASS, CM, ITWIN_1, type Pipeline, startPipeline } from './pipeline.ts';
+import { BREAKGLASS, CM, ITWIN_1, type Pipeline, usePipeline } from './pipeline.ts';
 
 const endpoint = inject('motoEndpoint');
 let sandbox: Sandbox;
 let p: Pipeline;
 
-beforeAll(async () => {
-  logger.setLogLevel('WARN');
-  sandbox = await startSandbox({ seed: 'demo' });
-  p = await startPipeline(endpoint, sandbox);
-});
-
-afterAll(async () => {
-  p?.moto.close();
-  await sandbox?.close();
-});
-
-beforeEach(async () => {
-  sandbox.control.reset();
-  p.restore();
-  await p.moto.receiveIds();
+usePipeline(endpoint, (sb, pipeline) => {
+  sandbox = sb;
+  p = pipeline;
 });
 
 /** Every request that could change something at a vendor (reads and token requests aside). */

@@ -4,33 +4,20 @@
  * tenant's discovery; the offboarding ends `completed_with_failures` (never `completed`) with the
  * tenant recorded, a failure alert, and a retry that completes once the vendor answers as expected.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import type { AuditRecord, VendorId } from '../../../lambdas/core/model.ts';
-import { logger } from '../../../lambdas/handlers/observability.ts';
 import type { FaultSpec } from '../../../sandbox/core/faults.ts';
-import { type Sandbox, startSandbox } from '../../../sandbox/index.ts';
+import type { Sandbox } from '../../../sandbox/index.ts';
 import { captureOutput, standardHook, terminationBody } from '../handlers/support.ts';
-import { DANA, type Pipeline, startPipeline } from './pipeline.ts';
+import { DANA, type Pipeline, usePipeline } from './pipeline.ts';
 
 const endpoint = inject('motoEndpoint');
 let sandbox: Sandbox;
 let p: Pipeline;
 
-beforeAll(async () => {
-  logger.setLogLevel('WARN');
-  sandbox = await startSandbox({ seed: 'demo' });
-  p = await startPipeline(endpoint, sandbox);
-});
-
-afterAll(async () => {
-  p?.moto.close();
-  await sandbox?.close();
-});
-
-beforeEach(async () => {
-  sandbox.control.reset();
-  p.restore();
-  await p.moto.receiveIds();
+usePipeline(endpoint, (sb, pipeline) => {
+  sandbox = sb;
+  p = pipeline;
 });
 
 const failedTenantsOf = (records: AuditRecord[], event: string) =>

@@ -1,0 +1,29 @@
+/**
+ * The two ways Leaver's DynamoDB adapters call the table, so each store does not restate them:
+ * a plain call, and a conditional write whose failed condition is an answer (someone else holds
+ * it, it changed meanwhile), not an error. Failures are mapped by toLeaverAwsError: throttling,
+ * 5xx and connection failures are `storage_unavailable` (retryable), anything else `internal`.
+ */
+import { isConditionalCheckFailed, toLeaverAwsError } from './aws-errors.ts';
+
+/** Runs a table call; a failure is a LeaverError naming `what` was being done. */
+export async function storageCall<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (e) {
+    throw toLeaverAwsError(e, what, 'storage_unavailable');
+  }
+}
+
+/**
+ * Runs a conditional write: its output, or `undefined` when the condition did not hold. Other
+ * failures are thrown as by storageCall.
+ */
+export async function conditionalWrite<T>(what: string, call: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await call();
+  } catch (e) {
+    if (isConditionalCheckFailed(e)) return undefined;
+    throw toLeaverAwsError(e, what, 'storage_unavailable');
+  }
+}
