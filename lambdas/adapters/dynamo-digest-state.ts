@@ -10,7 +10,7 @@ import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-
 import type { DigestHead, DigestStateStore } from '../core/digest-ports.ts';
 import { LeaverError } from '../core/errors.ts';
 import { isConditionalCheckFailed, toLeaverAwsError } from './aws-errors.ts';
-import { conditionalWrite } from './dynamo-calls.ts';
+import { conditionalWrite, storageCall } from './dynamo-calls.ts';
 
 export const DIGEST_STATE_KEY = { pk: 'DIGEST#state', sk: 'DIGEST' };
 
@@ -30,6 +30,9 @@ function headOf(item: Item | undefined): DigestHead {
     ...(typeof item.coveredTo === 'string' ? { coveredTo: item.coveredTo } : {}),
     ...(item.pending && typeof item.pending === 'object'
       ? { pending: item.pending as DigestHead['pending'] }
+      : {}),
+    ...(item.requested instanceof Set && item.requested.size > 0
+      ? { requested: [...(item.requested as Set<string>)].sort() }
       : {}),
   };
 }
@@ -103,6 +106,41 @@ export class DynamoDigestState implements DigestStateStore {
       }
       throw toLeaverAwsError(e, 'Saving the digest state', 'storage_unavailable');
     }
+  }
+
+  async request(streams: readonly string[]): Promise<void> {
+    if (streams.length === 0) return;
+    // A string set: ADD is idempotent, and concurrent requests never overwrite one another.
+    await storageCall('Asking for a digest', () =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: DIGEST_STATE_KEY,
+          UpdateExpression: 'ADD #req :streams SET #type = :t',
+          ExpressionAttributeNames: { '#req': 'requested', '#type': 'type' },
+          ExpressionAttributeValues: { ':streams': new Set(streams), ':t': 'digest-state' },
+        }),
+      ),
+    );
+  }
+
+  async forget(owner: string, streams: readonly string[]): Promise<void> {
+    if (streams.length === 0) return;
+    // DELETE takes out these members only: a chain asked for meanwhile stays asked for.
+    const written = await conditionalWrite('Clearing anchored digest requests', () =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: DIGEST_STATE_KEY,
+          UpdateExpression: 'DELETE #req :streams',
+          ConditionExpression: '#owner = :o',
+          ExpressionAttributeNames: { '#req': 'requested', '#owner': 'leaseOwner' },
+          ExpressionAttributeValues: { ':streams': new Set(streams), ':o': owner },
+        }),
+      ),
+    );
+    if (written === undefined)
+      throw new LeaverError('conflict', 'Another digest writer took over: this one stops');
   }
 
   async release(owner: string): Promise<void> {

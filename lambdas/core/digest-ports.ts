@@ -33,6 +33,11 @@ export interface DigestHead {
   coveredTo?: string;
   /** A digest signed and about to be stored: a writer that finds it stores it first. */
   pending?: { ref: DigestRef; hash: string; coveredTo?: string; envelope: string };
+  /**
+   * Chains that asked to be anchored while another writer held the lease (offboardings that just
+   * finished): the next digest names them.
+   */
+  requested?: string[];
 }
 
 export interface DigestStateStore {
@@ -42,8 +47,12 @@ export interface DigestStateStore {
    * knows every live writer's owner starts with it (one process alone on its storage).
    */
   claim(owner: string, until: string, now: string, livePrefix?: string): Promise<DigestHead | undefined>;
-  /** Saves the head, only while `owner` holds the lease (conflict otherwise). */
+  /** Saves the head (its `requested` aside), only while `owner` holds the lease (conflict otherwise). */
   save(owner: string, head: DigestHead): Promise<void>;
+  /** Adds chains to `requested`, whoever holds the lease (a set: asking twice is asking once). */
+  request(streams: readonly string[]): Promise<void>;
+  /** Takes chains a digest named off `requested`, only while `owner` holds the lease. */
+  forget(owner: string, streams: readonly string[]): Promise<void>;
   release(owner: string): Promise<void>;
   /** The head as stored (a hint for readers: the archive is the record). */
   read(): Promise<DigestHead>;

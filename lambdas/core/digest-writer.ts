@@ -6,6 +6,11 @@
  * predecessor died between the two steps) stores that one first, so the digest chain never forks
  * or skips a seq because of a crash. Nothing appended since the last window: no digest. A digest
  * for offboardings that just finished names only their chains and leaves the window alone.
+ *
+ * Chains that asked to be anchored while the lease was held (anchorNow) wait in the state's
+ * `requested` set: every digest names them too, and a writer checks the set once more after it
+ * lets the lease go, so a request made during its run is anchored at once, not at the next
+ * periodic digest.
  */
 import { randomUUID } from 'node:crypto';
 import { mapLimit } from './concurrency.ts';
@@ -41,12 +46,35 @@ export interface DigestRun {
   chains: number;
   /** Another writer held the lease: nothing was done. */
   busy?: boolean;
+  /** Chains left in the state's `requested` set for the lease's holder to name (anchorNow). */
+  requested?: number;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 
+/** Runs after the first that a writer makes for requests that came in while it held the lease. */
+const MAX_FOLLOW_UPS = 3;
+
 export async function writeDigest(
+  deps: DigestDeps,
+  opts: { reason: DigestBody['reason']; streams?: readonly string[] },
+): Promise<DigestRun> {
+  const run = await writeOnce(deps, opts);
+  if (run.busy) return run;
+  // Requests posted while this run held the lease: their posters found it busy, and left them to us.
+  for (let i = 0; i < MAX_FOLLOW_UPS; i++) {
+    const { requested } = await deps.state.read();
+    if (!requested?.length) break;
+    const next = await writeOnce(deps, { reason: 'finished', streams: [] });
+    if (next.busy) break; // the writer that has it now names them
+    run.written.push(...next.written);
+    run.chains += next.chains;
+  }
+  return run;
+}
+
+async function writeOnce(
   deps: DigestDeps,
   opts: { reason: DigestBody['reason']; streams?: readonly string[] },
 ): Promise<DigestRun> {
@@ -72,7 +100,8 @@ export async function writeDigest(
     // the whole window for every finishing batch would read every recent chain's tail each time.
     const onlyNamed = opts.reason === 'finished' && opts.streams !== undefined;
     const to = onlyNamed ? head.coveredTo : deps.clock.now().toISOString();
-    const streams = new Set(opts.streams ?? []);
+    const requested = head.requested ?? [];
+    const streams = new Set([...(opts.streams ?? []), ...requested]);
     if (!onlyNamed) {
       const now = to!;
       const from = head.coveredTo
@@ -89,6 +118,7 @@ export async function writeDigest(
     if (heads.length === 0) {
       // Nothing to anchor: only the window moves on.
       if (!onlyNamed) await deps.state.save(owner, { seq: head.seq, hash: head.hash, coveredTo: to });
+      await deps.state.forget(owner, requested);
       return { written, chains: 0 };
     }
     const keyId = keyIdOf(await deps.signer.publicKeyPem());
@@ -124,6 +154,7 @@ export async function writeDigest(
       head = await publish(deps, owner, pending);
       written.push(pending.ref);
     }
+    await deps.state.forget(owner, requested);
     return { written, chains: heads.length };
   } finally {
     await deps.state.release(owner).catch(() => undefined);
@@ -153,19 +184,15 @@ async function publish(
 
 /**
  * Anchors offboardings that just finished: a digest naming their chains now rather than at the
- * next periodic run. While another writer holds the lease (it may have listed the chains before
- * these finished), tries again for up to `waitMs`; after that the periodic run anchors them.
+ * next periodic run. While another writer holds the lease, the chains are left in the state's
+ * `requested` set, which that writer (or the next) names; the caller does not wait for it.
  */
-export async function anchorNow(
-  deps: DigestDeps,
-  streams: readonly string[],
-  opts: { waitMs?: number; sleep?: (ms: number) => Promise<void> } = {},
-): Promise<DigestRun> {
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const until = Date.now() + (opts.waitMs ?? 10_000);
-  for (;;) {
-    const run = await writeDigest(deps, { reason: 'finished', streams });
-    if (!run.busy || Date.now() >= until) return run;
-    await sleep(250);
-  }
+export async function anchorNow(deps: DigestDeps, streams: readonly string[]): Promise<DigestRun> {
+  const run = await writeDigest(deps, { reason: 'finished', streams });
+  if (!run.busy) return run;
+  await deps.state.request(streams);
+  // The holder may have let the lease go between our claim and the request (and checked the set
+  // before it was made): one more try covers that gap; busy again means a holder that will see it.
+  const again = await writeDigest(deps, { reason: 'finished', streams });
+  return again.busy ? { ...again, requested: streams.length } : again;
 }

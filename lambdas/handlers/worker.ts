@@ -70,7 +70,8 @@ export async function handleBatch(
 
 /**
  * A signed digest naming the chains of the offboardings this batch finished, so their audit is
- * anchored now rather than at the next periodic digest. Never fails the batch: the revocations are
+ * anchored now rather than at the next periodic digest (or, when another writer holds the digest
+ * lease, left for it to name: the batch does not wait). Never fails the batch: the revocations are
  * done, and the periodic digest anchors whatever this could not.
  */
 async function anchorFinished(deps: HandlerDeps, ids: string[]): Promise<void> {

@@ -1,7 +1,8 @@
 /**
  * DynamoDigestState's writer lease on moto_server and dynalite: a live holder's lease keeps others
  * out until it lapses; a caller alone on its storage (the local runtime) takes over, at once, a lease
- * whose owner is not one of its own (left by a process that died), and never one of its own.
+ * whose owner is not one of its own (left by a process that died), and never one of its own. Chains
+ * asked to be anchored while the lease is held wait in a set only the holder takes them off.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoDigestState } from '../../../lambdas/adapters/dynamo-digest-state.ts';
@@ -49,5 +50,25 @@ describe.each(['moto', 'dynalite'] as const)('DynamoDigestState on %s', (kind) =
     expect(await state.claim('new-life/w2', LATER, NOW, 'new-life/')).toBeUndefined();
     await state.release('new-life/w1');
     expect(await state.claim('other/w2', LATER, NOW)).toEqual({ seq: 1, hash: 'b'.repeat(64) });
+    await state.release('other/w2');
+  });
+
+  it('requests: anyone adds chains (a set), only the holder takes them off, and saving keeps them', async () => {
+    await state.request(['off_b', 'off_a']);
+    await state.request(['off_a', 'off_c']);
+    expect((await state.read()).requested).toEqual(['off_a', 'off_b', 'off_c']);
+    const head = await state.claim('writer/w1', LATER, NOW);
+    expect(head?.requested).toEqual(['off_a', 'off_b', 'off_c']);
+    await state.save('writer/w1', { seq: 2, hash: 'c'.repeat(64) });
+    expect((await state.read()).requested).toEqual(['off_a', 'off_b', 'off_c']);
+    // Not the holder: refused, and nothing taken off.
+    await expect(state.forget('other/w9', ['off_a'])).rejects.toMatchObject({ code: 'conflict' });
+    // A chain asked for after the holder read the set stays asked for.
+    await state.request(['off_d']);
+    await state.forget('writer/w1', ['off_a', 'off_b', 'off_c']);
+    expect((await state.read()).requested).toEqual(['off_d']);
+    await state.forget('writer/w1', ['off_d']);
+    expect((await state.read()).requested).toBeUndefined();
+    await state.release('writer/w1');
   });
 });

@@ -11,28 +11,40 @@ import { bodyBytes, digestKey, openEnvelope, sha256Hex } from '../../../lambdas/
 import { checkDigests, digestSequenceProblems } from '../../../lambdas/core/digest-chain.ts';
 import { listDigestsFrom } from '../../../lambdas/core/digest-listing.ts';
 import type { DigestDeps, DigestHead, DigestStateStore } from '../../../lambdas/core/digest-ports.ts';
-import { MAX_CHAINS_PER_DIGEST, writeDigest } from '../../../lambdas/core/digest-writer.ts';
+import { anchorNow, MAX_CHAINS_PER_DIGEST, writeDigest } from '../../../lambdas/core/digest-writer.ts';
 import { LeaverError } from '../../../lambdas/core/errors.ts';
 import { MemoryAuditLog, MemoryLog, TestClock } from '../../support/memory-ports.ts';
 
 class MemoryDigestState implements DigestStateStore {
   head: DigestHead = { seq: 0 };
+  requested = new Set<string>();
   lease?: { owner: string; until: string };
   async claim(owner: string, until: string, now: string, livePrefix?: string) {
     const live = !livePrefix || this.lease?.owner.startsWith(livePrefix);
     if (this.lease && this.lease.until >= now && this.lease.owner !== owner && live) return undefined;
     this.lease = { owner, until };
-    return structuredClone(this.head);
+    return this.read();
   }
-  async save(owner: string, head: DigestHead) {
+  async save(owner: string, { requested: _kept, ...head }: DigestHead) {
     if (this.lease?.owner !== owner) throw new LeaverError('conflict', 'lease lost');
     this.head = structuredClone(head);
+  }
+  async request(streams: readonly string[]) {
+    for (const s of streams) this.requested.add(s);
+  }
+  async forget(owner: string, streams: readonly string[]) {
+    if (streams.length === 0) return;
+    if (this.lease?.owner !== owner) throw new LeaverError('conflict', 'lease lost');
+    for (const s of streams) this.requested.delete(s);
   }
   async release(owner: string) {
     if (this.lease?.owner === owner) this.lease = undefined;
   }
-  async read() {
-    return structuredClone(this.head);
+  async read(): Promise<DigestHead> {
+    return {
+      ...structuredClone(this.head),
+      ...(this.requested.size > 0 ? { requested: [...this.requested].sort() } : {}),
+    };
   }
 }
 
@@ -127,6 +139,53 @@ describe('writeDigest', () => {
     );
     expect(await writeDigest(t.deps, { reason: 'periodic' })).toMatchObject({ busy: true, written: [] });
     expect(await t.archive.list()).toEqual([]);
+  });
+
+  it('anchorNow while another writer holds the lease: leaves its chains requested and returns at once; the next digest names them', async () => {
+    const t = setup();
+    await t.append('off_done');
+    const until = new Date(t.clock.now().getTime() + 60_000).toISOString();
+    await t.state.claim('someone-else', until, t.clock.now().toISOString());
+    expect(await anchorNow(t.deps, ['off_done'])).toMatchObject({ busy: true, written: [], requested: 1 });
+    expect((await t.state.read()).requested).toEqual(['off_done']);
+    await t.state.release('someone-else');
+    // The next writer, whatever it came for, names the requested chain and clears the request.
+    await t.append('off_other');
+    const run = await writeDigest(t.deps, { reason: 'finished', streams: ['off_other'] });
+    expect(run.written).toHaveLength(1);
+    expect((await t.bodies())[0]!.chains.map((c) => c.chain)).toEqual(['off_done', 'off_other']);
+    expect((await t.state.read()).requested).toBeUndefined();
+    expect(await t.check()).toEqual([]);
+  });
+
+  it('a request made while a writer runs is anchored by that writer right after, not at the next periodic digest', async () => {
+    const t = setup();
+    await t.append('off_a');
+    await t.append('off_late');
+    // While the first writer signs, another worker finishes off_late and finds the lease busy.
+    const sign = t.signer.signHash.bind(t.signer);
+    let late: Promise<unknown> | undefined;
+    t.signer.signHash = async (hash) => {
+      late ??= anchorNow(t.deps, ['off_late']);
+      await late;
+      return sign(hash);
+    };
+    const run = await writeDigest(t.deps, { reason: 'finished', streams: ['off_a'] });
+    expect(await late).toMatchObject({ busy: true, requested: 1 });
+    expect(run.written.map((r) => r.seq)).toEqual([1, 2]);
+    expect((await t.bodies()).map((b) => b.chains.map((c) => c.chain))).toEqual([['off_a'], ['off_late']]);
+    expect((await t.state.read()).requested).toBeUndefined();
+    expect(await t.check()).toEqual([]);
+  });
+
+  it('a periodic digest names requested chains and clears them', async () => {
+    const t = setup();
+    await t.append('off_a');
+    await t.state.request(['off_a']);
+    t.clock.advance(5 * 60_000);
+    await writeDigest(t.deps, { reason: 'periodic' });
+    expect((await t.bodies())[0]!.chains.map((c) => c.chain)).toEqual(['off_a']);
+    expect((await t.state.read()).requested).toBeUndefined();
   });
 
   it('alone on its storage (the local runtime): a lease a dead process left is taken over at once', async () => {
