@@ -10,7 +10,8 @@
  * 2. esbuild's metafile names the files the load reads (`index.mjs` and the chunks it imports
  *    statically) and the SDK packages they import: those its load evaluates (clients and chunks
  *    loaded with `import()` on first use are not).
- * 3. Each sample is a fresh `node --enable-source-maps` process (the stack's NODE_OPTIONS) with a
+ * 3. Each sample is a fresh `node` process (the stack's NODE_OPTIONS: `--enable-source-maps` only
+ *    with `sourceMaps`, as LeaverProps.sourceMaps turns it on) with a
  *    Lambda-like environment (AWS_EXECUTION_ENV set, so the tracer is enabled as in Lambda). It
  *    warms the ESM loader on an empty module, then times `import()` of those SDK packages one after
  *    another (sdkMs), then `import()` of the bundle, whose SDK imports are now cached (ownMs).
@@ -133,10 +134,12 @@ export interface ColdStartOptions {
   root?: string;
   /** Bundle each function into one file, as NodejsFunction did before code splitting. */
   oneFile?: boolean;
+  /** Node's source maps on, as a stack deployed with `sourceMaps` (default off, as the stack's default). */
+  sourceMaps?: boolean;
 }
 
 export async function measureColdStarts(opts: ColdStartOptions = {}): Promise<ColdStartResults> {
-  const { runs = 9, progress = () => {}, root = REPO_ROOT, oneFile = false } = opts;
+  const { runs = 25, progress = () => {}, root = REPO_ROOT, oneFile = false, sourceMaps = false } = opts;
   // Inside the measured checkout, so that the bundles' external `@aws-sdk/*` resolve from its node_modules.
   mkdirSync(join(root, 'node_modules/.cache'), { recursive: true });
   const dir = mkdtempSync(join(root, 'node_modules/.cache/leaver-cold-start-'));
@@ -164,10 +167,10 @@ export async function measureColdStarts(opts: ColdStartOptions = {}): Promise<Co
     for (let i = 0; i < runs; i++) {
       progress(`round ${i + 1} of ${runs}`);
       for (const b of built) {
-        // The stack's NODE_OPTIONS: Node reads each file's source map as the file loads.
+        // The stack's NODE_OPTIONS: with source maps on, Node reads each file's map as the file loads.
         const out = execFileSync(
           process.execPath,
-          ['--enable-source-maps', join(dir, 'runner.mjs'), b.args],
+          [...(sourceMaps ? ['--enable-source-maps'] : []), join(dir, 'runner.mjs'), b.args],
           {
             encoding: 'utf8',
             env: lambdaEnv(b.entry.functions[0]!),
@@ -216,10 +219,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   };
   const root = arg('--root');
   const results = await measureColdStarts({
-    runs: Number(arg('--runs') ?? 9),
+    runs: Number(arg('--runs') ?? 25),
     progress: (m) => process.stderr.write(`[cold start] ${m}\n`),
     ...(root ? { root: resolve(root) } : {}),
     oneFile: process.argv.includes('--one-file'),
+    sourceMaps: process.argv.includes('--source-maps'),
   });
   console.table(
     distinctFigures(results).map((f) => ({

@@ -20,7 +20,8 @@
  * run in their own (bench/support/*-child.ts). Options: --skip-mass, --skip-cold, --skip-inventory,
  * --only-mass (the mass layoff alone), --only-inventory (the inventory and rate budget alone),
  * --only-cold (figure 5 alone; the others stay from their last run), --cold-runs N (fresh
- * processes per function, default 9), --leavers N, --workers N, --batch-size N (offboardings per
+ * processes per function, default 25), --source-maps (figure 5 with Node's source maps on, as a stack
+ * deployed with sourceMaps), --leavers N, --workers N, --batch-size N (offboardings per
  * worker invocation, default 10 as SQS delivers them; worker.batchSize allows up to 100).
  */
 import './support/env.ts';
@@ -420,13 +421,14 @@ async function rateBudget() {
 }
 
 async function coldStarts() {
-  const runs = opt('--cold-runs', 9);
+  const runs = opt('--cold-runs', 25);
   log(`cold start (bundling each function, then ${runs} fresh processes each)...`);
   const loadBefore = loadavg()[0];
-  const cold = await measureColdStarts({ runs, progress: (m) => log(`  cold start: ${m}`) });
+  const sourceMaps = flag('--source-maps');
+  const cold = await measureColdStarts({ runs, sourceMaps, progress: (m) => log(`  cold start: ${m}`) });
   results.coldStart = cold;
   // The machine's load average beside the figures: a shared machine slows every process down.
-  results.coldStartRun = { runs, loadAverage1m: { before: loadBefore, after: loadavg()[0] } };
+  results.coldStartRun = { runs, sourceMaps, loadAverage1m: { before: loadBefore, after: loadavg()[0] } };
   for (const c of distinctFigures(cold)) {
     const kib = c.bundleBytes / 1024;
     const flat = (v: string) => v.replace(/^(PASS|MISS) \((.*)\)$/, '$1, $2');
@@ -434,7 +436,7 @@ async function coldStarts() {
     const size = flat(verdict(kib, 1024));
     add(
       '5',
-      `cold start ${c.functions.join(', ')}: Leaver's share of the module load (median of ${c.runs} fresh processes); bundle`,
+      `cold start ${c.functions.join(', ')}: Leaver's share of the module load (median of ${c.runs} fresh processes${sourceMaps ? ', source maps on' : ''}); bundle`,
       `${c.ownMs.toFixed(1)} ms; ${kib.toFixed(0)} KiB`,
       `<= ${COLD_START_OWN_MS} ms; < 1,024 KiB`,
       `${own.startsWith('PASS') && size.startsWith('PASS') ? 'PASS' : 'MISS'} (own ${own}; size ${size})`,

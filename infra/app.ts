@@ -4,6 +4,8 @@
  *   LEAVER_CONFIG       configuration file (default infra/example-config.json)
  *   LEAVER_STACK_NAME   stack name (default Leaver)
  *   LEAVER_ALARM_EMAIL  optional: subscribes this address to the alerts topic
+ *   LEAVER_SOURCE_MAPS  optional: `on` turns on Node's source maps in the functions (stack traces
+ *                       naming the TypeScript files, 4-8 ms more per cold start)
  *
  * cdk-nag's AwsSolutions pack runs on every synth; an unacknowledged finding fails it.
  */
@@ -27,9 +29,15 @@ function main(): void {
   }
   const app = new App();
   const alarmEmail = process.env.LEAVER_ALARM_EMAIL?.trim();
+  const sourceMaps = process.env.LEAVER_SOURCE_MAPS?.trim().toLowerCase();
+  if (sourceMaps && sourceMaps !== 'on' && sourceMaps !== 'off') {
+    console.error(`LEAVER_SOURCE_MAPS must be "on" or "off", not "${sourceMaps}"`);
+    process.exit(1);
+  }
   new LeaverStack(app, process.env.LEAVER_STACK_NAME?.trim() || 'Leaver', {
     config,
     ...(alarmEmail ? { alarmEmail } : {}),
+    leaver: { sourceMaps: sourceMaps === 'on' },
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   app.synth();

@@ -11,8 +11,9 @@
  *   `import()` runs. In one file (what NodejsFunction builds) that code is still read and parsed
  *   at every start although it does not run, which was about half of the functions' own load time.
  * - Minified: less to read and parse.
- * - A linked source map without the sources (NODE_OPTIONS=--enable-source-maps in the stack): stack
- *   traces point at the TypeScript files; Node reads each file's map as that file loads.
+ * - A linked source map without the sources: with `sourceMaps` on (LeaverProps; NODE_OPTIONS=
+ *   --enable-source-maps) stack traces point at the TypeScript files, and Node reads each file's map
+ *   as that file loads; off (the default), the maps are not read, and resolve a stack offline.
  * - The AWS SDK v3 stays external: the nodejs22.x runtime provides it. Leaver calls only
  *   long-stable DynamoDB, SQS, SNS and Secrets Manager operations, which any runtime SDK v3 has.
  */

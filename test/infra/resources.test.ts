@@ -269,6 +269,22 @@ describe('queue and dead-letter queue', () => {
     }
   });
 
+  it("sourceMaps: Node reads the bundles' source maps in every function", {
+    timeout: SLOW_TEST_TIMEOUT_MS,
+  }, () => {
+    const { template: t } = buildStack(exampleConfig(), { leaver: { sourceMaps: true } });
+    const fns = Object.values(resources(t, 'AWS::Lambda::Function')).filter(
+      (fn) =>
+        typeof fn.Properties.Description === 'string' && fn.Properties.Description.startsWith('Leaver '),
+    );
+    expect(fns.length).toBeGreaterThan(5);
+    for (const fn of fns) {
+      expect(
+        (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables.NODE_OPTIONS,
+      ).toBe('--enable-source-maps');
+    }
+  });
+
   it('refuses a concurrency cap SQS does not accept, and an API vendor cap outside 1..100', {
     timeout: SLOW_TEST_TIMEOUT_MS,
   }, () => {
@@ -315,7 +331,8 @@ describe('functions', () => {
     expect(vars.TOPIC_ARN).toEqual({ Ref: logicalId(template, 'AWS::SNS::Topic', 'AlertsTopic') });
     expect(vars.POWERTOOLS_SERVICE_NAME).toBe('leaver');
     expect(vars.POWERTOOLS_METRICS_NAMESPACE).toBe('Leaver');
-    expect(vars.NODE_OPTIONS).toBe('--enable-source-maps');
+    // Node's source maps cost every cold start: on only when asked for (sourceMaps).
+    expect(vars.NODE_OPTIONS).toBeUndefined();
     expect(vars.INVENTORY_TABLE).toEqual({
       Ref: logicalId(template, 'AWS::DynamoDB::Table', 'InventoryTable'),
     });
