@@ -51,6 +51,9 @@ describe('the local runtime logs each line under the function that wrote it', ()
       write: () => {},
     });
     expect(demo.status).toBe('completed');
+    // The worker logs "offboarding processed" after it stored `completed` (and after the batch's
+    // digest): wait for its invocation to end, not just for the status the demo polls.
+    await rt.drain();
     const res = await fetch(`${rt.url}/v1/kill-switch`, {
       method: 'PUT',
       headers: { authorization: 'Bearer leaver-local-demo-token', 'content-type': 'application/json' },
