@@ -105,4 +105,22 @@ describe('infra/app.ts', () => {
     expect(stderr).not.toMatch(/\n\s+at /);
     expect(EXAMPLE_CONFIG_PATH).toMatch(/infra\/example-config\.json$/);
   });
+
+  it('refuses a LEAVER_SOURCE_MAPS that is neither on nor off, in one line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'leaver-app-'));
+    let status = 0;
+    let stderr = '';
+    try {
+      execFileSync(process.execPath, ['--import', 'tsx', 'infra/app.ts'], {
+        env: { ...process.env, LEAVER_SOURCE_MAPS: 'yes', CDK_OUTDIR: dir },
+        stdio: 'pipe',
+      });
+    } catch (e) {
+      const err = e as { status: number; stderr: Buffer };
+      status = err.status;
+      stderr = err.stderr.toString();
+    }
+    expect(status).toBe(1);
+    expect(stderr.trim()).toBe('LEAVER_SOURCE_MAPS must be "on" or "off", not "yes"');
+  });
 });
