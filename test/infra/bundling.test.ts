@@ -80,6 +80,20 @@ describe('bundling', () => {
   });
 });
 
+/** Runs the CDK app with `env` added (synthesising into a temporary folder): its exit status and stderr. */
+function runApp(env: Record<string, string>, dir = mkdtempSync(join(tmpdir(), 'leaver-app-'))) {
+  try {
+    execFileSync(process.execPath, ['--import', 'tsx', 'infra/app.ts'], {
+      env: { ...process.env, CDK_OUTDIR: dir, ...env },
+      stdio: 'pipe',
+    });
+    return { status: 0, stderr: '' };
+  } catch (e) {
+    const err = e as { status: number; stderr: Buffer };
+    return { status: err.status, stderr: err.stderr.toString() };
+  }
+}
+
 describe('infra/app.ts', () => {
   it('prints the configuration problems and exits 1 without a stack trace', {
     timeout: SLOW_TEST_TIMEOUT_MS,
@@ -87,18 +101,7 @@ describe('infra/app.ts', () => {
     const dir = mkdtempSync(join(tmpdir(), 'leaver-app-'));
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ api: { auth: 'jwt' } }));
-    let status = 0;
-    let stderr = '';
-    try {
-      execFileSync(process.execPath, ['--import', 'tsx', 'infra/app.ts'], {
-        env: { ...process.env, LEAVER_CONFIG: bad, CDK_OUTDIR: dir },
-        stdio: 'pipe',
-      });
-    } catch (e) {
-      const err = e as { status: number; stderr: Buffer };
-      status = err.status;
-      stderr = err.stderr.toString();
-    }
+    const { status, stderr } = runApp({ LEAVER_CONFIG: bad }, dir);
     expect(status).toBe(1);
     expect(stderr).toContain('Invalid configuration');
     expect(stderr).toContain(`${bad}: api.jwt: jwt is required when auth is "jwt"`);
@@ -107,19 +110,7 @@ describe('infra/app.ts', () => {
   });
 
   it('refuses a LEAVER_SOURCE_MAPS that is neither on nor off, in one line', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'leaver-app-'));
-    let status = 0;
-    let stderr = '';
-    try {
-      execFileSync(process.execPath, ['--import', 'tsx', 'infra/app.ts'], {
-        env: { ...process.env, LEAVER_SOURCE_MAPS: 'yes', CDK_OUTDIR: dir },
-        stdio: 'pipe',
-      });
-    } catch (e) {
-      const err = e as { status: number; stderr: Buffer };
-      status = err.status;
-      stderr = err.stderr.toString();
-    }
+    const { status, stderr } = runApp({ LEAVER_SOURCE_MAPS: 'yes' });
     expect(status).toBe(1);
     expect(stderr.trim()).toBe('LEAVER_SOURCE_MAPS must be "on" or "off", not "yes"');
   });
