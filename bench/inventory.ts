@@ -85,11 +85,7 @@ export async function measureInventory(opts: {
   const rateShare = 0.5;
   const sc = inventoryScenario(sandbox.urls, rateShare);
   await sandbox.clearFaults();
-  await sandbox.seed(sc.seed);
-  await sandbox.setRateLimit('itwin', INVENTORY_RATES.itwin);
-  await sandbox.setRateLimit('atlas', INVENTORY_RATES.atlas);
-  await sandbox.setRateLimit('cloudmanager', INVENTORY_RATES.cloudmanager);
-  await sandbox.addFault({ type: 'latency', distribution: { kind: 'fixed', ms: opts.latencyMs } });
+  await sandbox.prepare(sc.seed, INVENTORY_RATES, opts.latencyMs);
   const queue = new CollectingQueue();
   const engine = await buildEngine({
     dynamoEndpoint: opts.dynamoEndpoint,

@@ -168,11 +168,7 @@ export async function measureMassLayoff(opts: MassLayoffOptions): Promise<MassLa
     verifyRounds: 3,
   });
   await sandbox.clearFaults();
-  await sandbox.seed(sc.seed);
-  await sandbox.setRateLimit('itwin', rates.itwin);
-  await sandbox.setRateLimit('atlas', rates.atlas);
-  await sandbox.setRateLimit('cloudmanager', rates.cloudmanager);
-  await sandbox.addFault({ type: 'latency', distribution: { kind: 'fixed', ms: opts.latencyMs } });
+  await sandbox.prepare(sc.seed, rates, opts.latencyMs);
   const queue = new CollectingQueue();
   const asDeployed = opts.asDeployed ?? true;
   const engine = await buildEngine({

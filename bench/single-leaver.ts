@@ -105,11 +105,7 @@ export async function measureSingleLeaver(opts: {
   const { sandbox, tenantsPerVendor: n, latencyMs } = opts;
   const sc = oneLeaverScenario(n, sandbox.urls);
   await sandbox.clearFaults();
-  await sandbox.seed(sc.seed);
-  await sandbox.setRateLimit('itwin', SINGLE_LEAVER_RATES.itwin);
-  await sandbox.setRateLimit('atlas', SINGLE_LEAVER_RATES.atlas);
-  await sandbox.setRateLimit('cloudmanager', SINGLE_LEAVER_RATES.cloudmanager);
-  await sandbox.addFault({ type: 'latency', distribution: { kind: 'fixed', ms: latencyMs } });
+  await sandbox.prepare(sc.seed, SINGLE_LEAVER_RATES, latencyMs);
   const queue = new CollectingQueue();
   const engine = await buildEngine({
     dynamoEndpoint: opts.dynamoEndpoint,

@@ -443,44 +443,35 @@ export class Leaver extends Construct {
       encryptionKey: this.dataKey,
       removalPolicy: dataRemoval,
     };
-    this.offboardingsTable = new Table(this, 'OffboardingsTable', {
-      ...tableProps,
-      partitionKey: { name: OFFBOARDINGS.partitionKey, type: AttributeType.STRING },
-      sortKey: { name: OFFBOARDINGS.sortKey, type: AttributeType.STRING },
-    });
-    for (const index of Object.values(OFFBOARDINGS.indexes)) {
-      this.offboardingsTable.addGlobalSecondaryIndex({
-        indexName: index.name,
-        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
-        ...(index.sortKey ? { sortKey: { name: index.sortKey, type: AttributeType.STRING } } : {}),
+    // Each table's key schema and indexes as lambdas/adapters/tables.ts names them.
+    const table = (
+      id: string,
+      layout: {
+        partitionKey: string;
+        sortKey: string;
+        indexes: Record<string, { name: string; partitionKey: string; sortKey?: string }>;
+      },
+      sortKeyType: AttributeType = AttributeType.STRING,
+    ): Table => {
+      const t = new Table(this, id, {
+        ...tableProps,
+        partitionKey: { name: layout.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: layout.sortKey, type: sortKeyType },
       });
-    }
-    this.auditTable = new Table(this, 'AuditTable', {
-      ...tableProps,
-      partitionKey: { name: AUDIT.partitionKey, type: AttributeType.STRING },
-      sortKey: { name: AUDIT.sortKey, type: AttributeType.NUMBER },
-    });
-    for (const index of Object.values(AUDIT.indexes)) {
-      this.auditTable.addGlobalSecondaryIndex({
-        indexName: index.name,
-        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
-        sortKey: { name: index.sortKey, type: AttributeType.STRING },
-      });
-    }
+      for (const index of Object.values(layout.indexes)) {
+        t.addGlobalSecondaryIndex({
+          indexName: index.name,
+          partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+          ...(index.sortKey ? { sortKey: { name: index.sortKey, type: AttributeType.STRING } } : {}),
+        });
+      }
+      return t;
+    };
+    this.offboardingsTable = table('OffboardingsTable', OFFBOARDINGS);
+    this.auditTable = table('AuditTable', AUDIT, AttributeType.NUMBER);
     // Who holds what at every vendor. The sync could rebuild it, but it names people and their
     // access: encrypted, recoverable and protected like the others.
-    this.inventoryTable = new Table(this, 'InventoryTable', {
-      ...tableProps,
-      partitionKey: { name: INVENTORY.partitionKey, type: AttributeType.STRING },
-      sortKey: { name: INVENTORY.sortKey, type: AttributeType.STRING },
-    });
-    for (const index of Object.values(INVENTORY.indexes)) {
-      this.inventoryTable.addGlobalSecondaryIndex({
-        indexName: index.name,
-        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
-        sortKey: { name: index.sortKey, type: AttributeType.STRING },
-      });
-    }
+    this.inventoryTable = table('InventoryTable', INVENTORY);
 
     // ---------------------------------------------------------------- audit digests
     this.auditAnchor = new AuditAnchor(this, 'AuditDigests', {

@@ -58,6 +58,17 @@ export class SandboxClient {
   clearFaults(): Promise<unknown> {
     return this.call('DELETE', '/faults');
   }
+  /** A scenario's state: its seed, a rate limit for each vendor, and every call `latencyMs` slower. */
+  async prepare(
+    seed: SandboxSeed,
+    rates: Record<VendorName, RateLimitSetting | null>,
+    latencyMs: number,
+  ): Promise<void> {
+    await this.seed(seed);
+    for (const [vendor, setting] of Object.entries(rates))
+      await this.setRateLimit(vendor as VendorName, setting);
+    await this.addFault({ type: 'latency', distribution: { kind: 'fixed', ms: latencyMs } });
+  }
   async requests(): Promise<RequestLogEntry[]> {
     return (await this.call<{ requests: RequestLogEntry[] }>('GET', '/requests')).requests;
   }

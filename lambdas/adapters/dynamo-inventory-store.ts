@@ -15,7 +15,6 @@ import {
   BatchWriteCommand,
   DynamoDBDocumentClient,
   PutCommand,
-  QueryCommand,
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -28,7 +27,7 @@ import type {
 } from '../core/inventory.ts';
 import { type Grant, grantKey, normaliseEmail } from '../core/model.ts';
 import { isConditionalCheckFailed, toLeaverAwsError } from './aws-errors.ts';
-import { conditionalWrite, storageCall } from './dynamo-calls.ts';
+import { conditionalWrite, queryAll, storageCall } from './dynamo-calls.ts';
 import { INVENTORY } from './tables.ts';
 
 export interface DynamoInventoryStoreOptions {
@@ -290,24 +289,12 @@ export class DynamoInventoryStore implements InventoryStore {
     });
   }
 
-  private async queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<Item[]> {
-    const out: Item[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await storageCall('Reading the inventory', () =>
-        this.doc.send(
-          new QueryCommand({
-            TableName: this.table,
-            ...(input.IndexName ? {} : { ConsistentRead: true }),
-            ...input,
-            ExclusiveStartKey: start,
-          }),
-        ),
-      );
-      out.push(...((page.Items ?? []) as Item[]));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return out;
+  private queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<Item[]> {
+    return queryAll(this.doc, 'Reading the inventory', {
+      TableName: this.table,
+      ...(input.IndexName ? {} : { ConsistentRead: true }),
+      ...input,
+    });
   }
 
   private async batchGet(keys: Key[]): Promise<Item[]> {

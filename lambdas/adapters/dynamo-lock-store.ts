@@ -17,16 +17,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { LeaverError } from '../core/errors.ts';
 import type { Clock, PostedRequest, RequestResult, WriteCoordination } from '../core/ports.ts';
-import { conditionalWrite, storageCall } from './dynamo-calls.ts';
+import { conditionalWrite, queryAll, storageCall } from './dynamo-calls.ts';
 import { systemClock } from './system-clock.ts';
 
 export interface DynamoLockStoreOptions {
@@ -165,35 +159,26 @@ export class DynamoLockStore implements WriteCoordination {
 
   async open(name: string): Promise<PostedRequest[]> {
     const since = new Date(this.clock.now().getTime() - REQUEST_WINDOW_MS).toISOString();
+    const items = await queryAll(this.doc, 'Reading open requests', {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      FilterExpression: '#state = :open',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: {
+        ':pk': lockKey(name).pk,
+        ':from': `${REQ_PREFIX}${since}`,
+        ':to': `${REQ_PREFIX}\uffff`,
+        ':open': 'open',
+      },
+      ConsistentRead: true,
+    });
     const out: PostedRequest[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await storageCall('Reading open requests', () =>
-        this.doc.send(
-          new QueryCommand({
-            TableName: this.table,
-            KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-            FilterExpression: '#state = :open',
-            ExpressionAttributeNames: { '#state': 'state' },
-            ExpressionAttributeValues: {
-              ':pk': lockKey(name).pk,
-              ':from': `${REQ_PREFIX}${since}`,
-              ':to': `${REQ_PREFIX}\uffff`,
-              ':open': 'open',
-            },
-            ConsistentRead: true,
-            ExclusiveStartKey: startKey,
-          }),
-        ),
-      );
-      for (const item of page.Items ?? []) {
-        const items = Array.isArray(item.items)
-          ? item.items.filter((x): x is string => typeof x === 'string')
-          : [];
-        out.push({ id: String(item.sk).slice(REQ_PREFIX.length), items });
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    for (const item of items) {
+      const ids = Array.isArray(item.items)
+        ? item.items.filter((x): x is string => typeof x === 'string')
+        : [];
+      out.push({ id: String(item.sk).slice(REQ_PREFIX.length), items: ids });
+    }
     return out;
   }
 

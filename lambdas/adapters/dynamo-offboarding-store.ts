@@ -51,7 +51,7 @@ import {
   KEY_MAX_SUFFIX,
   pageLimit,
 } from './cursor.ts';
-import { conditionalWrite, storageCall } from './dynamo-calls.ts';
+import { conditionalWrite, queryAll, storageCall } from './dynamo-calls.ts';
 import { GroupCommit } from './group-commit.ts';
 import { OFFBOARDINGS } from './tables.ts';
 
@@ -320,25 +320,18 @@ export class DynamoOffboardingStore implements OffboardingStore {
     const alias = typeof email === 'string' ? normaliseEmail(email) : '';
     if (!alias)
       throw new LeaverError('invalid_request', 'email must not be empty', { details: { field: 'email' } });
-    const ids: string[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await storageCall('Querying offboardings by alias', () =>
-        this.doc.send(
-          new QueryCommand({
-            TableName: this.table,
-            KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': aliasPk(alias) },
-            ConsistentRead: true,
-            ExclusiveStartKey: startKey,
-          }),
-        ),
-      );
-      for (const item of page.Items ?? []) {
-        if (typeof item.offboardingId === 'string') ids.push(item.offboardingId);
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey && ids.length < this.maxLimit);
+    const items = await queryAll(
+      this.doc,
+      'Querying offboardings by alias',
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': aliasPk(alias) },
+        ConsistentRead: true,
+      },
+      (so) => so.length >= this.maxLimit,
+    );
+    const ids = items.map((item) => item.offboardingId).filter((id): id is string => typeof id === 'string');
     const found = await Promise.all(ids.map((id) => this.get(id)));
     // An index item whose offboarding was never written (its creator crashed) names nothing.
     return found.filter(

@@ -125,6 +125,16 @@ describe.each(DRIVERS)('$vendor: a listing that does not match its schema', (dri
     sb.control.reset();
   });
 
+  /** Mangles the vendor's answers to `l` in `shape` (a missing array is the listing's own). */
+  const mangle = (l: Listing, shape: MangleShape) =>
+    sb.control.addFault({
+      type: 'mangle',
+      vendor: driver.vendor,
+      pathPattern: l.path,
+      shape,
+      ...(shape === 'drop-array' ? {} : { field: l.field }),
+    });
+
   const cases = [
     ...LISTINGS[driver.vendor].flatMap((l) => SHAPES.map((shape) => [l.name, shape, l] as const)),
     ...(OWNER_FIELDS[driver.vendor]
@@ -142,14 +152,8 @@ describe.each(DRIVERS)('$vendor: a listing that does not match its schema', (dri
     '%s, %s: discovery fails with vendor_unexpected_response, naming no email',
     async (_n, shape, l) => {
       const { connector, tenant } = setup(driver);
-      // The missing array is the listing's own; the other shapes touch the field it decides on.
-      const ruleId = sb.control.addFault({
-        type: 'mangle',
-        vendor: driver.vendor,
-        pathPattern: l.path,
-        shape,
-        ...(shape === 'drop-array' ? {} : { field: l.field }),
-      });
+      // The other shapes touch the field the listing decides on.
+      const ruleId = mangle(l, shape);
       const err = await discoveryError(connector, tenant);
       expect(err.code).toBe('vendor_unexpected_response');
       expect(err.retryable).toBe(true);
@@ -169,13 +173,7 @@ describe.each(DRIVERS)('$vendor: a listing that does not match its schema', (dri
     'inventory listing, %s, %s: fails with vendor_unexpected_response, naming no email',
     async (_n, shape, l) => {
       const { connector, tenant } = setup(driver);
-      const ruleId = sb.control.addFault({
-        type: 'mangle',
-        vendor: driver.vendor,
-        pathPattern: l.path,
-        shape,
-        ...(shape === 'drop-array' ? {} : { field: l.field }),
-      });
+      const ruleId = mangle(l, shape);
       const err = await inventoryError(connector, tenant);
       expect(err.code).toBe('vendor_unexpected_response');
       expect(`${err.message} ${JSON.stringify(err.details)}`).not.toMatch(/@/);
