@@ -84,7 +84,6 @@ export async function measureInventory(opts: {
   const say = opts.log ?? (() => {});
   const rateShare = 0.5;
   const sc = inventoryScenario(sandbox.urls, rateShare);
-  await sandbox.clearFaults();
   await sandbox.prepare(sc.seed, INVENTORY_RATES, opts.latencyMs);
   const queue = new CollectingQueue();
   const engine = await buildEngine({

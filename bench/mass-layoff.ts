@@ -167,7 +167,6 @@ export async function measureMassLayoff(opts: MassLayoffOptions): Promise<MassLa
     maxConcurrency: 32,
     verifyRounds: 3,
   });
-  await sandbox.clearFaults();
   await sandbox.prepare(sc.seed, rates, opts.latencyMs);
   const queue = new CollectingQueue();
   const asDeployed = opts.asDeployed ?? true;

@@ -104,7 +104,6 @@ export async function measureSingleLeaver(opts: {
 }): Promise<SingleLeaverResult> {
   const { sandbox, tenantsPerVendor: n, latencyMs } = opts;
   const sc = oneLeaverScenario(n, sandbox.urls);
-  await sandbox.clearFaults();
   await sandbox.prepare(sc.seed, SINGLE_LEAVER_RATES, latencyMs);
   const queue = new CollectingQueue();
   const engine = await buildEngine({

@@ -58,12 +58,13 @@ export class SandboxClient {
   clearFaults(): Promise<unknown> {
     return this.call('DELETE', '/faults');
   }
-  /** A scenario's state: its seed, a rate limit for each vendor, and every call `latencyMs` slower. */
+  /** A scenario's state: no other fault, its seed, a rate limit for each vendor, every call `latencyMs` slower. */
   async prepare(
     seed: SandboxSeed,
     rates: Record<VendorName, RateLimitSetting | null>,
     latencyMs: number,
   ): Promise<void> {
+    await this.clearFaults();
     await this.seed(seed);
     for (const [vendor, setting] of Object.entries(rates))
       await this.setRateLimit(vendor as VendorName, setting);
